@@ -1,0 +1,22 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppConfigService, parseConfig } from '#platform';
+
+/** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
+export async function createApi(): Promise<INestApplication> {
+  parseConfig(process.env); // fail before Nest starts, with a message naming each bad variable
+  const { ApiModule } = await import('./api.module.js');
+  const app = await NestFactory.create(ApiModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}
+
+export async function startApi(): Promise<INestApplication> {
+  const app = await createApi();
+  const port = app.get(AppConfigService).get('PORT');
+  await app.listen(port);
+  app.get(Logger).log(`API listening on http://localhost:${port}/graphql`);
+  return app;
+}

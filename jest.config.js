@@ -1,0 +1,25 @@
+// ESM project (Nest 12 is ESM-only): ts-jest transpiles each file on its own
+// (isolatedModules); `npm test` type-checks the whole tree with tsc first.
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  moduleNameMapper: {
+    '^#(event-store|platform|engagement|reminders)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      // real services: a generous ceiling, never a performance assertion
+      testTimeout: 60_000,
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+    },
+  ],
+};

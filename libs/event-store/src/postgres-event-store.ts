@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
+import { EventNotifier } from './event-notifier.js';
+import { UpcasterRegistry } from './upcasters.js';
+import { validateAppend, validateStreamId } from './validation.js';
+import {
+  START,
+  type AppendOptions,
+  type AppendResult,
+  type Checkpoint,
+  type EventMetadata,
+  type NewEvent,
+  type Queryable,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type StoredEvent,
+  type TransactionHandle,
+} from './types.js';
+
+export interface EventStoreOptions {
+  upcasters?: UpcasterRegistry;
+  /** NOTIFY channel that wakes subscribers after a commit */
+  channel?: string;
+}
+
+interface EventRow extends Record<string, unknown> {
+  event_id: string;
+  stream_id: string;
+  version: number;
+  position: string;
+  transaction_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  occurred_at: Date;
+}
+
+const EVENT_COLUMNS =
+  'event_id, stream_id, version, position, transaction_id::text AS transaction_id, type, schema_version, data, metadata, occurred_at';
+
+/** See event_store_append in schema.ts: one statement, practice-scoped, conflict = fewer rows. */
+const APPEND_SQL = 'SELECT out_position AS position, out_version AS version FROM event_store_append($1, $2::jsonb, $3, $4)';
+
+export class PostgresEventStore {
+  readonly upcasters: UpcasterRegistry;
+  readonly notifier: EventNotifier;
+
+  constructor(
+    private readonly pool: Pool,
+    options: EventStoreOptions = {},
+  ) {
+    this.upcasters = options.upcasters ?? new UpcasterRegistry();
+    this.notifier = new EventNotifier(pool, options.channel);
+  }
+
+  /**
+   * Appends events to a stream at the expected version, atomically. Runs in the
+   * caller's transaction when `options.tx` is given (after an error that
+   * transaction is aborted: the caller rolls it back), otherwise in its own.
+   */
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const serialised = validateAppend(streamId, events, options);
+    // data and metadata are already serialised (and checked): splice, don't re-encode
+    const payload = `[${events
+      .map((e, i) => {
+        const eventId = JSON.stringify(e.eventId ?? randomUUID());
+        const schemaVersion = e.schemaVersion ?? this.upcasters.currentVersion(e.type);
+        const { data, metadata } = serialised[i]!;
+        return `{"ord":${i + 1},"event_id":${eventId},"type":${JSON.stringify(e.type)},"schema_version":${schemaVersion},"data":${data},"metadata":${metadata},"occurred_at":${JSON.stringify(e.metadata.occurredAt)}}`;
+      })
+      .join(',')}]`;
+    const practiceId = events[0]!.metadata.practiceId;
+
+    if (options.tx) {
+      const result = await this.appendIn(options.tx, streamId, payload, practiceId, options);
+      if (!result.replayed) options.tx.afterCommit?.(() => this.notifier.poke());
+      return result;
+    }
+    if (options.idempotencyKey === undefined) {
+      // a single atomic statement needs no transaction block: one round trip
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const result = await this.appendIn(this.pool, streamId, payload, practiceId, options);
+          this.notifier.poke();
+          return result;
+        } catch (err) {
+          // 'any' only loses to a writer that expected a version: try again at the new end
+          const retry = options.expectedVersion === 'any' && err instanceof WrongExpectedVersionError && attempt < 5;
+          if (!retry) throw err;
+        }
+      }
+    }
+    const result = await this.inOwnTransaction(practiceId, (tx) => this.appendIn(tx, streamId, payload, practiceId, options));
+    if (!result.replayed) this.notifier.poke();
+    return result;
+  }
+
+  private async appendIn(
+    tx: Queryable,
+    streamId: string,
+    payload: string,
+    practiceId: string,
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const key = options.idempotencyKey;
+    if (key !== undefined) {
+      // Claim the key first: a concurrent twin waits here until we commit, then replays us.
+      const claim = await tx.query(
+        `INSERT INTO event_idempotency (practice_id, idempotency_key, stream_id, request_hash)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+        [practiceId, key, streamId, options.requestHash ?? null],
+      );
+      if (claim.rowCount === 0) {
+        const replay = await this.findIdempotent(practiceId, key, tx);
+        if (replay) return replay;
+        throw new Error(`Idempotency key ${key} is claimed but has no result`);
+      }
+    }
+    const expected =
+      options.expectedVersion === 'any' ? null : options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
+    let inserted: { rows: { position: string; version: number }[] };
+    try {
+      inserted = await tx.query<{ position: string; version: number }>(APPEND_SQL, [streamId, payload, practiceId, expected]);
+    } catch (err) {
+      const pgErr = err as { code?: string; detail?: string; constraint?: string };
+      if (pgErr.code === 'ES409') {
+        const detail = JSON.parse(pgErr.detail ?? '{}') as { expected?: number; actual?: number };
+        throw new WrongExpectedVersionError(streamId, detail.expected ?? expected ?? 0, detail.actual ?? 0);
+      }
+      if (pgErr.code === '23505' && pgErr.constraint === 'events_stream_version') {
+        // lost a race for the same versions; the winner has committed (we waited for it)
+        const actual = await this.pool
+          .query<{ v: number }>('SELECT event_store_stream_version($1, $2) AS v', [streamId, practiceId])
+          .then((r) => r.rows[0]!.v);
+        throw new WrongExpectedVersionError(streamId, expected ?? actual, actual);
+      }
+      throw err;
+    }
+    const rows = inserted.rows.sort((a, b) => a.version - b.version);
+    const positions = rows.map((r) => Number(r.position));
+    const firstVersion = rows[0]!.version;
+    const nextVersion = rows[rows.length - 1]!.version;
+    if (key !== undefined) {
+      await tx.query(
+        `UPDATE event_idempotency SET first_version = $3, last_version = $4, positions = $5
+         WHERE practice_id = $1 AND idempotency_key = $2`,
+        [practiceId, key, firstVersion, nextVersion, positions],
+      );
+    }
+    return {
+      streamId,
+      nextVersion,
+      firstVersion,
+      positions,
+      replayed: false,
+      requestHash: options.requestHash ?? null,
+    };
+  }
+
+  /** The committed result of an earlier append with this key, or null. */
+  async findIdempotent(practiceId: string, key: string, tx: Queryable = this.pool): Promise<AppendResult | null> {
+    const { rows } = await tx.query<{
+      stream_id: string;
+      first_version: number;
+      last_version: number;
+      positions: string[];
+      request_hash: string | null;
+    }>(
+      `SELECT stream_id, first_version, last_version, positions, request_hash
+       FROM event_idempotency WHERE practice_id = $1 AND idempotency_key = $2`,
+      [practiceId, key],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      streamId: row.stream_id,
+      firstVersion: row.first_version,
+      nextVersion: row.last_version,
+      positions: row.positions.map(Number),
+      replayed: true,
+      requestHash: row.request_hash,
+    };
+  }
+
+  /** The stream's version: 0 when it has no events. */
+  async streamVersion(streamId: string, tx: Queryable = this.pool): Promise<number> {
+    validateStreamId(streamId);
+    const { rows } = await tx.query<{ v: number }>(
+      'SELECT coalesce(max(version), 0)::int AS v FROM events WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0]!.v;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    validateStreamId(streamId);
+    const from = options.fromVersion ?? 1;
+    const max = options.maxCount ?? null;
+    if (!Number.isSafeInteger(from) || from < 1) throw new EventStoreInputError('fromVersion', 'must be a whole number >= 1');
+    if (max !== null && (!Number.isSafeInteger(max) || max < 1)) {
+      throw new EventStoreInputError('maxCount', 'must be a whole number >= 1');
+    }
+    const { rows } = await (options.tx ?? this.pool).query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
+      [streamId, from, max],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * The global log in commit-safe order: only events of transactions below the
+   * oldest still-running one (so a late commit can never be skipped), ordered
+   * by (transaction id, position) — an order that no later commit can change.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const after = options.after ?? START;
+    const limit = options.limit ?? 500;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new EventStoreInputError('limit', 'must be a whole number from 1 to 10000');
+    }
+    if (!/^\d+$/.test(after.transactionId) || !Number.isSafeInteger(after.position) || after.position < 0) {
+      throw new EventStoreInputError('after', 'is not a checkpoint');
+    }
+    const { rows } = await (options.tx ?? this.pool).query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store_read_all($1::xid8, $2::bigint, $3::int)`,
+      [after.transactionId, after.position, limit],
+    );
+    const last = rows[rows.length - 1];
+    const checkpoint: Checkpoint = last ? { transactionId: last.transaction_id, position: Number(last.position) } : after;
+    let events = rows.map((r) => this.toStored(r));
+    if (options.types) {
+      const wanted = new Set(options.types);
+      events = events.filter((e) => wanted.has(e.type));
+    }
+    return { events, checkpoint };
+  }
+
+  /** Runs `fn` in a transaction of the store's own, scoped to one practice (row-level security). */
+  async inOwnTransaction<T>(practiceId: string | null, fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    const callbacks: (() => void)[] = [];
+    const tx: TransactionHandle = {
+      query: (text, values) => client.query(text, values) as never,
+      afterCommit: (cb) => callbacks.push(cb),
+    };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (practiceId !== null) await client.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      for (const cb of callbacks) cb();
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private toStored(r: EventRow): StoredEvent {
+    const { data, version } = this.upcasters.upcast(r.type, r.schema_version, r.data, r.metadata);
+    return {
+      eventId: r.event_id,
+      streamId: r.stream_id,
+      version: r.version,
+      position: Number(r.position),
+      transactionId: r.transaction_id,
+      type: r.type,
+      schemaVersion: version,
+      data,
+      metadata: r.metadata,
+      occurredAt: r.occurred_at,
+    };
+  }
+}

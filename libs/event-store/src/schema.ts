@@ -1,0 +1,106 @@
+/**
+ * The event store's tables, as SQL the owning application's migrations run
+ * (the store itself never creates or alters a table).
+ */
+export const eventStoreSchemaSql = {
+  up: [
+    `CREATE TABLE events (
+       position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+       transaction_id xid8        NOT NULL DEFAULT pg_current_xact_id(),
+       event_id       uuid        NOT NULL,
+       stream_id      text        NOT NULL CHECK (length(stream_id) BETWEEN 1 AND 200),
+       version        integer     NOT NULL CHECK (version >= 1),
+       type           text        NOT NULL CHECK (length(type) BETWEEN 1 AND 100),
+       schema_version smallint    NOT NULL DEFAULT 1 CHECK (schema_version >= 1),
+       data           jsonb       NOT NULL,
+       metadata       jsonb       NOT NULL,
+       practice_id    text        NOT NULL,
+       occurred_at    timestamptz NOT NULL,
+       CONSTRAINT events_stream_version UNIQUE (stream_id, version),
+       CONSTRAINT events_event_id UNIQUE (event_id)
+     )`,
+    // readers of the whole log walk this index in commit-safe order
+    `CREATE INDEX events_commit_order ON events (transaction_id, position)`,
+    `CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       RAISE EXCEPTION 'events are append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+     END $$`,
+    `CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+       FOR EACH ROW EXECUTE FUNCTION events_append_only()`,
+    `CREATE TABLE event_idempotency (
+       practice_id     text        NOT NULL,
+       idempotency_key text        NOT NULL,
+       stream_id       text        NOT NULL,
+       request_hash    text,
+       first_version   integer     NOT NULL DEFAULT 0,
+       last_version    integer     NOT NULL DEFAULT 0,
+       positions       bigint[]    NOT NULL DEFAULT '{}',
+       created_at      timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (practice_id, idempotency_key)
+     )`,
+    `CREATE TABLE subscription_checkpoints (
+       name           text        PRIMARY KEY,
+       transaction_id xid8        NOT NULL,
+       position       bigint      NOT NULL,
+       updated_at     timestamptz NOT NULL DEFAULT now()
+     )`,
+    // One append is one statement (one round trip, atomic even outside a
+    // transaction block). It scopes the transaction to the events' practice
+    // first, so the version lookup and the insert run under that practice's
+    // row-level security. A stream not at p_expected raises ES409 with the
+    // actual version; a writer that raced us to the same versions makes the
+    // insert fail on events_stream_version. Either way nothing is written.
+    `CREATE FUNCTION event_store_append(p_stream text, p_events jsonb, p_practice text, p_expected int)
+     RETURNS TABLE (out_position bigint, out_version int) LANGUAGE plpgsql AS $$
+     DECLARE
+       current_version int;
+       scoped text := coalesce(current_setting('app.practice_id', true), '');
+     BEGIN
+       IF scoped NOT IN ('', p_practice) THEN
+         RAISE EXCEPTION 'append for practice % inside a transaction scoped to another practice', p_practice
+           USING ERRCODE = 'insufficient_privilege';
+       END IF;
+       PERFORM set_config('app.practice_id', p_practice, true);
+       IF p_expected IS NULL THEN
+         -- writers that don't care about the version queue up instead of racing
+         PERFORM pg_advisory_xact_lock(hashtextextended('stream:' || p_stream, 0));
+       END IF;
+       SELECT coalesce(max(e.version), 0) INTO current_version FROM events e WHERE e.stream_id = p_stream;
+       IF p_expected IS NOT NULL AND current_version <> p_expected THEN
+         RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409',
+           DETAIL = json_build_object('expected', p_expected, 'actual', current_version)::text;
+       END IF;
+       RETURN QUERY
+         INSERT INTO events AS ev (event_id, stream_id, version, type, schema_version, data, metadata, practice_id, occurred_at)
+         SELECT n.event_id, p_stream, current_version + n.ord, n.type, n.schema_version, n.data, n.metadata, p_practice, n.occurred_at
+           FROM jsonb_to_recordset(p_events)
+             AS n(ord int, event_id uuid, type text, schema_version int, data jsonb, metadata jsonb, occurred_at timestamptz)
+         RETURNING ev.position, ev.version;
+     END $$`,
+    // The stream's version as its practice sees it (for conflict reports outside a transaction).
+    `CREATE FUNCTION event_store_stream_version(p_stream text, p_practice text) RETURNS int LANGUAGE plpgsql AS $$
+     BEGIN
+       PERFORM set_config('app.practice_id', p_practice, true);
+       RETURN (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = p_stream);
+     END $$`,
+    // Only events of transactions that can no longer commit "late" are returned:
+    // everything below the oldest transaction still running anywhere.
+    `CREATE FUNCTION event_store_read_all(after_tx xid8, after_pos bigint, max_count int)
+     RETURNS SETOF events LANGUAGE sql STABLE AS $$
+       SELECT * FROM events
+        WHERE (transaction_id, position) > (after_tx, after_pos)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, position
+        LIMIT max_count
+     $$`,
+  ],
+  down: [
+    'DROP FUNCTION IF EXISTS event_store_read_all(xid8, bigint, int)',
+    'DROP FUNCTION IF EXISTS event_store_append(text, jsonb, text, int)',
+    'DROP FUNCTION IF EXISTS event_store_stream_version(text, text)',
+    'DROP TABLE IF EXISTS subscription_checkpoints',
+    'DROP TABLE IF EXISTS event_idempotency',
+    'DROP TABLE IF EXISTS events',
+    'DROP FUNCTION IF EXISTS events_append_only()',
+  ],
+};

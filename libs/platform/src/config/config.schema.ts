@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+// Every setting the service reads, validated once at start-up. A bad or
+// missing value stops the process with a message naming the variable.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** the service's own role: no table ownership, no BYPASSRLS */
+  DATABASE_URL: postgresUrl,
+  /** the role that owns the schema and runs migrations; defaults to DATABASE_URL */
+  DATABASE_OWNER_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** log SQL statements (development aid) */
+  DATABASE_LOG_SQL: bool.default(false),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /** prefix of every BullMQ key; lets several deployments (or test runs) share one Redis */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coaching'),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** PEM public key for RS256 tokens of a practice's own identity provider */
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+
+  /** keys that encrypt stored secrets (AES-256-GCM): "id:base64key[,id:base64key...]", first one encrypts */
+  SECRETS_KEYS: z.string().optional(),
+
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
+  SMTP_FROM: z.string().default('Coaching reminders <reminders@localhost>'),
+
+  /** how often subscribers poll when no notification arrives */
+  SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** how often a standby tries to take over a subscriber whose owner died */
+  SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+
+  GRAPHQL_PLAYGROUND: bool.optional(),
+  ADMIN_QUEUES_SECRET: z.string().min(16).optional(),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/**
+ * Development runs with zero configuration against the local PostgreSQL;
+ * production (and test) must say everything explicitly.
+ */
+export const DEVELOPMENT_DEFAULTS: Readonly<Record<string, string>> = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/coaching',
+  JWT_SECRET: 'development-only-secret-do-not-use-in-production',
+};
+
+/** Parses the environment; throws ConfigValidationError naming each bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const input: Record<string, string> = {};
+  if ((env.NODE_ENV ?? 'development') === 'development') Object.assign(input, DEVELOPMENT_DEFAULTS);
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const missing = issue.code === 'invalid_type' && input[name] === undefined;
+    return missing ? `${name} is required but not set` : `${name}: ${issue.message}`;
+  });
+  throw new ConfigValidationError(problems);
+}

@@ -1,0 +1,45 @@
+import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PostgresEventStore, UpcasterRegistry } from '#event-store';
+import { AppConfigService } from '../config/app-config.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { Database } from './database.js';
+
+/** Upcasters of every event type the service stores; libs add theirs at module init. */
+export abstract class EventUpcasters extends UpcasterRegistry {}
+class Upcasters extends EventUpcasters {}
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => ({
+        ...dataSourceOptions({
+          url: config.get('DATABASE_URL'),
+          poolSize: config.get('DATABASE_POOL_SIZE'),
+          logSql: config.get('DATABASE_LOG_SQL'),
+        }),
+        autoLoadEntities: true,
+      }),
+    }),
+  ],
+  providers: [
+    { provide: Database, inject: [DataSource], useFactory: (ds: DataSource) => new Database(ds) },
+    { provide: EventUpcasters, useValue: new Upcasters() },
+    {
+      provide: PostgresEventStore,
+      inject: [Database, EventUpcasters],
+      useFactory: (db: Database, upcasters: EventUpcasters) => new PostgresEventStore(db.pool, { upcasters }),
+    },
+  ],
+  exports: [Database, PostgresEventStore, EventUpcasters],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(private readonly store: PostgresEventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.notifier.close();
+  }
+}

@@ -1,0 +1,13 @@
+export { ConfigModule } from './config/config.module.js';
+export { AppConfigService, configFromEnv, configFrom } from './config/app-config.js';
+export { parseConfig, configSchema, ConfigValidationError, type AppConfig } from './config/config.schema.js';
+export { DatabaseModule, EventUpcasters } from './database/database.module.js';
+export { Database, type Transaction, type TransactionOptions } from './database/database.js';
+export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
+export { runMigrations } from './database/migrate.js';
+export { MIGRATIONS } from './database/migrations.js';
+export { LoggingModule, requestIdOf } from './logging/logging.module.js';
+export { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+export { SubscriptionHost } from './subscriptions/subscription-host.js';
+export { exitOnStartupError } from './config/startup.js';
+export { ensureDatabase } from './database/ensure-database.js';

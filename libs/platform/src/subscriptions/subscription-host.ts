@@ -1,0 +1,73 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import pg from 'pg';
+import { PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
+import { AppConfigService } from '../config/app-config.js';
+import { Database } from '../database/database.js';
+
+/** Subscriber classes this process runs; set by SubscriptionsModule.forRoot. */
+export abstract class SubscriberClasses {
+  abstract readonly classes: readonly Type<Subscriber>[];
+}
+
+/**
+ * Runs one SubscriptionRunner per subscriber in this process. Every worker
+ * process runs all of them; the advisory lock makes exactly one process own
+ * each subscriber at a time, so the subscribers spread over the workers and a
+ * survivor takes over a dead worker's share.
+ */
+@Injectable()
+export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SubscriptionHost.name);
+  private runners: SubscriptionRunner[] = [];
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly classes: SubscriberClasses,
+    private readonly store: PostgresEventStore,
+    private readonly db: Database,
+    private readonly config: AppConfigService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const url = this.config.get('DATABASE_URL');
+    this.runners = this.classes.classes.map((cls) => {
+      const subscriber = this.moduleRef.get(cls, { strict: false });
+      return new SubscriptionRunner(subscriber, {
+        store: this.store,
+        pool: this.db.pool,
+        connect: async () => {
+          const client = new pg.Client({ connectionString: url, application_name: `subscriber:${subscriber.name}` });
+          await client.connect();
+          return client;
+        },
+        pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
+        takeoverIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
+        logger: {
+          log: (m) => this.logger.log(m),
+          warn: (m) => this.logger.warn(m),
+          error: (m) => this.logger.error(m),
+        },
+      });
+    });
+    for (const r of this.runners) r.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+
+  status(): SubscriptionStatus[] {
+    return this.runners.map((r) => r.status());
+  }
+
+  runner(name: string): SubscriptionRunner | undefined {
+    return this.runners.find((r) => r.name === name);
+  }
+}

@@ -1,0 +1,255 @@
+import pg from 'pg';
+import { PostgresEventStore, SubscriptionRunner, type StoredEvent, type Subscriber } from '#event-store';
+import { migrateTestDatabase, testClient, testPool, TEST_DATABASE_URL } from '../support/db.js';
+import { uniqueId } from '../support/ids.js';
+import { waitFor } from '../support/wait.js';
+import { event } from './fixtures.js';
+
+let pool: pg.Pool;
+let store: PostgresEventStore;
+const runners: SubscriptionRunner[] = [];
+
+beforeAll(async () => {
+  await migrateTestDatabase();
+  pool = testPool(20);
+  store = new PostgresEventStore(pool);
+  await pool.query(`CREATE TABLE IF NOT EXISTS test_applied (
+    subscriber text NOT NULL, runner text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL)`);
+});
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+});
+afterAll(async () => {
+  await store.notifier.close();
+  await pool.end();
+});
+
+/** Starts a subscriber at the current end of the log, so earlier tests' events don't matter. */
+async function startAtHead(name: string): Promise<void> {
+  const { rows } = await pool.query<{ transaction_id: string; position: string }>(
+    `SELECT transaction_id::text AS transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  );
+  const head = rows[0] ?? { transaction_id: '0', position: '0' };
+  await pool.query(
+    `INSERT INTO subscription_checkpoints (name, transaction_id, position) VALUES ($1, $2::xid8, $3)
+     ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position`,
+    [name, head.transaction_id, head.position],
+  );
+}
+
+/** A subscriber that records each event it applies in test_applied, in the batch's transaction. */
+function recorder(name: string, runnerId: string, streamPrefix: string, hooks: { beforeInsert?: (e: StoredEvent, i: number) => void } = {}): Subscriber {
+  return {
+    name,
+    batchSize: 100,
+    async handle(events, tx) {
+      let i = 0;
+      for (const e of events) {
+        if (!e.streamId.startsWith(streamPrefix)) continue;
+        hooks.beforeInsert?.(e, i++);
+        await tx.query('INSERT INTO test_applied (subscriber, runner, event_id, stream_id) VALUES ($1, $2, $3, $4)', [
+          name,
+          runnerId,
+          e.eventId,
+          e.streamId,
+        ]);
+      }
+    },
+  };
+}
+
+function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number } = {}): SubscriptionRunner {
+  const r = new SubscriptionRunner(subscriber, {
+    store,
+    pool,
+    connect: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: `runner:${subscriber.name}` });
+      await c.connect();
+      return c;
+    },
+    pollIntervalMs: 50,
+    takeoverIntervalMs: opts.takeoverIntervalMs ?? 100,
+    maxBackoffMs: 200,
+  });
+  runners.push(r);
+  return r;
+}
+
+async function applied(name: string): Promise<{ event_id: string; n: number; runner: string }[]> {
+  const { rows } = await pool.query<{ event_id: string; n: string; runner: string }>(
+    `SELECT event_id, count(*) AS n, min(runner) AS runner FROM test_applied WHERE subscriber = $1 GROUP BY event_id`,
+    [name],
+  );
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+async function appendMany(prefix: string, streams: number, perStream: number): Promise<string[]> {
+  const ids: string[] = [];
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      const stream = `${prefix}-${s}`;
+      for (let i = 0; i < perStream; i++) {
+        const e = { ...event('Sub.Event', { s, i }), eventId: crypto.randomUUID() };
+        ids.push(e.eventId);
+        await store.append(stream, [e], { expectedVersion: i });
+      }
+    }),
+  );
+  return ids;
+}
+
+describe('subscription runner', () => {
+  it('delivers every committed event once, in commit-safe order', async () => {
+    const name = uniqueId('sub');
+    const prefix = uniqueId('s');
+    await startAtHead(name);
+    runner(recorder(name, 'r1', prefix)).start();
+    const ids = await appendMany(prefix, 5, 20);
+    const rows = await waitFor('all 100 events applied', async () => {
+      const a = await applied(name);
+      return a.length === 100 ? a : null;
+    });
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids));
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+  });
+
+  it('never passes a transaction that is still open; sees it and everything after it once it commits', async () => {
+    const name = uniqueId('sub');
+    const prefix = uniqueId('late');
+    await startAtHead(name);
+    const r = runner(recorder(name, 'r1', prefix));
+    r.start();
+    const before = await appendMany(`${prefix}-before`, 1, 10);
+    await waitFor('the 10 earlier events', async () => (await applied(name)).length === 10);
+
+    const lateClient = await testClient();
+    await lateClient.query('BEGIN');
+    const lateEvent = { ...event('Sub.Late', {}), eventId: crypto.randomUUID() };
+    await store.append(`${prefix}-held`, [lateEvent], { expectedVersion: 'no_stream', tx: lateClient });
+
+    const after = await appendMany(`${prefix}-after`, 10, 20);
+    // give the runner several reads of the log while the early transaction stays open
+    const reads = r.status().reads;
+    r.nudge();
+    await waitFor('five more reads of the log', () => r.status().reads >= reads + 5);
+    const whileOpen = await applied(name);
+    expect(whileOpen).toHaveLength(10);
+    expect(BigInt(r.status().checkpoint!.transactionId)).toBeLessThan(BigInt(await txidOf(lateEvent.eventId, lateClient)));
+
+    await lateClient.query('COMMIT');
+    await lateClient.end();
+    r.nudge();
+    const rows = await waitFor('all 211 events', async () => {
+      const a = await applied(name);
+      return a.length === 211 ? a : null;
+    });
+    expect(new Set(rows.map((x) => x.event_id))).toEqual(new Set([...before, lateEvent.eventId, ...after]));
+    expect(rows.every((x) => x.n === 1)).toBe(true);
+  });
+
+  it('rolls a failing batch back and, after a restart, applies every event exactly once', async () => {
+    const name = uniqueId('sub');
+    const prefix = uniqueId('fail');
+    await startAtHead(name);
+    let failures = 0;
+    const failing = runner(
+      recorder(name, 'r1', prefix, {
+        beforeInsert: (_e, i) => {
+          if (i === 30) {
+            failures += 1;
+            throw new Error('handler crashed mid-batch');
+          }
+        },
+      }),
+    );
+    const ids = await appendMany(prefix, 1, 60);
+    failing.start();
+    await waitFor('two failed attempts', () => failing.status().consecutiveFailures >= 2);
+    expect(failing.status().lastError).toBe('handler crashed mid-batch');
+    await failing.stop();
+    expect(await applied(name)).toHaveLength(0);
+
+    runner(recorder(name, 'r2', prefix)).start();
+    const rows = await waitFor('all 60 events after restart', async () => {
+      const a = await applied(name);
+      return a.length === 60 ? a : null;
+    });
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(new Set(rows.map((x) => x.event_id))).toEqual(new Set(ids));
+    expect(rows.every((x) => x.n === 1 && x.runner === 'r2')).toBe(true);
+  });
+
+  it('lets only one of two runners with the same name process; the other takes over when the owner dies', async () => {
+    const name = uniqueId('sub');
+    const prefix = uniqueId('pair');
+    await startAtHead(name);
+    const a = runner(recorder(name, 'a', prefix));
+    const b = runner(recorder(name, 'b', prefix));
+    a.start();
+    await waitFor('a leads', () => a.status().leader);
+    b.start();
+    const first = await appendMany(`${prefix}-1`, 2, 25);
+    await waitFor('first 50 applied', async () => (await applied(name)).length === 50);
+    expect(a.status().leader).toBe(true);
+    expect(b.status().leader).toBe(false);
+    expect((await applied(name)).every((x) => x.runner === 'a')).toBe(true);
+
+    // the owner's connection dies (as when its process is killed): PostgreSQL drops its lock
+    const { rows: killed } = await pool.query<{ ok: boolean }>(
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
+      [`runner:${name}`],
+    );
+    expect(killed.length).toBeGreaterThanOrEqual(1);
+    await a.stop();
+    const tookOver = Date.now();
+    await waitFor('b takes over', () => b.status().leader, { timeoutMs: 10_000 });
+    const second = await appendMany(`${prefix}-2`, 2, 25);
+    const rows = await waitFor('all 100 applied', async () => {
+      const all = await applied(name);
+      return all.length === 100 ? all : null;
+    });
+    expect(Date.now() - tookOver).toBeLessThan(10_000);
+    expect(rows.every((x) => x.n === 1)).toBe(true);
+    const byB = new Set(rows.filter((x) => x.runner === 'b').map((x) => x.event_id));
+    expect(second.every((id) => byB.has(id))).toBe(true);
+    expect(first.some((id) => byB.has(id))).toBe(false);
+  });
+
+  it('refuses a batch from a runner whose checkpoint was moved by another owner meanwhile (fencing)', async () => {
+    const name = uniqueId('sub');
+    const prefix = uniqueId('fence');
+    await startAtHead(name);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = false;
+    const slow: Subscriber = {
+      name,
+      async handle(events, tx) {
+        entered = true;
+        await gate;
+        await recorder(name, 'zombie', prefix).handle(events, tx);
+      },
+    };
+    const r = runner(slow, { takeoverIntervalMs: 60_000 });
+    r.start();
+    await appendMany(prefix, 1, 3);
+    await waitFor('batch in hand', () => entered);
+    // meanwhile another owner applied these events and moved the checkpoint past them
+    await pool.query(
+      `UPDATE subscription_checkpoints SET (transaction_id, position) =
+         (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1)
+       WHERE name = $1`,
+      [name],
+    );
+    release();
+    await waitFor('ownership loss noticed', () => r.status().ownershipLosses === 1);
+    // it stood down, took the lock again and resumed from the other owner's checkpoint
+    await waitFor('leading again', () => r.status().leader && r.status().reads >= 2);
+    expect(await applied(name)).toHaveLength(0);
+  });
+});
+
+async function txidOf(eventId: string, client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ t: string }>('SELECT transaction_id::text AS t FROM events WHERE event_id = $1', [eventId]);
+  return rows[0]!.t;
+}
