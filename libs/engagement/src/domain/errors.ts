@@ -1,0 +1,56 @@
+// Named refusals of the domain. The API maps each class to one GraphQL error
+// code in one place (libs/platform graphql error mapping).
+
+export type RuleName =
+  | 'ENGAGEMENT_CLOSED'
+  | 'ENGAGEMENT_PAUSED'
+  | 'ENGAGEMENT_NOT_ACTIVE'
+  | 'ENGAGEMENT_NOT_PAUSED'
+  | 'ENGAGEMENT_ALREADY_EXISTS'
+  | 'INTAKE_REQUIRED'
+  | 'INTAKE_ALREADY_RECORDED'
+  | 'HOMEWORK_NOT_OPEN'
+  | 'NOT_LATEST_DRAFT'
+  | 'FEEDBACK_ALREADY_GIVEN'
+  | 'DUE_DATE_IN_PAST'
+  | 'SESSION_IN_FUTURE'
+  | 'COACH_IS_CLIENT'
+  /** a command reuses an id (homework, draft, feedback, session, activity) the engagement already holds */
+  | 'DUPLICATE_ID';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: 'RULE_VIOLATED' | 'FORBIDDEN' | 'NOT_FOUND';
+}
+
+/** A rule of PRODUCT.md "Rules a user will hit" refused the command. */
+export class RuleViolated extends DomainError {
+  readonly code = 'RULE_VIOLATED' as const;
+  constructor(
+    readonly rule: RuleName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuleViolated';
+  }
+}
+
+/** The actor may see the engagement but may not do this to it. */
+export class Forbidden extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'Forbidden';
+  }
+}
+
+/** A thing named by the command does not exist in the engagement. */
+export class NotFound extends DomainError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(
+    readonly entity: 'Engagement' | 'Homework' | 'Draft',
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} not found`);
+    this.name = 'NotFound';
+  }
+}

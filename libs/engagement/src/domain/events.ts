@@ -1,0 +1,116 @@
+import type {
+  ChannelCounts,
+  EngagementOutcome,
+  FeedbackVerdict,
+  JobSearchChannel,
+  Person,
+  ReminderChannel,
+  ReminderKind,
+} from './types.js';
+
+// The event catalogue (PRODUCT.md). `type` is the stable name stored with each
+// event; never derive it from a class name.
+
+export interface EngagementOpened {
+  type: 'EngagementOpened';
+  data: { engagementId: string; practiceId: string; coach: Person; client: Person; title: string };
+}
+export interface IntakeRecorded {
+  type: 'IntakeRecorded';
+  data: {
+    presentingQuestion: string;
+    background: string;
+    goals: string[];
+    currentStrategy: string;
+    baseline: ChannelCounts[];
+  };
+}
+export interface HomeworkAssigned {
+  type: 'HomeworkAssigned';
+  /** dueAt: ISO-8601 instant or null */
+  data: { homeworkId: string; title: string; instructions: string; dueAt: string | null };
+}
+export interface DraftSubmitted {
+  type: 'DraftSubmitted';
+  data: { homeworkId: string; draftId: string; revision: number; content: string };
+}
+export interface FeedbackGiven {
+  type: 'FeedbackGiven';
+  data: { feedbackId: string; draftId: string; homeworkId: string; verdict: FeedbackVerdict; comments: string };
+}
+export interface HomeworkCancelled {
+  type: 'HomeworkCancelled';
+  data: { homeworkId: string; reason: string };
+}
+export interface CoachingSessionLogged {
+  type: 'CoachingSessionLogged';
+  data: { sessionId: string; heldAt: string; durationMinutes: number; summary: string };
+}
+export interface JobSearchActivityLogged {
+  type: 'JobSearchActivityLogged';
+  data: {
+    activityId: string;
+    channel: JobSearchChannel;
+    applications: number;
+    interviews: number;
+    offers: number;
+    note: string | null;
+  };
+}
+export interface ReminderSent {
+  type: 'ReminderSent';
+  data: {
+    reminderId: string;
+    kind: ReminderKind;
+    recipient: Person;
+    /** the first channel it went out on (the catalogue's field) */
+    channel: ReminderChannel;
+    /** every channel it went out on */
+    channels: ReminderChannel[];
+    homeworkId: string | null;
+    draftId: string | null;
+  };
+}
+export interface EngagementPaused {
+  type: 'EngagementPaused';
+  data: { reason: string };
+}
+export interface EngagementResumed {
+  type: 'EngagementResumed';
+  data: { reason: string | null };
+}
+export interface EngagementClosed {
+  type: 'EngagementClosed';
+  data: { outcome: EngagementOutcome; note: string | null };
+}
+
+export type EngagementEvent =
+  | EngagementOpened
+  | IntakeRecorded
+  | HomeworkAssigned
+  | DraftSubmitted
+  | FeedbackGiven
+  | HomeworkCancelled
+  | CoachingSessionLogged
+  | JobSearchActivityLogged
+  | ReminderSent
+  | EngagementPaused
+  | EngagementResumed
+  | EngagementClosed;
+
+export type EngagementEventType = EngagementEvent['type'];
+
+export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
+  'EngagementOpened',
+  'IntakeRecorded',
+  'HomeworkAssigned',
+  'DraftSubmitted',
+  'FeedbackGiven',
+  'HomeworkCancelled',
+  'CoachingSessionLogged',
+  'JobSearchActivityLogged',
+  'ReminderSent',
+  'EngagementPaused',
+  'EngagementResumed',
+  'EngagementClosed',
+];
