@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule, DatabaseModule, LoggingModule } from '#platform';
+import { AuthModule, ConfigModule, DatabaseModule, LoggingModule } from '#platform';
+import { GraphqlApiModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, HealthModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, AuthModule, GraphqlApiModule, HealthModule],
 })
 export class ApiModule {}

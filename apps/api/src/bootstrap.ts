@@ -1,19 +1,21 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppConfigService, parseConfig } from '#platform';
 
 /** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
-export async function createApi(): Promise<INestApplication> {
+export async function createApi(): Promise<NestExpressApplication> {
   parseConfig(process.env); // fail before Nest starts, with a message naming each bad variable
   const { ApiModule } = await import('./api.module.js');
-  const app = await NestFactory.create(ApiModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  // the largest legitimate body is a 50,000-character draft; refuse anything far beyond
+  app.useBodyParser('json', { limit: '1mb' });
   app.enableShutdownHooks();
   return app;
 }
 
-export async function startApi(): Promise<INestApplication> {
+export async function startApi(): Promise<NestExpressApplication> {
   const app = await createApi();
   const port = app.get(AppConfigService).get('PORT');
   await app.listen(port);

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
-import { ConfigValidationError, ensureDatabase, exitOnStartupError, parseConfig, runMigrations } from '#platform';
+import { parseArgs } from 'node:util';
+import { configFrom, ConfigValidationError, ensureDatabase, exitOnStartupError, parseConfig, runMigrations, TokenService } from '#platform';
 
 const USAGE = `Usage: node dist/apps/cli/src/main.js <command> [options]
 
 Commands:
   start                 migrate, then run the API and a worker in this one process
   migrate               create the database if missing and apply pending migrations
+  token                 print a bearer token signed with JWT_SECRET (development and tests)
+                          --practice P --role ADMIN|COACH|CLIENT --sub ID [--name N] [--email E] [--ttl SECONDS]
 `;
 
 type Command = (args: string[]) => Promise<void>;
@@ -17,6 +20,34 @@ const commands: Record<string, Command> = {
     if (await ensureDatabase(ownerUrl)) console.log('database created');
     const applied = await runMigrations(ownerUrl, (m) => console.log(m));
     console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');
+  },
+
+  async token(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        practice: { type: 'string' },
+        role: { type: 'string' },
+        sub: { type: 'string' },
+        name: { type: 'string' },
+        email: { type: 'string' },
+        ttl: { type: 'string', default: '3600' },
+      },
+    });
+    const role = values.role?.toUpperCase();
+    if (!values.practice || !values.sub || (role !== 'ADMIN' && role !== 'COACH' && role !== 'CLIENT')) {
+      throw new Error('token needs --practice, --sub and --role ADMIN|COACH|CLIENT');
+    }
+    const tokens = new TokenService(configFrom(parseConfig(process.env)));
+    const token = await tokens.issue({
+      practiceId: values.practice,
+      role,
+      sub: values.sub,
+      name: values.name,
+      email: values.email,
+      expiresIn: Number(values.ttl),
+    });
+    console.log(token);
   },
 
   async start() {

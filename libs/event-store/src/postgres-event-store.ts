@@ -238,6 +238,17 @@ export class PostgresEventStore {
     return { events, checkpoint };
   }
 
+  /**
+   * A checkpoint at "now" for live readers that don't need the past: every
+   * event of a transaction that is still running, or starts later, is after it.
+   */
+  async headCheckpoint(): Promise<Checkpoint> {
+    const { rows } = await this.pool.query<{ tx: string }>(
+      'SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text AS tx',
+    );
+    return { transactionId: rows[0]!.tx, position: Number.MAX_SAFE_INTEGER };
+  }
+
   /** Runs `fn` in a transaction of the store's own, scoped to one practice (row-level security). */
   async inOwnTransaction<T>(practiceId: string | null, fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();

@@ -40,7 +40,7 @@ function assertNever(value: never): never {
 /**
  * Decides what a command means for the engagement, or refuses it with a typed
  * DomainError. Checks run in one order for every command: the engagement
- * exists, it is not CLOSED, the actor may act on it, its status allows the
+ * exists, the actor may act on it, it is not CLOSED, its status allows the
  * command, the named entity exists, the entity's own rules.
  */
 export function decide(command: EngagementCommand, state: EngagementState): EngagementEvent[] {
@@ -48,6 +48,8 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
 
   // Commands carry no engagement id; the stream id is the caller's to report.
   if (!isLive(state)) throw new NotFound('Engagement', state.id ?? '');
+  // Who may act comes before any business rule, so a refusal reveals nothing else.
+  authorize(command, state);
   // A reminder that went out is a fact even if the engagement closed meanwhile.
   if (state.status === 'CLOSED' && command.type !== 'RecordReminderSent') {
     throw new RuleViolated('ENGAGEMENT_CLOSED', `Engagement ${state.id ?? ''} is closed`);
@@ -75,7 +77,7 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
     case 'ResumeEngagement':
       return resumeEngagement(command, state);
     case 'CloseEngagement':
-      return closeEngagement(command, state);
+      return closeEngagement(command);
     default:
       return assertNever(command);
   }
@@ -101,7 +103,6 @@ function openEngagement(command: OpenEngagement, state: EngagementState): Engage
 }
 
 function recordIntake(command: RecordIntake, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   if (state.status !== 'INTAKE') {
     throw new RuleViolated('INTAKE_ALREADY_RECORDED', 'The intake of this engagement is already recorded');
   }
@@ -126,7 +127,6 @@ function recordIntake(command: RecordIntake, state: LiveState): EngagementEvent[
 }
 
 function assignHomework(command: AssignHomework, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   if (state.status === 'INTAKE') {
     throw new RuleViolated('INTAKE_REQUIRED', 'Record the intake before assigning homework');
   }
@@ -149,10 +149,6 @@ function assignHomework(command: AssignHomework, state: LiveState): EngagementEv
 const SUBMITTABLE: readonly HomeworkStatus[] = ['ASSIGNED', 'CHANGES_REQUESTED'];
 
 function submitDraft(command: SubmitDraft, state: LiveState): EngagementEvent[] {
-  const { actor } = command.context;
-  if (!(actor.role === 'CLIENT' && actor.id === state.client.id)) {
-    throw forbidden(actor, command.type, "only the engagement's client submits drafts");
-  }
   // Allowed while PAUSED: a pause stops new homework and reminders, not the client's work.
   const { homeworkId, draftId, content } = command.data;
   const homework = requireHomework(state, homeworkId);
@@ -169,10 +165,6 @@ function submitDraft(command: SubmitDraft, state: LiveState): EngagementEvent[] 
 }
 
 function giveFeedback(command: GiveFeedback, state: LiveState): EngagementEvent[] {
-  const { actor } = command.context;
-  if (!(actor.role === 'COACH' && actor.id === state.coach.id)) {
-    throw forbidden(actor, command.type, "only the engagement's coach gives feedback");
-  }
   const { draftId, feedbackId, verdict, comments } = command.data;
   const draft = requireDraft(state, draftId);
   if (draft.feedbackGiven) {
@@ -190,7 +182,6 @@ function giveFeedback(command: GiveFeedback, state: LiveState): EngagementEvent[
 }
 
 function cancelHomework(command: CancelHomework, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   const { homeworkId, reason } = command.data;
   const homework = requireHomework(state, homeworkId);
   if (!OPEN_HOMEWORK.includes(homework.status)) {
@@ -200,7 +191,6 @@ function cancelHomework(command: CancelHomework, state: LiveState): EngagementEv
 }
 
 function logCoachingSession(command: LogCoachingSession, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   // Any status that reaches here (INTAKE, ACTIVE, PAUSED) takes a session.
   const { sessionId, heldAt, durationMinutes, summary } = command.data;
   if (heldAt.getTime() > command.context.now.getTime()) {
@@ -216,12 +206,6 @@ function logCoachingSession(command: LogCoachingSession, state: LiveState): Enga
 }
 
 function logJobSearchActivity(command: LogJobSearchActivity, state: LiveState): EngagementEvent[] {
-  const { actor } = command.context;
-  const allowed =
-    actor.role === 'ADMIN' ||
-    (actor.role === 'COACH' && actor.id === state.coach.id) ||
-    (actor.role === 'CLIENT' && actor.id === state.client.id);
-  if (!allowed) throw forbidden(actor, command.type, "only an admin or the engagement's coach or client logs activity");
   // Any status that reaches here (INTAKE, ACTIVE, PAUSED) takes activity.
   const { activityId, channel, applications, interviews, offers, note } = command.data;
   requireUnused(state.activityIds, activityId, 'Job-search activity');
@@ -234,8 +218,6 @@ function logJobSearchActivity(command: LogJobSearchActivity, state: LiveState): 
 }
 
 function recordReminderSent(command: RecordReminderSent, state: LiveState): EngagementEvent[] {
-  const { actor } = command.context;
-  if (actor.role !== 'SYSTEM') throw forbidden(actor, command.type, 'only the reminder system records reminders');
   const { reminderId, kind, recipient, channels, homeworkId, draftId } = command.data;
   const [channel] = channels;
   if (channel === undefined) {
@@ -261,7 +243,6 @@ function recordReminderSent(command: RecordReminderSent, state: LiveState): Enga
 }
 
 function pauseEngagement(command: PauseEngagement, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   if (state.status !== 'ACTIVE') {
     throw new RuleViolated('ENGAGEMENT_NOT_ACTIVE', `Only an ACTIVE engagement can be paused; this one is ${state.status}`);
   }
@@ -269,24 +250,51 @@ function pauseEngagement(command: PauseEngagement, state: LiveState): Engagement
 }
 
 function resumeEngagement(command: ResumeEngagement, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
   if (state.status !== 'PAUSED') {
     throw new RuleViolated('ENGAGEMENT_NOT_PAUSED', `Only a PAUSED engagement can be resumed; this one is ${state.status}`);
   }
   return [{ type: 'EngagementResumed', data: { reason: command.data.reason } }];
 }
 
-function closeEngagement(command: CloseEngagement, state: LiveState): EngagementEvent[] {
-  requireCoachOrAdmin(command.context.actor, state, command.type);
+function closeEngagement(command: CloseEngagement): EngagementEvent[] {
   // INTAKE, ACTIVE and PAUSED all close; CLOSED was refused before.
   const { outcome, note } = command.data;
   return [{ type: 'EngagementClosed', data: { outcome, note } }];
 }
 
-function requireCoachOrAdmin(actor: Actor, state: LiveState, action: EngagementCommand['type']): void {
-  if (actor.role === 'ADMIN') return;
-  if (actor.role === 'COACH' && actor.id === state.coach.id) return;
-  throw forbidden(actor, action, "only an admin or the engagement's coach may");
+/** Who may issue each command on an existing engagement (PRODUCT.md "Authentication and roles"). */
+function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: LiveState): void {
+  const { actor } = command.context;
+  const isCoach = actor.role === 'COACH' && actor.id === state.coach.id;
+  const isClient = actor.role === 'CLIENT' && actor.id === state.client.id;
+  const isAdmin = actor.role === 'ADMIN';
+  switch (command.type) {
+    case 'SubmitDraft':
+      if (!isClient) throw forbidden(actor, command.type, "only the engagement's client submits drafts");
+      return;
+    case 'GiveFeedback':
+      if (!isCoach) throw forbidden(actor, command.type, "only the engagement's coach gives feedback");
+      return;
+    case 'LogJobSearchActivity':
+      if (!(isAdmin || isCoach || isClient)) {
+        throw forbidden(actor, command.type, "only an admin or the engagement's coach or client logs activity");
+      }
+      return;
+    case 'RecordReminderSent':
+      if (actor.role !== 'SYSTEM') throw forbidden(actor, command.type, 'only the reminder system records reminders');
+      return;
+    case 'RecordIntake':
+    case 'AssignHomework':
+    case 'CancelHomework':
+    case 'LogCoachingSession':
+    case 'PauseEngagement':
+    case 'ResumeEngagement':
+    case 'CloseEngagement':
+      if (!(isAdmin || isCoach)) throw forbidden(actor, command.type, "only an admin or the engagement's coach may");
+      return;
+    default:
+      return assertNever(command);
+  }
 }
 
 function forbidden(actor: Actor, action: EngagementCommand['type'], why: string): Forbidden {

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Logger, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { Context as WsContext } from 'graphql-ws';
+import { EngagementGraphqlModule } from '#engagement';
+import { AppConfigService, Database, formatError, RequestContext, TokenService, Unauthenticated } from '#platform';
+import { httpContext, type SocketExtra } from './graphql-context.js';
+
+/** Operations made only of `__schema`, `__type` and `__typename` need no token (GraphiQL, codegen in development). */
+function introspectionOnly(operation: { selectionSet: { selections: readonly { kind: string; name?: { value: string } }[] } }): boolean {
+  return operation.selectionSet.selections.every((s) => s.kind === 'Field' && s.name!.value.startsWith('__'));
+}
+
+/** Refuses unauthenticated operations before any resolver runs, and ends each request's read transaction. */
+const requestLifecycle: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, operation }) {
+        if (contextValue.principal || (operation && introspectionOnly(operation))) return;
+        const err = contextValue.authError ?? new Unauthenticated();
+        throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      },
+      async willSendResponse({ contextValue }) {
+        await contextValue.release();
+      },
+    };
+  },
+};
+
+@Module({
+  imports: [
+    EngagementGraphqlModule,
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [],
+      inject: [AppConfigService, TokenService, Database],
+      useFactory: (config: AppConfigService, tokens: TokenService, db: Database): ApolloDriverConfig => {
+        const production = config.isProduction;
+        const logger = new Logger('GraphQL');
+        return {
+          path: '/graphql',
+          // development and tests write the schema so a diff shows every contract change; production builds it in memory
+          autoSchemaFile: production ? true : join(process.cwd(), 'apps/api/schema.gql'),
+          sortSchema: true,
+          graphiql: config.get('GRAPHQL_PLAYGROUND') ?? !production,
+          introspection: !production,
+          csrfPrevention: true,
+          allowBatchedHttpRequests: false,
+          includeStacktraceInErrorResponses: false,
+          // HTTP requests bring { req }; websocket operations bring graphql-ws's context (connectionParams, extra)
+          context: (arg: { req?: Parameters<typeof httpContext>[0]; extra?: unknown; connectionParams?: unknown }) =>
+            arg.req
+              ? httpContext(arg.req, tokens, db)
+              : new RequestContext(db, (arg.extra as SocketExtra | undefined)?.principal ?? null, randomUUID()),
+          formatError: (formatted, error) =>
+            formatError(formatted, error, {
+              exposeUnexpected: config.get('NODE_ENV') === 'development',
+              report: (err) => logger.error({ err, path: formatted.path }, 'unexpected error in a GraphQL operation'),
+            }),
+          plugins: [requestLifecycle],
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, unknown>) => {
+                const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+                try {
+                  (ctx.extra as SocketExtra).principal = await tokens.authenticate(typeof auth === 'string' ? auth : undefined);
+                  return true;
+                } catch {
+                  return false;
+                }
+              },
+            },
+          },
+        };
+      },
+    }),
+  ],
+})
+export class GraphqlApiModule {}

@@ -1,0 +1,59 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
+import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
+import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
+import { DraftResolver, FeedbackResolver, HomeworkResolver } from './graphql/homework.resolver.js';
+import { MutationsResolver } from './graphql/mutations.resolver.js';
+import { PracticeResolver } from './graphql/practice.resolver.js';
+import { PracticeSettingsRepository, UpdatePracticeSettingsHandler } from './practice/practice-settings.js';
+import { CommandExecutor } from './write/command-executor.js';
+import { EngagementLookup } from './write/engagement-lookup.js';
+import { LogCoachingSessionHandler, LogJobSearchActivityHandler } from './write/handlers/activity.handlers.js';
+import { GiveFeedbackHandler, SubmitDraftHandler } from './write/handlers/drafts.handlers.js';
+import { AssignHomeworkHandler, CancelHomeworkHandler } from './write/handlers/homework.handlers.js';
+import { CloseEngagementHandler, PauseEngagementHandler, ResumeEngagementHandler } from './write/handlers/lifecycle.handlers.js';
+import { OpenEngagementHandler } from './write/handlers/open-engagement.handler.js';
+import { RecordIntakeHandler } from './write/handlers/record-intake.handler.js';
+import { RecordReminderSentHandler } from './write/handlers/record-reminder-sent.handler.js';
+
+const HANDLERS = [
+  OpenEngagementHandler,
+  RecordIntakeHandler,
+  AssignHomeworkHandler,
+  CancelHomeworkHandler,
+  SubmitDraftHandler,
+  GiveFeedbackHandler,
+  LogCoachingSessionHandler,
+  LogJobSearchActivityHandler,
+  PauseEngagementHandler,
+  ResumeEngagementHandler,
+  CloseEngagementHandler,
+  RecordReminderSentHandler,
+  UpdatePracticeSettingsHandler,
+];
+
+/** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ...HANDLERS],
+  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository],
+})
+export class EngagementWriteModule {}
+
+/** The GraphQL face of engagements: queries, mutations, live events. (api) */
+@Module({
+  imports: [EngagementWriteModule],
+  providers: [
+    EngagementResolver,
+    EngagementConnectionResolver,
+    HomeworkResolver,
+    DraftResolver,
+    FeedbackResolver,
+    MutationsResolver,
+    PracticeResolver,
+    EngagementEventsResolver,
+    EngagementEventFeed,
+  ],
+})
+export class EngagementGraphqlModule {}

@@ -1,0 +1,148 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { PostgresEventStore, type Checkpoint, type StoredEvent } from '#event-store';
+import { AppConfigService } from '#platform';
+
+const MAX_QUEUED = 1_000;
+
+interface Listener {
+  practiceId: string;
+  push(event: StoredEvent): void;
+  fail(err: Error): void;
+}
+
+/**
+ * Live events for GraphQL subscriptions. Each API process follows the global
+ * log from "now" (commit-safe, like every reader) and hands each event to the
+ * subscriptions of its stream. PostgreSQL's NOTIFY wakes every API process,
+ * so subscribers connected to any instance behind a load balancer get every
+ * event, with no broker in between; polling covers a lost notification.
+ */
+@Injectable()
+export class EngagementEventFeed implements OnApplicationShutdown {
+  private readonly logger = new Logger(EngagementEventFeed.name);
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private checkpoint: Checkpoint | null = null;
+  private client: pg.Client | null = null;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: PostgresEventStore,
+    private readonly config: AppConfigService,
+  ) {}
+
+  /** Events appended to `streamId` from now on, until the iterator is returned. */
+  async subscribe(streamId: string, practiceId: string): Promise<AsyncIterableIterator<StoredEvent>> {
+    await this.ensureRunning();
+    const queue: StoredEvent[] = [];
+    let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
+    let failure: Error | null = null;
+    let done = false;
+    const listener: Listener = {
+      practiceId,
+      push: (event) => {
+        if (waiting) {
+          waiting({ value: event, done: false });
+          waiting = null;
+        } else if (queue.length < MAX_QUEUED) {
+          queue.push(event);
+        } else {
+          listener.fail(new Error('subscriber too slow: events dropped; resubscribe and read the timeline'));
+        }
+      },
+      fail: (err) => {
+        failure = err;
+        remove();
+        waiting?.({ value: undefined, done: true });
+      },
+    };
+    const set = this.listeners.get(streamId) ?? new Set<Listener>();
+    set.add(listener);
+    this.listeners.set(streamId, set);
+    const remove = () => {
+      done = true;
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(streamId);
+    };
+    const iterator: AsyncIterableIterator<StoredEvent> = {
+      next: () => {
+        if (failure) return Promise.reject(failure);
+        const event = queue.shift();
+        if (event) return Promise.resolve({ value: event, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (waiting = resolve));
+      },
+      return: () => {
+        remove();
+        waiting?.({ value: undefined, done: true });
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    for (const set of this.listeners.values()) for (const l of [...set]) l.fail(new Error('server shutting down'));
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async ensureRunning(): Promise<void> {
+    if (this.loop) return;
+    this.checkpoint = await this.store.headCheckpoint();
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.listen();
+        const batch = await this.store.readAll({ after: this.checkpoint!, limit: 500 });
+        for (const event of batch.events) {
+          for (const l of this.listeners.get(event.streamId) ?? []) {
+            if (l.practiceId === event.metadata.practiceId) l.push(event);
+          }
+        }
+        this.checkpoint = batch.checkpoint;
+        if (batch.events.length < 500) await this.sleep(1_000);
+      } catch (err) {
+        this.logger.warn(`live event feed: ${(err as Error).message}; retrying`);
+        await this.client?.end().catch(() => undefined);
+        this.client = null;
+        await this.sleep(1_000);
+      }
+    }
+  }
+
+  private async listen(): Promise<void> {
+    if (this.client) return;
+    const client = new pg.Client({ connectionString: this.config.get('DATABASE_URL'), application_name: 'engagement-event-feed' });
+    client.on('notification', () => this.wake?.());
+    client.on('error', () => {
+      if (this.client === client) this.client = null;
+    });
+    await client.connect();
+    await client.query(`LISTEN ${this.store.notifier.channel}`);
+    this.client = client;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import { Args, Context, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { PostgresEventStore } from '#event-store';
+import { BadUserInput, type RequestContext } from '#platform';
+import { engagementEventOf } from './timeline.js';
+import { listEngagements } from '../read/engagement-queries.js';
+import { funnel, type EngagementModel } from '../read/read-models.js';
+import { inputs, validate } from './input-validation.js';
+import { loaders, visibleEngagement } from './request.js';
+import { CoachingSession, Engagement, EngagementByIdArgs, EngagementConnection, EngagementsArgs, HomeworkFilterArgs, TimelineArgs } from './types/engagement.types.js';
+import { Homework } from './types/homework.types.js';
+import { JobSearchFunnel } from './types/job-search.types.js';
+import { Viewer } from './types/person.types.js';
+import { EngagementEventConnection } from './types/timeline.types.js';
+
+@Resolver(() => Engagement)
+export class EngagementResolver {
+  constructor(private readonly store: PostgresEventStore) {}
+
+  @Query(() => Viewer)
+  viewer(@Context() ctx: RequestContext): Viewer {
+    const p = ctx.requirePrincipal();
+    return { id: p.id, role: p.role, practiceId: p.practiceId };
+  }
+
+  @Query(() => Engagement, { nullable: true })
+  engagement(@Args() args: EngagementByIdArgs, @Context() ctx: RequestContext): Promise<EngagementModel> {
+    return visibleEngagement(ctx, validate(inputs.id, args.id, 'id'));
+  }
+
+  @Query(() => EngagementConnection)
+  async engagements(@Args() args: EngagementsArgs, @Context() ctx: RequestContext) {
+    const principal = ctx.requirePrincipal();
+    const first = validate(inputs.pageSize, args.first ?? 20, 'first');
+    const filter = validate(inputs.engagementFilter, args.filter ?? {}, 'filter');
+    const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date());
+    loaders(ctx).prime(page.nodes);
+    return {
+      edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i]! })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
+      countTotal: page.totalCount,
+    };
+  }
+
+  @ResolveField(() => [Homework])
+  async homework(@Parent() e: EngagementModel, @Args() args: HomeworkFilterArgs, @Context() ctx: RequestContext) {
+    const all = await loaders(ctx).homeworkOfEngagement.load(e.id);
+    return args.status?.length ? all.filter((h) => args.status!.includes(h.status)) : all;
+  }
+
+  @ResolveField(() => [CoachingSession])
+  sessions(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).sessionsOfEngagement.load(e.id);
+  }
+
+  @ResolveField(() => JobSearchFunnel)
+  async jobSearch(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
+    return funnel(await loaders(ctx).jobSearchOfEngagement.load(e.id));
+  }
+
+  @ResolveField(() => Int)
+  overdueHomeworkCount(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).overdueCountOfEngagement.load(e.id);
+  }
+
+  @ResolveField(() => EngagementEventConnection)
+  async timeline(@Parent() e: EngagementModel, @Args() args: TimelineArgs, @Context() ctx: RequestContext) {
+    const first = validate(inputs.pageSize, args.first ?? 50, 'first');
+    const afterVersion = args.after ? decodeTimelineCursor(args.after) : 0;
+    const events = await this.store.readStream(e.id, {
+      fromVersion: afterVersion + 1,
+      maxCount: first + 1,
+      tx: ctx.session.asQueryable(),
+    });
+    const page = events.slice(0, first).filter((ev) => ev.metadata.practiceId === e.practiceId);
+    const edges = page.map((ev) => ({ cursor: encodeTimelineCursor(ev.version), node: engagementEventOf(ev) }));
+    return { edges, pageInfo: { hasNextPage: events.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+function encodeTimelineCursor(version: number): string {
+  return Buffer.from(`v:${version}`).toString('base64url');
+}
+
+function decodeTimelineCursor(cursor: string): number {
+  const m = /^v:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m || cursor.length > 40) throw new BadUserInput('after', 'is not a cursor this timeline returned');
+  return Number(m[1]);
+}
+
+/** totalCount costs a count query: it runs only when the query asks for it. */
+@Resolver(() => EngagementConnection)
+export class EngagementConnectionResolver {
+  @ResolveField(() => Int)
+  totalCount(@Parent() connection: { countTotal: () => Promise<number> }) {
+    return connection.countTotal();
+  }
+}

@@ -1,0 +1,64 @@
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { ResourceNotFound, type RequestContext } from '#platform';
+import type { DraftModel, FeedbackModel, HomeworkModel } from '../read/read-models.js';
+import { inputs, validate } from './input-validation.js';
+import { loaders, visibleEngagement } from './request.js';
+import { Engagement } from './types/engagement.types.js';
+import { Draft, Feedback, Homework, HomeworkByIdArgs, Reminder } from './types/homework.types.js';
+
+/** A homework if the caller may see its engagement (NOT_FOUND across practices, FORBIDDEN within). */
+export async function visibleHomework(ctx: RequestContext, id: string): Promise<HomeworkModel> {
+  const homework = await loaders(ctx).homework.load(id);
+  if (!homework) throw new ResourceNotFound('Homework', id);
+  await visibleEngagement(ctx, homework.engagementId);
+  return homework;
+}
+
+@Resolver(() => Homework)
+export class HomeworkResolver {
+  @Query(() => Homework, { nullable: true })
+  homework(@Args() args: HomeworkByIdArgs, @Context() ctx: RequestContext): Promise<HomeworkModel> {
+    return visibleHomework(ctx, validate(inputs.id, args.id, 'id'));
+  }
+
+  @ResolveField(() => Engagement)
+  engagement(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).engagement.load(h.engagementId);
+  }
+
+  @ResolveField(() => [Draft])
+  drafts(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).draftsOfHomework.load(h.id);
+  }
+
+  @ResolveField(() => Draft, { nullable: true })
+  latestDraft(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    return h.latestDraftId ? loaders(ctx).draft.load(h.latestDraftId) : null;
+  }
+
+  @ResolveField(() => [Reminder])
+  reminders(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).remindersOfHomework.load(h.id);
+  }
+}
+
+@Resolver(() => Draft)
+export class DraftResolver {
+  @ResolveField(() => Homework)
+  homework(@Parent() d: DraftModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).homework.load(d.homeworkId);
+  }
+
+  @ResolveField(() => Feedback, { nullable: true })
+  feedback(@Parent() d: DraftModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).feedbackOfDraft.load(d.id);
+  }
+}
+
+@Resolver(() => Feedback)
+export class FeedbackResolver {
+  @ResolveField(() => Draft)
+  draft(@Parent() f: FeedbackModel, @Context() ctx: RequestContext) {
+    return loaders(ctx).draft.load(f.draftId);
+  }
+}

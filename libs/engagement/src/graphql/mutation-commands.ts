@@ -1,0 +1,88 @@
+import type { CommandBus } from '@nestjs/cqrs';
+import type { RequestContext } from '#platform';
+import type { z } from 'zod';
+import type { CommandOutcome } from '../write/command-executor.js';
+import { LogCoachingSessionCommand, LogJobSearchActivityCommand } from '../write/handlers/activity.handlers.js';
+import { GiveFeedbackCommand, SubmitDraftCommand } from '../write/handlers/drafts.handlers.js';
+import { AssignHomeworkCommand, CancelHomeworkCommand } from '../write/handlers/homework.handlers.js';
+import { CloseEngagementCommand, PauseEngagementCommand, ResumeEngagementCommand } from '../write/handlers/lifecycle.handlers.js';
+import { OpenEngagementCommand } from '../write/handlers/open-engagement.handler.js';
+import { RecordIntakeCommand } from '../write/handlers/record-intake.handler.js';
+import type { inputs } from './input-validation.js';
+import { originOf } from './request.js';
+
+type In<K extends keyof typeof inputs> = z.infer<(typeof inputs)[K]>;
+
+/**
+ * Validated GraphQL inputs → commands on the bus. The request's read
+ * transaction is released first: a request never holds two connections.
+ */
+export class MutationCommands {
+  constructor(private readonly bus: CommandBus) {}
+
+  private async send(ctx: RequestContext, command: Parameters<CommandBus['execute']>[0]): Promise<CommandOutcome> {
+    await ctx.release();
+    return this.bus.execute(command) as Promise<CommandOutcome>;
+  }
+
+  openEngagement(ctx: RequestContext, i: In<'openEngagement'>) {
+    const person = (p: In<'openEngagement'>['coach']) => ({ id: p.id, name: p.name, email: p.email ?? null });
+    return this.send(
+      ctx,
+      new OpenEngagementCommand(originOf(ctx), { coach: person(i.coach), client: person(i.client), title: i.title }, { idempotencyKey: i.idempotencyKey }),
+    );
+  }
+
+  recordIntake(ctx: RequestContext, i: In<'recordIntake'>) {
+    const { expectedVersion, idempotencyKey, baseline, ...rest } = i;
+    const data = { ...rest, baseline: baseline.map((b) => ({ ...b, offers: b.offers ?? 0 })) };
+    return this.send(ctx, new RecordIntakeCommand(originOf(ctx), data, { expectedVersion, idempotencyKey }));
+  }
+
+  assignHomework(ctx: RequestContext, i: In<'assignHomework'>) {
+    const { expectedVersion, idempotencyKey, dueAt, ...rest } = i;
+    return this.send(ctx, new AssignHomeworkCommand(originOf(ctx), { ...rest, dueAt: dueAt ?? null }, { expectedVersion, idempotencyKey }));
+  }
+
+  submitDraft(ctx: RequestContext, i: In<'submitDraft'>) {
+    const { idempotencyKey, ...data } = i;
+    return this.send(ctx, new SubmitDraftCommand(originOf(ctx), data, { idempotencyKey }));
+  }
+
+  giveFeedback(ctx: RequestContext, i: In<'giveFeedback'>) {
+    const { idempotencyKey, ...data } = i;
+    return this.send(ctx, new GiveFeedbackCommand(originOf(ctx), data, { idempotencyKey }));
+  }
+
+  cancelHomework(ctx: RequestContext, i: In<'cancelHomework'>) {
+    const { idempotencyKey, ...data } = i;
+    return this.send(ctx, new CancelHomeworkCommand(originOf(ctx), data, { idempotencyKey }));
+  }
+
+  logCoachingSession(ctx: RequestContext, i: In<'logCoachingSession'>) {
+    const { idempotencyKey, ...data } = i;
+    return this.send(ctx, new LogCoachingSessionCommand(originOf(ctx), data, { idempotencyKey }));
+  }
+
+  logJobSearchActivity(ctx: RequestContext, i: In<'logJobSearchActivity'>) {
+    const { idempotencyKey, offers, note, ...rest } = i;
+    return this.send(
+      ctx,
+      new LogJobSearchActivityCommand(originOf(ctx), { ...rest, offers: offers ?? 0, note: note ?? null }, { idempotencyKey }),
+    );
+  }
+
+  pauseEngagement(ctx: RequestContext, i: In<'pauseEngagement'>) {
+    const { idempotencyKey, ...data } = i;
+    return this.send(ctx, new PauseEngagementCommand(originOf(ctx), data, { idempotencyKey }));
+  }
+
+  resumeEngagement(ctx: RequestContext, i: In<'resumeEngagement'>) {
+    return this.send(ctx, new ResumeEngagementCommand(originOf(ctx), { engagementId: i.engagementId, reason: null }, { idempotencyKey: i.idempotencyKey }));
+  }
+
+  closeEngagement(ctx: RequestContext, i: In<'closeEngagement'>) {
+    const { idempotencyKey, note, ...rest } = i;
+    return this.send(ctx, new CloseEngagementCommand(originOf(ctx), { ...rest, note: note ?? null }, { idempotencyKey }));
+  }
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { CommandHandler, Command, type ICommandHandler } from '@nestjs/cqrs';
+import { PostgresEventStore, type Queryable } from '#event-store';
+import { Database, SecretBox } from '#platform';
+import type { CommandOrigin } from '../write/command-executor.js';
+
+/** A practice's reminder settings (PRODUCT.md "Reminders"). */
+export interface PracticeSettingsModel {
+  webhookUrl: string | null;
+  webhookSecretSet: boolean;
+  emailReminders: boolean;
+  dueSoonOffsetsMinutes: number[];
+  overdueAfterMinutes: number;
+  feedbackWindowMinutes: number;
+}
+
+export const DEFAULT_SETTINGS: PracticeSettingsModel = {
+  webhookUrl: null,
+  webhookSecretSet: false,
+  emailReminders: false,
+  dueSoonOffsetsMinutes: [24 * 60],
+  overdueAfterMinutes: 24 * 60,
+  feedbackWindowMinutes: 48 * 60,
+};
+
+/** What changes: absent = unchanged; null or '' clears the webhook URL or secret. */
+export interface SettingsChange {
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
+  emailReminders?: boolean | null;
+  dueSoonOffsetsMinutes?: number[] | null;
+  overdueAfterMinutes?: number | null;
+  feedbackWindowMinutes?: number | null;
+}
+
+/** The stream of a practice's own events (settings changes), beside its engagements' streams. */
+export const practiceStream = (practiceId: string) => `practice:${practiceId}`;
+
+interface SettingsRow extends Record<string, unknown> {
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  email_reminders: boolean;
+  due_soon_offsets_minutes: number[];
+  overdue_after_minutes: number;
+  feedback_window_minutes: number;
+}
+
+/** Reads settings (the secret only ever decrypted for delivery) and stores changes. */
+@Injectable()
+export class PracticeSettingsRepository {
+  constructor(readonly secrets: SecretBox) {}
+
+  async read(q: Queryable, practiceId: string): Promise<PracticeSettingsModel & { sealedSecret: string | null }> {
+    const { rows } = await q.query<SettingsRow>('SELECT * FROM practice_settings WHERE practice_id = $1', [practiceId]);
+    const r = rows[0];
+    if (!r) return { ...DEFAULT_SETTINGS, sealedSecret: null };
+    return {
+      webhookUrl: r.webhook_url,
+      webhookSecretSet: r.webhook_secret !== null,
+      emailReminders: r.email_reminders,
+      dueSoonOffsetsMinutes: [...r.due_soon_offsets_minutes].sort((a, b) => b - a),
+      overdueAfterMinutes: r.overdue_after_minutes,
+      feedbackWindowMinutes: r.feedback_window_minutes,
+      sealedSecret: r.webhook_secret,
+    };
+  }
+
+  /** The webhook secret in clear, for signing a delivery. */
+  webhookSecret(sealed: string | null): string | null {
+    return sealed === null ? null : this.secrets.decrypt(sealed);
+  }
+}
+
+export class UpdatePracticeSettingsCommand extends Command<PracticeSettingsModel> {
+  constructor(
+    readonly origin: CommandOrigin,
+    readonly change: SettingsChange,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Stores the new settings and appends PracticeSettingsUpdated to the
+ * practice's stream in the same transaction, so the reminder scheduler (a
+ * reader of the log) reschedules. The secret never enters the log: the event
+ * only says whether one is set.
+ */
+@CommandHandler(UpdatePracticeSettingsCommand)
+export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePracticeSettingsCommand> {
+  constructor(
+    private readonly db: Database,
+    private readonly store: PostgresEventStore,
+    private readonly settings: PracticeSettingsRepository,
+  ) {}
+
+  execute({ origin, change }: UpdatePracticeSettingsCommand): Promise<PracticeSettingsModel> {
+    const practiceId = origin.practiceId;
+    return this.db.transaction(practiceId, async (tx) => {
+      // serialise concurrent updates of one practice's settings
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [practiceStream(practiceId)]);
+      const current = await this.settings.read(tx, practiceId);
+      const sealedSecret =
+        change.webhookSecret === undefined
+          ? current.sealedSecret
+          : change.webhookSecret === null || change.webhookSecret === ''
+            ? null
+            : this.settings.secrets.encrypt(change.webhookSecret);
+      const next: PracticeSettingsModel = {
+        webhookUrl: change.webhookUrl === undefined ? current.webhookUrl : change.webhookUrl || null,
+        webhookSecretSet: sealedSecret !== null,
+        emailReminders: change.emailReminders ?? current.emailReminders,
+        dueSoonOffsetsMinutes: [...(change.dueSoonOffsetsMinutes ?? current.dueSoonOffsetsMinutes)].sort((a, b) => b - a),
+        overdueAfterMinutes: change.overdueAfterMinutes ?? current.overdueAfterMinutes,
+        feedbackWindowMinutes: change.feedbackWindowMinutes ?? current.feedbackWindowMinutes,
+      };
+      await tx.query(
+        `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
+           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
+         ON CONFLICT (practice_id) DO UPDATE SET
+           webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
+           email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
+           overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
+           updated_at = now(), updated_by = EXCLUDED.updated_by`,
+        [
+          practiceId,
+          next.webhookUrl,
+          sealedSecret,
+          next.emailReminders,
+          next.dueSoonOffsetsMinutes,
+          next.overdueAfterMinutes,
+          next.feedbackWindowMinutes,
+          origin.actor.id,
+        ],
+      );
+      await this.store.append(
+        practiceStream(practiceId),
+        [
+          {
+            type: 'PracticeSettingsUpdated',
+            data: next,
+            metadata: {
+              actorId: origin.actor.id,
+              actorRole: origin.actor.role,
+              practiceId,
+              correlationId: origin.correlationId,
+              causationId: origin.causationId,
+              occurredAt: origin.now.toISOString(),
+            },
+          },
+        ],
+        { expectedVersion: 'any', tx },
+      );
+      return next;
+    });
+  }
+}

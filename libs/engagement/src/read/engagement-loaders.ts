@@ -1,0 +1,136 @@
+import DataLoader from 'dataloader';
+import type { ReadSession } from '#platform';
+import { OPEN_HOMEWORK } from '../domain/types.js';
+import {
+  toDraft,
+  toEngagement,
+  toFeedback,
+  toHomework,
+  toReminder,
+  toSession,
+  type DraftModel,
+  type DraftRow,
+  type EngagementModel,
+  type EngagementRow,
+  type FeedbackModel,
+  type FeedbackRow,
+  type HomeworkModel,
+  type HomeworkRow,
+  type JobSearchRow,
+  type ReminderModel,
+  type ReminderRow,
+  type SessionModel,
+  type SessionRow,
+} from './read-models.js';
+
+const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The DataLoaders of one request: every nested field of a query costs one
+ * statement per level, however many parents asked (no N+1). All reads go
+ * through the request's practice-scoped read session.
+ */
+export class EngagementLoaders {
+  readonly now = new Date();
+
+  constructor(private readonly session: ReadSession) {}
+
+  readonly engagement = new DataLoader<string, EngagementModel | null>(async (ids) => {
+    const rows = await this.q<EngagementRow>('SELECT * FROM engagements WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toEngagement(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly homework = new DataLoader<string, HomeworkModel | null>(async (ids) => {
+    const rows = await this.q<HomeworkRow>('SELECT * FROM homework WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toHomework(r, this.now)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly homeworkOfEngagement = new DataLoader<string, HomeworkModel[]>(async (ids) => {
+    const rows = await this.q<HomeworkRow>(
+      'SELECT * FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
+  });
+
+  readonly draft = new DataLoader<string, DraftModel | null>(async (ids) => {
+    const rows = await this.q<DraftRow>('SELECT * FROM drafts WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toDraft(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly draftsOfHomework = new DataLoader<string, DraftModel[]>(async (ids) => {
+    const rows = await this.q<DraftRow>(
+      'SELECT * FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.homework_id, toDraft);
+  });
+
+  readonly feedbackOfDraft = new DataLoader<string, FeedbackModel | null>(async (ids) => {
+    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
+    return ids.map((id) => byDraft.get(id) ?? null);
+  });
+
+  readonly feedback = new DataLoader<string, FeedbackModel | null>(async (ids) => {
+    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toFeedback(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly sessionsOfEngagement = new DataLoader<string, SessionModel[]>(async (ids) => {
+    const rows = await this.q<SessionRow>(
+      'SELECT * FROM coaching_sessions WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY held_at, id',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, toSession);
+  });
+
+  readonly jobSearchOfEngagement = new DataLoader<string, JobSearchRow[]>(async (ids) => {
+    const rows = await this.q<JobSearchRow & { engagement_id: string }>(
+      'SELECT engagement_id, channel, applications, interviews, offers FROM job_search_stats WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, (r) => r);
+  });
+
+  readonly overdueCountOfEngagement = new DataLoader<string, number>(async (ids) => {
+    const rows = await this.q<{ engagement_id: string; n: string }>(
+      `SELECT engagement_id, count(*) AS n FROM homework
+       WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 AND due_at < $3 AND status IN (${OPEN})
+       GROUP BY engagement_id`,
+      [ids, this.now],
+    );
+    const byId = new Map(rows.map((r) => [r.engagement_id, Number(r.n)]));
+    return ids.map((id) => byId.get(id) ?? 0);
+  });
+
+  readonly remindersOfHomework = new DataLoader<string, ReminderModel[]>(async (ids) => {
+    const rows = await this.q<ReminderRow>(
+      `SELECT id, homework_id, kind, status, recipient_id, recipient_name, recipient_email, scheduled_for, sent_at, channel
+         FROM reminders WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY scheduled_for, id`,
+      [ids],
+    );
+    return group(ids, rows, (r) => r.homework_id, toReminder);
+  });
+
+  /** Primes the cache with rows a list query already fetched. */
+  prime(engagements: readonly EngagementModel[]): void {
+    for (const e of engagements) this.engagement.prime(e.id, e);
+  }
+
+  private q<R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R[]> {
+    // every statement filters by practice too: row-level security is the second lock, not the only one
+    const [first, ...rest] = params;
+    return this.session.query<R>(sql, [first, this.session.practiceId, ...rest]);
+  }
+}
+
+function group<R, K, M>(keys: readonly K[], rows: readonly R[], keyOf: (r: R) => K, map: (r: R) => M): M[][] {
+  const by = new Map<K, M[]>(keys.map((k) => [k, []]));
+  for (const r of rows) by.get(keyOf(r))?.push(map(r));
+  return keys.map((k) => by.get(k) ?? []);
+}

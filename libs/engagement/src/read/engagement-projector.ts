@@ -1,0 +1,170 @@
+import type { Queryable, StoredEvent } from '#event-store';
+import type { EngagementEvent } from '../domain/events.js';
+import { OPEN_HOMEWORK } from '../domain/types.js';
+import { toDomain } from '../write/engagement-repository.js';
+
+const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Projects engagement events into the read models (engagements, homework,
+ * drafts, feedback, coaching_sessions, job_search_stats). Runs inside the
+ * command's transaction, so a mutation's answer reads its own write; the
+ * same code rebuilds the models from the log into another schema.
+ */
+export class EngagementProjector {
+  constructor(private readonly schema = 'public') {}
+
+  private t(table: string): string {
+    return `${this.schema}.${table}`;
+  }
+
+  async apply(tx: Queryable, events: readonly StoredEvent[]): Promise<void> {
+    for (const e of events) await this.applyOne(tx, e, toDomain(e));
+  }
+
+  private async applyOne(tx: Queryable, e: StoredEvent, event: EngagementEvent): Promise<void> {
+    const id = e.streamId;
+    const at = e.occurredAt;
+    const practice = e.metadata.practiceId;
+    switch (event.type) {
+      case 'EngagementOpened': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO ${this.t('engagements')} (id, practice_id, title, status, coach_id, coach_name, coach_email,
+             client_id, client_name, client_email, opened_at, updated_at, version)
+           VALUES ($1, $2, $3, 'INTAKE', $4, $5, $6, $7, $8, $9, $10, $10, $11)`,
+          [id, practice, d.title, d.coach.id, d.coach.name, d.coach.email, d.client.id, d.client.name, d.client.email, at, e.version],
+        );
+        return;
+      }
+      case 'IntakeRecorded': {
+        const intake = { ...event.data, recordedAt: at.toISOString() };
+        await tx.query(
+          `UPDATE ${this.t('engagements')} SET intake = $2, status = 'ACTIVE', version = $3, updated_at = $4 WHERE id = $1`,
+          [id, JSON.stringify(intake), e.version, at],
+        );
+        for (const b of event.data.baseline) await this.addJobSearch(tx, id, practice, b.channel, b.applications, b.interviews, b.offers);
+        return;
+      }
+      case 'HomeworkAssigned': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO ${this.t('homework')} (id, engagement_id, practice_id, title, instructions, due_at, status, assigned_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'ASSIGNED', $7, $7)`,
+          [d.homeworkId, id, practice, d.title, d.instructions, d.dueAt, at],
+        );
+        return this.refreshEngagement(tx, id, e);
+      }
+      case 'DraftSubmitted': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO ${this.t('drafts')} (id, homework_id, engagement_id, practice_id, revision, content, submitted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [d.draftId, d.homeworkId, id, practice, d.revision, d.content, at],
+        );
+        await tx.query(
+          `UPDATE ${this.t('homework')} SET status = 'SUBMITTED', latest_draft_id = $2, draft_count = draft_count + 1, updated_at = $3
+           WHERE id = $1`,
+          [d.homeworkId, d.draftId, at],
+        );
+        return this.refreshEngagement(tx, id, e);
+      }
+      case 'FeedbackGiven': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO ${this.t('feedback')} (id, draft_id, homework_id, engagement_id, practice_id, verdict, comments,
+             given_by_id, given_by_name, given_by_email, given_at, turnaround_hours)
+           SELECT $1, $2, $3, $4, $5, $6, $7, en.coach_id, en.coach_name, en.coach_email, $8,
+                  greatest(0, extract(epoch FROM ($8::timestamptz - dr.submitted_at)) / 3600.0)
+             FROM ${this.t('engagements')} en, ${this.t('drafts')} dr
+            WHERE en.id = $4 AND dr.id = $2`,
+          [d.feedbackId, d.draftId, d.homeworkId, id, practice, d.verdict, d.comments, at],
+        );
+        await tx.query(`UPDATE ${this.t('homework')} SET status = $2, updated_at = $3 WHERE id = $1`, [d.homeworkId, d.verdict, at]);
+        return this.refreshEngagement(tx, id, e);
+      }
+      case 'HomeworkCancelled':
+        await tx.query(`UPDATE ${this.t('homework')} SET status = 'CANCELLED', updated_at = $2 WHERE id = $1`, [event.data.homeworkId, at]);
+        return this.refreshEngagement(tx, id, e);
+      case 'CoachingSessionLogged': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO ${this.t('coaching_sessions')} (id, engagement_id, practice_id, held_at, duration_minutes, summary, logged_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [d.sessionId, id, practice, d.heldAt, d.durationMinutes, d.summary, at],
+        );
+        return this.touch(tx, id, e);
+      }
+      case 'JobSearchActivityLogged': {
+        const d = event.data;
+        await this.addJobSearch(tx, id, practice, d.channel, d.applications, d.interviews, d.offers);
+        return this.touch(tx, id, e);
+      }
+      case 'ReminderSent':
+        return this.touch(tx, id, e);
+      case 'EngagementPaused':
+        return this.setStatus(tx, id, e, 'PAUSED');
+      case 'EngagementResumed':
+        return this.setStatus(tx, id, e, 'ACTIVE');
+      case 'EngagementClosed':
+        await tx.query(
+          `UPDATE ${this.t('engagements')} SET status = 'CLOSED', outcome = $2, close_note = $3, closed_at = $4, updated_at = $4, version = $5
+           WHERE id = $1`,
+          [id, event.data.outcome, event.data.note, at, e.version],
+        );
+        return;
+      default:
+        return assertNever(event);
+    }
+  }
+
+  private async addJobSearch(
+    tx: Queryable,
+    engagementId: string,
+    practice: string,
+    channel: string,
+    applications: number,
+    interviews: number,
+    offers: number,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${this.t('job_search_stats')} AS s (engagement_id, practice_id, channel, applications, interviews, offers)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (engagement_id, channel) DO UPDATE
+         SET applications = s.applications + EXCLUDED.applications,
+             interviews = s.interviews + EXCLUDED.interviews,
+             offers = s.offers + EXCLUDED.offers`,
+      [engagementId, practice, channel, applications, interviews, offers],
+    );
+  }
+
+  /** Recounts the engagement's homework figures from the homework rows (idempotent). */
+  private async refreshEngagement(tx: Queryable, id: string, e: StoredEvent): Promise<void> {
+    await tx.query(
+      `UPDATE ${this.t('engagements')} en SET
+         open_homework_count = c.open, awaiting_feedback_count = c.awaiting, version = $2, updated_at = $3
+       FROM (SELECT count(*) FILTER (WHERE status IN (${OPEN})) AS open,
+                    count(*) FILTER (WHERE status = 'SUBMITTED') AS awaiting
+               FROM ${this.t('homework')} WHERE engagement_id = $1) c
+       WHERE en.id = $1`,
+      [id, e.version, e.occurredAt],
+    );
+  }
+
+  private async touch(tx: Queryable, id: string, e: StoredEvent): Promise<void> {
+    await tx.query(`UPDATE ${this.t('engagements')} SET version = $2, updated_at = $3 WHERE id = $1`, [id, e.version, e.occurredAt]);
+  }
+
+  private async setStatus(tx: Queryable, id: string, e: StoredEvent, status: string): Promise<void> {
+    await tx.query(`UPDATE ${this.t('engagements')} SET status = $4, version = $2, updated_at = $3 WHERE id = $1`, [
+      id,
+      e.version,
+      e.occurredAt,
+      status,
+    ]);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`Unhandled event ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,299 @@
+import type {
+  ChannelCounts,
+  EngagementOutcome,
+  EngagementStatus,
+  FeedbackVerdict,
+  HomeworkStatus,
+  JobSearchChannel,
+  ReminderChannel,
+  ReminderKind,
+} from '../domain/types.js';
+import { JOB_SEARCH_CHANNELS, OPEN_HOMEWORK } from '../domain/types.js';
+
+// Rows of the read-model tables, and the shapes the GraphQL resolvers return.
+// Models carry the ids their field resolvers need (engagementId, ...).
+
+export interface EngagementRow extends Record<string, unknown> {
+  id: string;
+  practice_id: string;
+  title: string;
+  status: EngagementStatus;
+  coach_id: string;
+  coach_name: string;
+  coach_email: string | null;
+  client_id: string;
+  client_name: string;
+  client_email: string | null;
+  intake: IntakeJson | null;
+  outcome: EngagementOutcome | null;
+  open_homework_count: number;
+  awaiting_feedback_count: number;
+  opened_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+  version: number;
+}
+
+interface IntakeJson {
+  presentingQuestion: string;
+  background: string;
+  goals: string[];
+  currentStrategy: string;
+  baseline: ChannelCounts[];
+  recordedAt: string;
+}
+
+export interface HomeworkRow extends Record<string, unknown> {
+  id: string;
+  engagement_id: string;
+  title: string;
+  instructions: string;
+  due_at: Date | null;
+  status: HomeworkStatus;
+  assigned_at: Date;
+  latest_draft_id: string | null;
+}
+
+export interface DraftRow extends Record<string, unknown> {
+  id: string;
+  homework_id: string;
+  engagement_id: string;
+  revision: number;
+  content: string;
+  submitted_at: Date;
+}
+
+export interface FeedbackRow extends Record<string, unknown> {
+  id: string;
+  draft_id: string;
+  verdict: FeedbackVerdict;
+  comments: string;
+  given_by_id: string;
+  given_by_name: string;
+  given_by_email: string | null;
+  given_at: Date;
+}
+
+export interface SessionRow extends Record<string, unknown> {
+  id: string;
+  engagement_id: string;
+  held_at: Date;
+  duration_minutes: number;
+  summary: string;
+}
+
+export interface JobSearchRow extends Record<string, unknown> {
+  channel: JobSearchChannel;
+  applications: string | number;
+  interviews: string | number;
+  offers: string | number;
+}
+
+export interface PersonModel {
+  id: string;
+  name: string;
+  email: string | null;
+}
+
+export interface EngagementModel {
+  id: string;
+  practiceId: string;
+  title: string;
+  status: EngagementStatus;
+  coach: PersonModel;
+  client: PersonModel;
+  intake: IntakeModel | null;
+  openHomeworkCount: number;
+  awaitingFeedbackCount: number;
+  outcome: EngagementOutcome | null;
+  openedAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  version: number;
+}
+
+export interface IntakeModel {
+  presentingQuestion: string;
+  background: string;
+  goals: string[];
+  currentStrategy: string;
+  baseline: ChannelStatModel[];
+  recordedAt: Date;
+}
+
+export interface ChannelStatModel {
+  channel: JobSearchChannel;
+  applications: number;
+  interviews: number;
+  offers: number;
+  interviewRate: number | null;
+}
+
+export interface FunnelModel {
+  channels: ChannelStatModel[];
+  applications: number;
+  interviews: number;
+  offers: number;
+  interviewRate: number | null;
+}
+
+export interface HomeworkModel {
+  id: string;
+  engagementId: string;
+  title: string;
+  instructions: string;
+  dueAt: Date | null;
+  status: HomeworkStatus;
+  overdue: boolean;
+  assignedAt: Date;
+  latestDraftId: string | null;
+}
+
+export interface DraftModel {
+  id: string;
+  homeworkId: string;
+  engagementId: string;
+  revision: number;
+  content: string;
+  submittedAt: Date;
+}
+
+export interface FeedbackModel {
+  id: string;
+  draftId: string;
+  verdict: FeedbackVerdict;
+  comments: string;
+  givenBy: PersonModel;
+  givenAt: Date;
+}
+
+export interface SessionModel {
+  id: string;
+  heldAt: Date;
+  durationMinutes: number;
+  summary: string;
+}
+
+export interface ReminderRow extends Record<string, unknown> {
+  id: string;
+  homework_id: string;
+  kind: ReminderKind;
+  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
+  recipient_id: string;
+  recipient_name: string;
+  recipient_email: string | null;
+  scheduled_for: Date;
+  sent_at: Date | null;
+  channel: ReminderChannel | null;
+}
+
+export interface ReminderModel {
+  id: string;
+  kind: ReminderKind;
+  status: ReminderRow['status'];
+  recipient: PersonModel;
+  scheduledFor: Date;
+  sentAt: Date | null;
+  channel: ReminderChannel | null;
+}
+
+export function toReminder(r: ReminderRow): ReminderModel {
+  return {
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    recipient: { id: r.recipient_id, name: r.recipient_name, email: r.recipient_email },
+    scheduledFor: r.scheduled_for,
+    sentAt: r.sent_at,
+    channel: r.channel,
+  };
+}
+
+export function toEngagement(r: EngagementRow): EngagementModel {
+  return {
+    id: r.id,
+    practiceId: r.practice_id,
+    title: r.title,
+    status: r.status,
+    coach: { id: r.coach_id, name: r.coach_name, email: r.coach_email },
+    client: { id: r.client_id, name: r.client_name, email: r.client_email },
+    intake: r.intake
+      ? {
+          presentingQuestion: r.intake.presentingQuestion,
+          background: r.intake.background,
+          goals: r.intake.goals,
+          currentStrategy: r.intake.currentStrategy,
+          baseline: r.intake.baseline.map((b) => channelStat(b.channel, b.applications, b.interviews, b.offers)),
+          recordedAt: new Date(r.intake.recordedAt),
+        }
+      : null,
+    openHomeworkCount: r.open_homework_count,
+    awaitingFeedbackCount: r.awaiting_feedback_count,
+    outcome: r.outcome,
+    openedAt: r.opened_at,
+    updatedAt: r.updated_at,
+    closedAt: r.closed_at,
+    version: r.version,
+  };
+}
+
+export function isOverdue(dueAt: Date | null, status: HomeworkStatus, now: Date): boolean {
+  return dueAt !== null && dueAt.getTime() < now.getTime() && OPEN_HOMEWORK.includes(status);
+}
+
+export function toHomework(r: HomeworkRow, now: Date): HomeworkModel {
+  return {
+    id: r.id,
+    engagementId: r.engagement_id,
+    title: r.title,
+    instructions: r.instructions,
+    dueAt: r.due_at,
+    status: r.status,
+    overdue: isOverdue(r.due_at, r.status, now),
+    assignedAt: r.assigned_at,
+    latestDraftId: r.latest_draft_id,
+  };
+}
+
+export function toDraft(r: DraftRow): DraftModel {
+  return {
+    id: r.id,
+    homeworkId: r.homework_id,
+    engagementId: r.engagement_id,
+    revision: r.revision,
+    content: r.content,
+    submittedAt: r.submitted_at,
+  };
+}
+
+export function toFeedback(r: FeedbackRow): FeedbackModel {
+  return {
+    id: r.id,
+    draftId: r.draft_id,
+    verdict: r.verdict,
+    comments: r.comments,
+    givenBy: { id: r.given_by_id, name: r.given_by_name, email: r.given_by_email },
+    givenAt: r.given_at,
+  };
+}
+
+export function toSession(r: SessionRow): SessionModel {
+  return { id: r.id, heldAt: r.held_at, durationMinutes: r.duration_minutes, summary: r.summary };
+}
+
+export function channelStat(channel: JobSearchChannel, applications: number, interviews: number, offers: number): ChannelStatModel {
+  return { channel, applications, interviews, offers, interviewRate: applications > 0 ? interviews / applications : null };
+}
+
+/** Per-channel figures in the catalogue's channel order, plus totals. */
+export function funnel(rows: readonly JobSearchRow[]): FunnelModel {
+  const byChannel = new Map(rows.map((r) => [r.channel, r]));
+  const channels = JOB_SEARCH_CHANNELS.filter((c) => byChannel.has(c)).map((c) => {
+    const r = byChannel.get(c)!;
+    return channelStat(c, Number(r.applications), Number(r.interviews), Number(r.offers));
+  });
+  const applications = channels.reduce((n, c) => n + c.applications, 0);
+  const interviews = channels.reduce((n, c) => n + c.interviews, 0);
+  const offers = channels.reduce((n, c) => n + c.offers, 0);
+  return { channels, applications, interviews, offers, interviewRate: applications > 0 ? interviews / applications : null };
+}

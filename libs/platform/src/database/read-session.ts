@@ -1,0 +1,80 @@
+import pg, { type PoolClient } from 'pg';
+import type { Database } from './database.js';
+
+/**
+ * One GraphQL request's reads: a read-only transaction scoped to the caller's
+ * practice, opened at the first read and shared by every DataLoader batch of
+ * the request, so a request costs one BEGIN and one COMMIT however many
+ * batches it runs. Released when the response is sent (or before a command
+ * runs, so a request never holds two connections at once). A failed statement
+ * ends the transaction; the next read opens a fresh one.
+ */
+const { escapeLiteral } = pg;
+
+export class ReadSession {
+  private client: Promise<PoolClient> | null = null;
+  /** statements sent to PostgreSQL by this session, BEGIN and COMMIT included */
+  statements = 0;
+
+  constructor(
+    private readonly db: Database,
+    readonly practiceId: string,
+  ) {}
+
+  async query<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const client = await this.open().catch((err: unknown) => {
+      this.client = null;
+      throw err;
+    });
+    this.statements += 1;
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } catch (err) {
+      await this.release(true);
+      throw err;
+    }
+  }
+
+  /** This session in the shape of node-postgres' `query` (for code written against a client). */
+  asQueryable(): { query: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<{ rows: R[]; rowCount: number | null }> } {
+    return { query: async (sql, params) => ({ rows: await this.query(sql, params ?? []), rowCount: null }) };
+  }
+
+  /** Commits (nothing was written) and returns the connection to the pool. */
+  async release(failed = false): Promise<void> {
+    const pending = this.client;
+    this.client = null;
+    if (!pending) return;
+    let client: PoolClient;
+    try {
+      client = await pending;
+    } catch {
+      return;
+    }
+    let broken = false;
+    try {
+      this.statements += 1;
+      await client.query(failed ? 'ROLLBACK' : 'COMMIT');
+    } catch {
+      broken = true;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private open(): Promise<PoolClient> {
+    this.client ??= (async () => {
+      const client = await this.db.pool.connect();
+      try {
+        // one round trip: the simple protocol takes both statements at once
+        this.statements += 2;
+        await client.query(`BEGIN READ ONLY; SELECT set_config('app.practice_id', ${escapeLiteral(this.practiceId)}, true)`);
+        return client;
+      } catch (err) {
+        client.release(true);
+        throw err;
+      }
+    })();
+    return this.client;
+  }
+}

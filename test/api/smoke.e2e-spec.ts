@@ -1,0 +1,24 @@
+import { TestApi } from '../support/api.js';
+import { uniqueId } from '../support/ids.js';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await TestApi.start();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+it('opens an engagement and reads it back', async () => {
+  const practiceId = uniqueId('p');
+  const coach = { id: 'coach-1', role: 'COACH' as const, practiceId };
+  const res = await api.gql<{ openEngagement: { id: string; status: string; version: number } }>(
+    `mutation ($input: OpenEngagementInput!) { openEngagement(input: $input) { id status version } }`,
+    { input: { coach: { id: 'coach-1', name: 'Mark' }, client: { id: 'client-1', name: 'Sam' }, title: 'Job search' } },
+    coach,
+  );
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.openEngagement).toMatchObject({ status: 'INTAKE', version: 1 });
+  const read = await api.gql<{ engagement: { title: string } }>(`query ($id: ID!) { engagement(id: $id) { title } }`, { id: res.data!.openEngagement.id }, coach);
+  expect(read.data!.engagement.title).toBe('Job search');
+});

@@ -1,0 +1,17 @@
+import { TEST_DATABASE_URL } from './db.js';
+
+export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
+
+/** The environment every app the tests boot runs with; a test may override single variables. */
+export function setTestEnv(overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DATABASE_URL: TEST_DATABASE_URL,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    SUBSCRIPTION_POLL_MS: '50',
+    SUBSCRIPTION_TAKEOVER_MS: '200',
+    ...overrides,
+  });
+}
