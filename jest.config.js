@@ -11,14 +11,15 @@ const shared = {
   testEnvironment: 'node',
 };
 export default {
+  // real services: a generous ceiling per test, never a performance assertion (only read at the top level)
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
       globalSetup: '<rootDir>/test/global-setup.mjs',
-      // real services: a generous ceiling, never a performance assertion
-      testTimeout: 60_000,
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
     },
   ],

@@ -1,0 +1,15 @@
+import pg from 'pg';
+
+export default async function globalTeardown() {
+  const name = process.env.COACHING_TEST_DATABASE;
+  if (!name || process.env.KEEP_TEST_DATABASE) return;
+  const admin = new URL(process.env.TEST_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
