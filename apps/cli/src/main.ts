@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { configFrom, ConfigValidationError, ensureDatabase, exitOnStartupError, parseConfig, runMigrations, TokenService } from '#platform';
+import { configFrom, ConfigValidationError, ensureDatabase, EXTERNAL_ID, exitOnStartupError, parseConfig, runMigrations, TokenService } from '#platform';
 
 const USAGE = `Usage: node dist/apps/cli/src/main.js <command> [options]
 
@@ -9,6 +9,8 @@ Commands:
   migrate               create the database if missing and apply pending migrations
   token                 print a bearer token signed with JWT_SECRET (development and tests)
                           --practice P --role ADMIN|COACH|CLIENT --sub ID [--name N] [--email E] [--ttl SECONDS]
+  seed-demo             migrate, then write the demo engagement (idempotent) and print tokens to try it
+                          [--practice P]   (default demo-practice)
 `;
 
 type Command = (args: string[]) => Promise<void>;
@@ -48,6 +50,23 @@ const commands: Record<string, Command> = {
       expiresIn: Number(values.ttl),
     });
     console.log(token);
+  },
+
+  async 'seed-demo'(args) {
+    const { values } = parseArgs({ args, options: { practice: { type: 'string' } } });
+    if (values.practice !== undefined && !EXTERNAL_ID.test(values.practice)) {
+      throw new Error(`invalid --practice "${values.practice}": letters, digits and . _ : @ -, up to 128 characters`);
+    }
+    await commands.migrate!([]);
+    const { createSeedDemoContext, describeDemo, issueDemoTokens, seedDemo } = await import('./seed-demo.js');
+    const app = await createSeedDemoContext();
+    try {
+      const story = await seedDemo(app, { practiceId: values.practice });
+      const tokens = await issueDemoTokens(app, story.practiceId);
+      console.log(describeDemo(app, story, tokens));
+    } finally {
+      await app.close();
+    }
   },
 
   async start() {
