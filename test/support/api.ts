@@ -26,14 +26,34 @@ export class TestApi {
     readonly url: string,
   ) {}
 
+  /**
+   * Boots the API with the test environment; `env` overrides single variables for this app only
+   * (they are put back once the app has read its configuration, so the next test file starts clean).
+   * The configuration is read when the API module is first imported, i.e. by the first app a test
+   * file starts: an app that needs other settings (NODE_ENV=production, ...) goes in a file of its own.
+   */
   static async start(env: Record<string, string> = {}): Promise<TestApi> {
+    const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     setTestEnv(env);
-    await migrateTestDatabase();
-    const { createApi } = await import('../../apps/api/src/bootstrap.js');
-    const app = await createApi();
+    let app: NestExpressApplication;
+    try {
+      await migrateTestDatabase();
+      const { createApi } = await import('../../apps/api/src/bootstrap.js');
+      app = await createApi();
+    } finally {
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     return new TestApi(app, `http://127.0.0.1:${address.port}`);
+  }
+
+  /** ws://127.0.0.1:<port>/graphql, for graphql-ws clients. */
+  get wsUrl(): string {
+    return `${this.url.replace(/^http/, 'ws')}/graphql`;
   }
 
   async close(): Promise<void> {

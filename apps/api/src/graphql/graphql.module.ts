@@ -4,8 +4,8 @@ import { Logger, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import type { Context as WsContext } from 'graphql-ws';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ServerOptions, Context as WsContext } from 'graphql-ws';
 import { EngagementGraphqlModule } from '#engagement';
 import { AppConfigService, Database, formatError, RequestContext, TokenService, Unauthenticated } from '#platform';
 import { httpContext, type SocketExtra } from './graphql-context.js';
@@ -15,21 +15,47 @@ function introspectionOnly(operation: { selectionSet: { selections: readonly { k
   return operation.selectionSet.selections.every((s) => s.kind === 'Field' && s.name!.value.startsWith('__'));
 }
 
-/** Refuses unauthenticated operations before any resolver runs, and ends each request's read transaction. */
-const requestLifecycle: ApolloServerPlugin<RequestContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, operation }) {
-        if (contextValue.principal || (operation && introspectionOnly(operation))) return;
-        const err = contextValue.authError ?? new Unauthenticated();
-        throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-      },
-      async willSendResponse({ contextValue }) {
-        await contextValue.release();
-      },
-    };
-  },
-};
+/**
+ * Refuses unauthenticated operations before any resolver runs, and ends each request's read transaction.
+ * Outside production the answer tells how many statements the read session sent (`extensions.sqlStatements`,
+ * counted after its COMMIT: BEGIN and set_config, sent in one round trip, count as 2, then every read, then COMMIT).
+ */
+function requestLifecycle(exposeStatements: boolean): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (contextValue.principal || (operation && introspectionOnly(operation))) return;
+          const err = contextValue.authError ?? new Unauthenticated();
+          throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        },
+        async willSendResponse({ contextValue, response }) {
+          await contextValue.release();
+          if (exposeStatements && response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            result.extensions = { ...result.extensions, sqlStatements: contextValue.readStatements };
+          }
+        },
+      };
+    },
+  };
+}
+
+/** graphql-ws bypasses Apollo: hooks that give its results the same error mapping as HTTP answers. */
+function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+  const hooks: Pick<ServerOptions, 'onNext' | 'onError'> = {
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
+    // errors of the request itself (validation) carry no code of their own; a failed stream keeps its original error
+    onError: (_ctx, _id, _payload, errors) =>
+      errors.map((e) => {
+        const formatted = e.toJSON();
+        if (e.originalError || formatted.extensions?.code) return format(formatted, e);
+        return format({ ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }, e);
+      }),
+  };
+  return hooks;
+}
 
 @Module({
   imports: [
@@ -41,6 +67,11 @@ const requestLifecycle: ApolloServerPlugin<RequestContext> = {
       useFactory: (config: AppConfigService, tokens: TokenService, db: Database): ApolloDriverConfig => {
         const production = config.isProduction;
         const logger = new Logger('GraphQL');
+        const format = (formatted: GraphQLFormattedError, error: unknown) =>
+          formatError(formatted, error, {
+            exposeUnexpected: config.get('NODE_ENV') === 'development',
+            report: (err) => logger.error({ err, path: formatted.path }, 'unexpected error in a GraphQL operation'),
+          });
         return {
           path: '/graphql',
           // development and tests write the schema so a diff shows every contract change; production builds it in memory
@@ -56,15 +87,12 @@ const requestLifecycle: ApolloServerPlugin<RequestContext> = {
             arg.req
               ? httpContext(arg.req, tokens, db)
               : new RequestContext(db, (arg.extra as SocketExtra | undefined)?.principal ?? null, randomUUID()),
-          formatError: (formatted, error) =>
-            formatError(formatted, error, {
-              exposeUnexpected: config.get('NODE_ENV') === 'development',
-              report: (err) => logger.error({ err, path: formatted.path }, 'unexpected error in a GraphQL operation'),
-            }),
-          plugins: [requestLifecycle],
+          formatError: format,
+          plugins: [requestLifecycle(!production)],
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
+              ...socketErrorFormatting(format),
               onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, unknown>) => {
                 const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
                 try {

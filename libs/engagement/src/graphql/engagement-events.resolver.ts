@@ -18,8 +18,8 @@ export class EngagementEventsResolver {
   })
   async engagementEvents(@Args() args: EngagementEventsArgs, @Context() ctx: RequestContext) {
     const id = validate(inputs.id, args.engagementId, 'engagementId');
-    const engagement = await visibleEngagement(ctx, id);
-    await ctx.release();
+    // no HTTP response ends a websocket operation's read transaction: end it here, refused or not
+    const engagement = await visibleEngagement(ctx, id).finally(() => ctx.release());
     return this.feed.subscribe(engagement.id, engagement.practiceId);
   }
 }

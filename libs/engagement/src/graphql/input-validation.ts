@@ -47,7 +47,7 @@ const idempotencyKey = z
   .min(1, 'must not be empty')
   .max(LIMITS.idempotencyKey, `must be at most ${LIMITS.idempotencyKey} characters`)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-const instant = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date-time');
+const instant = z.date({ error: 'must be a valid date-time' }).refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date-time');
 const channel = z.enum(JOB_SEARCH_CHANNELS as readonly JobSearchChannel[] as [JobSearchChannel, ...JobSearchChannel[]]);
 
 const person = z.object({
@@ -158,8 +158,27 @@ function isHttpUrl(s: string): boolean {
 /** Parses `value` with `schema`, or throws BadUserInput naming the first bad field (e.g. `input.coach.name`). */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.success ? loneSurrogateIssue(result.data) : result.error.issues[0]!;
+  if (!issue) return result.data as z.infer<S>;
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
   throw new BadUserInput(path, issue.message);
+}
+
+// A lone UTF-16 surrogate survives JSON.parse but not PostgreSQL's jsonb, where events are stored.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function loneSurrogateIssue(value: unknown, path: PropertyKey[] = []): { path: PropertyKey[]; message: string } | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? { path, message: 'must be well-formed Unicode text' } : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const issue = loneSurrogateIssue(item, [...path, i]);
+      if (issue) return issue;
+    }
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) {
+      const issue = loneSurrogateIssue(item, [...path, key]);
+      if (issue) return issue;
+    }
+  }
+  return null;
 }

@@ -13,6 +13,8 @@ const { escapeLiteral } = pg;
 
 export class ReadSession {
   private client: Promise<PoolClient> | null = null;
+  /** statements run one after another: node-postgres does not queue concurrent queries on one client for us */
+  private tail: Promise<unknown> = Promise.resolve();
   /** statements sent to PostgreSQL by this session, BEGIN and COMMIT included */
   statements = 0;
 
@@ -21,7 +23,13 @@ export class ReadSession {
     readonly practiceId: string,
   ) {}
 
-  async query<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+  query<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const run = this.tail.then(() => this.run<R>(sql, params));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run<R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R[]> {
     const client = await this.open().catch((err: unknown) => {
       this.client = null;
       throw err;
@@ -30,7 +38,7 @@ export class ReadSession {
     try {
       return (await client.query<R>(sql, params)).rows;
     } catch (err) {
-      await this.release(true);
+      await this.close(true);
       throw err;
     }
   }
@@ -40,8 +48,14 @@ export class ReadSession {
     return { query: async (sql, params) => ({ rows: await this.query(sql, params ?? []), rowCount: null }) };
   }
 
-  /** Commits (nothing was written) and returns the connection to the pool. */
-  async release(failed = false): Promise<void> {
+  /** Commits (nothing was written) and returns the connection to the pool, after the statements in flight. */
+  release(): Promise<void> {
+    const done = this.tail.then(() => this.close(false));
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  private async close(failed: boolean): Promise<void> {
     const pending = this.client;
     this.client = null;
     if (!pending) return;

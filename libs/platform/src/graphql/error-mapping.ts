@@ -71,8 +71,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
 
 /** Names the variable or argument a GraphQL coercion error is about, e.g. `$input` → `input.title`. */
 function fieldOf(message: string): string | null {
-  const variable = /Variable "\$([A-Za-z0-9_]+)"[^"]*?(?:at "([^"]+)")?/.exec(message);
-  if (variable) return variable[2] ? `${variable[1]}.${variable[2].replace(/^[^.]+\./, '')}` : variable[1]!;
+  // `Variable "$input" got invalid value <value>[ at "input.baseline[0].applications"]; <reason>`: the value is
+  // printed with JSON-escaped strings, so ` at "` and `; Field "` can only be graphql-js's own words
+  const variable = /^Variable "\$([A-Za-z0-9_]+)"/.exec(message);
+  if (variable) {
+    const at = / at "([A-Za-z0-9_.[\]]+)"; /.exec(message)?.[1] ?? variable[1]!;
+    const missing = /; Field "([A-Za-z0-9_]+)" (?:of required type|is not defined)/.exec(message)?.[1];
+    // the same dotted path as input validation reports (`input.baseline.0.applications`)
+    const path = at.replace(/\[(\d+)\]/g, '.$1');
+    return missing ? `${path}.${missing}` : path;
+  }
   const field = /Field "([A-Za-z0-9_.]+)"/.exec(message) ?? /[Aa]rgument "([A-Za-z0-9_.]+)"/.exec(message);
   return field ? field[1]! : null;
 }

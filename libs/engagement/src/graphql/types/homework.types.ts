@@ -34,6 +34,15 @@ export class Reminder {
 
   @Field(() => ReminderChannel, { nullable: true })
   channel!: ReminderChannel | null;
+
+  @Field(() => Int, { description: 'delivery attempts so far' })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true, description: 'why the last delivery attempt failed (FAILED: why it gave up)' })
+  lastError!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'why it was CANCELLED, e.g. "draft submitted", "engagement paused"' })
+  cancelReason!: string | null;
 }
 
 @ObjectType()
