@@ -1,24 +1,48 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runMigrations } from '#platform';
+import { benchApi } from './api.bench.js';
 import { benchEventStore } from './event-store.bench.js';
+import { benchReminders } from './reminders.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
+
+const SECTIONS = ['event-store', 'api', 'reminders'] as const;
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '6' },
     'read-all-events': { type: 'string', default: '1000000' },
+    only: { type: 'string' },
+    reminders: { type: 'string', default: '10000' },
   },
 });
 
+/** The environment of the apps the benchmarks start (production settings, scratch database). */
+const appEnv: Record<string, string> = {
+  NODE_ENV: 'production',
+  DATABASE_URL: BENCH_DATABASE_URL,
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  SECRETS_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+  LOG_LEVEL: 'warn',
+  QUEUE_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+};
+
 async function main(): Promise<void> {
+  const only = values.only ? values.only.split(',') : [...SECTIONS];
+  const seconds = Number(values.seconds);
   console.log(`machine: ${machine()}`);
   await freshDatabase();
   await runMigrations(BENCH_DATABASE_URL);
   const pool = new pg.Pool({ connectionString: BENCH_DATABASE_URL, max: 32 });
   try {
-    await benchEventStore(pool, { seconds: Number(values.seconds), readAllEvents: Number(values['read-all-events']) });
+    if (only.includes('api')) await benchApi(pool, appEnv, { seconds });
+    if (only.includes('reminders')) await benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 });
+    if (only.includes('event-store')) {
+      await benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) });
+    }
   } finally {
     await pool.end();
   }

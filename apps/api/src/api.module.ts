@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { AuthModule, ConfigModule, DatabaseModule, LoggingModule } from '#platform';
 import { GraphqlApiModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ReminderQueueModule } from '#reminders';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, AuthModule, GraphqlApiModule, HealthModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule],
 })
 export class ApiModule {}

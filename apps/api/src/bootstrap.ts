@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppConfigService, parseConfig } from '#platform';
+import { mountQueuesDashboard } from './admin/queues-dashboard.js';
 
 /** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
 export async function createApi(): Promise<NestExpressApplication> {
@@ -11,6 +12,7 @@ export async function createApi(): Promise<NestExpressApplication> {
   app.useLogger(app.get(Logger));
   // the largest legitimate body is a 50,000-character draft; refuse anything far beyond
   app.useBodyParser('json', { limit: '1mb' });
+  mountQueuesDashboard(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule, DatabaseModule, LoggingModule, SubscriptionsModule } from '#platform';
+import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, SubscriptionsModule } from '#platform';
+import { ReminderScheduler, RemindersModule } from '#reminders';
 
 /** Asynchronous projections and reminder processing; run one or more copies. */
 @Module({
@@ -7,7 +8,9 @@ import { ConfigModule, DatabaseModule, LoggingModule, SubscriptionsModule } from
     ConfigModule.forRoot(),
     LoggingModule,
     DatabaseModule,
-    SubscriptionsModule.forRoot({ imports: [], subscribers: [] }),
+    AuthModule,
+    RemindersModule,
+    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler] }),
   ],
 })
 export class WorkerModule {}

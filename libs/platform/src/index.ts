@@ -20,3 +20,5 @@ export { ReadSession } from './database/read-session.js';
 export { SecretBox } from './crypto/secret-box.js';
 export { RequestContext } from './graphql/request-context.js';
 export { AuthModule } from './auth/auth.module.js';
+export { Metrics } from './metrics/metrics.js';
+export { MetricsModule } from './metrics/metrics.module.js';

@@ -110,7 +110,8 @@ export class EngagementLoaders {
 
   readonly remindersOfHomework = new DataLoader<string, ReminderModel[]>(async (ids) => {
     const rows = await this.q<ReminderRow>(
-      `SELECT id, homework_id, kind, status, recipient_id, recipient_name, recipient_email, scheduled_for, sent_at, channel
+      `SELECT id, homework_id, kind, status, recipient_id, recipient_name, recipient_email, scheduled_for, sent_at, channel,
+              attempts, last_error, cancel_reason
          FROM reminders WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY scheduled_for, id`,
       [ids],
     );

@@ -185,6 +185,9 @@ export interface ReminderRow extends Record<string, unknown> {
   scheduled_for: Date;
   sent_at: Date | null;
   channel: ReminderChannel | null;
+  attempts: number;
+  last_error: string | null;
+  cancel_reason: string | null;
 }
 
 export interface ReminderModel {
@@ -195,6 +198,9 @@ export interface ReminderModel {
   scheduledFor: Date;
   sentAt: Date | null;
   channel: ReminderChannel | null;
+  attempts: number;
+  lastError: string | null;
+  cancelReason: string | null;
 }
 
 export function toReminder(r: ReminderRow): ReminderModel {
@@ -206,6 +212,9 @@ export function toReminder(r: ReminderRow): ReminderModel {
     scheduledFor: r.scheduled_for,
     sentAt: r.sent_at,
     channel: r.channel,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    cancelReason: r.cancel_reason,
   };
 }
 

@@ -46,6 +46,18 @@ export const configSchema = z.object({
   /** how often a standby tries to take over a subscriber whose owner died */
   SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
 
+  /** delivery attempts of one reminder before it is FAILED */
+  REMINDER_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  /** first retry delay; doubles each attempt (30 s, 1 min, 2 min, ...) */
+  REMINDER_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  /** how often every SCHEDULED reminder is checked for a live job (Redis lost or flushed) */
+  REMINDER_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** reminder jobs one worker process runs at once */
+  REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** let webhooks go to loopback and private addresses (local development and tests only) */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+
   GRAPHQL_PLAYGROUND: bool.optional(),
   ADMIN_QUEUES_SECRET: z.string().min(16).optional(),
 });

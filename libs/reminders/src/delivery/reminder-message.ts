@@ -1,6 +1,4 @@
-// Type-only: erased at build time, so the reminders lib takes no runtime dependency on
-// the engagement lib. Switch to '#engagement' once that lib's index exports these types.
-import type { Person, ReminderKind } from '../../../engagement/src/domain/types.js';
+import type { Person, ReminderKind } from '#engagement';
 
 /** Everything one delivery of one reminder needs, resolved by the caller before any channel runs. */
 export interface ReminderMessage {

@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // dist/bench/ -> repo root
+
+export interface Service {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */
+export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number): Promise<Service> {
+  const child: ChildProcess = spawn(process.execPath, [`dist/apps/${app}/src/main.js`], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, ...(port ? { PORT: String(port) } : {}) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = port ? `http://127.0.0.1:${port}` : '';
+  if (port) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const r = await fetch(`${url}/health/live`);
+        if (r.ok) break;
+      } catch {
+        // not up yet
+      }
+      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`${app} did not start within 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,9 @@
+// The public face of the reminders lib.
+export { RemindersModule, ReminderQueueModule } from './reminders.module.js';
+export { ReminderScheduler } from './reminder-scheduler.js';
+export { ReminderProcessor } from './reminder-processor.js';
+export { ReminderReconciler } from './reminder-reconciler.js';
+export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
+export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
+export { signBody, verifySignature, buildWebhookBody } from './delivery/webhook-payload.js';
+export type { ReminderMessage } from './delivery/reminder-message.js';

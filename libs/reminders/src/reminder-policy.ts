@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import type { EngagementStatus, HomeworkStatus, ReminderKind } from '#engagement';
+
+// Which reminders an engagement should have right now: a pure function of its
+// current state and its practice's settings. The scheduler makes the stored
+// rows agree with it after every relevant event; the processor asks it again
+// when a reminder fires. Rules (PRODUCT.md "Reminders"):
+//
+// * HOMEWORK_DUE_SOON, to the client, `offset` minutes before the due time,
+//   one per offset, while it is the client's turn (ASSIGNED or
+//   CHANGES_REQUESTED). An offset whose time had already passed when the
+//   homework was assigned gets no reminder: the assignment itself is the news.
+//   One that fires late (a paused engagement resumed, a worker down) still goes
+//   while the due time is less than DUE_SOON_GRACE behind; later, it is
+//   cancelled: "due soon" after the fact would be wrong.
+// * HOMEWORK_OVERDUE, to the client, `overdueAfter` minutes after the due time
+//   (and at least one second after it, so it always follows a due-soon
+//   reminder set for the due time itself), while it is the client's turn. A
+//   draft awaiting feedback puts the homework in the coach's hands, so it is
+//   not overdue for the client; changes requested after the due time make it
+//   overdue again (at once).
+// * FEEDBACK_PENDING, to the coach, `feedbackWindow` minutes after the latest
+//   draft was submitted, while that draft awaits feedback.
+// * Only an ACTIVE engagement has reminders: pausing or closing cancels them;
+//   resuming brings back those whose cause is still there.
+// * A reminder is sent at most once; a sent (or failed) one is never re-armed.
+
+export interface PolicySettings {
+  dueSoonOffsetsMinutes: readonly number[];
+  overdueAfterMinutes: number;
+  feedbackWindowMinutes: number;
+}
+
+export interface PolicyHomework {
+  id: string;
+  status: HomeworkStatus;
+  dueAt: Date | null;
+  assignedAt: Date;
+  /** the latest draft, when it awaits feedback */
+  awaitingDraft: { id: string; submittedAt: Date } | null;
+}
+
+export interface PolicyEngagement {
+  status: EngagementStatus;
+  homework: readonly PolicyHomework[];
+}
+
+export interface ReminderSpec {
+  id: string;
+  kind: ReminderKind;
+  homeworkId: string;
+  draftId: string | null;
+  recipient: 'CLIENT' | 'COACH';
+  scheduledFor: Date;
+}
+
+const MINUTE = 60_000;
+const CLIENTS_TURN: readonly HomeworkStatus[] = ['ASSIGNED', 'CHANGES_REQUESTED'];
+
+/** How late a due-soon reminder may still go out, measured from the due time. */
+export const DUE_SOON_GRACE_MS = 5 * 60_000;
+
+export function desiredReminders(e: PolicyEngagement, settings: PolicySettings): ReminderSpec[] {
+  if (e.status !== 'ACTIVE') return [];
+  const out: ReminderSpec[] = [];
+  for (const h of e.homework) {
+    if (h.dueAt && CLIENTS_TURN.includes(h.status)) {
+      const due = h.dueAt.getTime();
+      for (const offset of settings.dueSoonOffsetsMinutes) {
+        const at = due - offset * MINUTE;
+        if (at < h.assignedAt.getTime()) continue;
+        out.push({
+          id: reminderId('HOMEWORK_DUE_SOON', h.id, offset),
+          kind: 'HOMEWORK_DUE_SOON',
+          homeworkId: h.id,
+          draftId: null,
+          recipient: 'CLIENT',
+          scheduledFor: new Date(at),
+        });
+      }
+      const overdueAt = Math.max(due + settings.overdueAfterMinutes * MINUTE, due + 1_000);
+      out.push({
+        id: reminderId('HOMEWORK_OVERDUE', h.id),
+        kind: 'HOMEWORK_OVERDUE',
+        homeworkId: h.id,
+        draftId: null,
+        recipient: 'CLIENT',
+        scheduledFor: new Date(overdueAt),
+      });
+    }
+    if (h.status === 'SUBMITTED' && h.awaitingDraft) {
+      const at = h.awaitingDraft.submittedAt.getTime() + settings.feedbackWindowMinutes * MINUTE;
+      out.push({
+        id: reminderId('FEEDBACK_PENDING', h.awaitingDraft.id),
+        kind: 'FEEDBACK_PENDING',
+        homeworkId: h.id,
+        draftId: h.awaitingDraft.id,
+        recipient: 'COACH',
+        scheduledFor: new Date(at),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * A reminder's id is a name-based UUID (v5 layout) of what it is about, so
+ * the same cause always maps to the same row and the same job, in any process.
+ */
+export function reminderId(kind: ReminderKind, subjectId: string, offsetMinutes?: number): string {
+  const name = offsetMinutes === undefined ? `${kind}:${subjectId}` : `${kind}:${subjectId}:${offsetMinutes}`;
+  const h = createHash('sha1').update('coaching-reminders/v1:').update(name).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Why a reminder that is no longer wanted was cancelled, in words an admin understands. */
+export function cancelReason(e: PolicyEngagement, homework: PolicyHomework | undefined, kind: ReminderKind, draftId: string | null, now: Date): string {
+  if (e.status === 'PAUSED') return 'engagement paused';
+  if (e.status === 'CLOSED') return 'engagement closed';
+  if (!homework) return 'homework no longer exists';
+  if (homework.status === 'CANCELLED') return 'homework cancelled';
+  // accepting a draft is feedback too
+  if (kind === 'FEEDBACK_PENDING') return homework.awaitingDraft?.id === draftId ? 'settings changed' : 'feedback given';
+  if (homework.status === 'ACCEPTED') return 'homework accepted';
+  if (homework.status === 'SUBMITTED') return 'draft submitted';
+  if (kind === 'HOMEWORK_DUE_SOON' && homework.dueAt && now.getTime() > homework.dueAt.getTime() + DUE_SOON_GRACE_MS) {
+    return 'due time passed';
+  }
+  return 'settings changed';
+}

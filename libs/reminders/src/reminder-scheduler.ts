@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
+import { PracticeSettingsRepository, type ReminderKind } from '#engagement';
+import { ReminderClock, type ClockEntry } from './reminder-clock.js';
+import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
+import { enterPractice, loadReminderSubject } from './reminder-state.js';
+
+/** Events that can change which reminders an engagement should have. */
+const ENGAGEMENT_TRIGGERS = new Set([
+  'IntakeRecorded',
+  'HomeworkAssigned',
+  'DraftSubmitted',
+  'FeedbackGiven',
+  'HomeworkCancelled',
+  'EngagementPaused',
+  'EngagementResumed',
+  'EngagementClosed',
+]);
+
+interface ExistingRow extends Record<string, unknown> {
+  id: string;
+  kind: ReminderKind;
+  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
+  scheduled_for: Date;
+  homework_id: string | null;
+  draft_id: string | null;
+}
+
+export interface ClockChanges {
+  schedule: ClockEntry[];
+  unschedule: Omit<ClockEntry, 'practiceId'>[];
+}
+
+/**
+ * Keeps the reminder rows (the truth) in step with the event log: after each
+ * relevant event it makes the engagement's rows match what the rules want
+ * now, in the same transaction as its checkpoint; once that commits, it sets
+ * the BullMQ jobs (the clock) to match. If Redis is unreachable then, the
+ * reconciler sets them later: no row is ever lost.
+ */
+@Injectable()
+export class ReminderScheduler implements Subscriber {
+  readonly name = 'reminder-scheduler';
+  readonly batchSize = 200;
+  readonly eventTypes = [...ENGAGEMENT_TRIGGERS, 'PracticeSettingsUpdated'];
+
+  constructor(
+    private readonly settings: PracticeSettingsRepository,
+    private readonly clock: ReminderClock,
+  ) {}
+
+  async handle(events: StoredEvent[], tx: TransactionHandle): Promise<void> {
+    // the latest event per engagement decides; its correlation id follows the reminders it causes
+    const engagements = new Map<string, { practiceId: string; correlationId: string }>();
+    const practices = new Map<string, string>();
+    for (const e of events) {
+      if (e.type === 'PracticeSettingsUpdated') practices.set(e.metadata.practiceId, e.metadata.correlationId);
+      else engagements.set(e.streamId, { practiceId: e.metadata.practiceId, correlationId: e.metadata.correlationId });
+    }
+    for (const [practiceId, correlationId] of practices) {
+      await enterPractice(tx, practiceId);
+      const { rows } = await tx.query<{ id: string }>(
+        `SELECT id FROM engagements WHERE practice_id = $1 AND status = 'ACTIVE'
+         UNION SELECT engagement_id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
+        [practiceId],
+      );
+      for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, { practiceId, correlationId });
+    }
+    const changes: ClockChanges = { schedule: [], unschedule: [] };
+    for (const [engagementId, { practiceId, correlationId }] of engagements) {
+      await enterPractice(tx, practiceId);
+      await this.reconcileEngagement(tx, engagementId, correlationId, new Date(), changes);
+    }
+    tx.afterCommit?.(() => void this.apply(changes));
+  }
+
+  /** Makes one engagement's reminder rows match the rules; collects the job changes. */
+  async reconcileEngagement(q: Queryable, engagementId: string, correlationId: string, now: Date, changes: ClockChanges): Promise<void> {
+    const subject = await loadReminderSubject(q, engagementId);
+    if (!subject) return;
+    const settings: PolicySettings = await this.settings.read(q, subject.practiceId);
+    const desired = desiredReminders(subject, settings);
+    const { rows } = await q.query<ExistingRow>(
+      'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE engagement_id = $1',
+      [engagementId],
+    );
+    const existing = new Map(rows.map((r) => [r.id, r]));
+    const wanted = new Set(desired.map((d) => d.id));
+
+    for (const d of desired) {
+      const row = existing.get(d.id);
+      const recipient = d.recipient === 'CLIENT' ? subject.client : subject.coach;
+      if (!row) {
+        await q.query(
+          `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
+             recipient_email, recipient_role, scheduled_for, status, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'SCHEDULED', $12)`,
+          [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId],
+        );
+        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor });
+      } else if (row.status === 'CANCELLED' || (row.status === 'SCHEDULED' && row.scheduled_for.getTime() !== d.scheduledFor.getTime())) {
+        await q.query(
+          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, recipient_name = $3,
+             recipient_email = $4, correlation_id = $5, updated_at = now()
+           WHERE id = $1`,
+          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId],
+        );
+        if (row.status === 'SCHEDULED') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
+        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor });
+      }
+    }
+    for (const row of rows) {
+      if (row.status !== 'SCHEDULED' || wanted.has(row.id)) continue;
+      const homework = subject.homework.find((h) => h.id === row.homework_id);
+      await q.query(
+        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status = 'SCHEDULED'`,
+        [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now)],
+      );
+      changes.unschedule.push({ id: row.id, at: row.scheduled_for });
+    }
+  }
+
+  /** Sets the jobs after the rows committed; a failure here is repaired by the reconciler. */
+  async apply(changes: ClockChanges): Promise<void> {
+    try {
+      if (changes.unschedule.length) await this.clock.unschedule(changes.unschedule);
+      if (changes.schedule.length) await this.clock.schedule(changes.schedule);
+    } catch {
+      // Redis unreachable: the rows are SCHEDULED without jobs until reconciliation
+    }
+  }
+}

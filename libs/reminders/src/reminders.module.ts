@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { EngagementWriteModule } from '#engagement';
+import { ReminderClock } from './reminder-clock.js';
+import { ReminderProcessor } from './reminder-processor.js';
+import { ReminderReconciler } from './reminder-reconciler.js';
+import { ReminderScheduler } from './reminder-scheduler.js';
+
+/** The queue alone: for processes that only look at it (the API's queue dashboard). */
+@Module({ providers: [ReminderClock], exports: [ReminderClock] })
+export class ReminderQueueModule {}
+
+/** Scheduling (an event-log subscriber), delivery (a BullMQ worker) and reconciliation: the worker's part. */
+@Module({
+  imports: [EngagementWriteModule, ReminderQueueModule],
+  providers: [ReminderScheduler, ReminderProcessor, ReminderReconciler],
+  exports: [ReminderScheduler, ReminderProcessor, ReminderReconciler, ReminderQueueModule],
+})
+export class RemindersModule {}

@@ -1,0 +1,110 @@
+import { Redis } from 'ioredis';
+import { ReminderClock } from '#reminders';
+import { waitFor } from '../support/wait.js';
+import { activeEngagement, assignHomework, inSeconds, ReminderRig, untilPassed, waitForRows, type Story } from './harness.js';
+
+// "Sent at most once" under duplicate jobs and a lost Redis. Deliveries are counted by
+// X-Delivery-Id (the reminder id, what a receiver de-duplicates on) and ReminderSent events.
+
+let rig: ReminderRig;
+beforeAll(async () => {
+  rig = await ReminderRig.start();
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+describe('a reminder is sent once', () => {
+  it('however many jobs fire for it: the same job added twice, and jobs at other times', async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
+    const dueAt = inSeconds(3);
+    await assignHomework(rig, s, 'Once only', dueAt);
+    const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
+    expect(row!.kind).toBe('HOMEWORK_DUE_SOON');
+
+    // the receiver holds its first answer for 0.8 s, so the runs below overlap with the delivery
+    rig.hooks.respondWith({ status: 204, delayMs: 800 });
+    const clock = rig.worker.get(ReminderClock);
+    const entry = { id: row!.id, practiceId: s.practiceId, at: row!.scheduled_for };
+    const late = { ...entry, at: new Date(dueAt.getTime() + 300) };
+    const early = { ...entry, at: new Date() };
+    // the scheduler's own job, added twice more (scheduler retry, reconciliation, a second worker)
+    await clock.schedule([entry, entry]);
+    // a stale job at another time: one fires now, before the row is due; one 0.3 s after it,
+    // while the first run still waits for the receiver
+    await clock.schedule([late, early]);
+    expect(await rig.jobState(entry.id, entry.at)).toBe('delayed');
+
+    const [delivery] = await waitFor('the delivery', () => (rig.deliveriesOf(row!.id).length > 0 ? rig.deliveriesOf(row!.id) : null));
+    expect(delivery!.receivedAt.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
+    // every job of this reminder has run (completed jobs are removed; one that met the
+    // lease of the running delivery on each attempt ends failed): nothing can send it again
+    await waitFor('all its jobs finished', async () => {
+      const states = await Promise.all([entry, late, early].map((e) => rig.jobState(e.id, e.at)));
+      return states.every((st) => st === 'unknown' || st === 'failed');
+    });
+    await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT');
+
+    expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
+    expect((await rig.reminderSentEvents(s.engagementId)).filter((e) => e.reminderId === row!.id)).toHaveLength(1);
+  });
+
+  it('after Redis is flushed with 100 reminders scheduled: a restarted worker re-adds the jobs and each goes exactly once', async () => {
+    // 5 practices x 20 homework, all due at once; overdue is an hour later, so only due-soon fires
+    const dueAt = inSeconds(6);
+    const stories: Story[] = await Promise.all(
+      Array.from({ length: 5 }, () => activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 })),
+    );
+    const homework = (
+      await Promise.all(
+        stories.map(async (s) => {
+          const ids: string[] = [];
+          for (let i = 0; i < 20; i++) ids.push(await assignHomework(rig, s, `Task ${i + 1}`, dueAt));
+          return ids;
+        }),
+      )
+    ).flat();
+    expect(homework).toHaveLength(100);
+    const rows = await waitFor('100 scheduled due-soon rows', async () => {
+      const { rows } = await rig.pool.query<{ id: string; scheduled_for: Date }>(
+        `SELECT id, scheduled_for FROM reminders WHERE homework_id = ANY($1::uuid[]) AND kind = 'HOMEWORK_DUE_SOON' AND status = 'SCHEDULED'`,
+        [homework],
+      );
+      return rows.length === 100 ? rows : null;
+    });
+    await waitFor('their 100 jobs', async () => (await Promise.all(rows.map((r) => rig.jobState(r.id, r.scheduled_for)))).every((st) => st === 'delayed'));
+    // the flush must come before they fire, or this would not test the re-adding
+    expect(Date.now()).toBeLessThan(dueAt.getTime());
+
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      await redis.flushall();
+    } finally {
+      await redis.quit();
+    }
+    expect(new Set(await Promise.all(rows.map((r) => rig.jobState(r.id, r.scheduled_for))))).toEqual(new Set(['unknown']));
+
+    await rig.restartWorker();
+
+    await waitFor(
+      '100 SENT rows',
+      async () => {
+        const { rows: sent } = await rig.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM reminders WHERE id = ANY($1::uuid[]) AND status = 'SENT'`,
+          [rows.map((r) => r.id)],
+        );
+        return sent[0]!.n === 100;
+      },
+      { timeoutMs: 20_000 },
+    );
+    // All SENT, and 2 s past the due time: a duplicate job would have fired by now.
+    await untilPassed(new Date(dueAt.getTime() + 2_000));
+    const deliveries = stories.flatMap((s) => rig.deliveries(s.practiceId));
+    expect(deliveries).toHaveLength(100);
+    expect(new Set(deliveries.map((d) => d.headers['x-delivery-id']))).toEqual(new Set(rows.map((r) => r.id)));
+    for (const d of deliveries) expect(d.receivedAt.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
+    const events = (await Promise.all(stories.map((s) => rig.reminderSentEvents(s.engagementId)))).flat();
+    expect(events).toHaveLength(100);
+    expect(new Set(events.map((e) => e.reminderId)).size).toBe(100);
+  });
+});

@@ -1,0 +1,165 @@
+import { ReminderReconciler } from '#reminders';
+import { testClient } from '../support/db.js';
+import { waitFor } from '../support/wait.js';
+import {
+  activeEngagement,
+  assignHomework,
+  inSeconds,
+  ReminderRig,
+  untilPassed,
+  updateSettings,
+  waitForRows,
+  type ReminderRow,
+} from './harness.js';
+
+// PostgreSQL holds the reminders, Redis only their clock: reminders whose time passed
+// while no worker ran go out at once when one starts, and a worker stopped gracefully
+// finishes the delivery in hand.
+
+let rig: ReminderRig;
+beforeAll(async () => {
+  rig = await ReminderRig.start();
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+const allScheduled = (n: number) => (rows: ReminderRow[]) => rows.length === n && rows.every((r) => r.status === 'SCHEDULED');
+
+/** Waits until the webhook received `n` reminders about `homeworkId`; returns them. */
+function deliveredFor(practiceId: string, homeworkId: string, n: number) {
+  return waitFor(`${n} deliveries for homework ${homeworkId}`, () => {
+    const got = rig.deliveries(practiceId).filter((d) => d.json.homework?.id === homeworkId);
+    return got.length >= n ? got : null;
+  });
+}
+
+describe('reminders due while no worker ran', () => {
+  it('are delivered at once when a worker starts: rows the scheduler makes late, and rows whose jobs were lost', async () => {
+    // `lost`: its rows and jobs exist, then the jobs vanish while no worker runs (the
+    // reconciler must re-add them on start); `late`: assigned while no worker runs (the
+    // scheduler makes its rows on start, with jobs due at once)
+    const lost = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
+    const late = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
+    const dueAt = inSeconds(2);
+    const lostHw = await assignHomework(rig, lost, 'Its jobs vanish', dueAt);
+    const lostRows = await waitForRows(rig, 'two rows', lost.engagementId, allScheduled(2));
+    await waitFor('their jobs', async () => (await Promise.all(lostRows.map((r) => rig.jobState(r.id, r.scheduled_for)))).every((st) => st === 'delayed'));
+
+    await rig.stopWorker();
+    await rig.clock.unschedule(lostRows.map((r) => ({ id: r.id, at: r.scheduled_for })));
+    expect(await Promise.all(lostRows.map((r) => rig.jobState(r.id, r.scheduled_for)))).toEqual(['unknown', 'unknown']);
+    const lateHw = await assignHomework(rig, late, 'Assigned while the worker was down', dueAt);
+    // both times (due-soon at dueAt, overdue 1 s later) pass with no worker
+    await untilPassed(new Date(dueAt.getTime() + 1_500));
+    // no scheduler ran: no row yet
+    expect(await rig.reminders(late.engagementId)).toEqual([]);
+
+    const startedAt = new Date();
+    await rig.startWorker(); // same QUEUE_PREFIX
+
+    for (const [s, hw] of [
+      [lost, lostHw],
+      [late, lateHw],
+    ] as const) {
+      const got = await deliveredFor(s.practiceId, hw, 2);
+      expect(got.map((d) => d.json.kind).sort()).toEqual(['HOMEWORK_DUE_SOON', 'HOMEWORK_OVERDUE']);
+      // at once (the next chance otherwise would be an hourly reconciliation)
+      for (const d of got) expect(d.receivedAt.getTime() - startedAt.getTime()).toBeLessThan(5_000);
+      const rows = await waitForRows(rig, 'both SENT', s.engagementId, (r) => r.length === 2 && r.every((x) => x.status === 'SENT'));
+      expect(rows.map((r) => r.scheduled_for.getTime())).toEqual([dueAt.getTime(), dueAt.getTime() + 1_000]);
+      expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(2);
+    }
+  });
+
+  it('a reminder whose job gave up while another run held its lease is delivered by the next reconciliation', async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
+    const dueAt = inSeconds(2);
+    const hw = await assignHomework(rig, s, 'Leased by a dead worker', dueAt);
+    const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
+
+    // A worker that died mid-delivery leaves the row leased (here until 1.5 s past the due time):
+    // every attempt of the job meets the lease, and the job runs out of attempts (3, 200 ms back-off).
+    const leaseUntil = new Date(dueAt.getTime() + 1_500);
+    await rig.pool.query('UPDATE reminders SET lease_until = $2 WHERE id = $1', [row!.id, leaseUntil]);
+    await waitFor('the job to give up', async () => (await rig.jobState(row!.id, row!.scheduled_for)) === 'failed');
+    expect((await rig.reminders(s.engagementId))[0]).toMatchObject({ status: 'SCHEDULED' });
+    expect(rig.deliveries(s.practiceId)).toEqual([]);
+
+    // The row is still SCHEDULED, so the reconciler (on start and every REMINDER_RECONCILE_MS)
+    // must get it delivered once the lease has expired.
+    await untilPassed(leaseUntil);
+    await rig.worker.get(ReminderReconciler).reconcile();
+
+    const [delivery] = await deliveredFor(s.practiceId, hw, 1);
+    expect(delivery!.headers['x-delivery-id']).toBe(row!.id);
+    await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT');
+    expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(1);
+  });
+});
+
+describe('a reminder fires before the scheduler has caught up', () => {
+  it('with a settings change that moved it later: it is not sent at its old time', async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
+    const dueAt = inSeconds(2);
+    const hw = await assignHomework(rig, s, 'Overdue later', dueAt);
+    const rows = await waitForRows(rig, 'two rows', s.engagementId, allScheduled(2));
+    const [dueSoon, overdue] = rows;
+    expect(overdue!.scheduled_for.getTime()).toBe(dueAt.getTime() + 1_000);
+    await waitFor('their jobs', async () => (await Promise.all(rows.map((r) => rig.jobState(r.id, r.scheduled_for)))).every((st) => st === 'delayed'));
+
+    // The scheduler lags (here: another process owns its subscription, as one can) while the
+    // overdue delay becomes 30 min; the processor keeps running with the old row and job.
+    await rig.stopWorker();
+    const owner = await testClient();
+    try {
+      await owner.query("SELECT pg_advisory_lock(hashtextextended('subscription:' || $1, 0))", ['reminder-scheduler']);
+      await updateSettings(rig, s, { overdueAfterMinutes: 30 });
+      await rig.startWorker();
+
+      // the due-soon reminder (unchanged) goes at its time; the overdue job fires 1 s later and is done
+      await deliveredFor(s.practiceId, hw, 1);
+      await untilPassed(new Date(overdue!.scheduled_for.getTime() + 1_000));
+      await waitFor('the old overdue job done', async () => (await rig.jobState(overdue!.id, overdue!.scheduled_for)) === 'unknown');
+      // checked again at firing time against the rules as they are now: not due for 30 min
+      expect(rig.deliveries(s.practiceId).map((d) => d.headers['x-delivery-id'])).toEqual([dueSoon!.id]);
+      expect((await rig.reminders(s.engagementId)).find((r) => r.id === overdue!.id)).toMatchObject({ status: 'SCHEDULED' });
+    } finally {
+      await owner.end();
+    }
+
+    // the scheduler catches up: the row and its job move to the new time
+    const moved = await waitForRows(rig, 'the overdue row moved', s.engagementId, (r) =>
+      r.some((x) => x.id === overdue!.id && x.scheduled_for.getTime() === dueAt.getTime() + 1_800_000),
+    );
+    expect(moved.find((r) => r.id === overdue!.id)).toMatchObject({ status: 'SCHEDULED' });
+    await waitFor('its new job', async () => (await rig.jobState(overdue!.id, new Date(dueAt.getTime() + 1_800_000))) === 'delayed');
+    expect(rig.deliveries(s.practiceId)).toHaveLength(1);
+  });
+});
+
+describe('a worker stopped gracefully', () => {
+  it('finishes the delivery in flight: the reminder is SENT once, not lost and not sent again by the next worker', async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
+    // the receiver holds its answer for 1 s; the worker is told to stop meanwhile
+    rig.hooks.respondWith({ status: 204, delayMs: 1_000 });
+    const hw = await assignHomework(rig, s, 'In flight at shutdown', inSeconds(2));
+    const [request] = await deliveredFor(s.practiceId, hw, 1);
+
+    await rig.stopWorker();
+
+    // close() returned after the run finished: the receiver has answered, the row is SENT
+    expect(Date.now() - request!.receivedAt.getTime()).toBeGreaterThanOrEqual(1_000);
+    const [row] = await rig.reminders(s.engagementId);
+    expect(row).toMatchObject({ kind: 'HOMEWORK_DUE_SOON', status: 'SENT', attempts: 1, last_error: null });
+    expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(1);
+
+    // A new worker (its reconciler re-adds every SCHEDULED row on start) does not send it
+    // again: once it has delivered a control reminder due after its start, still one delivery.
+    await rig.startWorker();
+    const control = await assignHomework(rig, s, 'Control', inSeconds(1));
+    await deliveredFor(s.practiceId, control, 1);
+    expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
+    expect((await rig.reminders(s.engagementId)).find((r) => r.id === row!.id)).toMatchObject({ status: 'SENT', attempts: 1 });
+  });
+});
