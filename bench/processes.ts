@@ -10,10 +10,12 @@ export interface Service {
 
 /** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */
 export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [`dist/apps/${app}/src/main.js`], {
+  // BENCH_CPU_PROF=worker (or api) writes a V8 CPU profile of that process to bench/out/
+  const profile = process.env.BENCH_CPU_PROF === app ? ['--cpu-prof', '--cpu-prof-dir=bench/out'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, `dist/apps/${app}/src/main.js`], {
     cwd: ROOT,
     env: { ...process.env, ...env, ...(port ? { PORT: String(port) } : {}) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = port ? `http://127.0.0.1:${port}` : '';
   if (port) {

@@ -77,7 +77,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       }),
     );
     const assignSeconds = (Date.now() - assignStarted) / 1000;
-    worker = await startApp('worker', { ...env, REMINDER_CONCURRENCY: env.REMINDER_CONCURRENCY ?? '100' });
+    worker = await startApp('worker', { ...env, REMINDER_CONCURRENCY: process.env.REMINDER_CONCURRENCY ?? '200' });
     // wait until the scheduler has created every row (and its job) before the due time
     for (;;) {
       const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON'", [PRACTICE]);

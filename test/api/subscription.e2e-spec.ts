@@ -131,8 +131,22 @@ describe('as the engagement\'s coach', () => {
     const id = await activeEngagement(cast);
     const byClient = subscribe<Received>(await client(cast.client), EVENTS, { id });
     const byAdmin = subscribe<Received>(await client(cast.admin), EVENTS, { id });
-    await untilLive(byClient, id, cast.coach);
-    await untilLive(byAdmin, id, cast.coach);
+    // warm both up with the same events, wait until both saw the last one, then forget them
+    await waitFor(
+      'both subscriptions to deliver events',
+      async () => {
+        if (byClient.results.length > 0 && byAdmin.results.length > 0) return true;
+        ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: id, channel: 'OTHER', applications: 0, interviews: 0 } }, cast.coach));
+        return false;
+      },
+      { intervalMs: 50 },
+    );
+    const warmedUp = await log.version(id);
+    await waitFor('both to see the last warm-up event', () =>
+      [byClient, byAdmin].every((s) => events(s).some((e) => e.version === warmedUp)),
+    );
+    byClient.results.length = 0;
+    byAdmin.results.length = 0;
     const homework = await new Story(api, cast).assign(id);
     await waitFor('both subscribers', () => byClient.results.length > 0 && byAdmin.results.length > 0);
     expect(events(byClient)[0]).toMatchObject({ type: 'HomeworkAssigned', data: { homeworkId: homework.id } });

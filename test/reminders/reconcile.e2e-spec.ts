@@ -1,4 +1,3 @@
-import { ReminderReconciler } from '#reminders';
 import { testClient } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 import {
@@ -72,28 +71,22 @@ describe('reminders due while no worker ran', () => {
     }
   });
 
-  it('a reminder whose job gave up while another run held its lease is delivered by the next reconciliation', async () => {
+  it('a reminder leased by a run that died is delivered once the lease runs out, without burning its attempts', async () => {
     const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
     const dueAt = inSeconds(2);
     const hw = await assignHomework(rig, s, 'Leased by a dead worker', dueAt);
     const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
 
-    // A worker that died mid-delivery leaves the row leased (here until 1.5 s past the due time):
-    // every attempt of the job meets the lease, and the job runs out of attempts (3, 200 ms back-off).
+    // A worker that died mid-delivery leaves the row leased (here until 1.5 s past the due time).
+    // The job meets the lease and is put back to sleep until it ends, instead of failing attempts.
     const leaseUntil = new Date(dueAt.getTime() + 1_500);
     await rig.pool.query('UPDATE reminders SET lease_until = $2 WHERE id = $1', [row!.id, leaseUntil]);
-    await waitFor('the job to give up', async () => (await rig.jobState(row!.id, row!.scheduled_for)) === 'failed');
-    expect((await rig.reminders(s.engagementId))[0]).toMatchObject({ status: 'SCHEDULED' });
-    expect(rig.deliveries(s.practiceId)).toEqual([]);
-
-    // The row is still SCHEDULED, so the reconciler (on start and every REMINDER_RECONCILE_MS)
-    // must get it delivered once the lease has expired.
-    await untilPassed(leaseUntil);
-    await rig.worker.get(ReminderReconciler).reconcile();
 
     const [delivery] = await deliveredFor(s.practiceId, hw, 1);
     expect(delivery!.headers['x-delivery-id']).toBe(row!.id);
-    await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT');
+    expect(delivery!.receivedAt.getTime()).toBeGreaterThanOrEqual(leaseUntil.getTime());
+    const [sent] = await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT');
+    expect(sent!.attempts).toBe(1);
     expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, SubscriptionsModule } from '#platform';
+import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, SubscriptionsModule } from '#platform';
 import { ReminderScheduler, RemindersModule } from '#reminders';
 
 /** Asynchronous projections and reminder processing; run one or more copies. */
@@ -8,6 +8,7 @@ import { ReminderScheduler, RemindersModule } from '#reminders';
     ConfigModule.forRoot(),
     LoggingModule,
     DatabaseModule,
+    MetricsModule,
     AuthModule,
     RemindersModule,
     SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler] }),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { MetricsModule } from '#platform';
 import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
 import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
@@ -35,7 +36,7 @@ const HANDLERS = [
 
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
 @Module({
-  imports: [CqrsModule.forRoot()],
+  imports: [CqrsModule.forRoot(), MetricsModule],
   providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ...HANDLERS],
   exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository],
 })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
 import { UpcasterRegistry } from './upcasters.js';
@@ -10,6 +10,7 @@ import {
   type AppendResult,
   type Checkpoint,
   type EventMetadata,
+  type ExpectedVersion,
   type NewEvent,
   type Queryable,
   type ReadAllOptions,
@@ -62,16 +63,7 @@ export class PostgresEventStore {
    * transaction is aborted: the caller rolls it back), otherwise in its own.
    */
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const serialised = validateAppend(streamId, events, options);
-    // data and metadata are already serialised (and checked): splice, don't re-encode
-    const payload = `[${events
-      .map((e, i) => {
-        const eventId = JSON.stringify(e.eventId ?? randomUUID());
-        const schemaVersion = e.schemaVersion ?? this.upcasters.currentVersion(e.type);
-        const { data, metadata } = serialised[i]!;
-        return `{"ord":${i + 1},"event_id":${eventId},"type":${JSON.stringify(e.type)},"schema_version":${schemaVersion},"data":${data},"metadata":${metadata},"occurred_at":${JSON.stringify(e.metadata.occurredAt)}}`;
-      })
-      .join(',')}]`;
+    const payload = this.payload(streamId, events, options);
     const practiceId = events[0]!.metadata.practiceId;
 
     if (options.tx) {
@@ -96,6 +88,68 @@ export class PostgresEventStore {
     const result = await this.inOwnTransaction(practiceId, (tx) => this.appendIn(tx, streamId, payload, practiceId, options));
     if (!result.replayed) this.notifier.poke();
     return result;
+  }
+
+  /**
+   * Appends to several streams of one practice in one statement, inside the
+   * caller's transaction (all or nothing). For batch writers: the same checks
+   * per stream as `append`. Idempotency keys are not supported here.
+   */
+  async appendMany(
+    batches: readonly { streamId: string; events: readonly NewEvent[]; expectedVersion: ExpectedVersion }[],
+    tx: TransactionHandle,
+  ): Promise<Map<string, { firstVersion: number; nextVersion: number; positions: number[] }>> {
+    const result = new Map<string, { firstVersion: number; nextVersion: number; positions: number[] }>();
+    if (batches.length === 0) return result;
+    const practiceId = batches[0]!.events[0]?.metadata.practiceId;
+    const items = batches.map((b) => {
+      if (b.events[0]?.metadata.practiceId !== practiceId) {
+        throw new EventStoreInputError('batches', 'all streams of one appendMany belong to one practice');
+      }
+      const expected = b.expectedVersion === 'any' ? null : b.expectedVersion === 'no_stream' ? 0 : b.expectedVersion;
+      return `{"stream":${JSON.stringify(b.streamId)},"expected":${expected === null ? 'null' : expected},"events":${this.payload(b.streamId, b.events, { expectedVersion: b.expectedVersion })}}`;
+    });
+    let rows: { out_stream: string; out_position: string; out_version: number }[];
+    try {
+      rows = (
+        await tx.query<{ out_stream: string; out_position: string; out_version: number }>(
+          'SELECT out_stream, out_position, out_version FROM event_store_append_many($1::jsonb, $2)',
+          [`[${items.join(',')}]`, practiceId],
+        )
+      ).rows;
+    } catch (err) {
+      const pgErr = err as { code?: string; detail?: string; constraint?: string };
+      if (pgErr.code === 'ES409') {
+        const d = JSON.parse(pgErr.detail ?? '{}') as { stream: string; expected: number; actual: number };
+        throw new WrongExpectedVersionError(d.stream, d.expected, d.actual);
+      }
+      if (pgErr.code === '23505' && pgErr.constraint === 'events_stream_version') {
+        throw new WrongExpectedVersionError('(one of a batch)', 0, 0);
+      }
+      throw err;
+    }
+    for (const r of rows) {
+      const entry = result.get(r.out_stream) ?? { firstVersion: r.out_version, nextVersion: r.out_version, positions: [] };
+      entry.firstVersion = Math.min(entry.firstVersion, r.out_version);
+      entry.nextVersion = Math.max(entry.nextVersion, r.out_version);
+      entry.positions.push(Number(r.out_position));
+      result.set(r.out_stream, entry);
+    }
+    tx.afterCommit?.(() => this.notifier.poke());
+    return result;
+  }
+
+  /** The events as the JSON array the append functions take; data and metadata serialised (and checked) once. */
+  private payload(streamId: string, events: readonly NewEvent[], options: AppendOptions): string {
+    const serialised = validateAppend(streamId, events, options);
+    return `[${events
+      .map((e, i) => {
+        const eventId = JSON.stringify(e.eventId ?? randomUUID());
+        const schemaVersion = e.schemaVersion ?? this.upcasters.currentVersion(e.type);
+        const { data, metadata } = serialised[i]!;
+        return `{"ord":${i + 1},"event_id":${eventId},"type":${JSON.stringify(e.type)},"schema_version":${schemaVersion},"data":${data},"metadata":${metadata},"occurred_at":${JSON.stringify(e.metadata.occurredAt)}}`;
+      })
+      .join(',')}]`;
   }
 
   private async appendIn(
@@ -259,8 +313,9 @@ export class PostgresEventStore {
     };
     let broken = false;
     try {
-      await client.query('BEGIN');
-      if (practiceId !== null) await client.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
+      await client.query(
+        practiceId === null ? 'BEGIN' : `BEGIN; SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`,
+      );
       const result = await fn(tx);
       await client.query('COMMIT');
       for (const cb of callbacks) cb();

@@ -94,6 +94,45 @@ export const eventStoreSchemaSql = {
         LIMIT max_count
      $$`,
   ],
+  /** Later additions, run by their own migrations. */
+  appendMany: {
+    up: [
+      // Appends to many streams of one practice in one statement (batch writers:
+      // reminder recording, imports). Same checks as event_store_append, per stream.
+      `CREATE FUNCTION event_store_append_many(p_batch jsonb, p_practice text)
+       RETURNS TABLE (out_stream text, out_position bigint, out_version int) LANGUAGE plpgsql AS $$
+       DECLARE
+         item jsonb;
+         current_version int;
+         expected int;
+         scoped text := coalesce(current_setting('app.practice_id', true), '');
+       BEGIN
+         IF scoped NOT IN ('', p_practice) THEN
+           RAISE EXCEPTION 'append for practice % inside a transaction scoped to another practice', p_practice
+             USING ERRCODE = 'insufficient_privilege';
+         END IF;
+         PERFORM set_config('app.practice_id', p_practice, true);
+         FOR item IN SELECT value FROM jsonb_array_elements(p_batch) LOOP
+           expected := (item->>'expected')::int;
+           IF expected IS NULL THEN
+             PERFORM pg_advisory_xact_lock(hashtextextended('stream:' || (item->>'stream'), 0));
+           END IF;
+           SELECT coalesce(max(e.version), 0) INTO current_version FROM events e WHERE e.stream_id = item->>'stream';
+           IF expected IS NOT NULL AND current_version <> expected THEN
+             RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409',
+               DETAIL = json_build_object('stream', item->>'stream', 'expected', expected, 'actual', current_version)::text;
+           END IF;
+           RETURN QUERY
+             INSERT INTO events AS ev (event_id, stream_id, version, type, schema_version, data, metadata, practice_id, occurred_at)
+             SELECT n.event_id, item->>'stream', current_version + n.ord, n.type, n.schema_version, n.data, n.metadata, p_practice, n.occurred_at
+               FROM jsonb_to_recordset(item->'events')
+                 AS n(ord int, event_id uuid, type text, schema_version int, data jsonb, metadata jsonb, occurred_at timestamptz)
+             RETURNING ev.stream_id, ev.position, ev.version;
+         END LOOP;
+       END $$`,
+    ],
+    down: ['DROP FUNCTION IF EXISTS event_store_append_many(jsonb, text)'],
+  },
   down: [
     'DROP FUNCTION IF EXISTS event_store_read_all(xid8, bigint, int)',
     'DROP FUNCTION IF EXISTS event_store_append(text, jsonb, text, int)',

@@ -2,7 +2,7 @@ export { ConfigModule } from './config/config.module.js';
 export { AppConfigService, configFromEnv, configFrom } from './config/app-config.js';
 export { parseConfig, configSchema, ConfigValidationError, type AppConfig } from './config/config.schema.js';
 export { DatabaseModule, EventUpcasters } from './database/database.module.js';
-export { Database, type Transaction, type TransactionOptions } from './database/database.js';
+export { Database, streamLock, type Transaction, type TransactionOptions } from './database/database.js';
 export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
 export { runMigrations } from './database/migrate.js';
 export { MIGRATIONS } from './database/migrations.js';

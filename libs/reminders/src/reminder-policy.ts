@@ -24,6 +24,10 @@ import type { EngagementStatus, HomeworkStatus, ReminderKind } from '#engagement
 // * Only an ACTIVE engagement has reminders: pausing or closing cancels them;
 //   resuming brings back those whose cause is still there.
 // * A reminder is sent at most once; a sent (or failed) one is never re-armed.
+// * A reminder that does not exist yet is created only if its time is not
+//   before the event that calls for it: shortening a due-soon offset after the
+//   fact does not send a "due soon" for a moment already gone. (A paused
+//   reminder re-armed on resume keeps its time and goes at once.)
 
 export interface PolicySettings {
   dueSoonOffsetsMinutes: readonly number[];
@@ -60,13 +64,14 @@ const CLIENTS_TURN: readonly HomeworkStatus[] = ['ASSIGNED', 'CHANGES_REQUESTED'
 /** How late a due-soon reminder may still go out, measured from the due time. */
 export const DUE_SOON_GRACE_MS = 5 * 60_000;
 
-export function desiredReminders(e: PolicyEngagement, settings: PolicySettings): ReminderSpec[] {
+export function desiredReminders(e: PolicyEngagement, settings: PolicySettings, now: Date): ReminderSpec[] {
   if (e.status !== 'ACTIVE') return [];
   const out: ReminderSpec[] = [];
   for (const h of e.homework) {
     if (h.dueAt && CLIENTS_TURN.includes(h.status)) {
       const due = h.dueAt.getTime();
-      for (const offset of settings.dueSoonOffsetsMinutes) {
+      const dueSoonStillMeaningful = now.getTime() <= due + DUE_SOON_GRACE_MS;
+      for (const offset of dueSoonStillMeaningful ? settings.dueSoonOffsetsMinutes : []) {
         const at = due - offset * MINUTE;
         if (at < h.assignedAt.getTime()) continue;
         out.push({

@@ -1,16 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import { Worker, type Job } from 'bullmq';
-import { PracticeSettingsRepository, RecordReminderSentCommand, type ReminderChannel, type ReminderKind } from '#engagement';
-import { AppConfigService, Database, type Transaction } from '#platform';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { CommandExecutor, PracticeSettingsRepository, type PracticeSettingsModel, type ReminderChannel, type ReminderKind } from '#engagement';
+import { AppConfigService, Database, Metrics } from '#platform';
 import { EmailSender } from './delivery/email-sender.js';
 import { renderReminderEmail } from './delivery/email-templates.js';
 import type { ReminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
-import { cancelReason, desiredReminders, DUE_SOON_GRACE_MS } from './reminder-policy.js';
-import { loadReminderSubject, type ReminderSubject } from './reminder-state.js';
+import { cancelReason, desiredReminders } from './reminder-policy.js';
+import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
 import { redisConnection } from './redis.js';
 
 interface ReminderRow extends Record<string, unknown> {
@@ -25,23 +25,47 @@ interface ReminderRow extends Record<string, unknown> {
   recipient_email: string | null;
   recipient_role: 'CLIENT' | 'COACH';
   scheduled_for: Date;
+  attempts: number;
   webhook_delivered_at: Date | null;
   email_delivered_at: Date | null;
   correlation_id: string | null;
 }
 
-/** Thrown when another run of the same reminder holds its lease: BullMQ retries later. */
-class LeaseHeld extends Error {}
+interface RecordEntry {
+  row: ReminderRow;
+  channels: ReminderChannel[];
+  error: string | null;
+}
 
-const LEASE = '2 minutes';
+interface Pending {
+  job: Job<ReminderJobData>;
+  token: string | undefined;
+  resolve(result: string): void;
+  reject(err: unknown): void;
+}
+
+/** Longer than the slowest possible delivery (webhook timeout, SMTP timeouts) with room to spare. */
+const LEASE_SECONDS = 180;
+/** A job that meets another run's lease looks again this soon (or when the lease ends, if sooner). */
+const LEASE_RECHECK_MS = 2_000;
+/** Jobs are gathered this long (or up to BATCH) and handled together. */
+const BATCH_WINDOW_MS = 20;
+const BATCH = 500;
 
 /**
- * Fires reminders. A run leases the row (so a duplicate or stalled run of the
- * same job cannot send it twice), asks the rules again whether the reminder is
- * still wanted, delivers on each configured channel not yet delivered,
- * records ReminderSent on the engagement (idempotent by reminder id) and marks
- * the row SENT. A failed delivery is retried with exponential back-off; after
- * the last attempt the row is FAILED with the error.
+ * Fires reminders, in batches: jobs due together are handled together, one
+ * transaction to lease their rows and read what the rules need, deliveries in
+ * parallel, one transaction to record the outcome — ReminderSent through the
+ * command path (one command per engagement, idempotent by reminder id) and
+ * the rows SENT in the same commit.
+ *
+ * A run leases each row with a token, so a duplicate or stalled run of the
+ * same job cannot send it twice: it finds the row leased and waits (its job is
+ * delayed until the lease ends) or finds it SENT and stops. The rules are
+ * asked again at firing time; a reminder no longer wanted is CANCELLED. Each
+ * channel is delivered once: a retry only re-attempts the channel that
+ * failed. After REMINDER_ATTEMPTS failed attempts the row is FAILED with the
+ * last error.
  */
 @Injectable()
 export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -49,14 +73,17 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private worker: Worker | null = null;
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
-  /** fire delays of this process (ms), for metrics and the benchmark */
-  readonly fireDelays: number[] = [];
+  private pending: Pending[] = [];
+  private recordQueue: { practiceId: string; entries: RecordEntry[]; items: Pending[]; resolve(): void; reject(err: unknown): void }[] = [];
+  private recording = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
     private readonly settings: PracticeSettingsRepository,
-    private readonly commands: CommandBus,
+    private readonly executor: CommandExecutor,
     private readonly config: AppConfigService,
+    private readonly metrics: Metrics,
   ) {
     this.webhook = new WebhookSender({
       timeoutMs: config.get('WEBHOOK_TIMEOUT_MS'),
@@ -67,15 +94,16 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker(REMINDER_QUEUE, (job: Job<ReminderJobData>) => this.process(job), {
+    this.worker = new Worker(REMINDER_QUEUE, (job: Job<ReminderJobData>, token?: string) => this.process(job, token), {
       connection: redisConnection(this.config.get('REDIS_URL'), 'worker'),
       prefix: this.config.get('QUEUE_PREFIX'),
       concurrency: this.config.get('REMINDER_CONCURRENCY'),
     });
     this.worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
-    this.worker.on('failed', (job, err) =>
-      this.logger.warn({ reminderId: job?.data.reminderId, attempt: job?.attemptsMade, err: err.message }, 'reminder delivery failed'),
-    );
+    this.worker.on('failed', (job, err) => {
+      if (err instanceof DelayedError || err.name === 'DelayedError') return;
+      this.logger.warn({ reminderId: job?.data.reminderId, attempt: job?.attemptsMade, err: err.message }, 'reminder delivery failed');
+    });
   }
 
   /** Lets active jobs finish (graceful SIGTERM): BullMQ's close waits for them. */
@@ -84,139 +112,342 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.email?.close();
   }
 
-  async process(job: Job<ReminderJobData>): Promise<string> {
-    const { reminderId, practiceId } = job.data;
-    const row = await this.claim(reminderId, practiceId);
-    if (row === 'gone') return 'not scheduled (sent, cancelled, failed or rescheduled)';
-    if (row === 'leased') throw new LeaseHeld(`reminder ${reminderId} is being delivered by another run`);
+  /** One job's share of a batch. */
+  process(job: Job<ReminderJobData>, token?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ job, token, resolve, reject });
+      if (this.pending.length >= BATCH) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    const byPractice = new Map<string, Pending[]>();
+    for (const p of batch) byPractice.set(p.job.data.practiceId, [...(byPractice.get(p.job.data.practiceId) ?? []), p]);
+    for (const [practiceId, items] of byPractice) {
+      void this.processBatch(practiceId, items).catch((err: unknown) => {
+        for (const item of items) item.reject(err);
+      });
+    }
+  }
+
+  private async processBatch(practiceId: string, items: Pending[]): Promise<void> {
+    const lease = randomUUID();
     try {
-      return await this.deliver(job, row);
+      await this.processLeased(practiceId, items, lease);
     } catch (err) {
-      // let the next attempt take the row at once instead of waiting out the lease
-      await this.finish(row, 'UPDATE reminders SET lease_until = NULL WHERE id = $1', [row.id]).catch(() => undefined);
+      // let the next attempt take these rows at once instead of waiting out the lease
+      await this.db
+        .transaction(practiceId, (tx) => tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE lease_token = $1', [lease]))
+        .catch(() => undefined);
       throw err;
     }
   }
 
-  private async deliver(job: Job<ReminderJobData>, row: ReminderRow): Promise<string> {
-    const practiceId = row.practice_id;
-    const now = new Date();
-    const subject = await this.db.transaction(practiceId, (tx) => loadReminderSubject(tx, row.engagement_id), { readOnly: true });
-    const settings = await this.db.transaction(practiceId, (tx) => this.settings.read(tx, practiceId), { readOnly: true });
-    const still = subject ? desiredReminders(subject, settings).find((d) => d.id === row.id) : undefined;
-    const homework = subject?.homework.find((h) => h.id === row.homework_id);
-    const dueSoonTooLate = row.kind === 'HOMEWORK_DUE_SOON' && homework?.dueAt && now.getTime() > homework.dueAt.getTime() + DUE_SOON_GRACE_MS;
-    if (!subject || !still || dueSoonTooLate) {
-      const reason = subject ? cancelReason(subject, homework, row.kind, row.draft_id, now) : 'engagement no longer exists';
-      await this.finish(row, `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, lease_until = NULL, updated_at = now() WHERE id = $1`, [row.id, reason]);
-      return `cancelled: ${reason}`;
-    }
-    if (still.scheduledFor.getTime() > now.getTime() + 1_000) {
-      // the rules now want it later (a settings change the scheduler has not applied yet):
-      // not now; the scheduler moves the row and its job
-      await this.finish(row, 'UPDATE reminders SET lease_until = NULL WHERE id = $1', [row.id]);
-      return 'not due under the current settings';
-    }
+  private async processLeased(practiceId: string, items: Pending[], lease: string): Promise<void> {
+    const ids = [...new Set(items.map((i) => i.job.data.reminderId))];
+    const read = await this.db.transaction(practiceId, async (tx) => {
+      const { rows: claimed } = await tx.query<ReminderRow>(
+        `UPDATE reminders SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}), lease_token = $2, updated_at = now()
+          WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED' AND scheduled_for <= now() + interval '1 second'
+            AND (lease_until IS NULL OR lease_until < now())
+         RETURNING *`,
+        [ids, lease],
+      );
+      const claimedIds = new Set(claimed.map((r) => r.id));
+      const rest = ids.filter((id) => !claimedIds.has(id));
+      const { rows: others } = rest.length
+        ? await tx.query<{ id: string; status: string; scheduled_for: Date; lease_until: Date | null }>(
+            'SELECT id, status, scheduled_for, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
+            [rest],
+          )
+        : { rows: [] };
+      const subjects = await loadReminderSubjects(
+        tx,
+        claimed.map((r) => r.engagement_id),
+        claimed.flatMap((r) => (r.homework_id ? [r.homework_id] : [])),
+      );
+      const settings = await this.settings.read(tx, practiceId);
+      return { claimed, others, subjects, settings };
+    });
 
-    const message = this.message(row, subject);
-    const errors: string[] = [];
-    const delivered: ReminderChannel[] = [];
-    if (row.webhook_delivered_at) delivered.push('WEBHOOK');
-    if (row.email_delivered_at) delivered.push('EMAIL');
-    const wantWebhook = settings.webhookUrl !== null;
-    const wantEmail = settings.emailReminders && this.email !== null && row.recipient_email !== null;
-    if (!wantWebhook && !wantEmail) {
-      await this.finish(row, `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, lease_until = NULL, updated_at = now() WHERE id = $1`, [
-        row.id,
-        'no delivery channel configured',
-      ]);
-      return 'cancelled: no delivery channel configured';
-    }
-    if (wantWebhook && !row.webhook_delivered_at) {
-      const body = buildWebhookBody(message, now);
-      const secret = this.settings.webhookSecret(settings.sealedSecret);
-      const attempt = await this.webhook.send({ url: settings.webhookUrl!, secret, deliveryId: row.id, body });
-      if (attempt.ok) {
-        delivered.push('WEBHOOK');
-        await this.mark(row, 'webhook_delivered_at');
-      } else errors.push(`webhook: ${attempt.error}`);
-    }
-    if (wantEmail && !row.email_delivered_at) {
-      try {
-        const mail = renderReminderEmail(message, {});
-        await this.email!.send({ ...mail, to: { name: row.recipient_name, email: row.recipient_email! }, reminderId: row.id });
-        delivered.push('EMAIL');
-        await this.mark(row, 'email_delivered_at');
-      } catch (err) {
-        errors.push(`email: ${(err as Error).message}`);
+    // jobs whose row this batch did not take
+    const byId = new Map(read.claimed.map((r) => [r.id, r]));
+    const others = new Map(read.others.map((r) => [r.id, r]));
+    const taken = new Set<string>();
+    for (const item of items) {
+      const id = item.job.data.reminderId;
+      const row = byId.get(id);
+      if (row && !taken.has(id)) {
+        taken.add(id);
+        continue;
+      }
+      const other = others.get(id);
+      if (row || !other || other.status !== 'SCHEDULED') {
+        item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
+      } else {
+        // leased by another run (look again soon: it may finish or die), or not due yet (come back
+        // then): never end the job silently, never burn an attempt on it
+        const leased = other.lease_until !== null && other.lease_until.getTime() > Date.now();
+        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : other.scheduled_for.getTime();
+        await this.delay(item, at + 50);
       }
     }
 
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (errors.length > 0 && !lastAttempt) {
-      await this.finish(row, 'UPDATE reminders SET last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1', [row.id, errors.join('; ')]);
-      throw new Error(errors.join('; '));
-    }
-    if (delivered.length === 0) {
-      await this.finish(row, `UPDATE reminders SET status = 'FAILED', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1`, [
-        row.id,
-        errors.join('; '),
-      ]);
-      return `failed: ${errors.join('; ')}`;
+    const now = new Date();
+    const outcome = new Map<string, string>();
+    const cancels: { id: string; reason: string }[] = [];
+    const releases: string[] = [];
+    const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
+    const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
+    for (const row of read.claimed) {
+      const subject = read.subjects.get(row.engagement_id);
+      const wanted = subject ? desiredReminders(subject, read.settings, now).find((d) => d.id === row.id) : undefined;
+      const homework = subject?.homework.find((h) => h.id === row.homework_id);
+      const job = items.find((i) => i.job.data.reminderId === row.id)!.job;
+      const wantWebhook = read.settings.webhookUrl !== null && !row.webhook_delivered_at;
+      const wantEmail = read.settings.emailReminders && this.email !== null && row.recipient_email !== null && !row.email_delivered_at;
+      const alreadyDelivered = row.webhook_delivered_at !== null || row.email_delivered_at !== null;
+      if (!subject || !wanted) {
+        const reason = subject ? cancelReason(subject, homework, row.kind, row.draft_id, now) : 'engagement no longer exists';
+        cancels.push({ id: row.id, reason });
+        outcome.set(row.id, `cancelled: ${reason}`);
+      } else if (wanted.scheduledFor.getTime() > now.getTime() + 1_000) {
+        // the rules now want it later (settings changed; the scheduler moves the row and its job)
+        releases.push(row.id);
+        outcome.set(row.id, 'not due under the current settings');
+      } else if (!wantWebhook && !wantEmail && !alreadyDelivered) {
+        cancels.push({ id: row.id, reason: 'no delivery channel configured' });
+        outcome.set(row.id, 'cancelled: no delivery channel configured');
+      } else {
+        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || row.attempts + 1 >= maxAttempts * 3;
+        deliveries.push({ row, subject, webhook: wantWebhook, email: wantEmail, lastAttempt });
+      }
     }
 
-    await this.commands.execute(
-      new RecordReminderSentCommand(
-        {
-          actor: { id: 'reminders', role: 'SYSTEM' },
-          practiceId,
-          correlationId: row.correlation_id ?? `reminder:${row.id}`,
-          causationId: `job:${job.id}`,
-          now,
-        },
-        {
-          engagementId: row.engagement_id,
-          reminderId: row.id,
-          kind: row.kind,
-          recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
-          channels: delivered,
-          homeworkId: row.homework_id,
-          draftId: row.draft_id,
-        },
-      ),
-    );
-    await this.finish(
-      row,
-      `UPDATE reminders SET status = 'SENT', sent_at = now(), channel = $2, last_error = $3, lease_until = NULL, updated_at = now() WHERE id = $1`,
-      [row.id, delivered[0], errors.length ? errors.join('; ') : null],
-    );
-    this.fireDelays.push(Date.now() - row.scheduled_for.getTime());
-    if (this.fireDelays.length > 100_000) this.fireDelays.splice(0, 50_000);
-    return `sent by ${delivered.join(' and ')}`;
+    // deliver, every channel of every reminder at once
+    const results = await Promise.all(deliveries.map((d) => this.deliver(d.row, d.subject, read.settings, d.webhook, d.email, now)));
+
+    const webhookDone: string[] = [];
+    const emailDone: string[] = [];
+    const retry: { id: string; error: string }[] = [];
+    const failed: { id: string; error: string }[] = [];
+    const toRecord: RecordEntry[] = [];
+    deliveries.forEach((d, i) => {
+      const r = results[i]!;
+      if (r.webhookOk) webhookDone.push(d.row.id);
+      if (r.emailOk) emailDone.push(d.row.id);
+      const channels: ReminderChannel[] = [];
+      if (d.row.webhook_delivered_at || r.webhookOk) channels.push('WEBHOOK');
+      if (d.row.email_delivered_at || r.emailOk) channels.push('EMAIL');
+      const error = r.errors.length ? r.errors.join('; ') : null;
+      if (error && !d.lastAttempt) {
+        retry.push({ id: d.row.id, error });
+        outcome.set(d.row.id, `retry: ${error}`);
+      } else if (channels.length === 0) {
+        failed.push({ id: d.row.id, error: error ?? 'nothing delivered' });
+        outcome.set(d.row.id, `failed: ${error}`);
+      } else {
+        toRecord.push({ row: d.row, channels, error });
+        outcome.set(d.row.id, `sent by ${channels.join(' and ')}`);
+      }
+    });
+
+    // Reminders delivered on every channel go straight to the recording transaction (one write
+    // each); partial deliveries, cancellations and failures are committed first, so a retry
+    // re-attempts only the channels that failed.
+    const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
+    const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
+    if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
+      if (attempted.length) {
+        await tx.query(
+          `UPDATE reminders SET attempts = attempts + 1,
+                  webhook_delivered_at = CASE WHEN id = ANY($2::uuid[]) THEN now() ELSE webhook_delivered_at END,
+                  email_delivered_at = CASE WHEN id = ANY($3::uuid[]) THEN now() ELSE email_delivered_at END,
+                  updated_at = now()
+            WHERE id = ANY($1::uuid[]) AND lease_token = $4`,
+          [attempted, webhookDone, emailDone, lease],
+        );
+      }
+      if (cancels.length) {
+        await tx.query(
+          `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = c.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS c(id, reason)
+            WHERE r.id = c.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+          [cancels.map((c) => c.id), cancels.map((c) => c.reason), lease],
+        );
+      }
+      if (retry.length || releases.length) {
+        await tx.query(
+          `UPDATE reminders r SET last_error = coalesce(e.error, r.last_error), lease_until = NULL, lease_token = NULL, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS e(id, error)
+            WHERE r.id = e.id AND r.lease_token = $3`,
+          [[...retry.map((r) => r.id), ...releases], [...retry.map((r) => r.error), ...releases.map(() => null)], lease],
+        );
+      }
+      if (failed.length) {
+        await tx.query(
+          `UPDATE reminders r SET status = 'FAILED', last_error = f.error, lease_until = NULL, lease_token = NULL, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS f(id, error)
+            WHERE r.id = f.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+          [failed.map((f) => f.id), failed.map((f) => f.error), lease],
+        );
+      }
+    });
+
+    // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
+    if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items);
+
+    for (const row of read.claimed) {
+      const result = outcome.get(row.id) ?? 'done';
+      const kind = row.kind;
+      const status = result.split(':')[0]!.split(' ')[0]!;
+      this.metrics.reminderOutcomes.inc({ kind, outcome: status });
+      if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
+      for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
+        if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
+        else item.resolve(result);
+      }
+    }
   }
 
-  /** Takes the row for this run, or says why not. */
-  private async claim(id: string, practiceId: string): Promise<ReminderRow | 'gone' | 'leased'> {
-    return this.db.transaction(practiceId, async (tx: Transaction) => {
-      const { rows } = await tx.query<ReminderRow & { leased: boolean; due: boolean }>(
-        `SELECT *, lease_until IS NOT NULL AND lease_until > now() AS leased, scheduled_for <= now() + interval '1 second' AS due
-           FROM reminders WHERE id = $1 AND status = 'SCHEDULED' FOR UPDATE`,
-        [id],
-      );
-      const row = rows[0];
-      if (!row || !row.due) return 'gone';
-      if (row.leased) return 'leased';
-      await tx.query(`UPDATE reminders SET lease_until = now() + interval '${LEASE}', attempts = attempts + 1, updated_at = now() WHERE id = $1`, [id]);
-      return row;
+  /**
+   * Recording goes one transaction at a time per process, each taking every
+   * batch that waits: concurrent recordings would queue on the same
+   * engagements' stream locks anyway, and one big one costs the same few
+   * round trips as a small one.
+   */
+  private enqueueRecord(practiceId: string, entries: RecordEntry[], items: Pending[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.recordQueue.push({ practiceId, entries, items, resolve, reject });
+      if (!this.recording) void this.drainRecords();
     });
   }
 
-  private async mark(row: ReminderRow, column: 'webhook_delivered_at' | 'email_delivered_at'): Promise<void> {
-    await this.finish(row, `UPDATE reminders SET ${column} = now(), updated_at = now() WHERE id = $1`, [row.id]);
+  private async drainRecords(): Promise<void> {
+    this.recording = true;
+    try {
+      while (this.recordQueue.length) {
+        const waiting = this.recordQueue;
+        this.recordQueue = [];
+        const byPractice = new Map<string, typeof waiting>();
+        for (const w of waiting) byPractice.set(w.practiceId, [...(byPractice.get(w.practiceId) ?? []), w]);
+        for (const [practiceId, group] of byPractice) {
+          try {
+            await this.record(practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items));
+            for (const g of group) g.resolve();
+          } catch (err) {
+            for (const g of group) g.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.recording = false;
+    }
   }
 
-  private finish(row: ReminderRow, sql: string, params: unknown[]): Promise<unknown> {
-    return this.db.transaction(row.practice_id, (tx) => tx.query(sql, params));
+  private async record(practiceId: string, toRecord: RecordEntry[], items: Pending[]): Promise<void> {
+    const byEngagement = new Map<string, typeof toRecord>();
+    for (const r of toRecord) byEngagement.set(r.row.engagement_id, [...(byEngagement.get(r.row.engagement_id) ?? []), r]);
+    const now = new Date();
+    const requests = [...byEngagement].map(([engagementId, reminders]) => {
+      const first = reminders[0]!.row;
+      const job = items.find((i) => i.job.data.reminderId === first.id)?.job;
+      return {
+        streamId: engagementId,
+        origin: {
+          actor: { id: 'reminders', role: 'SYSTEM' as const },
+          practiceId,
+          correlationId: first.correlation_id ?? `reminder:${first.id}`,
+          causationId: `job:${job?.id ?? first.id}`,
+          now,
+        },
+        command: () => ({
+          type: 'RecordRemindersSent' as const,
+          data: {
+            reminders: reminders.map(({ row, channels }) => ({
+              reminderId: row.id,
+              kind: row.kind,
+              recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
+              channels,
+              homeworkId: row.homework_id,
+              draftId: row.draft_id,
+            })),
+          },
+          context: { actor: { id: 'reminders', role: 'SYSTEM' as const }, now },
+        }),
+      };
+    });
+    await this.executor.executeMany(practiceId, requests, async (tx) => {
+      await tx.query(
+        `UPDATE reminders r SET status = 'SENT', sent_at = now(), channel = s.channel, last_error = s.error,
+                webhook_delivered_at = CASE WHEN 'WEBHOOK' = ANY(s.channels) THEN coalesce(r.webhook_delivered_at, now()) END,
+                email_delivered_at = CASE WHEN 'EMAIL' = ANY(s.channels) THEN coalesce(r.email_delivered_at, now()) END,
+                attempts = r.attempts + CASE WHEN s.fresh THEN 1 ELSE 0 END,
+                lease_until = NULL, lease_token = NULL, updated_at = now()
+           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS channel, unnest($3::text[]) AS error,
+                        string_to_array(unnest($4::text[]), ',') AS channels, unnest($5::bool[]) AS fresh) AS s
+          WHERE r.id = s.id AND r.status = 'SCHEDULED'`,
+        [
+          toRecord.map((r) => r.row.id),
+          toRecord.map((r) => r.channels[0]!),
+          toRecord.map((r) => r.error),
+          toRecord.map((r) => r.channels.join(',')),
+          toRecord.map((r) => r.error === null),
+        ],
+      );
+    });
+  }
+
+  private async deliver(
+    row: ReminderRow,
+    subject: ReminderSubject,
+    settings: PracticeSettingsModel & { sealedSecret: string | null },
+    webhook: boolean,
+    email: boolean,
+    now: Date,
+  ): Promise<{ webhookOk: boolean; emailOk: boolean; errors: string[] }> {
+    const message = this.message(row, subject);
+    const errors: string[] = [];
+    const [webhookOk, emailOk] = await Promise.all([
+      webhook
+        ? this.webhook
+            .send({
+              url: settings.webhookUrl!,
+              secret: this.settings.webhookSecret(settings.sealedSecret),
+              deliveryId: row.id,
+              body: buildWebhookBody(message, now),
+            })
+            .then((a) => {
+              if (!a.ok) errors.push(`webhook: ${a.error}`);
+              return a.ok;
+            })
+        : false,
+      email
+        ? this.email!.send({ ...renderReminderEmail(message, {}), to: { name: row.recipient_name, email: row.recipient_email! }, reminderId: row.id }).then(
+            () => true,
+            (err: Error) => {
+              errors.push(`email: ${err.message}`);
+              return false;
+            },
+          )
+        : false,
+    ]);
+    return { webhookOk, emailOk, errors };
+  }
+
+  /** Puts the job back to sleep until `at` (BullMQ's way: move it, then throw DelayedError). */
+  private async delay(item: Pending, at: number): Promise<void> {
+    try {
+      await item.job.moveToDelayed(Math.max(at, Date.now() + 50), item.token);
+      item.reject(new DelayedError());
+    } catch (err) {
+      item.reject(err);
+    }
   }
 
   private message(row: ReminderRow, subject: ReminderSubject): ReminderMessage {

@@ -26,6 +26,13 @@ interface ExistingRow extends Record<string, unknown> {
   draft_id: string | null;
 }
 
+/** The event that makes an engagement's reminders be looked at again. */
+interface Cause {
+  practiceId: string;
+  correlationId: string;
+  at: Date;
+}
+
 export interface ClockChanges {
   schedule: ClockEntry[];
   unschedule: Omit<ClockEntry, 'practiceId'>[];
@@ -44,6 +51,8 @@ export class ReminderScheduler implements Subscriber {
   readonly batchSize = 200;
   readonly eventTypes = [...ENGAGEMENT_TRIGGERS, 'PracticeSettingsUpdated'];
 
+  private applying: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly settings: PracticeSettingsRepository,
     private readonly clock: ReminderClock,
@@ -51,35 +60,40 @@ export class ReminderScheduler implements Subscriber {
 
   async handle(events: StoredEvent[], tx: TransactionHandle): Promise<void> {
     // the latest event per engagement decides; its correlation id follows the reminders it causes
-    const engagements = new Map<string, { practiceId: string; correlationId: string }>();
-    const practices = new Map<string, string>();
+    const engagements = new Map<string, Cause>();
+    const practices = new Map<string, Cause>();
     for (const e of events) {
-      if (e.type === 'PracticeSettingsUpdated') practices.set(e.metadata.practiceId, e.metadata.correlationId);
-      else engagements.set(e.streamId, { practiceId: e.metadata.practiceId, correlationId: e.metadata.correlationId });
+      const cause = { practiceId: e.metadata.practiceId, correlationId: e.metadata.correlationId, at: e.occurredAt };
+      if (e.type === 'PracticeSettingsUpdated') practices.set(e.metadata.practiceId, cause);
+      else engagements.set(e.streamId, cause);
     }
-    for (const [practiceId, correlationId] of practices) {
+    for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
         `SELECT id FROM engagements WHERE practice_id = $1 AND status = 'ACTIVE'
          UNION SELECT engagement_id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
         [practiceId],
       );
-      for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, { practiceId, correlationId });
+      for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, cause);
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
-    for (const [engagementId, { practiceId, correlationId }] of engagements) {
-      await enterPractice(tx, practiceId);
-      await this.reconcileEngagement(tx, engagementId, correlationId, new Date(), changes);
+    for (const [engagementId, cause] of engagements) {
+      await enterPractice(tx, cause.practiceId);
+      await this.reconcileEngagement(tx, engagementId, cause, new Date(), changes);
     }
-    tx.afterCommit?.(() => void this.apply(changes));
+    // one batch's job changes after the previous batch's, so a cancel never lands after a later re-arm
+    tx.afterCommit?.(() => {
+      this.applying = this.applying.then(() => this.apply(changes));
+    });
   }
 
   /** Makes one engagement's reminder rows match the rules; collects the job changes. */
-  async reconcileEngagement(q: Queryable, engagementId: string, correlationId: string, now: Date, changes: ClockChanges): Promise<void> {
+  async reconcileEngagement(q: Queryable, engagementId: string, cause: Cause, now: Date, changes: ClockChanges): Promise<void> {
+    const correlationId = cause.correlationId;
     const subject = await loadReminderSubject(q, engagementId);
     if (!subject) return;
     const settings: PolicySettings = await this.settings.read(q, subject.practiceId);
-    const desired = desiredReminders(subject, settings);
+    const desired = desiredReminders(subject, settings, now);
     const { rows } = await q.query<ExistingRow>(
       'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE engagement_id = $1',
       [engagementId],
@@ -91,6 +105,8 @@ export class ReminderScheduler implements Subscriber {
       const row = existing.get(d.id);
       const recipient = d.recipient === 'CLIENT' ? subject.client : subject.coach;
       if (!row) {
+        // a reminder for a moment that had passed before its cause appeared is not news any more
+        if (d.scheduledFor.getTime() < cause.at.getTime()) continue;
         await q.query(
           `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
              recipient_email, recipient_role, scheduled_for, status, correlation_id)

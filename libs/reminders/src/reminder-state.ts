@@ -12,12 +12,24 @@ export interface ReminderSubject extends PolicyEngagement {
   homework: (PolicyHomework & { title: string; awaitingDraft: { id: string; submittedAt: Date; revision: number } | null })[];
 }
 
-/**
- * The engagement as the reminder rules see it now; null when it does not exist (in this practice).
- * All its homework, closed ones too: the rules skip those, but a reminder cancelled because its
- * homework was accepted or cancelled must be able to say so.
- */
+/** The engagement as the reminder rules see it now; null when it does not exist (in this practice). */
 export async function loadReminderSubject(q: Queryable, engagementId: string): Promise<ReminderSubject | null> {
+  return (await loadReminderSubjects(q, [engagementId])).get(engagementId) ?? null;
+}
+
+/**
+ * Several engagements in two statements (the processor works in batches).
+ * `onlyHomework` narrows the homework to those ids: enough to judge reminders
+ * about them, and far less to read for engagements with much homework.
+ */
+export async function loadReminderSubjects(
+  q: Queryable,
+  engagementIds: readonly string[],
+  onlyHomework?: readonly string[],
+): Promise<Map<string, ReminderSubject>> {
+  const ids = [...new Set(engagementIds)];
+  const out = new Map<string, ReminderSubject>();
+  if (ids.length === 0) return out;
   const { rows: engagements } = await q.query<{
     id: string;
     practice_id: string;
@@ -31,13 +43,23 @@ export async function loadReminderSubject(q: Queryable, engagementId: string): P
     client_email: string | null;
   }>(
     `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email
-       FROM engagements WHERE id = $1`,
-    [engagementId],
+       FROM engagements WHERE id = ANY($1::uuid[])`,
+    [ids],
   );
-  const e = engagements[0];
-  if (!e) return null;
+  for (const e of engagements) {
+    out.set(e.id, {
+      id: e.id,
+      practiceId: e.practice_id,
+      title: e.title,
+      status: e.status,
+      coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email },
+      client: { id: e.client_id, name: e.client_name, email: e.client_email },
+      homework: [],
+    });
+  }
   const { rows: homework } = await q.query<{
     id: string;
+    engagement_id: string;
     title: string;
     status: HomeworkStatus;
     due_at: Date | null;
@@ -46,28 +68,23 @@ export async function loadReminderSubject(q: Queryable, engagementId: string): P
     revision: number | null;
     submitted_at: Date | null;
   }>(
-    `SELECT h.id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at
+    `SELECT h.id, h.engagement_id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at
        FROM homework h
        LEFT JOIN drafts d ON d.id = h.latest_draft_id AND h.status = 'SUBMITTED'
-      WHERE h.engagement_id = $1`,
-    [engagementId],
+      WHERE h.engagement_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR h.id = ANY($2::uuid[]))`,
+    [ids, onlyHomework ? [...new Set(onlyHomework)] : null],
   );
-  return {
-    id: e.id,
-    practiceId: e.practice_id,
-    title: e.title,
-    status: e.status,
-    coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email },
-    client: { id: e.client_id, name: e.client_name, email: e.client_email },
-    homework: homework.map((h) => ({
+  for (const h of homework) {
+    out.get(h.engagement_id)?.homework.push({
       id: h.id,
       title: h.title,
       status: h.status,
       dueAt: h.due_at,
       assignedAt: h.assigned_at,
       awaitingDraft: h.draft_id ? { id: h.draft_id, submittedAt: h.submitted_at!, revision: h.revision! } : null,
-    })),
-  };
+    });
+  }
+  return out;
 }
 
 /** Sets the transaction's practice (row-level security) before touching that practice's rows. */

@@ -50,6 +50,8 @@ export type RecordReminderSent = Cmd<
     draftId: string | null;
   }
 >;
+/** Several reminders of one engagement at once (the reminder worker records in batches). */
+export type RecordRemindersSent = Cmd<'RecordRemindersSent', { reminders: RecordReminderSent['data'][] }>;
 export type PauseEngagement = Cmd<'PauseEngagement', { reason: string }>;
 export type ResumeEngagement = Cmd<'ResumeEngagement', { reason: string | null }>;
 export type CloseEngagement = Cmd<'CloseEngagement', { outcome: EngagementOutcome; note: string | null }>;
@@ -64,6 +66,7 @@ export type EngagementCommand =
   | LogCoachingSession
   | LogJobSearchActivity
   | RecordReminderSent
+  | RecordRemindersSent
   | PauseEngagement
   | ResumeEngagement
   | CloseEngagement;

@@ -218,6 +218,13 @@ const EVERY_LATER_COMMAND: Array<{
   { type: 'LogCoachingSession', produces: 'CoachingSessionLogged', history: ACTIVE, command: (a) => cmd.logSession({}, a) },
   { type: 'LogJobSearchActivity', produces: 'JobSearchActivityLogged', history: ACTIVE, command: (a) => cmd.logActivity({}, a) },
   { type: 'RecordReminderSent', produces: 'ReminderSent', history: ACTIVE, command: (a) => cmd.recordReminder({}, a) },
+  {
+    type: 'RecordRemindersSent',
+    produces: 'ReminderSent',
+    history: ACTIVE,
+    command: (a = as.system) =>
+      ({ type: 'RecordRemindersSent', data: { reminders: [cmd.recordReminder().data] }, context: { actor: a, now: NOW } }) as EngagementCommand,
+  },
   { type: 'PauseEngagement', produces: 'EngagementPaused', history: ACTIVE, command: (a) => cmd.pause({}, a) },
   { type: 'ResumeEngagement', produces: 'EngagementResumed', history: PAUSED, command: (a) => cmd.resume({}, a) },
   { type: 'CloseEngagement', produces: 'EngagementClosed', history: ACTIVE, command: (a) => cmd.close({}, a) },
@@ -236,7 +243,7 @@ describe('an engagement that does not exist', () => {
 });
 
 describe('a CLOSED engagement', () => {
-  const refused = EVERY_LATER_COMMAND.filter(({ type }) => type !== 'RecordReminderSent');
+  const refused = EVERY_LATER_COMMAND.filter(({ type }) => type !== 'RecordReminderSent' && type !== 'RecordRemindersSent');
 
   it.each(refused)('refuses $type with ENGAGEMENT_CLOSED', ({ command }) => {
     given(CLOSED).when(command()).thenThrows(RuleViolated, 'ENGAGEMENT_CLOSED');
@@ -291,6 +298,7 @@ describe('who may do what', () => {
     LogJobSearchActivity: ['admin', 'coach', 'client'],
     // any SYSTEM actor: the scheduler is not a person of the engagement
     RecordReminderSent: ['system', 'coachIdAsSystem'],
+    RecordRemindersSent: ['system', 'coachIdAsSystem'],
   };
   const rows = EVERY_LATER_COMMAND.flatMap(({ type, produces, history, command }) =>
     ACTOR_KEYS.map((actor) => ({
@@ -1049,5 +1057,36 @@ describe('the seed story', () => {
       .when(cmd.logActivity({ activityId: 'activity-2' }, as.client, day(31)))
       .thenThrows(RuleViolated, 'ENGAGEMENT_CLOSED');
     expect(decide(cmd.recordReminder({}, as.system, day(31)), fold(history))).toHaveLength(1);
+  });
+});
+
+describe('RecordRemindersSent (a batch for one engagement)', () => {
+  const reminder = (reminderId: string) => ({
+    reminderId,
+    kind: 'HOMEWORK_DUE_SOON' as const,
+    recipient: CLIENT,
+    channels: ['WEBHOOK' as const],
+    homeworkId: 'hw-1',
+    draftId: null,
+  });
+  const batch = (ids: string[], actor: Actor = as.system) =>
+    ({ type: 'RecordRemindersSent', data: { reminders: ids.map(reminder) }, context: { actor, now: NOW } }) as const;
+
+  it('records each reminder not recorded yet, once, in order', () => {
+    const events = decide(batch(['r-2', 'r-1', 'r-3', 'r-2']), fold([...ACTIVE, ev.reminder('r-1')]));
+    expect(events.map((e) => (e.data as { reminderId: string }).reminderId)).toEqual(['r-2', 'r-3']);
+    expect(events.every((e) => e.type === 'ReminderSent')).toBe(true);
+  });
+
+  it('records on a CLOSED engagement too (the sends happened)', () => {
+    expect(decide(batch(['r-1']), fold(CLOSED))).toHaveLength(1);
+  });
+
+  it('is for the reminder system only', () => {
+    expect(() => decide(batch(['r-1'], as.coach), fold(ACTIVE))).toThrow(Forbidden);
+  });
+
+  it('needs an engagement', () => {
+    expect(() => decide(batch(['r-1']), fold([]))).toThrow(NotFound);
   });
 });

@@ -10,6 +10,7 @@ import type {
   PauseEngagement,
   RecordIntake,
   RecordReminderSent,
+  RecordRemindersSent,
   ResumeEngagement,
   SubmitDraft,
 } from './commands.js';
@@ -51,7 +52,7 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
   // Who may act comes before any business rule, so a refusal reveals nothing else.
   authorize(command, state);
   // A reminder that went out is a fact even if the engagement closed meanwhile.
-  if (state.status === 'CLOSED' && command.type !== 'RecordReminderSent') {
+  if (state.status === 'CLOSED' && command.type !== 'RecordReminderSent' && command.type !== 'RecordRemindersSent') {
     throw new RuleViolated('ENGAGEMENT_CLOSED', `Engagement ${state.id ?? ''} is closed`);
   }
 
@@ -72,6 +73,8 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
       return logJobSearchActivity(command, state);
     case 'RecordReminderSent':
       return recordReminderSent(command, state);
+    case 'RecordRemindersSent':
+      return recordRemindersSent(command, state);
     case 'PauseEngagement':
       return pauseEngagement(command, state);
     case 'ResumeEngagement':
@@ -242,6 +245,18 @@ function recordReminderSent(command: RecordReminderSent, state: LiveState): Enga
   ];
 }
 
+/** Each reminder not recorded yet (in the state or earlier in the same list) becomes one ReminderSent. */
+function recordRemindersSent(command: RecordRemindersSent, state: LiveState): EngagementEvent[] {
+  const seen = new Set<string>();
+  const events: EngagementEvent[] = [];
+  for (const data of command.data.reminders) {
+    if (seen.has(data.reminderId)) continue;
+    seen.add(data.reminderId);
+    events.push(...recordReminderSent({ type: 'RecordReminderSent', data, context: command.context }, state));
+  }
+  return events;
+}
+
 function pauseEngagement(command: PauseEngagement, state: LiveState): EngagementEvent[] {
   if (state.status !== 'ACTIVE') {
     throw new RuleViolated('ENGAGEMENT_NOT_ACTIVE', `Only an ACTIVE engagement can be paused; this one is ${state.status}`);
@@ -281,6 +296,7 @@ function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: L
       }
       return;
     case 'RecordReminderSent':
+    case 'RecordRemindersSent':
       if (actor.role !== 'SYSTEM') throw forbidden(actor, command.type, 'only the reminder system records reminders');
       return;
     case 'RecordIntake':

@@ -9,7 +9,7 @@ import { CloseEngagementCommand, PauseEngagementCommand, ResumeEngagementCommand
 import { OpenEngagementCommand } from '../write/handlers/open-engagement.handler.js';
 import { RecordIntakeCommand } from '../write/handlers/record-intake.handler.js';
 import type { inputs } from './input-validation.js';
-import { originOf } from './request.js';
+import { loaders, originOf } from './request.js';
 
 type In<K extends keyof typeof inputs> = z.infer<(typeof inputs)[K]>;
 
@@ -22,7 +22,11 @@ export class MutationCommands {
 
   private async send(ctx: RequestContext, command: Parameters<CommandBus['execute']>[0]): Promise<CommandOutcome> {
     await ctx.release();
-    return this.bus.execute(command) as Promise<CommandOutcome>;
+    const outcome = (await this.bus.execute(command)) as CommandOutcome;
+    // the answer comes from the rows the command wrote; a replay reads them afresh
+    if (outcome.projected) loaders(ctx).accept(outcome.projected);
+    else loaders(ctx).engagement.clear(outcome.streamId);
+    return outcome;
   }
 
   openEngagement(ctx: RequestContext, i: In<'openEngagement'>) {

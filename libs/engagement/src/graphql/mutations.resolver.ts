@@ -124,13 +124,12 @@ export class MutationsResolver {
     return this.engagement(ctx, outcome.streamId);
   }
 
-  /** The answer reads what the command committed: drop anything this request cached before. */
   private engagement(ctx: RequestContext, id: string) {
-    return loaders(ctx).engagement.clear(id).load(id);
+    return loaders(ctx).engagement.load(id);
   }
 
   private homework(ctx: RequestContext, id: string) {
-    return loaders(ctx).homework.clear(id).load(id);
+    return loaders(ctx).homework.load(id);
   }
 }
 

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ReadSession } from '#platform';
 import { OPEN_HOMEWORK } from '../domain/types.js';
+import type { ProjectedRows } from './engagement-projector.js';
 import {
   toDraft,
   toEngagement,
@@ -117,6 +118,23 @@ export class EngagementLoaders {
     );
     return group(ids, rows, (r) => r.homework_id, toReminder);
   });
+
+  /**
+   * Takes the rows a command just wrote as the freshest answer (replacing
+   * anything this request read before), so a mutation answers without
+   * reading its write back.
+   */
+  accept(projected: ProjectedRows | undefined): void {
+    if (!projected) return;
+    for (const [id, r] of projected.engagements) this.engagement.clear(id).prime(id, toEngagement(r));
+    for (const [id, r] of projected.homework) this.homework.clear(id).prime(id, toHomework(r, this.now));
+    for (const [id, r] of projected.drafts) this.draft.clear(id).prime(id, toDraft(r));
+    for (const [id, r] of projected.feedback) this.feedback.clear(id).prime(id, toFeedback(r));
+    // lists that contain a written row are stale now
+    for (const r of projected.homework.values()) this.homeworkOfEngagement.clear(r.engagement_id);
+    for (const r of projected.drafts.values()) this.draftsOfHomework.clear(r.homework_id);
+    for (const r of projected.feedback.values()) this.feedbackOfDraft.clear(r.draft_id);
+  }
 
   /** Primes the cache with rows a list query already fetched. */
   prime(engagements: readonly EngagementModel[]): void {

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { PostgresEventStore, WrongExpectedVersionError, type NewEvent, type Queryable, type StoredEvent } from '#event-store';
-import { AccessDenied, BadUserInput, Database, ResourceNotFound, RuleViolation, VersionConflict } from '#platform';
-import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
+import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent } from '#event-store';
+import { AccessDenied, BadUserInput, Database, Metrics, ResourceNotFound, RuleViolation, streamLock, VersionConflict } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
 import { decide, evolve } from '../domain/decider.js';
+import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
 import type { EngagementState } from '../domain/state.js';
 import type { Actor } from '../domain/types.js';
-import { EngagementProjector } from '../read/engagement-projector.js';
-import { EngagementRepository, toDomain } from './engagement-repository.js';
+import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
+import { EngagementRepository, SNAPSHOT_EVERY, toDomain, type LoadedEngagement } from './engagement-repository.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */
 export interface CommandOrigin {
@@ -41,14 +41,18 @@ export interface CommandOutcome {
   /** the events this command appended (or, on a replay, the first attempt's) */
   events: StoredEvent[];
   replayed: boolean;
+  /** read-model rows the command wrote (none on a replay): the mutation's answer without another read */
+  projected?: ProjectedRows;
 }
 
-const RETRIES_WITHOUT_EXPECTED_VERSION = 5;
+const RETRIES = 5;
 
 /**
  * The one path every engagement command takes: in a practice-scoped
- * transaction, load the state, decide, append at the loaded version, project
- * the new events into the read models and snapshot the state — all or nothing.
+ * transaction that first takes the stream's advisory lock (so writers of one
+ * engagement queue up instead of failing each other), load the state, decide,
+ * append at the loaded version, project the new events into the read models
+ * and snapshot the state now and then — all or nothing.
  */
 @Injectable()
 export class CommandExecutor {
@@ -58,23 +62,30 @@ export class CommandExecutor {
   constructor(
     private readonly db: Database,
     private readonly store: PostgresEventStore,
+    private readonly metrics: Metrics,
   ) {
-    this.repository = new EngagementRepository(store);
+    this.repository = new EngagementRepository(store.upcasters);
   }
 
   async execute(request: ExecuteRequest): Promise<CommandOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt(request);
-      } catch (err) {
-        if (err instanceof DomainError) throw asApiError(err, request.streamId);
-        if (!(err instanceof WrongExpectedVersionError)) throw err;
-        const given = request.expectedVersion;
-        if (given !== undefined && given !== null) throw new VersionConflict(given, err.actual);
-        // the caller didn't pin a version: someone else wrote first, decide again on the new state
-        if (attempt >= RETRIES_WITHOUT_EXPECTED_VERSION) throw new VersionConflict(err.expected as number, err.actual);
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.attempt(request);
+        } catch (err) {
+          if (err instanceof DomainError) throw asApiError(err, request.streamId);
+          if (!(err instanceof WrongExpectedVersionError)) throw err;
+          // only a writer that skipped the lock (another version of the service) can race us here
+          if (attempt >= RETRIES) throw new VersionConflict(err.expected as number, err.actual);
+        }
       }
+    } catch (err) {
+      outcome = err instanceof Error && 'code' in err ? String((err as { code: unknown }).code) : 'error';
+      throw err;
+    } finally {
+      this.metrics.commandDuration.observe({ command: commandName(request), outcome }, (performance.now() - started) / 1000);
     }
   }
 
@@ -84,53 +95,136 @@ export class CommandExecutor {
     const key = request.idempotencyKey ? `${origin.actor.id}:${request.idempotencyKey}` : undefined;
     const requestHash = key ? fingerprint(request.fingerprint) : undefined;
 
-    return this.db.transaction(practiceId, async (tx) => {
-      if (key) {
-        const earlier = await this.store.findIdempotent(practiceId, key, tx);
-        if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
-      }
-      const { state, version } = await this.repository.load(tx, streamId, practiceId);
-      const expected = request.expectedVersion;
-      if (expected !== undefined && expected !== null && expected !== version) throw new VersionConflict(expected, version);
+    return this.db.transaction(
+      practiceId,
+      async (tx) => {
+        if (key) {
+          const earlier = await this.store.findIdempotent(practiceId, key, tx);
+          if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
+        }
+        const loaded = await this.repository.load(tx, streamId, practiceId);
+        const expected = request.expectedVersion;
+        if (expected !== undefined && expected !== null && expected !== loaded.version) {
+          throw new VersionConflict(expected, loaded.version);
+        }
+        const decided = decide(request.command(loaded.state), loaded.state);
+        if (decided.length === 0) return { streamId, version: loaded.version, events: [], replayed: false };
 
-      const decided = decide(request.command(state), state);
-      if (decided.length === 0) return { streamId, version, events: [], replayed: false };
+        const newEvents = this.newEvents(decided, origin);
+        const appended = await this.store.append(streamId, newEvents, {
+          expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+          idempotencyKey: key,
+          requestHash,
+          tx,
+        });
+        if (appended.replayed) {
+          return this.replay(appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
+        }
+        const stored = this.stored(streamId, newEvents, appended.firstVersion, appended.positions, origin.now);
+        const projected = await this.projector.apply(tx, stored);
+        await this.snapshotIfDue(tx, streamId, practiceId, loaded, stored, appended.nextVersion);
+        this.count(stored);
+        return { streamId, version: appended.nextVersion, events: stored, replayed: false, projected };
+      },
+      { locks: [streamLock(streamId)] },
+    );
+  }
 
-      const metadata = {
-        actorId: origin.actor.id,
-        actorRole: origin.actor.role,
-        practiceId,
-        correlationId: origin.correlationId,
-        causationId: origin.causationId,
-        occurredAt: origin.now.toISOString(),
-      };
-      const newEvents: NewEvent[] = decided.map((e) => ({ type: e.type, data: e.data, metadata, eventId: crypto.randomUUID() }));
-      const appended = await this.store.append(streamId, newEvents, {
-        expectedVersion: version === 0 ? 'no_stream' : version,
-        idempotencyKey: key,
-        requestHash,
-        tx,
-      });
-      if (appended.replayed) {
-        return this.replay(appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
+  /**
+   * Several commands of one practice in one transaction (one per stream): one
+   * round trip to lock, one to load, one to append, one per projection step.
+   * For batch writers (the reminder worker). A command the domain refuses gets
+   * its error in the result; the others go ahead.
+   */
+  async executeMany(
+    practiceId: string,
+    requests: readonly Omit<ExecuteRequest, 'idempotencyKey' | 'fingerprint'>[],
+    /** more writes of the caller's, committed with the events */
+    alongside?: (tx: Queryable) => Promise<void>,
+  ): Promise<(CommandOutcome | Error)[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(
+          practiceId,
+          async (tx) => {
+            const loaded = await this.repository.loadMany(tx, requests.map((r) => r.streamId), practiceId);
+            const results: (CommandOutcome | Error)[] = [];
+            const writes: { index: number; events: NewEvent[]; loaded: LoadedEngagement }[] = [];
+            requests.forEach((r, index) => {
+              const l = loaded.get(r.streamId)!;
+              try {
+                const decided = decide(r.command(l.state), l.state);
+                results[index] = { streamId: r.streamId, version: l.version, events: [], replayed: false };
+                if (decided.length) writes.push({ index, events: this.newEvents(decided, r.origin), loaded: l });
+              } catch (err) {
+                results[index] = err instanceof DomainError ? asApiError(err, r.streamId) : (err as Error);
+              }
+            });
+            const appended = await this.store.appendMany(
+              writes.map((w) => ({
+                streamId: requests[w.index]!.streamId,
+                events: w.events,
+                expectedVersion: w.loaded.version === 0 ? 'no_stream' : w.loaded.version,
+              })),
+              tx,
+            );
+            const all: StoredEvent[] = [];
+            for (const w of writes) {
+              const r = requests[w.index]!;
+              const a = appended.get(r.streamId)!;
+              const stored = this.stored(r.streamId, w.events, a.firstVersion, a.positions.sort((x, y) => x - y), r.origin.now);
+              all.push(...stored);
+              await this.snapshotIfDue(tx, r.streamId, practiceId, w.loaded, stored, a.nextVersion);
+              results[w.index] = { streamId: r.streamId, version: a.nextVersion, events: stored, replayed: false };
+            }
+            await this.projector.apply(tx, all);
+            await alongside?.(tx);
+            this.count(all);
+            return results;
+          },
+          { locks: requests.map((r) => streamLock(r.streamId)) },
+        );
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError) || attempt >= RETRIES) throw err;
       }
-      const stored: StoredEvent[] = newEvents.map((e, i) => ({
-        eventId: e.eventId!,
-        streamId,
-        version: appended.firstVersion + i,
-        position: appended.positions[i]!,
-        transactionId: '',
-        type: e.type,
-        schemaVersion: 1,
-        data: e.data,
-        metadata,
-        occurredAt: origin.now,
-      }));
-      await this.projector.apply(tx, stored);
-      const next = stored.reduce((s, e) => evolve(s, toDomain(e)), state);
-      await this.repository.saveSnapshot(tx, streamId, practiceId, appended.nextVersion, next);
-      return { streamId, version: appended.nextVersion, events: stored, replayed: false };
-    });
+    }
+  }
+
+  private newEvents(decided: { type: string; data: unknown }[], origin: CommandOrigin): NewEvent[] {
+    const metadata: EventMetadata = {
+      actorId: origin.actor.id,
+      actorRole: origin.actor.role,
+      practiceId: origin.practiceId,
+      correlationId: origin.correlationId,
+      causationId: origin.causationId,
+      occurredAt: origin.now.toISOString(),
+    };
+    return decided.map((e) => ({ type: e.type, data: e.data, metadata, eventId: crypto.randomUUID() }));
+  }
+
+  private stored(streamId: string, events: NewEvent[], firstVersion: number, positions: number[], now: Date): StoredEvent[] {
+    return events.map((e, i) => ({
+      eventId: e.eventId!,
+      streamId,
+      version: firstVersion + i,
+      position: positions[i]!,
+      transactionId: '',
+      type: e.type,
+      schemaVersion: 1,
+      data: e.data,
+      metadata: e.metadata,
+      occurredAt: now,
+    }));
+  }
+
+  private async snapshotIfDue(tx: Queryable, streamId: string, practiceId: string, loaded: LoadedEngagement, stored: StoredEvent[], version: number): Promise<void> {
+    if (version - loaded.snapshotVersion < SNAPSHOT_EVERY) return;
+    const next = stored.reduce((s, e) => evolve(s, toDomain(e)), loaded.state);
+    await this.repository.saveSnapshot(tx, streamId, practiceId, version, next);
+  }
+
+  private count(events: StoredEvent[]): void {
+    for (const e of events) this.metrics.eventsAppended.inc({ type: e.type });
   }
 
   private async replay(
@@ -147,6 +241,11 @@ export class CommandExecutor {
     const events = await this.store.readStream(streamId, { fromVersion: first, maxCount: last - first + 1, tx });
     return { streamId, version: last, events, replayed: true };
   }
+}
+
+function commandName(request: ExecuteRequest): string {
+  const fp = request.fingerprint;
+  return Array.isArray(fp) && typeof fp[0] === 'string' ? fp[0] : 'command';
 }
 
 function fingerprint(value: unknown): string {

@@ -1,5 +1,5 @@
-import type { Queryable, StoredEvent } from '#event-store';
-import { PostgresEventStore } from '#event-store';
+import type { Queryable, StoredEvent, UpcasterRegistry } from '#event-store';
+import type { EventMetadata } from '#event-store';
 import { evolve } from '../domain/decider.js';
 import type { EngagementEvent } from '../domain/events.js';
 import { initialState, type EngagementState } from '../domain/state.js';
@@ -7,35 +7,60 @@ import { initialState, type EngagementState } from '../domain/state.js';
 /** Bump when EngagementState or evolve changes shape: older snapshots are then ignored and replayed. */
 export const STATE_VERSION = 1;
 
+/** A snapshot is written when the stream has moved this many versions past the last one. */
+export const SNAPSHOT_EVERY = 20;
+
 export interface LoadedEngagement {
   state: EngagementState;
   /** the stream's version the state reflects (0: no stream) */
   version: number;
+  /** the version of the snapshot it started from (0: none) */
+  snapshotVersion: number;
+}
+
+interface LoadRow extends Record<string, unknown> {
+  stream_id: string;
+  snapshot_version: number | null;
+  snapshot_state: EngagementState | null;
+  tail: { type: string; version: number; schema_version: number; data: unknown; metadata: EventMetadata }[];
 }
 
 /**
- * Loads an engagement's decider state: the snapshot kept at the stream's
- * version (written in each command's transaction), plus any events after it.
- * A stream of another practice is invisible: it loads as no stream at all.
+ * Loads an engagement's decider state in one round trip: the latest snapshot
+ * plus the events after it. A stream of another practice is invisible: it
+ * loads as no stream at all (row-level security hides it too).
  */
 export class EngagementRepository {
-  constructor(private readonly store: PostgresEventStore) {}
+  constructor(private readonly upcasters: UpcasterRegistry) {}
 
   async load(tx: Queryable, streamId: string, practiceId: string): Promise<LoadedEngagement> {
-    const { rows } = await tx.query<{ version: number; state: EngagementState }>(
-      `SELECT version, state FROM engagement_snapshots
-       WHERE stream_id = $1 AND practice_id = $2 AND state_version = $3`,
-      [streamId, practiceId, STATE_VERSION],
+    return (await this.loadMany(tx, [streamId], practiceId)).get(streamId)!;
+  }
+
+  /** Several engagements of one practice in one round trip. */
+  async loadMany(tx: Queryable, streamIds: readonly string[], practiceId: string): Promise<Map<string, LoadedEngagement>> {
+    const { rows } = await tx.query<LoadRow>(
+      `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot_state,
+              (SELECT coalesce(json_agg(json_build_object('type', e.type, 'version', e.version, 'schema_version', e.schema_version,
+                                                          'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]'::json)
+                 FROM events e WHERE e.stream_id = ids.id AND e.version > coalesce(s.version, 0)) AS tail
+         FROM unnest($1::text[]) AS ids(id)
+         LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`,
+      [[...new Set(streamIds)], practiceId, STATE_VERSION],
     );
-    let state = rows[0]?.state ?? initialState();
-    let version = rows[0]?.version ?? 0;
-    const tail = await this.store.readStream(streamId, { fromVersion: version + 1, tx });
-    for (const e of tail) {
-      if (e.metadata.practiceId !== practiceId) return { state: initialState(), version: 0 };
-      state = evolve(state, toDomain(e));
+    return new Map(rows.map((row) => [row.stream_id, this.fold(row, practiceId)]));
+  }
+
+  private fold(row: LoadRow, practiceId: string): LoadedEngagement {
+    let state = row.snapshot_state ?? initialState();
+    let version = row.snapshot_version ?? 0;
+    for (const e of row.tail) {
+      if (e.metadata.practiceId !== practiceId) return { state: initialState(), version: 0, snapshotVersion: 0 };
+      const { data } = this.upcasters.upcast(e.type, e.schema_version, e.data, e.metadata);
+      state = evolve(state, { type: e.type, data } as EngagementEvent);
       version = e.version;
     }
-    return { state, version };
+    return { state, version, snapshotVersion: row.snapshot_version ?? 0 };
   }
 
   async saveSnapshot(tx: Queryable, streamId: string, practiceId: string, version: number, state: EngagementState): Promise<void> {

@@ -53,7 +53,7 @@ export const configSchema = z.object({
   /** how often every SCHEDULED reminder is checked for a live job (Redis lost or flushed) */
   REMINDER_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** reminder jobs one worker process runs at once */
-  REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(50),
+  REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** let webhooks go to loopback and private addresses (local development and tests only) */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),

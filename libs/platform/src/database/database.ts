@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import pg, { type Pool, type PoolClient } from 'pg';
+import type { DataSource } from 'typeorm';
 import type { Queryable, TransactionHandle } from '#event-store';
 
-/** A transaction bound to one connection: raw SQL through `query`, TypeORM through `manager`. */
+/** A transaction bound to one pooled connection. */
 export interface Transaction extends TransactionHandle {
-  readonly manager: EntityManager;
   readonly client: PoolClient;
   afterCommit(callback: () => void): void;
 }
 
 export interface TransactionOptions {
   readOnly?: boolean;
+  /** transaction-level advisory locks to take first (same round trip as BEGIN): writers of one stream queue up */
+  locks?: readonly string[];
 }
 
 /**
@@ -19,6 +20,8 @@ export interface TransactionOptions {
  * one practice through a transaction-local setting that row-level security
  * policies read, so a pooled connection never carries one caller's practice
  * into the next caller's work. `null` is the system scope (no practice rows).
+ * TypeORM owns the pool and the migrations; statements go to node-postgres
+ * directly, because the hot paths are hand-written SQL.
  */
 @Injectable()
 export class Database {
@@ -34,34 +37,27 @@ export class Database {
     fn: (tx: Transaction) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
-    const runner: QueryRunner = this.dataSource.createQueryRunner();
+    const client = await this.pool.connect();
     const callbacks: (() => void)[] = [];
-    await runner.connect();
-    const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
     const tx: Transaction = {
-      manager: runner.manager,
       client,
       query: (text, values) => client.query(text, values) as never,
       afterCommit: (cb) => callbacks.push(cb),
     };
+    let broken = false;
     try {
-      await runner.startTransaction();
-      if (practiceId !== null || options.readOnly) {
-        // one round trip for both settings; read-only may be switched on at any point of a transaction
-        await client.query("SELECT set_config('app.practice_id', coalesce($1, ''), true), set_config('transaction_read_only', $2, true)", [
-          practiceId,
-          options.readOnly ? 'on' : 'off',
-        ]);
-      }
+      await client.query(begin(practiceId, options.readOnly ?? false, options.locks));
       const result = await fn(tx);
-      await runner.commitTransaction();
+      await client.query('COMMIT');
       for (const cb of callbacks) cb();
       return result;
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw err;
     } finally {
-      await runner.release();
+      client.release(broken);
     }
   }
 
@@ -70,5 +66,22 @@ export class Database {
     return this.transaction(practiceId, async (tx) => (await tx.query<R>(sql, params)).rows, { readOnly: true });
   }
 }
+
+/**
+ * BEGIN and the practice scope in one round trip: the simple query protocol
+ * takes several statements at once (so no parameters: the value is quoted).
+ */
+export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = []): string {
+  const statements = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN'];
+  if (practiceId !== null) statements.push(`SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`);
+  // sorted, so two transactions taking overlapping sets cannot deadlock
+  for (const key of [...new Set(locks)].sort()) {
+    statements.push(`SELECT pg_advisory_xact_lock(hashtextextended(${pg.escapeLiteral(key)}, 0))`);
+  }
+  return statements.join('; ');
+}
+
+/** The advisory lock key of a stream: the same one the event store's append takes for 'any' writers. */
+export const streamLock = (streamId: string) => `stream:${streamId}`;
 
 export type { Queryable };

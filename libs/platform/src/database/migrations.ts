@@ -2,6 +2,8 @@ import { EventStore1764000000000 } from './migrations/1764000000000-event-store.
 import { EngagementReadModels1764000000001 } from './migrations/1764000000001-engagement-read-models.js';
 import { Reminders1764000000002 } from './migrations/1764000000002-reminders.js';
 import { ReminderLeases1764000000003 } from './migrations/1764000000003-reminder-leases.js';
+import { RowLevelSecurity1764000000004 } from './migrations/1764000000004-row-level-security.js';
+import { BatchAppendsAndLeaseTokens1764000000005 } from './migrations/1764000000005-batch-appends-and-lease-tokens.js';
 
 /** Every schema change, in order. Add new migrations at the end; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -9,4 +11,6 @@ export const MIGRATIONS = [
   EngagementReadModels1764000000001,
   Reminders1764000000002,
   ReminderLeases1764000000003,
+  RowLevelSecurity1764000000004,
+  BatchAppendsAndLeaseTokens1764000000005,
 ];

@@ -1,5 +1,5 @@
-import pg, { type PoolClient } from 'pg';
-import type { Database } from './database.js';
+import type { PoolClient } from 'pg';
+import { begin, type Database } from './database.js';
 
 /**
  * One GraphQL request's reads: a read-only transaction scoped to the caller's
@@ -9,8 +9,6 @@ import type { Database } from './database.js';
  * runs, so a request never holds two connections at once). A failed statement
  * ends the transaction; the next read opens a fresh one.
  */
-const { escapeLiteral } = pg;
-
 export class ReadSession {
   private client: Promise<PoolClient> | null = null;
   /** statements run one after another: node-postgres does not queue concurrent queries on one client for us */
@@ -80,9 +78,8 @@ export class ReadSession {
     this.client ??= (async () => {
       const client = await this.db.pool.connect();
       try {
-        // one round trip: the simple protocol takes both statements at once
-        this.statements += 2;
-        await client.query(`BEGIN READ ONLY; SELECT set_config('app.practice_id', ${escapeLiteral(this.practiceId)}, true)`);
+        this.statements += 2; // one round trip
+        await client.query(begin(this.practiceId, true));
         return client;
       } catch (err) {
         client.release(true);
