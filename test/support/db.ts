@@ -1,7 +1,16 @@
 import pg from 'pg';
 import { runMigrations } from '#platform';
 
+/** The schema owner's connection: migrations, and the tests' own look at what was stored (bypasses row-level security). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/coaching_test';
+
+/** What the apps under test connect as: the service role, bound by row-level security. */
+export const TEST_APP_DATABASE_URL = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  url.username = 'coaching_app';
+  url.password = process.env.TEST_APP_DATABASE_PASSWORD ?? '';
+  return url.toString();
+})();
 
 let migrated: Promise<unknown> | null = null;
 

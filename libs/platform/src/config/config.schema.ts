@@ -76,7 +76,8 @@ export class ConfigValidationError extends Error {
  * production (and test) must say everything explicitly.
  */
 export const DEVELOPMENT_DEFAULTS: Readonly<Record<string, string>> = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/coaching',
+  DATABASE_URL: 'postgres://coaching_app@127.0.0.1:5432/coaching',
+  DATABASE_OWNER_URL: 'postgres://postgres@127.0.0.1:5432/coaching',
   JWT_SECRET: 'development-only-secret-do-not-use-in-production',
 };
 
