@@ -61,6 +61,9 @@ export class RowLevelSecurity1764000000004 implements MigrationInterface {
     await q.query(`GRANT SELECT, INSERT, UPDATE ON subscription_checkpoints TO ${APP_ROLE}`);
     await q.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`);
 
+    // (a development database may predate this function's addition to migration 3)
+    await q.query(`CREATE OR REPLACE FUNCTION reminders_scheduled() RETURNS TABLE (id uuid, practice_id text, scheduled_for timestamptz)
+      LANGUAGE sql STABLE AS $$ SELECT id, practice_id, scheduled_for FROM reminders WHERE status = 'SCHEDULED' $$`);
     // readers across practices: definer functions that switch the bypass on for their own duration only
     for (const fn of ['event_store_read_all(xid8, bigint, int)', 'reminders_scheduled()']) {
       await q.query(`ALTER FUNCTION ${fn} SECURITY DEFINER SET app.system_reader = 'on' SET search_path = public`);
