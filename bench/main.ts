@@ -6,9 +6,11 @@ import { runMigrations } from '#platform';
 import { benchApi } from './api.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchReminders } from './reminders.bench.js';
+import { writeReport } from './report.js';
+import { benchSubscriptionLag } from './subscription.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
-const SECTIONS = ['event-store', 'api', 'reminders'] as const;
+const SECTIONS = ['event-store', 'projections', 'api', 'reminders'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     'read-all-events': { type: 'string', default: '1000000' },
     only: { type: 'string' },
     reminders: { type: 'string', default: '10000' },
+    report: { type: 'string', default: 'bench/REPORT.md' },
   },
 });
 
@@ -31,6 +34,7 @@ const appEnv: Record<string, string> = {
 };
 
 async function main(): Promise<void> {
+  const startedAt = new Date();
   const only = values.only ? values.only.split(',') : [...SECTIONS];
   const seconds = Number(values.seconds);
   console.log(`machine: ${machine()}`);
@@ -40,12 +44,19 @@ async function main(): Promise<void> {
   try {
     if (only.includes('api')) await benchApi(pool, appEnv, { seconds });
     if (only.includes('reminders')) await benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 });
+    if (only.includes('projections')) await benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) });
     if (only.includes('event-store')) {
       await benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) });
     }
   } finally {
     await pool.end();
   }
+  writeReport(values.report!, {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    startedAt,
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+  });
+  console.log(`report written to ${values.report}`);
 }
 
 main().catch((err: unknown) => {
