@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, SubscriptionsModule } from '#platform';
+import { ActivityProjection } from '#engagement';
 import { ReminderScheduler, RemindersModule } from '#reminders';
 
 /** Asynchronous projections and reminder processing; run one or more copies. */
@@ -11,7 +12,7 @@ import { ReminderScheduler, RemindersModule } from '#reminders';
     MetricsModule,
     AuthModule,
     RemindersModule,
-    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler] }),
+    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection] }),
   ],
 })
 export class WorkerModule {}

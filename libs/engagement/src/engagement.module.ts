@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MetricsModule } from '#platform';
 import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
+import { ActivityProjection } from './read/activity-projection.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
 import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
 import { DraftResolver, FeedbackResolver, HomeworkResolver } from './graphql/homework.resolver.js';
 import { MutationsResolver } from './graphql/mutations.resolver.js';
-import { PracticeResolver } from './graphql/practice.resolver.js';
+import { PracticeDashboardResolver, PracticeResolver } from './graphql/practice.resolver.js';
 import { PracticeSettingsRepository, UpdatePracticeSettingsHandler } from './practice/practice-settings.js';
 import { CommandExecutor } from './write/command-executor.js';
 import { EngagementLookup } from './write/engagement-lookup.js';
@@ -37,8 +38,8 @@ const HANDLERS = [
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
 @Module({
   imports: [CqrsModule.forRoot(), MetricsModule],
-  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ...HANDLERS],
-  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository],
+  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, ...HANDLERS],
+  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection],
 })
 export class EngagementWriteModule {}
 
@@ -53,6 +54,7 @@ export class EngagementWriteModule {}
     FeedbackResolver,
     MutationsResolver,
     PracticeResolver,
+    PracticeDashboardResolver,
     EngagementEventsResolver,
     EngagementEventFeed,
   ],

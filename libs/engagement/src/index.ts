@@ -8,6 +8,7 @@ export type { EngagementState } from './domain/state.js';
 export { LIMITS } from './domain/limits.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
 export { EngagementProjector } from './read/engagement-projector.js';
+export { ActivityProjection } from './read/activity-projection.js';
 export { RecordReminderSentCommand } from './write/handlers/record-reminder-sent.handler.js';
 export { OpenEngagementCommand } from './write/handlers/open-engagement.handler.js';
 export { RecordIntakeCommand } from './write/handlers/record-intake.handler.js';

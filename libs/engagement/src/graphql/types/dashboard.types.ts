@@ -66,3 +66,21 @@ export class PracticeDashboardArgs {
   @Field(() => GraphQLISODateTime, { nullable: true })
   since?: Date | null;
 }
+
+@ObjectType({ description: 'how many events of one type a practice recorded on one day (UTC)' })
+export class ActivityDay {
+  @Field(() => String, { description: 'YYYY-MM-DD' })
+  day!: string;
+
+  @Field(() => String, { description: 'an event type, e.g. DraftSubmitted' })
+  eventType!: string;
+
+  @Field(() => Int)
+  events!: number;
+}
+
+@ArgsType()
+export class ActivityArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 30, description: 'the last this many days, today included (1 to 366)' })
+  days: number | null = 30;
+}
