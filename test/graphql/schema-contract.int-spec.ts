@@ -45,6 +45,26 @@ const ADDITIONS: Record<string, string> = {
   'ActivityDay.eventType': 'an event type, e.g. DraftSubmitted',
   'ActivityDay.events': null as unknown as string,
   'PracticeDashboard.activity(days:)': 'the last this many days, today included (1 to 366)',
+  // the access audit (issue 5): ADMIN reads of engagements they neither coach nor are client of
+  'Query.accessAudit': 'ADMIN only: reads of engagements by someone who is not their coach or client, newest first',
+  'Query.accessAudit(engagementId:)': 'only the reads of this engagement',
+  'Query.accessAudit(first:)': 'page size, at most 200',
+  'Query.accessAudit(after:)': 'the endCursor of the previous page',
+  AccessAuditConnection: 'A page of the access audit, newest first.',
+  'AccessAuditConnection.edges': 'the entries of this page',
+  'AccessAuditConnection.pageInfo': 'whether older entries follow',
+  AccessAuditEdge: 'An access audit entry and its cursor.',
+  'AccessAuditEdge.cursor': 'pass as `after` to read the entries older than this one',
+  'AccessAuditEdge.node': 'the entry',
+  AccessAuditEntry: 'One read of an engagement by someone who is neither its coach nor its client (an ADMIN of the practice).',
+  'AccessAuditEntry.id': 'the entry',
+  'AccessAuditEntry.engagementId': 'the engagement that was read',
+  'AccessAuditEntry.actorId': 'who read it',
+  'AccessAuditEntry.actorRole': 'their role when they read it',
+  'AccessAuditEntry.operation': 'the root field that read it, e.g. Query.engagement',
+  'AccessAuditEntry.operationName': "the GraphQL operation's name, as the caller gave it",
+  'AccessAuditEntry.requestId': "the request's id (X-Request-Id), also the correlation id of its logs",
+  'AccessAuditEntry.occurredAt': 'when it was read',
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));

@@ -13,6 +13,8 @@ export function setTestEnv(overrides: Record<string, string> = {}): void {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     SUBSCRIPTION_POLL_MS: '50',
     SUBSCRIPTION_TAKEOVER_MS: '200',
+    // in-process workers answer health and metrics on a free port, not the fixed 9464
+    WORKER_HTTP_PORT: '0',
     ...overrides,
   });
 }

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule } from '#platform';
 import { GraphqlApiModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ApiMetricsModule } from './metrics/api-metrics.module.js';
 import { ReminderQueueModule } from '#reminders';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule, ApiMetricsModule],
 })
 export class ApiModule {}

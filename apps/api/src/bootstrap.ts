@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppConfigService, parseConfig } from '#platform';
 import { mountQueuesDashboard } from './admin/queues-dashboard.js';
+import { bodyParserErrors } from './security/body-errors.js';
 
 /** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
 export async function createApi(): Promise<NestExpressApplication> {
@@ -12,6 +13,8 @@ export async function createApi(): Promise<NestExpressApplication> {
   app.useLogger(app.get(Logger));
   // the largest legitimate body is a 50,000-character draft; refuse anything far beyond
   app.useBodyParser('json', { limit: '1mb' });
+  // a body too large or not JSON is answered as GraphQL (BAD_USER_INPUT, HTTP 413/400), not a default error page
+  app.use(bodyParserErrors());
   mountQueuesDashboard(app);
   app.enableShutdownHooks();
   return app;

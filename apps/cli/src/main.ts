@@ -11,6 +11,15 @@ Commands:
                           --practice P --role ADMIN|COACH|CLIENT --sub ID [--name N] [--email E] [--ttl SECONDS]
   seed-demo             migrate, then write the demo engagement (idempotent) and print tokens to try it
                           [--practice P]   (default demo-practice)
+  rebuild-projection NAME
+                        rebuild the engagement read models (NAME: engagement) from the event log into
+                          shadow tables while the live ones serve, then swap them in atomically; prints the rate
+                          [--keep-previous]  keep the replaced tables in schema rebuild_previous
+                          [--verify [--practice P]...]  build and compare with the live tables instead (no swap)
+                          [--concurrency N] [--batch-size N]
+  reconcile-reminders   give every SCHEDULED reminder its queue job again (what workers do periodically)
+  replay-webhooks       deliver again the reminders SENT in a time window to their practice's webhook
+                          --from ISO --to ISO [--practice P]   (same X-Delivery-Id; records nothing)
 `;
 
 type Command = (args: string[]) => Promise<void>;
@@ -67,6 +76,22 @@ const commands: Record<string, Command> = {
     } finally {
       await app.close();
     }
+  },
+
+  async 'rebuild-projection'(args) {
+    const { rebuildProjection } = await import('./ops/rebuild-projection.command.js');
+    await rebuildProjection(args);
+  },
+
+  async 'reconcile-reminders'(args) {
+    const { reconcileReminders } = await import('./ops/reconcile-reminders.command.js');
+    await reconcileReminders(args);
+  },
+
+  async 'replay-webhooks'(args) {
+    const { replayWebhooks } = await import('./ops/replay-webhooks.command.js');
+    const report = await replayWebhooks(args);
+    if (report.failed.length) process.exitCode = 1;
   },
 
   async start() {

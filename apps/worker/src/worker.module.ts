@@ -1,9 +1,28 @@
 import { Module } from '@nestjs/common';
-import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule, SubscriptionsModule } from '#platform';
+import { TerminusModule } from '@nestjs/terminus';
+import {
+  AuthModule,
+  ConfigModule,
+  DatabaseModule,
+  LoggingModule,
+  MetricsController,
+  MetricsModule,
+  OpsHealth,
+  QueueMetrics,
+  QueueProbe,
+  SubscriberLag,
+  SubscriptionMetrics,
+  SubscriptionsModule,
+} from '#platform';
 import { ActivityProjection } from '#engagement';
-import { ReminderScheduler, RemindersModule } from '#reminders';
+import { ReminderClock, ReminderScheduler, RemindersModule } from '#reminders';
+import { WorkerHealthController } from './health/worker-health.controller.js';
 
-/** Asynchronous projections and reminder processing; run one or more copies. */
+/**
+ * Asynchronous projections and reminder processing; run one or more copies.
+ * A small HTTP server (WORKER_HTTP_PORT) answers /health/live, /health/ready
+ * and /metrics.
+ */
 @Module({
   imports: [
     ConfigModule.forRoot(),
@@ -13,6 +32,15 @@ import { ReminderScheduler, RemindersModule } from '#reminders';
     AuthModule,
     RemindersModule,
     SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection] }),
+    TerminusModule.forRoot({ errorLogStyle: 'json' }),
+  ],
+  controllers: [WorkerHealthController, MetricsController],
+  providers: [
+    OpsHealth,
+    SubscriberLag,
+    SubscriptionMetrics,
+    QueueMetrics,
+    { provide: QueueProbe, inject: [ReminderClock], useFactory: (clock: ReminderClock) => QueueProbe.of(clock.queue) },
   ],
 })
 export class WorkerModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { MetricsModule } from '#platform';
+import { AccessAuditModule, MetricsModule } from '#platform';
+import { AccessAuditResolver } from './graphql/access-audit.resolver.js';
 import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
 import { ActivityProjection } from './read/activity-projection.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
@@ -45,7 +46,7 @@ export class EngagementWriteModule {}
 
 /** The GraphQL face of engagements: queries, mutations, live events. (api) */
 @Module({
-  imports: [EngagementWriteModule],
+  imports: [EngagementWriteModule, AccessAuditModule],
   providers: [
     EngagementResolver,
     EngagementConnectionResolver,
@@ -57,6 +58,7 @@ export class EngagementWriteModule {}
     PracticeDashboardResolver,
     EngagementEventsResolver,
     EngagementEventFeed,
+    AccessAuditResolver,
   ],
 })
 export class EngagementGraphqlModule {}

@@ -23,3 +23,4 @@ export {
   practiceStream,
   type PracticeSettingsModel,
 } from './practice/practice-settings.js';
+export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type RebuildReport, type RebuildHooks, type TableComparison } from './rebuild/read-model-rebuild.js';

@@ -3,6 +3,7 @@ export { RemindersModule, ReminderQueueModule } from './reminders.module.js';
 export { ReminderScheduler } from './reminder-scheduler.js';
 export { ReminderProcessor } from './reminder-processor.js';
 export { ReminderReconciler } from './reminder-reconciler.js';
+export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-replay.js';
 export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
 export { signBody, verifySignature, buildWebhookBody } from './delivery/webhook-payload.js';

@@ -10,12 +10,15 @@ export interface ReminderJobData {
   practiceId: string;
   /** epoch ms the job was scheduled for; a row rescheduled since makes this job stale */
   scheduledFor: number;
+  /** the request that caused the reminder (absent on jobs the reconciler re-created: the row has it) */
+  correlationId?: string;
 }
 
 export interface ClockEntry {
   id: string;
   practiceId: string;
   at: Date;
+  correlationId?: string | null;
 }
 
 /**
@@ -55,7 +58,12 @@ export class ReminderClock implements OnApplicationShutdown {
       await this.queue.addBulk(
         entries.slice(i, i + 500).map((e) => ({
           name: 'deliver',
-          data: { reminderId: e.id, practiceId: e.practiceId, scheduledFor: e.at.getTime() } satisfies ReminderJobData,
+          data: {
+            reminderId: e.id,
+            practiceId: e.practiceId,
+            scheduledFor: e.at.getTime(),
+            ...(e.correlationId ? { correlationId: e.correlationId } : {}),
+          } satisfies ReminderJobData,
           opts: { ...this.jobOptions, jobId: ReminderClock.jobId(e.id, e.at), delay: Math.max(0, e.at.getTime() - now) },
         })),
       );

@@ -5,7 +5,7 @@ import { CommandExecutor, PracticeSettingsRepository, type PracticeSettingsModel
 import { AppConfigService, Database, Metrics } from '#platform';
 import { EmailSender } from './delivery/email-sender.js';
 import { renderReminderEmail } from './delivery/email-templates.js';
-import type { ReminderMessage } from './delivery/reminder-message.js';
+import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
@@ -102,7 +102,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     this.worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
     this.worker.on('failed', (job, err) => {
       if (err instanceof DelayedError || err.name === 'DelayedError') return;
-      this.logger.warn({ reminderId: job?.data.reminderId, attempt: job?.attemptsMade, err: err.message }, 'reminder delivery failed');
+      this.logger.warn(
+        { reminderId: job?.data.reminderId, correlationId: job?.data.correlationId, attempt: job?.attemptsMade, err: err.message },
+        'reminder delivery failed',
+      );
     });
   }
 
@@ -307,6 +310,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const kind = row.kind;
       const status = result.split(':')[0]!.split(' ')[0]!;
       this.metrics.reminderOutcomes.inc({ kind, outcome: status });
+      // one line per reminder, under the correlation id of the request that caused it
+      const line = { reminderId: row.id, correlationId: row.correlation_id, practiceId, engagementId: row.engagement_id, kind, outcome: result };
+      if (status === 'failed') this.logger.warn(line, 'reminder failed');
+      else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
       if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
       for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
         if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
@@ -411,7 +418,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     email: boolean,
     now: Date,
   ): Promise<{ webhookOk: boolean; emailOk: boolean; errors: string[] }> {
-    const message = this.message(row, subject);
+    const message = reminderMessage(row, subject);
     const errors: string[] = [];
     const [webhookOk, emailOk] = await Promise.all([
       webhook
@@ -448,22 +455,5 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     } catch (err) {
       item.reject(err);
     }
-  }
-
-  private message(row: ReminderRow, subject: ReminderSubject): ReminderMessage {
-    const homework = subject.homework.find((h) => h.id === row.homework_id);
-    return {
-      reminderId: row.id,
-      kind: row.kind,
-      practiceId: row.practice_id,
-      scheduledFor: row.scheduled_for.toISOString(),
-      recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email, role: row.recipient_role },
-      engagement: { id: subject.id, title: subject.title, coach: subject.coach, client: subject.client },
-      homework: homework ? { id: homework.id, title: homework.title, dueAt: homework.dueAt?.toISOString() ?? null } : null,
-      draft:
-        row.draft_id && homework?.awaitingDraft
-          ? { id: homework.awaitingDraft.id, revision: homework.awaitingDraft.revision, submittedAt: homework.awaitingDraft.submittedAt.toISOString() }
-          : null,
-    };
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
 import { PracticeSettingsRepository, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
@@ -51,6 +51,7 @@ export class ReminderScheduler implements Subscriber {
   readonly batchSize = 200;
   readonly eventTypes = [...ENGAGEMENT_TRIGGERS, 'PracticeSettingsUpdated'];
 
+  private readonly logger = new Logger(ReminderScheduler.name);
   private applying: Promise<void> = Promise.resolve();
 
   constructor(
@@ -77,12 +78,21 @@ export class ReminderScheduler implements Subscriber {
       for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, cause);
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
+    const notes: Record<string, unknown>[] = [];
     for (const [engagementId, cause] of engagements) {
       await enterPractice(tx, cause.practiceId);
+      const before = { schedule: changes.schedule.length, unschedule: changes.unschedule.length };
       await this.reconcileEngagement(tx, engagementId, cause, new Date(), changes);
+      const scheduled = changes.schedule.slice(before.schedule).map((e) => e.id);
+      const unscheduled = changes.unschedule.slice(before.unschedule).map((e) => e.id);
+      if (scheduled.length || unscheduled.length) {
+        notes.push({ correlationId: cause.correlationId, practiceId: cause.practiceId, engagementId, scheduled, unscheduled });
+      }
     }
     // one batch's job changes after the previous batch's, so a cancel never lands after a later re-arm
     tx.afterCommit?.(() => {
+      // under the event's correlation id: the one of the request's log lines, its events and the reminder rows
+      for (const note of notes) this.logger.log(note, 'reminders rescheduled');
       this.applying = this.applying.then(() => this.apply(changes));
     });
   }
@@ -113,7 +123,7 @@ export class ReminderScheduler implements Subscriber {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'SCHEDULED', $12)`,
           [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId],
         );
-        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor });
+        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
       } else if (row.status === 'CANCELLED' || (row.status === 'SCHEDULED' && row.scheduled_for.getTime() !== d.scheduledFor.getTime())) {
         await q.query(
           `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, recipient_name = $3,
@@ -122,7 +132,7 @@ export class ReminderScheduler implements Subscriber {
           [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId],
         );
         if (row.status === 'SCHEDULED') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
-        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor });
+        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
       }
     }
     for (const row of rows) {

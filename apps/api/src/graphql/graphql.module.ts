@@ -9,6 +9,8 @@ import type { ServerOptions, Context as WsContext } from 'graphql-ws';
 import { EngagementGraphqlModule } from '#engagement';
 import { AppConfigService, Database, formatError, RequestContext, TokenService, Unauthenticated } from '#platform';
 import { httpContext, type SocketExtra } from './graphql-context.js';
+import { GraphqlSecurity } from '../security/graphql-security.js';
+import { SecurityModule } from '../security/security.module.js';
 
 /** Operations made only of `__schema`, `__type` and `__typename` need no token (GraphiQL, codegen in development). */
 function introspectionOnly(operation: { selectionSet: { selections: readonly { kind: string; name?: { value: string } }[] } }): boolean {
@@ -62,9 +64,9 @@ function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error:
     EngagementGraphqlModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      imports: [],
-      inject: [AppConfigService, TokenService, Database],
-      useFactory: (config: AppConfigService, tokens: TokenService, db: Database): ApolloDriverConfig => {
+      imports: [SecurityModule],
+      inject: [AppConfigService, TokenService, Database, GraphqlSecurity],
+      useFactory: (config: AppConfigService, tokens: TokenService, db: Database, security: GraphqlSecurity): ApolloDriverConfig => {
         const production = config.isProduction;
         const logger = new Logger('GraphQL');
         const format = (formatted: GraphQLFormattedError, error: unknown) =>
@@ -82,16 +84,19 @@ function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error:
           csrfPrevention: true,
           allowBatchedHttpRequests: false,
           includeStacktraceInErrorResponses: false,
+          // token limit, depth/alias/directive/field limits, no "Did you mean" (apps/api/src/security)
+          ...security.apolloOptions(),
           // HTTP requests bring { req }; websocket operations bring graphql-ws's context (connectionParams, extra)
           context: (arg: { req?: Parameters<typeof httpContext>[0]; extra?: unknown; connectionParams?: unknown }) =>
             arg.req
-              ? httpContext(arg.req, tokens, db)
+              ? httpContext(arg.req, tokens, db).then((ctx) => security.admit(ctx, arg.req!))
               : new RequestContext(db, (arg.extra as SocketExtra | undefined)?.principal ?? null, randomUUID()),
           formatError: format,
-          plugins: [requestLifecycle(!production)],
+          plugins: [requestLifecycle(!production), security.plugin()],
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
+              ...security.socketOptions(),
               ...socketErrorFormatting(format),
               onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, unknown>) => {
                 const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;

@@ -1,24 +1,33 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { OpsHealth } from '#platform';
 
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly db: TypeOrmHealthIndicator,
+    private readonly checks: OpsHealth,
   ) {}
 
-  /** The process is up (no dependency checked): for restarts. */
+  /** The process is up and its event loop turns (no dependency checked): for restarts. */
   @Get('live')
   @HealthCheck()
   live() {
     return this.health.check([]);
   }
 
-  /** Ready to serve: for load balancers. */
+  /**
+   * Ready to serve: for load balancers. PostgreSQL must answer. Here Redis
+   * only holds the rate-limit counters (the limiter lets requests through
+   * while Redis is away) and feeds the queue dashboard, so losing it is
+   * `degraded` (still 200): taking every API out of the balancer over it
+   * would turn a Redis blip into an outage. The subscribers' lag is
+   * reported, never enforced: reads and mutations do not wait for
+   * asynchronous projections.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.db.pingCheck('postgres', { timeout: 2_000 })]);
+    return this.health.check([this.checks.postgres(), this.checks.redis('degraded'), this.checks.subscribers({ enforce: false })]);
   }
 }

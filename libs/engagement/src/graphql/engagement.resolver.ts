@@ -5,7 +5,7 @@ import { engagementEventOf } from './timeline.js';
 import { listEngagements } from '../read/engagement-queries.js';
 import { funnel, type EngagementModel } from '../read/read-models.js';
 import { inputs, validate } from './input-validation.js';
-import { loaders, visibleEngagement } from './request.js';
+import { loaders, noteRead, visibleEngagement } from './request.js';
 import { CoachingSession, Engagement, EngagementByIdArgs, EngagementConnection, EngagementsArgs, HomeworkFilterArgs, TimelineArgs } from './types/engagement.types.js';
 import { Homework } from './types/homework.types.js';
 import { JobSearchFunnel } from './types/job-search.types.js';
@@ -23,8 +23,10 @@ export class EngagementResolver {
   }
 
   @Query(() => Engagement, { nullable: true })
-  engagement(@Args() args: EngagementByIdArgs, @Context() ctx: RequestContext): Promise<EngagementModel> {
-    return visibleEngagement(ctx, validate(inputs.id, args.id, 'id'));
+  async engagement(@Args() args: EngagementByIdArgs, @Context() ctx: RequestContext): Promise<EngagementModel> {
+    const engagement = await visibleEngagement(ctx, validate(inputs.id, args.id, 'id'));
+    noteRead(ctx, engagement, 'Query.engagement');
+    return engagement;
   }
 
   @Query(() => EngagementConnection)
@@ -34,6 +36,7 @@ export class EngagementResolver {
     const filter = validate(inputs.engagementFilter, args.filter ?? {}, 'filter');
     const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date());
     loaders(ctx).prime(page.nodes);
+    for (const node of page.nodes) noteRead(ctx, node, 'Query.engagements');
     return {
       edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i]! })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },

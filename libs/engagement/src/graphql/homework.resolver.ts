@@ -2,7 +2,7 @@ import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/gr
 import { ResourceNotFound, type RequestContext } from '#platform';
 import type { DraftModel, FeedbackModel, HomeworkModel } from '../read/read-models.js';
 import { inputs, validate } from './input-validation.js';
-import { loaders, visibleEngagement } from './request.js';
+import { loaders, noteRead, visibleEngagement } from './request.js';
 import { Engagement } from './types/engagement.types.js';
 import { Draft, Feedback, Homework, HomeworkByIdArgs, Reminder } from './types/homework.types.js';
 
@@ -10,7 +10,8 @@ import { Draft, Feedback, Homework, HomeworkByIdArgs, Reminder } from './types/h
 export async function visibleHomework(ctx: RequestContext, id: string): Promise<HomeworkModel> {
   const homework = await loaders(ctx).homework.load(id);
   if (!homework) throw new ResourceNotFound('Homework', id);
-  await visibleEngagement(ctx, homework.engagementId);
+  const engagement = await visibleEngagement(ctx, homework.engagementId);
+  noteRead(ctx, engagement, 'Query.homework');
   return homework;
 }
 

@@ -1,4 +1,4 @@
-import { AccessDenied, ResourceNotFound, type Principal, type RequestContext } from '#platform';
+import { AccessAuditTrail, AccessDenied, ResourceNotFound, type Principal, type RequestContext } from '#platform';
 import type { CommandOrigin } from '../write/command-executor.js';
 import { EngagementLoaders } from '../read/engagement-loaders.js';
 import type { EngagementModel } from '../read/read-models.js';
@@ -39,6 +39,17 @@ export async function visibleEngagement(ctx: RequestContext, id: string): Promis
   if (!e || e.practiceId !== principal.practiceId) throw new ResourceNotFound('Engagement', id);
   if (!canSee(principal, e)) throw new AccessDenied('This engagement belongs to another coach or client');
   return e;
+}
+
+/**
+ * Notes a read of an engagement for the access audit when the reader is
+ * neither its coach nor its client (an ADMIN of the practice); written once
+ * per request and engagement when the answer is ready.
+ */
+export function noteRead(ctx: RequestContext, e: EngagementModel, operation: string): void {
+  const principal = ctx.principal;
+  if (!principal || principal.id === e.coach.id || principal.id === e.client.id) return;
+  AccessAuditTrail.of(ctx).note(e.id, operation);
 }
 
 export function requireRole(ctx: RequestContext, roles: Principal['role'][], what: string): Principal {

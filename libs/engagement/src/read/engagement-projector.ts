@@ -22,29 +22,40 @@ export class EngagementProjector {
   /** Applies the events; returns the latest version of every row they wrote. */
   async apply(tx: Queryable, events: readonly StoredEvent[]): Promise<ProjectedRows> {
     const out = emptyProjection();
-    // events that only move an engagement's version (ReminderSent) are applied together at the end
-    const touches = new Map<string, { version: number; at: Date }>();
+    // events that only move an engagement's version (ReminderSent) are applied together: at the end, or before
+    // the next other event of their engagement, so a batch ends where one-at-a-time application would (a rebuild
+    // reads many events of a stream at once; commands project their own few)
+    const touches = new Map<string, Touch>();
     for (const e of events) {
+      const pending = touches.get(e.streamId);
       if (e.type === 'ReminderSent') {
-        const t = touches.get(e.streamId);
-        if (!t || t.version < e.version) touches.set(e.streamId, { version: e.version, at: e.occurredAt });
+        touches.set(e.streamId, {
+          version: Math.max(pending?.version ?? 0, e.version),
+          at: pending && pending.at.getTime() > e.occurredAt.getTime() ? pending.at : e.occurredAt,
+        });
       } else {
+        if (pending) {
+          await this.touchAll(tx, new Map([[e.streamId, pending]]), out);
+          touches.delete(e.streamId);
+        }
         await this.applyOne(tx, e, toDomain(e), out);
       }
     }
-    if (touches.size > 0) {
-      const ids = [...touches.keys()];
-      const { rows } = await tx.query<EngagementRow>(
-        `UPDATE ${this.t('engagements')} en
-            SET version = greatest(en.version, t.version), updated_at = greatest(en.updated_at, t.at)
-           FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS t(id, version, at)
-          WHERE en.id = t.id
-         RETURNING en.*`,
-        [ids, ids.map((id) => touches.get(id)!.version), ids.map((id) => touches.get(id)!.at)],
-      );
-      for (const r of rows) out.engagements.set(r.id, r);
-    }
+    if (touches.size > 0) await this.touchAll(tx, touches, out);
     return out;
+  }
+
+  private async touchAll(tx: Queryable, touches: Map<string, Touch>, out: ProjectedRows): Promise<void> {
+    const ids = [...touches.keys()];
+    const { rows } = await tx.query<EngagementRow>(
+      `UPDATE ${this.t('engagements')} en
+          SET version = greatest(en.version, t.version), updated_at = greatest(en.updated_at, t.at)
+         FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS t(id, version, at)
+        WHERE en.id = t.id
+       RETURNING en.*`,
+      [ids, ids.map((id) => touches.get(id)!.version), ids.map((id) => touches.get(id)!.at)],
+    );
+    for (const r of rows) out.engagements.set(r.id, r);
   }
 
   private async applyOne(tx: Queryable, e: StoredEvent, event: EngagementEvent, out: ProjectedRows): Promise<void> {
@@ -202,6 +213,11 @@ export class EngagementProjector {
 }
 
 type Keep = (r: { rows: unknown[] }) => void;
+
+interface Touch {
+  version: number;
+  at: Date;
+}
 
 /** The rows a command's events wrote, by table and id (the latest version of each). */
 export interface ProjectedRows {

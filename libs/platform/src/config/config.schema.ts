@@ -7,6 +7,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A protection switch: on unless explicitly off (`off` only for measuring its cost). */
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
@@ -25,8 +30,8 @@ export const configSchema = z.object({
   DATABASE_LOG_SQL: bool.default(false),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
-  /** prefix of every BullMQ key; lets several deployments (or test runs) share one Redis */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coaching'),
+  /** prefix of every BullMQ key; lets several deployments (or test runs) share one Redis; `{coaching}` (a hash tag) on Redis Cluster */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]{1,64}$/).default('coaching'),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** PEM public key for RS256 tokens of a practice's own identity provider */
@@ -45,6 +50,13 @@ export const configSchema = z.object({
   SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** how often a standby tries to take over a subscriber whose owner died */
   SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /** a worker is not ready while a subscriber's oldest unprocessed event is older than this */
+  SUBSCRIPTION_MAX_LAG_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+
+  /** the worker's HTTP port: /health/live, /health/ready, /metrics (0 = any free port) */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   /** delivery attempts of one reminder before it is FAILED */
   REMINDER_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
@@ -59,6 +71,36 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
 
   GRAPHQL_PLAYGROUND: bool.optional(),
+
+  // Protections of the GraphQL endpoint (apps/api/src/security). `off` exists only to measure their cost.
+  /** depth, cost, alias, directive, field, token and input limits, and the execution timeout */
+  GRAPHQL_LIMITS: onOff.default(true),
+  /** nesting of fields in one operation (fragments flattened); the contract's deepest query needs 9 */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(10),
+  /** estimated fields resolved: each field 1, a list multiplies what it holds by its page size (`first`) or 10 */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(100_000_000).default(100_000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(100),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** field selections written in one operation (fragments expanded): refuses `__typename` repeated 500 times */
+  GRAPHQL_MAX_FIELDS: z.coerce.number().int().min(10).max(100_000).default(400),
+  /** lexical tokens of a document (the parser stops counting there) */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(5_000),
+  /** characters of one string in the variables or the document; the longest legitimate text is a 50,000-character draft */
+  GRAPHQL_MAX_STRING_LENGTH: z.coerce.number().int().min(1_000).max(10_000_000).default(65_536),
+  /** nesting of the variables' objects and lists */
+  GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(1_000).default(10),
+  /** items of one list in the variables */
+  GRAPHQL_MAX_LIST_LENGTH: z.coerce.number().int().min(10).max(1_000_000).default(1_000),
+  /** a query's reads stop at this budget (mutations are bounded by the database's statement timeout) */
+  GRAPHQL_TIMEOUT_MS: z.coerce.number().int().min(50).max(300_000).default(10_000),
+
+  /** requests per principal (sub + practice), or per IP without a valid token, per window; kept in Redis */
+  RATE_LIMIT: onOff.default(true),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  RATE_LIMIT_PER_WINDOW: z.coerce.number().int().min(1).max(100_000_000).default(1_200),
+  RATE_LIMIT_ANONYMOUS_PER_WINDOW: z.coerce.number().int().min(1).max(100_000_000).default(300),
+  /** prefix of the rate-limit keys in Redis (distinct from QUEUE_PREFIX) */
+  RATE_LIMIT_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coaching-ratelimit'),
   ADMIN_QUEUES_SECRET: z.string().min(16).optional(),
 });
 

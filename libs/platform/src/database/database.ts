@@ -71,9 +71,11 @@ export class Database {
  * BEGIN and the practice scope in one round trip: the simple query protocol
  * takes several statements at once (so no parameters: the value is quoted).
  */
-export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = []): string {
+export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = [], statementTimeoutMs?: number): string {
   const statements = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN'];
-  if (practiceId !== null) statements.push(`SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`);
+  // a statement timeout for this transaction only rides on the same SELECT (no extra statement)
+  const timeout = statementTimeoutMs !== undefined ? `, set_config('statement_timeout', '${Math.max(1, Math.ceil(statementTimeoutMs))}', true)` : '';
+  if (practiceId !== null) statements.push(`SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)${timeout}`);
   // sorted, so two transactions taking overlapping sets cannot deadlock
   for (const key of [...new Set(locks)].sort()) {
     statements.push(`SELECT pg_advisory_xact_lock(hashtextextended(${pg.escapeLiteral(key)}, 0))`);

@@ -4,7 +4,9 @@ import { Reminders1764000000002 } from './migrations/1764000000002-reminders.js'
 import { ReminderLeases1764000000003 } from './migrations/1764000000003-reminder-leases.js';
 import { RowLevelSecurity1764000000004 } from './migrations/1764000000004-row-level-security.js';
 import { BatchAppendsAndLeaseTokens1764000000005 } from './migrations/1764000000005-batch-appends-and-lease-tokens.js';
+import { AccessAudit1764000000006 } from './migrations/1764000000006-access-audit.js';
 import { ActivityByDay1764000000010 } from './migrations/1764000000010-activity-by-day.js';
+import { OperatorReaders1764000000007 } from './migrations/1764000000007-operator-readers.js';
 
 /** Every schema change, in order. Add new migrations at the end; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   RowLevelSecurity1764000000004,
   BatchAppendsAndLeaseTokens1764000000005,
   ActivityByDay1764000000010,
+  OperatorReaders1764000000007,
+  AccessAudit1764000000006,
 ];

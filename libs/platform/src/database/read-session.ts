@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { begin, type Database } from './database.js';
+import { ExecutionTimeout } from '../security/errors.js';
 
 /**
  * One GraphQL request's reads: a read-only transaction scoped to the caller's
@@ -19,6 +20,8 @@ export class ReadSession {
   constructor(
     private readonly db: Database,
     readonly practiceId: string,
+    /** the operation's time budget (epoch ms): no statement starts after it, none runs past it; null: none */
+    private readonly deadline: { at: number; budgetMs: number } | null = null,
   ) {}
 
   query<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -28,6 +31,7 @@ export class ReadSession {
   }
 
   private async run<R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R[]> {
+    if (this.deadline && Date.now() >= this.deadline.at) throw new ExecutionTimeout(this.deadline.budgetMs);
     const client = await this.open().catch((err: unknown) => {
       this.client = null;
       throw err;
@@ -37,6 +41,8 @@ export class ReadSession {
       return (await client.query<R>(sql, params)).rows;
     } catch (err) {
       await this.close(true);
+      // 57014: cancelled by the statement timeout the budget set
+      if (this.deadline && (err as { code?: unknown }).code === '57014') throw new ExecutionTimeout(this.deadline.budgetMs);
       throw err;
     }
   }
@@ -79,7 +85,8 @@ export class ReadSession {
       const client = await this.db.pool.connect();
       try {
         this.statements += 2; // one round trip
-        await client.query(begin(this.practiceId, true));
+        const remaining = this.deadline ? this.deadline.at - Date.now() : undefined;
+        await client.query(begin(this.practiceId, true, [], remaining));
         return client;
       } catch (err) {
         client.release(true);

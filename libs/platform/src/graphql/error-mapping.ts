@@ -52,14 +52,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
   if (mapped && given !== 'INTERNAL_SERVER_ERROR') {
     const extensions: Record<string, unknown> = { code: mapped };
     if (given !== mapped) extensions.reason = given;
-    for (const k of ['field', 'rule', 'retryAfterSeconds', 'expectedVersion', 'actualVersion'] as const) {
+    for (const k of ['field', 'rule', 'retryAfterSeconds', 'expectedVersion', 'actualVersion', 'limit'] as const) {
       if (formatted.extensions?.[k] !== undefined) extensions[k] = formatted.extensions[k];
     }
     if (mapped === 'BAD_USER_INPUT' && extensions.field === undefined) {
       const field = fieldOf(formatted.message);
       if (field) extensions.field = field;
     }
-    return { ...base, message: formatted.message, extensions };
+    return { ...base, message: withoutSuggestions(formatted.message), extensions };
   }
   options.report(original, formatted);
   return {
@@ -67,6 +67,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
     message: options.exposeUnexpected && original instanceof Error ? `Internal server error: ${original.message}` : 'Internal server error',
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * graphql-js suggests schema names it thinks were meant (` Did you mean "note"?`), in validation errors
+ * (Apollo's hideSchemaDetailsFromClientErrors removes those) and in variable coercion errors (it does not):
+ * a schema hint to whoever probes the API, removed from every request error here.
+ */
+function withoutSuggestions(message: string): string {
+  return message.replace(/ Did you mean [^?]*\?/g, '');
 }
 
 /** Names the variable or argument a GraphQL coercion error is about, e.g. `$input` → `input.title`. */

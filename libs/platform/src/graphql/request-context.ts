@@ -12,6 +12,11 @@ import type { Principal } from '../auth/principal.js';
 export class RequestContext {
   private readonly cache = new Map<unknown, unknown>();
   private readSession: ReadSession | null = null;
+  /**
+   * The operation's time budget, set before execution when a limit applies
+   * (queries; a mutation is never cut off between its write and its answer).
+   */
+  deadline: { at: number; budgetMs: number } | null = null;
 
   constructor(
     private readonly db: Database,
@@ -28,7 +33,7 @@ export class RequestContext {
 
   /** The request's practice-scoped read session (opened at its first read). */
   get session(): ReadSession {
-    this.readSession ??= new ReadSession(this.db, this.requirePrincipal().practiceId);
+    this.readSession ??= new ReadSession(this.db, this.requirePrincipal().practiceId, this.deadline);
     return this.readSession;
   }
 

@@ -11,6 +11,9 @@ import { PostgresEventStore, SubscriptionRunner, type Subscriber, type Subscript
 import { AppConfigService } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 
+/** Server-side TCP keepalives of the lock-holding session (ignored over Unix sockets). */
+const LOCK_SESSION_KEEPALIVES = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout=10000';
+
 /** Subscriber classes this process runs; set by SubscriptionsModule.forRoot. */
 export abstract class SubscriberClasses {
   abstract readonly classes: readonly Type<Subscriber>[];
@@ -43,7 +46,14 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
         store: this.store,
         pool: this.db.pool,
         connect: async () => {
-          const client = new pg.Client({ connectionString: url, application_name: `subscriber:${subscriber.name}` });
+          const client = new pg.Client({
+            connectionString: url,
+            application_name: `subscriber:${subscriber.name}`,
+            // A killed process closes its socket and PostgreSQL frees the lock at once; a host that vanishes
+            // (power, network) sends nothing, so the server probes the session: gone within ~11 s, not hours.
+            options: LOCK_SESSION_KEEPALIVES,
+            keepAlive: true,
+          });
           await client.connect();
           return client;
         },

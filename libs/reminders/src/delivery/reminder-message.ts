@@ -1,4 +1,5 @@
 import type { Person, ReminderKind } from '#engagement';
+import type { ReminderSubject } from '../reminder-state.js';
 
 /** Everything one delivery of one reminder needs, resolved by the caller before any channel runs. */
 export interface ReminderMessage {
@@ -12,4 +13,36 @@ export interface ReminderMessage {
   engagement: { id: string; title: string; coach: Person; client: Person };
   homework: { id: string; title: string; dueAt: string | null } | null;
   draft: { id: string; revision: number; submittedAt: string } | null;
+}
+
+/** The stored reminder, as far as a message needs it. */
+export interface ReminderMessageRow {
+  id: string;
+  kind: ReminderKind;
+  practice_id: string;
+  scheduled_for: Date;
+  recipient_id: string;
+  recipient_name: string;
+  recipient_email: string | null;
+  recipient_role: 'CLIENT' | 'COACH';
+  homework_id: string | null;
+  draft_id: string | null;
+}
+
+/** What a reminder says, from its row and the engagement as the read models show it now. */
+export function reminderMessage(row: ReminderMessageRow, subject: ReminderSubject): ReminderMessage {
+  const homework = subject.homework.find((h) => h.id === row.homework_id);
+  return {
+    reminderId: row.id,
+    kind: row.kind,
+    practiceId: row.practice_id,
+    scheduledFor: row.scheduled_for.toISOString(),
+    recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email, role: row.recipient_role },
+    engagement: { id: subject.id, title: subject.title, coach: subject.coach, client: subject.client },
+    homework: homework ? { id: homework.id, title: homework.title, dueAt: homework.dueAt?.toISOString() ?? null } : null,
+    draft:
+      row.draft_id && homework?.awaitingDraft
+        ? { id: homework.awaitingDraft.id, revision: homework.awaitingDraft.revision, submittedAt: homework.awaitingDraft.submittedAt.toISOString() }
+        : null,
+  };
 }

@@ -9,4 +9,5 @@ export * from './engagement.types.js';
 export * from './homework.types.js';
 export * from './dashboard.types.js';
 export * from './settings.types.js';
+export * from './access-audit.types.js';
 export * from './operation-descriptions.js';

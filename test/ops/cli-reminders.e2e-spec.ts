@@ -1,0 +1,122 @@
+import { ReminderClock, verifySignature } from '#reminders';
+import { reconcileReminders } from '../../apps/cli/src/ops/reconcile-reminders.command.js';
+import { replayWebhooks } from '../../apps/cli/src/ops/replay-webhooks.command.js';
+import { setTestEnv } from '../support/env.js';
+import { waitFor } from '../support/wait.js';
+import { activeEngagement, assignHomework, inSeconds, ReminderRig, SECRET, waitForRows, type Story } from '../reminders/harness.js';
+
+// The operator commands around reminders, against the real PostgreSQL, Redis
+// and a real webhook receiver: reconcile-reminders puts a lost job back;
+// replay-webhooks delivers SENT reminders again with their delivery id and
+// records nothing.
+
+let rig: ReminderRig;
+const lines: string[] = [];
+const out = { line: (text: string) => void lines.push(text) };
+
+beforeAll(async () => {
+  rig = await ReminderRig.start();
+  // the commands read their configuration from the environment: the rig's (same database, same queue prefix)
+  setTestEnv(rig.env);
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+/** A practice whose homework, due in two seconds, has its due-soon reminder delivered by webhook. */
+async function sentReminder(): Promise<{ story: Story; reminderId: string }> {
+  const story = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0] });
+  const homeworkId = await assignHomework(rig, story, 'Articulate your hook', inSeconds(2));
+  const [row] = await waitForRows(rig, 'the due-soon reminder to be sent', story.engagementId, (rows) => rows.some((r) => r.status === 'SENT'), {
+    homeworkId,
+  });
+  return { story, reminderId: row!.id };
+}
+
+describe('reconcile-reminders', () => {
+  it('gives a SCHEDULED reminder whose job Redis lost its job back, and says how many rows it covered', async () => {
+    const story = await activeEngagement(rig, { dueSoonOffsetsMinutes: [60] });
+    const homeworkId = await assignHomework(rig, story, 'Ask for help', inSeconds(7_200));
+    const rows = await waitForRows(rig, 'reminders to be scheduled', story.engagementId, (r) => r.length === 2, { homeworkId });
+    for (const r of rows) expect(await rig.jobState(r.id, r.scheduled_for)).toBe('delayed');
+    // Redis loses the jobs (flushed, failed over without persistence, ...)
+    for (const r of rows) await rig.clock.queue.remove(ReminderClock.jobId(r.id, r.scheduled_for));
+    for (const r of rows) expect(await rig.jobState(r.id, r.scheduled_for)).toBe('unknown');
+
+    const { rows: scheduled } = await rig.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM reminders WHERE status = 'SCHEDULED'");
+    const covered = await reconcileReminders([], out);
+
+    // every SCHEDULED row of the database, whatever its practice
+    expect(covered).toBe(scheduled[0]!.n);
+    expect(lines.at(-1)).toBe(`reconciled ${covered} scheduled reminder(s): missing jobs re-added, given-up jobs past due retried`);
+    for (const r of rows) expect(await rig.jobState(r.id, r.scheduled_for)).toBe('delayed');
+  });
+
+  it('takes no arguments', async () => {
+    await expect(reconcileReminders(['--now'], out)).rejects.toThrow(/takes no arguments/);
+  });
+});
+
+describe('replay-webhooks', () => {
+  it('delivers the SENT reminders of a window again, with the same delivery id and body, recording nothing', async () => {
+    const from = new Date();
+    const one = await sentReminder();
+    const two = await sentReminder();
+    const first = rig.deliveriesOf(one.reminderId);
+    expect(first).toHaveLength(1);
+    const eventsBefore = await rig.pool.query('SELECT count(*)::int AS n FROM events WHERE practice_id = ANY($1)', [[one.story.practiceId, two.story.practiceId]]);
+    const rowsBefore = await rig.pool.query('SELECT * FROM reminders WHERE practice_id = ANY($1) ORDER BY id', [[one.story.practiceId, two.story.practiceId]]);
+    const to = new Date(Date.now() + 1_000);
+
+    // one practice
+    const report = await replayWebhooks(['--from', from.toISOString(), '--to', to.toISOString(), '--practice', one.story.practiceId], out);
+    expect(report).toEqual({ found: 1, delivered: 1, skipped: 0, failed: [], practices: 1 });
+    expect(lines.at(-1)).toMatch(/^1 SENT reminder\(s\) between .* in 1 practice\(s\): 1 delivered again, 0 failed, 0 skipped \(no webhook URL\)$/);
+    const again = rig.deliveriesOf(one.reminderId);
+    expect(again).toHaveLength(2);
+    expect(again[1]!.headers['x-delivery-id']).toBe(one.reminderId);
+    expect(verifySignature(SECRET, again[1]!.body, again[1]!.headers['x-signature'] as string)).toBe(true);
+    const [original, replayed] = again.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    const { rows: sent } = await rig.pool.query<{ sent_at: Date }>('SELECT sent_at FROM reminders WHERE id = $1', [one.reminderId]);
+    expect(replayed).toEqual({ ...original, sentAt: sent[0]!.sent_at.toISOString() });
+    expect(rig.deliveriesOf(two.reminderId)).toHaveLength(1);
+
+    // every practice with SENT reminders in the window (the look across practices goes through a definer function)
+    const all = await replayWebhooks(['--from', from.toISOString(), '--to', to.toISOString()], out);
+    expect(all.delivered).toBeGreaterThanOrEqual(2);
+    expect(rig.deliveriesOf(one.reminderId)).toHaveLength(3);
+    expect(rig.deliveriesOf(two.reminderId)).toHaveLength(2);
+
+    // nothing recorded: no event, the reminder rows untouched
+    expect((await rig.pool.query('SELECT count(*)::int AS n FROM events WHERE practice_id = ANY($1)', [[one.story.practiceId, two.story.practiceId]])).rows).toEqual(
+      eventsBefore.rows,
+    );
+    expect((await rig.pool.query('SELECT * FROM reminders WHERE practice_id = ANY($1) ORDER BY id', [[one.story.practiceId, two.story.practiceId]])).rows).toEqual(
+      rowsBefore.rows,
+    );
+  });
+
+  it('reports a receiver that refuses, and skips practices without a webhook', async () => {
+    const from = new Date();
+    const down = await rig.extraReceiver(503);
+    const story = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0] });
+    const homeworkId = await assignHomework(rig, story, 'Articulate your hook', inSeconds(2));
+    const [row] = await waitForRows(rig, 'the reminder to be sent', story.engagementId, (r) => r.some((x) => x.status === 'SENT'), { homeworkId });
+    const to = new Date(Date.now() + 1_000);
+
+    await rig.api.gql(`mutation { updatePracticeSettings(input: { webhookUrl: "${down.url}/hooks" }) { webhookUrl } }`, {}, story.admin);
+    const failed = await replayWebhooks(['--from', from.toISOString(), '--to', to.toISOString(), '--practice', story.practiceId], out);
+    expect(failed).toMatchObject({ found: 1, delivered: 0, failed: [{ reminderId: row!.id, practiceId: story.practiceId, error: expect.stringMatching(/HTTP 503/) }] });
+    await waitFor('the refusing receiver to have been asked', () => down.requests.length === 1);
+
+    await rig.api.gql(`mutation { updatePracticeSettings(input: { webhookUrl: null }) { webhookUrl } }`, {}, story.admin);
+    const skipped = await replayWebhooks(['--from', from.toISOString(), '--to', to.toISOString(), '--practice', story.practiceId], out);
+    expect(skipped).toMatchObject({ found: 1, delivered: 0, skipped: 1, failed: [] });
+  });
+
+  it('refuses a window that is not one', async () => {
+    await expect(replayWebhooks(['--from', 'yesterday', '--to', new Date().toISOString()], out)).rejects.toThrow(/not an ISO-8601 instant/);
+    await expect(replayWebhooks(['--from', new Date().toISOString(), '--to', new Date(0).toISOString()], out)).rejects.toThrow(/before --to/);
+    await expect(replayWebhooks(['--to', new Date().toISOString()], out)).rejects.toThrow(/--from/);
+  });
+});

@@ -1,0 +1,276 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { jest } from '@jest/globals';
+import pg from 'pg';
+import { runMigrations } from '#platform';
+import { ReminderClock } from '#reminders';
+import { TestApi, type Caller } from '../support/api.js';
+import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
+import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
+import { M, ok, person } from '../support/engagements.js';
+import { AppProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { freePort, getJson, sample } from './support.js';
+
+// Two worker processes of the compiled build (as production runs them) on a
+// database of their own: each subscriber has exactly one owner; a transaction
+// held open shows in every worker's lag and readiness; one correlation id
+// follows a mutation to its events, reminder rows, jobs and the workers' log
+// lines; and when the owner is killed with SIGKILL, the other worker takes
+// over within 10 s (SUBSCRIPTION_TAKEOVER_MS at its default, 2 s) and keeps
+// scheduling and delivering.
+
+jest.setTimeout(60_000);
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKER_ENTRY = `${ROOT}dist/apps/worker/src/main.js`;
+const SUBSCRIBERS = ['activity-by-day', 'reminder-scheduler'];
+const METRICS_TOKEN = `metrics-${randomUUID()}`;
+const QUEUE_PREFIX = `ops-2w-${randomUUID().slice(0, 8)}`;
+const MAX_LAG_SECONDS = 3;
+
+const database = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_workers_${randomBytes(3).toString('hex')}`;
+const withDatabase = (url: string) => Object.assign(new URL(url), { pathname: `/${database}` }).toString();
+const ownerUrl = withDatabase(TEST_DATABASE_URL);
+const appUrl = withDatabase(TEST_APP_DATABASE_URL);
+
+let owner: pg.Pool;
+let api: TestApi;
+let hooks: HttpReceiver;
+const workers: { process: AppProcess; url: string }[] = [];
+const practiceId = `ops-2w-${randomUUID()}`;
+const admin: Caller = { id: 'admin-1', role: 'ADMIN', practiceId };
+const coach: Caller = { id: 'coach-1', role: 'COACH', practiceId, name: 'Mark Coach' };
+const client: Caller = { id: 'client-1', role: 'CLIENT', practiceId, name: 'Sam Client' };
+let engagementId: string;
+
+/** The build the workers run: compiled now, so they run this tree's code (tsc emits despite type errors elsewhere). */
+function build(): void {
+  const started = Date.now();
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(WORKER_ENTRY) || statSync(WORKER_ENTRY).mtimeMs < started - 1_000) {
+    throw new Error(`npm run build did not produce ${WORKER_ENTRY}: ${tsc.stdout}${tsc.stderr}`);
+  }
+}
+
+/** A test whose failure carries the workers' last log lines: a child process's trouble shows nowhere else. */
+function itWithLogs(name: string, body: () => Promise<void>): void {
+  it(name, () => withWorkerOutput(body()));
+}
+
+async function withWorkerOutput<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const tails = workers.map((w, i) => `--- worker ${i} (pid ${w.process.pid}, running ${w.process.running}):\n${w.process.output.slice(-4_000)}`);
+    throw new Error(`${(err as Error).message}\n${tails.join('\n')}`);
+  }
+}
+
+async function startWorker(): Promise<{ process: AppProcess; url: string }> {
+  const port = await freePort();
+  const proc = await new AppProcess('worker', {
+    DATABASE_URL: appUrl,
+    DATABASE_OWNER_URL: ownerUrl,
+    WORKER_HTTP_PORT: String(port),
+    QUEUE_PREFIX,
+    METRICS_TOKEN,
+    LOG_LEVEL: 'info',
+    SUBSCRIPTION_POLL_MS: '500',
+    SUBSCRIPTION_TAKEOVER_MS: '2000', // the default
+    SUBSCRIPTION_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS),
+    REMINDER_RECONCILE_MS: '3600000',
+    WEBHOOK_TIMEOUT_MS: '2000',
+  }).start();
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`the worker on port ${port} to answer`, async () => {
+    if (!proc.running) throw new Error(`worker exited: ${proc.output}`);
+    return (await getJson(`${url}/health/live`).catch(() => ({ status: 0 }))).status === 200;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
+  return { process: proc, url };
+}
+
+const scrape = async (url: string) => {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`metrics: HTTP ${res.status}`);
+  return res.text();
+};
+const ownedBy = async (name: string) =>
+  Promise.all(workers.map(async (w) => (w.process.running ? (sample(await scrape(w.url), 'coaching_subscriber_owner', { subscriber: name }) ?? 0) : 0)));
+const lockHolders = async (name: string) =>
+  (
+    await owner.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() AND a.application_name = $1`,
+      [`subscriber:${name}`],
+    )
+  ).rows[0]!.n;
+
+async function assign(title: string, dueInMs: number, requestId: string): Promise<string> {
+  const res = await fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, authorization: `Bearer ${await api.token(coach)}` },
+    body: JSON.stringify({
+      query: M.assignHomework,
+      variables: { input: { engagementId, title, instructions: 'Write it down.', dueAt: new Date(Date.now() + dueInMs).toISOString() } },
+    }),
+  });
+  const body = (await res.json()) as { data?: { assignHomework: { id: string } }; errors?: unknown };
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data.assignHomework.id;
+}
+
+async function dueSoonReminder(homeworkId: string) {
+  return waitFor(`the due-soon reminder of ${homeworkId} to be scheduled`, async () => {
+    const { rows } = await owner.query<{ id: string; status: string; scheduled_for: Date; correlation_id: string }>(
+      `SELECT id, status, scheduled_for, correlation_id FROM reminders WHERE homework_id = $1 AND kind = 'HOMEWORK_DUE_SOON'`,
+      [homeworkId],
+    );
+    return rows[0];
+  });
+}
+
+beforeAll(async () => {
+  build();
+  const server = new pg.Client({ connectionString: Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/postgres' }).toString() });
+  await server.connect();
+  await server.query(`CREATE DATABASE ${database}`);
+  await server.end();
+  await runMigrations(ownerUrl);
+  owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
+  hooks = await startHttpReceiver(204);
+  api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+  workers.push(...(await Promise.all([startWorker(), startWorker()])));
+
+  ok(
+    await api.gql(
+      M.updatePracticeSettings,
+      { input: { webhookUrl: `${hooks.url}/hooks`, webhookSecret: 'whsec_0123456789abcdef', dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600 } },
+      admin,
+    ),
+  );
+  engagementId = ok(
+    await api.gql<{ openEngagement: { id: string } }>(M.openEngagement, { input: { coach: person(coach), client: person(client), title: 'Two workers' } }, coach),
+  ).openEngagement.id;
+  ok(
+    await api.gql(
+      M.recordIntake,
+      { input: { engagementId, presentingQuestion: 'Q', background: 'B', goals: [], currentStrategy: 'S', baseline: [{ channel: 'JOB_BOARD', applications: 1, interviews: 0 }] } },
+      coach,
+    ),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.process.kill('SIGKILL');
+  await api?.app.get(ReminderClock).queue.obliterate({ force: true }).catch(() => undefined);
+  await api?.close();
+  await hooks?.close();
+  await owner?.end();
+  const server = new pg.Client({ connectionString: Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/postgres' }).toString() });
+  await server.connect();
+  await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await server.end();
+});
+
+itWithLogs('gives each subscriber exactly one owner among the workers', async () => {
+  for (const name of SUBSCRIBERS) {
+    await waitFor(`one owner of ${name}`, async () => (await ownedBy(name)).reduce((a, b) => a + b, 0) === 1, { intervalMs: 100 });
+    expect(await lockHolders(name)).toBe(1);
+  }
+  for (const w of workers) {
+    const ready = await getJson(`${w.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(Object.keys(ready.body.details.subscribers).filter((k) => SUBSCRIBERS.includes(k)).sort()).toEqual(SUBSCRIBERS);
+  }
+  const owned = await Promise.all(workers.map(async (w) => (await getJson(`${w.url}/health/ready`)).body.details.subscribers['reminder-scheduler'].ownedHere));
+  expect(owned.filter(Boolean)).toHaveLength(1);
+  // the workers' metrics want the token too
+  expect((await fetch(`${workers[0]!.url}/metrics`)).status).toBe(401);
+});
+
+itWithLogs('shows a transaction held open in every worker\'s lag and readiness, and skips nothing once it ends', async () => {
+  const held = await owner.connect();
+  try {
+    await held.query('BEGIN');
+    await held.query('SELECT pg_current_xact_id()'); // a transaction id: readAll now stops below it
+    ok(await api.gql(M.logJobSearchActivity, { input: { engagementId, channel: 'NETWORKING', applications: 2, interviews: 1 } }, client));
+    for (const w of workers) {
+      const ready = await waitFor('readiness to fail on lag', async () => {
+        const r = await getJson(`${w.url}/health/ready`);
+        return r.status === 503 ? r : null;
+      }, { intervalMs: 250 });
+      expect(ready.body.error.subscribers.behind).toEqual(expect.arrayContaining(SUBSCRIBERS));
+      expect(sample(await scrape(w.url), 'coaching_subscriber_lag_seconds', { subscriber: 'activity-by-day' })).toBeGreaterThan(MAX_LAG_SECONDS);
+    }
+    // the API reports the lag too, but stays ready: it does not serve from the lagging models
+    const apiReady = await getJson(`${api.url}/health/ready`);
+    expect(apiReady.status).toBe(200);
+    expect(apiReady.body.details.subscribers['activity-by-day'].lagSeconds).toBeGreaterThan(MAX_LAG_SECONDS);
+  } finally {
+    await held.query('COMMIT');
+    held.release();
+  }
+  for (const w of workers) await waitFor('readiness to come back', async () => (await getJson(`${w.url}/health/ready`)).status === 200, { intervalMs: 250 });
+  const { rows } = await owner.query<{ n: number }>(
+    `SELECT events::int AS n FROM activity_by_day WHERE practice_id = $1 AND event_type = 'JobSearchActivityLogged'`,
+    [practiceId],
+  );
+  expect(rows).toEqual([{ n: 1 }]);
+});
+
+itWithLogs('follows one correlation id from the request to its events, reminder rows, jobs and worker log lines', async () => {
+  const requestId = `ops-2w-${randomUUID()}`;
+  // due far enough ahead that its job is still waiting when we look at it, even on a loaded machine
+  const homeworkId = await assign('Articulate your hook', 6_000, requestId);
+  const { rows: events } = await owner.query<{ correlation: string }>(
+    `SELECT metadata->>'correlationId' AS correlation FROM events WHERE stream_id = $1 AND type = 'HomeworkAssigned' AND data->>'homeworkId' = $2`,
+    [engagementId, homeworkId],
+  );
+  expect(events).toEqual([{ correlation: requestId }]);
+  const reminder = await dueSoonReminder(homeworkId);
+  expect(reminder.correlation_id).toBe(requestId);
+  const job = await api.app.get(ReminderClock).queue.getJob(ReminderClock.jobId(reminder.id, reminder.scheduled_for));
+  expect(job?.data).toMatchObject({ reminderId: reminder.id, correlationId: requestId });
+
+  await waitFor('the reminder to be delivered', () => hooks.requests.some((r) => r.headers['x-delivery-id'] === reminder.id));
+  const logLines = () => workers.flatMap((w) => w.process.output.split('\n')).filter((l) => l.includes(requestId)).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await waitFor('the worker log lines of the reminder', () => logLines().some((l) => l.msg === 'reminder sent'));
+  expect(logLines().map((l) => l.msg)).toEqual(expect.arrayContaining(['reminders rescheduled', 'reminder sent']));
+  expect(logLines().find((l) => l.msg === 'reminder sent')).toMatchObject({ reminderId: reminder.id, correlationId: requestId, kind: 'HOMEWORK_DUE_SOON' });
+});
+
+itWithLogs('lets the other worker take over within 10 s of a SIGKILL, and it keeps scheduling and delivering', async () => {
+  const owners = await ownedBy('reminder-scheduler');
+  const victim = owners.indexOf(1);
+  const survivor = workers[1 - victim]!;
+  expect(victim).toBeGreaterThanOrEqual(0);
+
+  const killedAt = Date.now();
+  await workers[victim]!.process.kill('SIGKILL');
+  await waitFor(
+    'the survivor to own the reminder scheduler',
+    async () => sample(await scrape(survivor.url), 'coaching_subscriber_owner', { subscriber: 'reminder-scheduler' }) === 1,
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  const takeoverMs = Date.now() - killedAt;
+  console.log(`two workers: the survivor owned the reminder scheduler ${takeoverMs} ms after SIGKILL (SUBSCRIPTION_TAKEOVER_MS=2000)`);
+  expect(takeoverMs).toBeLessThan(10_000);
+  expect(await lockHolders('reminder-scheduler')).toBe(1);
+  for (const name of SUBSCRIBERS) {
+    await waitFor(`the survivor to own ${name}`, async () => sample(await scrape(survivor.url), 'coaching_subscriber_owner', { subscriber: name }) === 1, {
+      timeoutMs: 10_000,
+    });
+  }
+
+  const homeworkId = await assign('Ask for help', 3_000, `ops-2w-${randomUUID()}`);
+  const reminder = await dueSoonReminder(homeworkId);
+  await waitFor('the survivor to deliver it', () => hooks.requests.some((r) => r.headers['x-delivery-id'] === reminder.id));
+  await waitFor('the survivor to record it SENT', async () => {
+    const { rows } = await owner.query<{ status: string }>('SELECT status FROM reminders WHERE id = $1', [reminder.id]);
+    return rows[0]?.status === 'SENT';
+  });
+  expect(hooks.requests.filter((r) => r.headers['x-delivery-id'] === reminder.id)).toHaveLength(1);
+});
