@@ -22,5 +22,13 @@ export default {
       globalTeardown: '<rootDir>/test/global-teardown.mjs',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
     },
+    {
+      ...shared,
+      // crash, restart and kill real processes of the compiled build: `npm run test:faults`
+      displayName: 'faults',
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+    },
   ],
 };

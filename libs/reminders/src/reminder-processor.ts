@@ -44,8 +44,12 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** Longer than the slowest possible delivery (webhook timeout, SMTP timeouts) with room to spare. */
-const LEASE_SECONDS = 180;
+/**
+ * BullMQ's job lock: renewed every half of it; a job whose worker died is found stalled and run
+ * again within about LOCK_MS + STALLED_CHECK_MS (its rows' lease has ended by then too).
+ */
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
 /** A job that meets another run's lease looks again this soon (or when the lease ends, if sooner). */
 const LEASE_RECHECK_MS = 2_000;
 /** Jobs are gathered this long (or up to BATCH) and handled together. */
@@ -98,6 +102,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       connection: redisConnection(this.config.get('REDIS_URL'), 'worker'),
       prefix: this.config.get('QUEUE_PREFIX'),
       concurrency: this.config.get('REMINDER_CONCURRENCY'),
+      lockDuration: LOCK_MS,
+      stalledInterval: STALLED_CHECK_MS,
     });
     this.worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
     this.worker.on('failed', (job, err) => {
@@ -140,6 +146,17 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
 
   private async processBatch(practiceId: string, items: Pending[]): Promise<void> {
     const lease = randomUUID();
+    // the lease lives as long as this run does: renewed while it delivers and records, so a short
+    // lease never expires under a slow webhook, and a dead worker's rows are free again soon
+    const leaseSeconds = this.config.get('REMINDER_LEASE_SECONDS');
+    const heartbeat = setInterval(() => {
+      void this.db
+        .transaction(practiceId, (tx) =>
+          tx.query(`UPDATE reminders SET lease_until = now() + make_interval(secs => $2) WHERE lease_token = $1`, [lease, leaseSeconds]),
+        )
+        .catch((err: Error) => this.logger.warn(`could not renew a reminder lease: ${err.message}`));
+    }, (leaseSeconds * 1000) / 3);
+    heartbeat.unref();
     try {
       await this.processLeased(practiceId, items, lease);
     } catch (err) {
@@ -148,6 +165,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         .transaction(practiceId, (tx) => tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE lease_token = $1', [lease]))
         .catch(() => undefined);
       throw err;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -155,11 +174,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const ids = [...new Set(items.map((i) => i.job.data.reminderId))];
     const read = await this.db.transaction(practiceId, async (tx) => {
       const { rows: claimed } = await tx.query<ReminderRow>(
-        `UPDATE reminders SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}), lease_token = $2, updated_at = now()
+        `UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
           WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED' AND scheduled_for <= now() + interval '1 second'
             AND (lease_until IS NULL OR lease_until < now())
          RETURNING *`,
-        [ids, lease],
+        [ids, lease, this.config.get('REMINDER_LEASE_SECONDS')],
       );
       const claimedIds = new Set(claimed.map((r) => r.id));
       const rest = ids.filter((id) => !claimedIds.has(id));

@@ -64,6 +64,11 @@ export const configSchema = z.object({
   REMINDER_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
   /** how often every SCHEDULED reminder is checked for a live job (Redis lost or flushed) */
   REMINDER_RECONCILE_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * a delivering worker's claim on its reminders, renewed every third of it while it works: a
+   * worker that dies mid-delivery holds them at most this long before another takes them over
+   */
+  REMINDER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(15),
   /** reminder jobs one worker process runs at once */
   REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),

@@ -1,0 +1,101 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { migrateTestDatabase, testPool } from '../support/db.js';
+import { uniqueId } from '../support/ids.js';
+import { AppProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
+import { ASSIGN, freePort, openActiveEngagement, post, tokens } from './shared.js';
+
+// Two workers share the reminders; one is killed with SIGKILL while they are
+// being delivered. Every reminder is still delivered and recorded exactly once
+// (one SENT row, one ReminderSent event); a webhook the dead worker had sent
+// but not yet recorded may be sent again, always with the same X-Delivery-Id,
+// so the receiver can drop it.
+
+const REMINDERS = Number(process.env.FAULT_REMINDERS ?? 200);
+
+let owner: pg.Pool;
+beforeAll(async () => {
+  await migrateTestDatabase();
+  owner = testPool(2);
+});
+afterAll(async () => {
+  await owner?.end();
+});
+
+const count = async (sql: string, practiceId: string) => Number((await owner.query<{ n: string }>(sql, [practiceId])).rows[0]!.n);
+
+it(`delivers and records each of ${REMINDERS} reminders once when one of two workers is killed mid-delivery`, async () => {
+  const deliveries: string[] = [];
+  const receiver = createServer((req, res) => {
+    deliveries.push(String(req.headers['x-delivery-id']));
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
+  const port = freePort();
+  const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
+  const workers = await Promise.all([new AppProcess('worker', env).start(), new AppProcess('worker', env).start()]);
+  try {
+    const practiceId = uniqueId('fault-2w');
+    const admin = await tokens.issue({ practiceId, role: 'ADMIN', sub: 'admin-1' });
+    const settings = await post(port, admin, 'mutation ($i: UpdatePracticeSettingsInput!) { updatePracticeSettings(input: $i) { webhookUrl } }', {
+      i: { webhookUrl: hook, dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600, feedbackWindowMinutes: 600 },
+    });
+    expect(settings.body.errors).toBeUndefined();
+    const engagements = await Promise.all(Array.from({ length: 4 }, () => openActiveEngagement(port, practiceId)));
+    const dueAt = new Date(Date.now() + 15_000).toISOString();
+    await Promise.all(
+      engagements.map(async (e) => {
+        for (let h = 0; h < REMINDERS / engagements.length; h++) {
+          const r = await post(port, e.coach, ASSIGN, { i: { engagementId: e.id, title: `H${h}`, instructions: '', dueAt } });
+          if (!r.body?.data?.assignHomework) throw new Error(JSON.stringify(r.body));
+        }
+      }),
+    );
+    await waitFor(`${REMINDERS} scheduled due-soon reminders`, async () =>
+      (await count("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED' AND kind = 'HOMEWORK_DUE_SOON'", practiceId)) === REMINDERS,
+    { timeoutMs: 30_000 });
+    expect(deliveries).toEqual([]);
+
+    // the first deliveries are out: kill one worker in the middle of them
+    await waitFor('the first delivery', () => deliveries.length > 0, { timeoutMs: 30_000, intervalMs: 5 });
+    await workers[0]!.kill('SIGKILL');
+    const atKill = new Set(deliveries).size;
+    const killedAt = Date.now();
+
+    await waitFor(`${REMINDERS} distinct deliveries`, () => new Set(deliveries).size === REMINDERS, { timeoutMs: 60_000, intervalMs: 100 });
+    const recoveredMs = Date.now() - killedAt;
+    await waitFor(`${REMINDERS} SENT rows`, async () =>
+      (await count("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SENT'", practiceId)) === REMINDERS,
+    { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_000)); // a late duplicate would land now
+    const ids = new Set(
+      (await owner.query<{ id: string }>("SELECT id FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON'", [practiceId])).rows.map((r) => r.id),
+    );
+    // every delivery names one of the reminders; each reminder is recorded once on its engagement's stream
+    expect(deliveries.filter((d) => !ids.has(d))).toEqual([]);
+    expect(new Set(deliveries).size).toBe(REMINDERS);
+    expect(await count("SELECT count(*) AS n FROM events WHERE practice_id = $1 AND type = 'ReminderSent'", practiceId)).toBe(REMINDERS);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM (SELECT data->>'reminderId' FROM events WHERE practice_id = $1 AND type = 'ReminderSent' GROUP BY 1 HAVING count(*) > 1) d",
+        practiceId,
+      ),
+    ).toBe(0);
+    expect(workers[1]!.running).toBe(true);
+    console.log(
+      `two workers, one killed: ${atKill}/${REMINDERS} delivered before the kill, the rest within ${recoveredMs} ms after it, ` +
+        `all ${REMINDERS} recorded once; ` +
+        `${deliveries.length - REMINDERS} webhook(s) resent with the same X-Delivery-Id`,
+    );
+  } finally {
+    for (const w of workers) await w.stop();
+    await api.stop();
+    receiver.close();
+  }
+}, 180_000);
