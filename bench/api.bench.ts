@@ -2,6 +2,7 @@
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
+import { PROTECTION_PROFILES, withoutRowLevelSecurity } from '../apps/api/src/security/protection-profiles.js';
 import { startApp } from './processes.js';
 import { record } from './support.js';
 
@@ -27,83 +28,134 @@ function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
-const PRACTICE = 'bench-api';
+/** One API process and the engagements its load is spread over. */
+interface Target extends Ctx {
+  label: string;
+  practiceId: string;
+  coach: string;
+  client: string;
+  engagementIds: string[];
+  stop(): Promise<void>;
+}
+
+async function startTarget(label: string, env: Record<string, string>): Promise<Target> {
+  const port = 3900 + Math.floor(Math.random() * 1000);
+  const api = await startApp('api', env, port);
+  const practiceId = `bench-api-${label}`;
+  const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
+  const token = (role: 'ADMIN' | 'COACH' | 'CLIENT', sub: string) => tokens.issue({ practiceId, role, sub, expiresIn: 3600 });
+  const target: Target = {
+    label,
+    practiceId,
+    url: api.url,
+    token,
+    coach: await token('COACH', 'coach-bench'),
+    client: await token('CLIENT', 'client-bench'),
+    engagementIds: [],
+    stop: () => api.stop(),
+  };
+  // 256 engagements to spread writers over streams, as a practice would
+  for (let i = 0; i < 256; i += 16) {
+    const ids = await Promise.all(
+      Array.from({ length: 16 }, async (_, k) => {
+        const d = await gql(target, target.coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
+          i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title: `Engagement ${i + k}` },
+        });
+        const id = d.openEngagement.id as string;
+        await gql(target, target.coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
+          i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: '', goals: [], currentStrategy: '', baseline: [] },
+        });
+        return id;
+      }),
+    );
+    target.engagementIds.push(...ids);
+  }
+  return target;
+}
+
+const DUE_AT = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+const listQuery = (size: number) => `{ engagements(first: ${size}) { edges { node { id homework { id drafts { id feedback { id } } } } } } }`;
+
+function trivialLoad(t: Target, seconds: number): Promise<autocannon.Result> {
+  return cannon({
+    url: `${t.url}/graphql`,
+    connections: 32,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.coach}` },
+    body: JSON.stringify({ query: '{ viewer { id } }' }),
+  });
+}
+
+/** assignHomework at 32 connections; the stored count comes from the event log, not from the answers. */
+async function assignLoad(pool: pg.Pool, t: Target, seconds: number): Promise<{ result: autocannon.Result; stored: number }> {
+  let n = 0;
+  const before = await countEvents(pool, t.practiceId, 'HomeworkAssigned');
+  const result = await cannon({
+    url: `${t.url}/graphql`,
+    connections: 32,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.coach}` },
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
+            variables: { i: { engagementId: t.engagementIds[n++ % t.engagementIds.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt: DUE_AT } },
+          }),
+        }),
+      },
+    ],
+  });
+  return { result, stored: (await countEvents(pool, t.practiceId, 'HomeworkAssigned')) - before };
+}
+
+function listLoad(t: Target, size: number, seconds: number): Promise<autocannon.Result> {
+  return cannon({
+    url: `${t.url}/graphql`,
+    connections: 8,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.coach}` },
+    body: JSON.stringify({ query: listQuery(size) }),
+  });
+}
 
 /**
  * Mutations over HTTP at 32 connections beside a trivial query served by the
- * same server in the same run, and the engagement list at three page sizes.
+ * same server in the same run, and the engagement list at three page sizes;
+ * then what the protections cost: the same mutation and list with GraphQL
+ * limits and rate limit off, and with row-level security off, in alternating
+ * rounds against API processes running side by side.
  */
-export async function benchApi(pool: pg.Pool, env: Record<string, string>, opts: { seconds: number }): Promise<void> {
-  const port = 3900 + Math.floor(Math.random() * 50);
-  const api = await startApp('api', env, port);
-  const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
-  const ctx: Ctx = {
-    url: api.url,
-    token: (role, sub) => tokens.issue({ practiceId: PRACTICE, role, sub, expiresIn: 3600 }),
-  };
+export async function benchApi(pool: pg.Pool, env: Record<string, string>, opts: { seconds: number; ownerUrl: string }): Promise<void> {
+  const seconds = opts.seconds;
+  const deployed = { ...env, ...PROTECTION_PROFILES.on };
+  const main = await startTarget('main', deployed);
+  // the cost rounds run on processes of their own with equal, fresh data
+  const targets = [
+    await startTarget('deployed', deployed),
+    await startTarget('limits-off', { ...env, ...PROTECTION_PROFILES.off }),
+    await startTarget('rls-off', { ...deployed, ...withoutRowLevelSecurity(opts.ownerUrl) }),
+    await startTarget('all-off', { ...env, ...PROTECTION_PROFILES.off, ...withoutRowLevelSecurity(opts.ownerUrl) }),
+  ];
   try {
-    const coach = await ctx.token('COACH', 'coach-bench');
-    const client = await ctx.token('CLIENT', 'client-bench');
-    // 256 engagements to spread writers over streams, as a practice would
-    const engagementIds: string[] = [];
-    for (let i = 0; i < 256; i += 16) {
-      const ids = await Promise.all(
-        Array.from({ length: 16 }, async (_, k) => {
-          const d = await gql(ctx, coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
-            i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title: `Engagement ${i + k}` },
-          });
-          const id = d.openEngagement.id as string;
-          await gql(ctx, coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
-            i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: '', goals: [], currentStrategy: '', baseline: [] },
-          });
-          return id;
-        }),
-      );
-      engagementIds.push(...ids);
-    }
-    const seconds = opts.seconds;
-    const trivial = await cannon({
-      url: `${api.url}/graphql`,
-      connections: 32,
-      duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-      body: JSON.stringify({ query: '{ viewer { id } }' }),
-    });
-    const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
-    let n = 0;
-    const before = await countEvents(pool, 'HomeworkAssigned');
-    const assign = await cannon({
-      url: `${api.url}/graphql`,
-      connections: 32,
-      duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-      requests: [
-        {
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({
-              query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
-              variables: { i: { engagementId: engagementIds[n++ % engagementIds.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
-            }),
-          }),
-        },
-      ],
-    });
-    const assigned = (await countEvents(pool, 'HomeworkAssigned')) - before;
-    report('assignHomework', assign, trivial, assigned);
+    const trivial = await trivialLoad(main, seconds);
+    const assign = await assignLoad(pool, main, seconds);
+    report('assignHomework', assign.result, trivial, assign.stored);
 
-    const { rows } = await pool.query<{ id: string }>("SELECT id FROM homework WHERE practice_id = $1 AND status = 'ASSIGNED'", [PRACTICE]);
+    const { rows } = await pool.query<{ id: string }>("SELECT id FROM homework WHERE practice_id = $1 AND status = 'ASSIGNED'", [main.practiceId]);
     let h = 0;
-    const draftsBefore = await countEvents(pool, 'DraftSubmitted');
+    const draftsBefore = await countEvents(pool, main.practiceId, 'DraftSubmitted');
     const submit = await cannon({
-      url: `${api.url}/graphql`,
+      url: `${main.url}/graphql`,
       connections: 32,
       duration: seconds,
       amount: rows.length,
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${client}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${main.client}` },
       requests: [
         {
           setupRequest: (req) => ({
@@ -116,26 +168,18 @@ export async function benchApi(pool: pg.Pool, env: Record<string, string>, opts:
         },
       ],
     });
-    const submitted = (await countEvents(pool, 'DraftSubmitted')) - draftsBefore;
+    const submitted = (await countEvents(pool, main.practiceId, 'DraftSubmitted')) - draftsBefore;
     report('submitDraft', submit, trivial, submitted);
 
     // the list at page sizes 10, 50, 200: latency and statements per request
     for (const size of [10, 50, 200]) {
-      const query = `{ engagements(first: ${size}) { edges { node { id homework { id drafts { id feedback { id } } } } } } }`;
-      const probe = await fetch(`${api.url}/graphql`, {
+      const probe = await fetch(`${main.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        body: JSON.stringify({ query }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${main.coach}` },
+        body: JSON.stringify({ query: listQuery(size) }),
       });
       const probeBody = (await probe.json()) as { extensions?: { sqlStatements?: number } };
-      const list = await cannon({
-        url: `${api.url}/graphql`,
-        connections: 8,
-        duration: Math.max(2, Math.round(seconds / 2)),
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        body: JSON.stringify({ query }),
-      });
+      const list = await listLoad(main, size, Math.max(2, Math.round(seconds / 2)));
       record({
         section: 'api',
         name: `engagements(first: ${size}) with homework → drafts → feedback, 8 connections`,
@@ -147,8 +191,42 @@ export async function benchApi(pool: pg.Pool, env: Record<string, string>, opts:
         } SQL statements per request (incl. BEGIN, set_config, COMMIT)`,
       });
     }
+
+    // the protections' cost: every profile's best of two rounds, the rounds alternating so drift hits all alike
+    const best = new Map<string, { mutation: number; list: number }>();
+    const round = Math.max(3, Math.round(seconds / 2));
+    for (let r = 0; r < 2; r++) {
+      for (const t of targets) {
+        const m = await assignLoad(pool, t, round);
+        const l = await listLoad(t, 50, round);
+        const prev = best.get(t.label) ?? { mutation: 0, list: 0 };
+        best.set(t.label, { mutation: Math.max(prev.mutation, m.stored / m.result.duration), list: Math.max(prev.list, l.requests.average) });
+      }
+    }
+    const on = best.get('deployed')!;
+    const compare = (label: string, what: string) => {
+      const off = best.get(label)!;
+      for (const [kind, value, ref] of [
+        ['assignHomework', on.mutation, off.mutation],
+        ['engagements(first: 50) list', on.list, off.list],
+      ] as const) {
+        record({
+          section: 'api',
+          name: `${kind} req/s with every protection vs ${what} off`,
+          value,
+          unit: 'req/s',
+          reference: { name: `${what} off`, value: ref, unit: 'req/s' },
+          target: '≥ 0.9× (cost under 10%)',
+          met: value >= 0.9 * ref,
+          extra: `cost ${(100 * (1 - value / ref)).toFixed(1)}%, best of 2 alternating ${round}-s rounds`,
+        });
+      }
+    };
+    compare('limits-off', 'GraphQL limits and rate limit');
+    compare('rls-off', 'row-level security');
+    compare('all-off', 'limits, rate limit and row-level security');
   } finally {
-    await api.stop();
+    for (const t of [main, ...targets]) await t.stop();
   }
 }
 
@@ -167,8 +245,8 @@ function report(name: string, r: autocannon.Result, trivial: autocannon.Result, 
   });
 }
 
-async function countEvents(pool: pg.Pool, type: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE type = $1 AND practice_id = $2', [type, PRACTICE]);
+async function countEvents(pool: pg.Pool, practiceId: string, type: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE type = $1 AND practice_id = $2', [type, practiceId]);
   return Number(rows[0]!.n);
 }
 

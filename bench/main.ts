@@ -25,7 +25,9 @@ const { values } = parseArgs({
 /** The environment of the apps the benchmarks start (production settings, scratch database). */
 const appEnv: Record<string, string> = {
   NODE_ENV: 'production',
-  DATABASE_URL: BENCH_DATABASE_URL,
+  // as deployed: the service role, bound by row-level security; the owner ran the migrations
+  DATABASE_URL: Object.assign(new URL(BENCH_DATABASE_URL), { username: 'coaching_app' }).toString(),
+  DATABASE_OWNER_URL: BENCH_DATABASE_URL,
   JWT_SECRET: randomBytes(32).toString('hex'),
   SECRETS_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   LOG_LEVEL: 'warn',
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   await runMigrations(BENCH_DATABASE_URL);
   const pool = new pg.Pool({ connectionString: BENCH_DATABASE_URL, max: 32 });
   try {
-    if (only.includes('api')) await benchApi(pool, appEnv, { seconds });
+    if (only.includes('api')) await benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL });
     if (only.includes('reminders')) await benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 });
     if (only.includes('projections')) await benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) });
     if (only.includes('event-store')) {

@@ -6,6 +6,13 @@ import { waitFor } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+// a test that times out or a run that is interrupted must not leave apps running (they would
+// keep taking subscribers and jobs from the next run)
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** An app of the compiled build (dist/) running as a real child process, as in production. */
 export class AppProcess {
   private child: ChildProcess | null = null;
@@ -50,7 +57,11 @@ export class AppProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    child.on('exit', (code, signal) => this.exits.push({ code, signal }));
+    live.add(child);
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      this.exits.push({ code, signal });
+    });
     this.child = child;
     if (this.app === 'api') {
       await waitFor(`the api on port ${this.env.PORT}`, async () => {

@@ -11,6 +11,8 @@ export async function createApi(): Promise<NestExpressApplication> {
   const { ApiModule } = await import('./api.module.js');
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  const trustProxy = app.get(AppConfigService).get('TRUST_PROXY');
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   // the largest legitimate body is a 50,000-character draft; refuse anything far beyond
   app.useBodyParser('json', { limit: '1mb' });
   // a body too large or not JSON is answered as GraphQL (BAD_USER_INPUT, HTTP 413/400), not a default error page

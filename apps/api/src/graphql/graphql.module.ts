@@ -83,6 +83,8 @@ function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error:
           introspection: !production,
           csrfPrevention: true,
           allowBatchedHttpRequests: false,
+          // automatic persisted queries would let anyone fill the server's query cache; clients send the query text
+          persistedQueries: false,
           includeStacktraceInErrorResponses: false,
           // token limit, depth/alias/directive/field limits, no "Did you mean" (apps/api/src/security)
           ...security.apolloOptions(),

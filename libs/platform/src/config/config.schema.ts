@@ -76,6 +76,16 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
 
   GRAPHQL_PLAYGROUND: bool.optional(),
+  /**
+   * behind a load balancer: which X-Forwarded-For hops to believe, so the rate limit of callers
+   * without a token keys on the client's address (Express' "trust proxy": a hop count, "loopback",
+   * subnets, or true); unset, the socket's address is used
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[\w.:/, -]{1,200}$/, 'a hop count, true, or Express trust-proxy names and subnets')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
 
   // Protections of the GraphQL endpoint (apps/api/src/security). `off` exists only to measure their cost.
   /** depth, cost, alias, directive, field, token and input limits, and the execution timeout */
