@@ -5,12 +5,13 @@ import pg from 'pg';
 import { runMigrations } from '#platform';
 import { benchApi } from './api.bench.js';
 import { benchEventStore } from './event-store.bench.js';
+import { benchRebuild } from './rebuild.bench.js';
 import { benchReminders } from './reminders.bench.js';
 import { writeReport } from './report.js';
 import { benchSubscriptionLag } from './subscription.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
-const SECTIONS = ['event-store', 'projections', 'api', 'reminders'] as const;
+const SECTIONS = ['event-store', 'projections', 'api', 'reminders', 'rebuild'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     'read-all-events': { type: 'string', default: '1000000' },
     only: { type: 'string' },
     reminders: { type: 'string', default: '10000' },
+    'rebuild-engagements': { type: 'string', default: '100000' },
     report: { type: 'string', default: 'bench/REPORT.md' },
   },
 });
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     if (only.includes('event-store')) {
       await benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) });
     }
+    if (only.includes('rebuild')) await benchRebuild(BENCH_DATABASE_URL, { engagements: Number(values['rebuild-engagements']) });
   } finally {
     await pool.end();
   }
