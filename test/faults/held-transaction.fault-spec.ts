@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresEventStore, type EventMetadata } from '#event-store';
+import { PostgresEventStore } from '#event-store';
 import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import { loadMetadata } from './shared.js';
 import { freePort as freeListenPort, getJson, sample } from '../ops/support.js';
 
 // A writer's transaction stays open for FAULT_HOLD_SECONDS (60 by default)
@@ -35,14 +36,7 @@ afterAll(async () => {
 
 it(`shows a transaction held open ${HOLD_SECONDS} s in lag and readiness, and skips nothing after it commits`, async () => {
   const practiceId = uniqueId('fault-held');
-  const meta = (): EventMetadata => ({
-    actorId: 'load',
-    actorRole: 'SYSTEM',
-    practiceId,
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-  });
+  const meta = () => loadMetadata(practiceId);
   const port = await freeListenPort();
   const worker = await new AppProcess('worker', {
     QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`,

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { startHttpReceiver } from '../support/http-receiver.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { restartRedis } from './services.js';
@@ -22,14 +21,10 @@ afterAll(async () => {
 });
 
 it('delivers every scheduled reminder once after Redis lost them all', async () => {
-  const deliveries: string[] = [];
-  const receiver = createServer((req, res) => {
-    deliveries.push(String(req.headers['x-delivery-id']));
-    req.resume();
-    req.on('end', () => res.writeHead(204).end());
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await startHttpReceiver(204);
+  const hook = `${receiver.url}/hook`;
+  /** the X-Delivery-Id of every webhook received, in order */
+  const deliveries = () => receiver.requests.map((r) => String(r.headers['x-delivery-id']));
   const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
   const port = freePort();
   const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
@@ -63,22 +58,22 @@ it('delivers every scheduled reminder once after Redis lost them all', async () 
       return Number(rows[0]!.n) === 30;
     });
     restartRedis();
-    expect(deliveries).toEqual([]);
-    await waitFor('30 deliveries', () => new Set(deliveries).size >= 30, { timeoutMs: 60_000 });
+    expect(deliveries()).toEqual([]);
+    await waitFor('30 deliveries()', () => new Set(deliveries()).size >= 30, { timeoutMs: 60_000 });
     await waitFor('30 SENT rows', async () => {
       const { rows } = await owner.query<{ n: string }>("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SENT'", [practiceId]);
       return Number(rows[0]!.n) === 30;
     });
-    expect(deliveries).toHaveLength(30);
-    expect(new Set(deliveries).size).toBe(30);
+    expect(deliveries()).toHaveLength(30);
+    expect(new Set(deliveries()).size).toBe(30);
     const { rows } = await owner.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE practice_id = $1 AND type = 'ReminderSent'", [practiceId]);
     expect(Number(rows[0]!.n)).toBe(30);
   } catch (err) {
     const { rows } = await owner.query('SELECT status, count(*) FROM reminders GROUP BY 1');
-    throw new Error(`${(err as Error).message}\ndeliveries: ${deliveries.length}, reminders: ${JSON.stringify(rows)}\nworker output:\n${worker.output}\napi output:\n${api.output.slice(-3000)}`);
+    throw new Error(`${(err as Error).message}\ndeliveries: ${deliveries().length}, reminders: ${JSON.stringify(rows)}\nworker output:\n${worker.output}\napi output:\n${api.output.slice(-3000)}`);
   } finally {
     await worker.stop();
     await api.stop();
-    receiver.close();
+    await receiver.close();
   }
 }, 120_000);

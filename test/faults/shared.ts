@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '#event-store';
 import { TokenService, configFrom, parseConfig } from '#platform';
 import { TEST_JWT_SECRET } from '../support/env.js';
 
@@ -51,3 +53,8 @@ export async function openActiveEngagement(port: number, practiceId: string): Pr
 }
 
 export const ASSIGN = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }';
+
+/** Metadata of an event appended straight to the store by a test's load (no command behind it). */
+export function loadMetadata(practiceId: string): EventMetadata {
+  return { actorId: 'load', actorRole: 'SYSTEM', practiceId, correlationId: randomUUID(), causationId: randomUUID(), occurredAt: new Date().toISOString() };
+}

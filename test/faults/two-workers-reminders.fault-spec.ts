@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { startHttpReceiver } from '../support/http-receiver.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { ASSIGN, freePort, openActiveEngagement, post, tokens } from './shared.js';
@@ -28,14 +27,10 @@ afterAll(async () => {
 const count = async (sql: string, practiceId: string) => Number((await owner.query<{ n: string }>(sql, [practiceId])).rows[0]!.n);
 
 it(`delivers and records each of ${REMINDERS} reminders once when one of two workers is killed mid-delivery`, async () => {
-  const deliveries: string[] = [];
-  const receiver = createServer((req, res) => {
-    deliveries.push(String(req.headers['x-delivery-id']));
-    req.resume();
-    req.on('end', () => res.writeHead(204).end());
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await startHttpReceiver(204);
+  const hook = `${receiver.url}/hook`;
+  /** the X-Delivery-Id of every webhook received, in order */
+  const deliveries = () => receiver.requests.map((r) => String(r.headers['x-delivery-id']));
   const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
   const port = freePort();
   const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
@@ -60,15 +55,15 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
     await waitFor(`${REMINDERS} scheduled due-soon reminders`, async () =>
       (await count("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED' AND kind = 'HOMEWORK_DUE_SOON'", practiceId)) === REMINDERS,
     { timeoutMs: 30_000 });
-    expect(deliveries).toEqual([]);
+    expect(deliveries()).toEqual([]);
 
     // the first deliveries are out: kill one worker in the middle of them
-    await waitFor('the first delivery', () => deliveries.length > 0, { timeoutMs: 30_000, intervalMs: 5 });
+    await waitFor('the first delivery', () => deliveries().length > 0, { timeoutMs: 30_000, intervalMs: 5 });
     await workers[0]!.kill('SIGKILL');
-    const atKill = new Set(deliveries).size;
+    const atKill = new Set(deliveries()).size;
     const killedAt = Date.now();
 
-    await waitFor(`${REMINDERS} distinct deliveries`, () => new Set(deliveries).size === REMINDERS, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor(`${REMINDERS} distinct deliveries()`, () => new Set(deliveries()).size === REMINDERS, { timeoutMs: 60_000, intervalMs: 100 });
     const recoveredMs = Date.now() - killedAt;
     await waitFor(`${REMINDERS} SENT rows`, async () =>
       (await count("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SENT'", practiceId)) === REMINDERS,
@@ -78,8 +73,8 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
       (await owner.query<{ id: string }>("SELECT id FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON'", [practiceId])).rows.map((r) => r.id),
     );
     // every delivery names one of the reminders; each reminder is recorded once on its engagement's stream
-    expect(deliveries.filter((d) => !ids.has(d))).toEqual([]);
-    expect(new Set(deliveries).size).toBe(REMINDERS);
+    expect(deliveries().filter((d) => !ids.has(d))).toEqual([]);
+    expect(new Set(deliveries()).size).toBe(REMINDERS);
     expect(await count("SELECT count(*) AS n FROM events WHERE practice_id = $1 AND type = 'ReminderSent'", practiceId)).toBe(REMINDERS);
     expect(
       await count(
@@ -91,11 +86,11 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
     console.log(
       `two workers, one killed: ${atKill}/${REMINDERS} delivered before the kill, the rest within ${recoveredMs} ms after it, ` +
         `all ${REMINDERS} recorded once; ` +
-        `${deliveries.length - REMINDERS} webhook(s) resent with the same X-Delivery-Id`,
+        `${deliveries().length - REMINDERS} webhook(s) resent with the same X-Delivery-Id`,
     );
   } finally {
     for (const w of workers) await w.stop();
     await api.stop();
-    receiver.close();
+    await receiver.close();
   }
 }, 180_000);

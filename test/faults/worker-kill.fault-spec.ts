@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresEventStore, type EventMetadata } from '#event-store';
+import { PostgresEventStore } from '#event-store';
 import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import { loadMetadata } from './shared.js';
 
 // kill -9 the worker at 20 random moments during a 20,000-event load: the
 // asynchronous projection must end equal to a fresh rebuild from the log
@@ -43,14 +44,7 @@ it(`keeps the activity projection exact through ${KILLS} kill -9 of the worker d
   let worker = await new AppProcess('worker', env).start();
   await waitFor('the worker to own the projection', workerOwnsProjection, { timeoutMs: 30_000 });
 
-  const meta = (): EventMetadata => ({
-    actorId: 'load',
-    actorRole: 'SYSTEM',
-    practiceId,
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-  });
+  const meta = () => loadMetadata(practiceId);
   const streams = 100;
   const perStream = Math.ceil(EVENTS / streams);
   let appended = 0;
