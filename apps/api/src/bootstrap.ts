@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppConfigService, parseConfig } from '#platform';
+import { AppConfigService, exitWhenShutdownStalls, parseConfig } from '#platform';
 import { mountQueuesDashboard } from './admin/queues-dashboard.js';
 import { bodyParserErrors } from './security/body-errors.js';
 
@@ -24,6 +24,7 @@ export async function createApi(): Promise<NestExpressApplication> {
 
 export async function startApi(): Promise<NestExpressApplication> {
   const app = await createApi();
+  exitWhenShutdownStalls(app.get(AppConfigService).get('SHUTDOWN_TIMEOUT_MS'));
   const port = app.get(AppConfigService).get('PORT');
   await app.listen(port);
   app.get(Logger).log(`API listening on http://localhost:${port}/graphql`);

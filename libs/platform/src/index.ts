@@ -9,7 +9,7 @@ export { MIGRATIONS } from './database/migrations.js';
 export { LoggingModule, requestIdOf } from './logging/logging.module.js';
 export { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 export { SubscriptionHost } from './subscriptions/subscription-host.js';
-export { exitOnStartupError } from './config/startup.js';
+export { exitOnStartupError, exitWhenShutdownStalls } from './config/startup.js';
 export { ensureDatabase } from './database/ensure-database.js';
 export { type Principal, type PrincipalRole, EXTERNAL_ID } from './auth/principal.js';
 export { ApiError, Unauthenticated, AccessDenied, ResourceNotFound, BadUserInput, VersionConflict, RateLimited } from './auth/errors.js';

@@ -53,6 +53,8 @@ export const configSchema = z.object({
   /** a worker is not ready while a subscriber's oldest unprocessed event is older than this */
   SUBSCRIPTION_MAX_LAG_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
 
+  /** after SIGTERM, how long active requests and jobs may take before the process exits anyway */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
   /** the worker's HTTP port: /health/live, /health/ready, /metrics (0 = any free port) */
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
