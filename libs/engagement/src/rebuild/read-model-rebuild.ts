@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type pg from 'pg';
 import { START, type Checkpoint, type EventMetadata, type PostgresEventStore, type Queryable, type StoredEvent } from '#event-store';
 import { ENGAGEMENT_EVENT_TYPES } from '../domain/events.js';
 import { EngagementProjector } from '../read/engagement-projector.js';
+import { BulkWriter, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from './bulk-load.js';
 import { LIVE_SCHEMA, SHADOW_SCHEMA, ShadowTables } from './shadow-tables.js';
 
 /** The engagement read models: projected inline by every command, rebuilt together. */
@@ -15,10 +17,15 @@ export interface RebuildOptions {
   readPool: pg.Pool;
   /** the schema owner's pool (concurrency + 3 connections): creates, fills and swaps the tables */
   owner: pg.Pool;
-  /** connections applying events at once, each one a share of the streams; default 4 */
+  /** connections writing the bulk load's rows, or applying events, at once (each one a share of the streams); default 4 */
   concurrency?: number;
   /** events read per round trip; default 5000 */
   batchSize?: number;
+  /**
+   * heap (bytes) the first pass may fill with folded rows before it writes them and applies the rest of the log
+   * event by event; default half of V8's heap limit
+   */
+  bulkHeapBudget?: number;
   /** keep the replaced tables in schema rebuild_previous (until the next rebuild) instead of dropping them */
   keepPrevious?: boolean;
   log?: (line: string) => void;
@@ -55,6 +62,8 @@ export interface TableComparison {
 
 const LOCK_TIMEOUT_MS = 500;
 const MAX_SWAP_ATTEMPTS = 40;
+/** rows per INSERT of the bulk load: big enough that round trips do not count, small enough to stream */
+const BULK_CHUNK_ROWS = 20_000;
 const EVENT_COLUMNS =
   'event_id, stream_id, version, position, transaction_id::text AS transaction_id, type, schema_version, data, metadata, occurred_at';
 
@@ -64,10 +73,13 @@ const EVENT_COLUMNS =
  *
  * 1. copies of the six tables, empty, in schema `rebuild`, with their keys
  *    and b-tree indexes (the projector looks rows up by them);
- * 2. the whole log applied to them by the same EngagementProjector that
- *    projects every command, in commit-safe order (readAll), several
- *    connections at once, each owning a share of the streams (a stream's
- *    events touch only its own rows, so shares never meet);
+ * 2. the whole log, read in commit-safe order (readAll), folded in memory
+ *    into the tables' final rows and written by multi-row INSERTs on several
+ *    connections (bulk-load.ts: the projector's statements mirrored on rows
+ *    held in memory); where the fold cannot mirror them, the log applied by
+ *    the same EngagementProjector that projects every command instead,
+ *    several connections at once, each owning a share of the streams (a
+ *    stream's events touch only its own rows, so shares never meet);
  * 3. their other indexes, foreign keys, policies and statistics built;
  * 4. catch-up with what was committed meanwhile;
  * 5. one transaction: ACCESS EXCLUSIVE locks on the live tables (tried for
@@ -90,6 +102,7 @@ export class ReadModelRebuild {
   private readonly wanted = new Set<string>(ENGAGEMENT_EVENT_TYPES);
   private readonly concurrency: number;
   private readonly batchSize: number;
+  private readonly bulkHeapBudget: number;
   private readonly log: (line: string) => void;
   private checkpoint: Checkpoint = START;
   /** practices met in the log: what `verify` compares by default */
@@ -98,6 +111,7 @@ export class ReadModelRebuild {
   constructor(private readonly options: RebuildOptions) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.batchSize = options.batchSize ?? 5_000;
+    this.bulkHeapBudget = options.bulkHeapBudget ?? getHeapStatistics().heap_size_limit / 2;
     this.log = options.log ?? (() => undefined);
   }
 
@@ -192,7 +206,7 @@ export class ReadModelRebuild {
     this.log(`copies of ${ENGAGEMENT_READ_MODELS.join(', ')} created in schema ${SHADOW_SCHEMA}`);
 
     const t0 = performance.now();
-    const first = await this.catchUp();
+    const first = await this.firstPass(owner);
     const seconds = (performance.now() - t0) / 1000;
     const loaded = { ...first, seconds, eventsPerSecond: seconds > 0 ? Math.round(first.events / seconds) : first.events };
     this.log(
@@ -208,6 +222,84 @@ export class ReadModelRebuild {
     const again = await this.catchUp();
     this.log(`caught up with ${again.events} event(s) committed meanwhile`);
     return { loaded, completeSeconds, caughtUp: again.events };
+  }
+
+  /**
+   * Step 2: the log up to now into the empty copies, set-based (bulk-load.ts:
+   * folded in memory, written by multi-row INSERTs). Where the fold cannot
+   * mirror the projector for certain, or its rows break a key, the copies are
+   * made again and the log applied event by event, so the projector decides
+   * (and fails where it fails).
+   */
+  private async firstPass(owner: Queryable): Promise<{ events: number; applied: number }> {
+    const from = this.checkpoint;
+    try {
+      return await this.bulkLoad();
+    } catch (err) {
+      if (!(err instanceof UnsupportedEvent || err instanceof UnsupportedValue || isConstraintViolation(err))) throw err;
+      this.log(`bulk load not possible (${(err as Error).message}): applying the log event by event instead`);
+      await this.shadow.create(owner);
+      this.checkpoint = from;
+      return this.catchUp();
+    }
+  }
+
+  /**
+   * Reads the log as catchUp does (same order, same checkpoint at the end) and
+   * folds it; drafts, feedback and sessions are written as they come, the
+   * rows later events still change once the log is read.
+   */
+  private async bulkLoad(): Promise<{ events: number; applied: number }> {
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    const fold = new ReadModelFold();
+    const writer = new BulkWriter(this.options.owner, this.concurrency);
+    let events = 0;
+    let applied = 0;
+    let checkpoint = this.checkpoint;
+    let overBudget = false;
+    try {
+      const read = (after: Checkpoint) => this.options.store.readAll({ after, limit: this.batchSize });
+      let next = read(checkpoint);
+      for (;;) {
+        const batch = await next;
+        if (batch.events.length === 0) break;
+        next = read(batch.checkpoint); // read ahead while this batch is folded
+        next.catch(() => undefined);
+        for (const e of batch.events) {
+          if (!this.wanted.has(e.type)) continue;
+          fold.apply(e);
+          this.practices.add(e.metadata.practiceId);
+          applied += 1;
+        }
+        for (const s of fold.takeFinished(SHADOW_SCHEMA, BULK_CHUNK_ROWS)) await writer.push(s);
+        events += batch.events.length;
+        checkpoint = batch.checkpoint;
+        // the rows written now are the projector's at this checkpoint: it can take over from here
+        if (process.memoryUsage().heapUsed > this.bulkHeapBudget) {
+          overBudget = true;
+          break;
+        }
+      }
+      const readAt = performance.now();
+      const folded = process.memoryUsage().rss;
+      for (const s of insertStatements(fold, SHADOW_SCHEMA, BULK_CHUNK_ROWS)) await writer.push(s);
+      const rows = await writer.finish();
+      this.checkpoint = checkpoint;
+      const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+      const s = (from: number, to: number) => `${((to - from) / 1000).toFixed(2)} s`;
+      this.log(
+        `bulk load: ${applied} engagement events folded into ${rows} rows (log read and folded in ${s(started, readAt)}, ` +
+          `the rest written in ${s(readAt, performance.now())}); rss ${mb(rssBefore)} before, ${mb(folded)} folded, ${mb(process.memoryUsage().rss)} after`,
+      );
+      if (!overBudget) return { events, applied };
+      this.log(`bulk load stopped at its heap budget (${mb(this.bulkHeapBudget)}): applying the rest of the log event by event`);
+      const rest = await this.catchUp();
+      return { events: events + rest.events, applied: applied + rest.applied };
+    } catch (err) {
+      await writer.settle();
+      throw err;
+    }
   }
 
   /** Reads the log in commit-safe order from the checkpoint until nothing is left; applies it. */
@@ -364,6 +456,12 @@ interface EventRow extends Record<string, unknown> {
   data: unknown;
   metadata: EventMetadata;
   occurred_at: Date;
+}
+
+/** integrity_constraint_violation: a key the folded rows break, as the projector's statements would have */
+function isConstraintViolation(err: unknown): boolean {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('23');
 }
 
 /** Which connection applies a stream's events (FNV-1a of its id). */

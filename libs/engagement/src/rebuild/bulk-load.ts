@@ -1,0 +1,680 @@
+import type pg from 'pg';
+import type { StoredEvent } from '#event-store';
+import type { EngagementEvent } from '../domain/events.js';
+import { OPEN_HOMEWORK } from '../domain/types.js';
+import { toDomain } from '../write/engagement-repository.js';
+
+// The first pass of a rebuild, set-based: the log folded in memory into the
+// final rows of the six read models, then written with a few multi-row
+// INSERTs. The tables it writes start empty and it reads the log in the order
+// the projector would apply it, so the fold replays EngagementProjector's
+// statements one by one on rows held in memory: same columns, same values
+// (timestamps as the projector passes them, derived figures computed by the
+// same SQL expression), same failures. What it cannot mirror for certain it
+// refuses (UnsupportedEvent) and the caller applies the log event by event.
+// EngagementProjector stays the single source of truth: `--verify` compares
+// the two.
+
+/** The fold cannot reproduce the projector for this event: rebuild event by event instead. */
+export class UnsupportedEvent extends Error {
+  constructor(e: StoredEvent, why: string) {
+    super(`${e.type} #${e.version} of stream ${e.streamId} (position ${e.position}): ${why}`);
+    this.name = 'UnsupportedEvent';
+  }
+}
+
+export interface EngagementValues {
+  id: string;
+  practice_id: string;
+  title: string;
+  status: string;
+  coach_id: string;
+  coach_name: string;
+  coach_email: string | null;
+  client_id: string;
+  client_name: string;
+  client_email: string | null;
+  /** the JSON text the projector passes (jsonb normalises it the same way) */
+  intake: string | null;
+  outcome: string | null;
+  close_note: string | null;
+  open_homework_count: number;
+  awaiting_feedback_count: number;
+  opened_at: Date;
+  updated_at: Date;
+  closed_at: Date | null;
+  version: number;
+}
+
+export interface HomeworkValues {
+  id: string;
+  engagement_id: string;
+  practice_id: string;
+  title: string;
+  instructions: string;
+  /** as the event has it: PostgreSQL parses it, as it does the projector's parameter */
+  due_at: string | null;
+  status: string;
+  assigned_at: Date;
+  latest_draft_id: string | null;
+  draft_count: number;
+  updated_at: Date;
+}
+
+export interface DraftValues {
+  id: string;
+  homework_id: string;
+  engagement_id: string;
+  practice_id: string;
+  revision: number;
+  content: string;
+  submitted_at: Date;
+}
+
+export interface FeedbackValues {
+  id: string;
+  draft_id: string;
+  homework_id: string;
+  engagement_id: string;
+  practice_id: string;
+  verdict: string;
+  comments: string;
+  given_by_id: string;
+  given_by_name: string;
+  given_by_email: string | null;
+  given_at: Date;
+  /** the draft's, for turnaround_hours: computed by PostgreSQL with the projector's expression */
+  submitted_at: Date;
+}
+
+export interface SessionValues {
+  id: string;
+  engagement_id: string;
+  practice_id: string;
+  held_at: string;
+  duration_minutes: number;
+  summary: string;
+  logged_at: Date;
+}
+
+export interface JobSearchValues {
+  engagement_id: string;
+  practice_id: string;
+  channel: string;
+  applications: number;
+  interviews: number;
+  offers: number;
+}
+
+const OPEN = new Set<string>(OPEN_HOMEWORK);
+/** Ids the fold can use as map keys: one spelling per uuid value, as PostgreSQL compares them. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The six read models as EngagementProjector would leave them after the
+ * events given to `apply`, in that order, on empty tables. Rows live in maps
+ * keyed as the tables are (a projector UPDATE of a missing row is a no-op
+ * here too); the caller writes them (`takeFinished`, `insertStatements`).
+ */
+export class ReadModelFold {
+  readonly engagements = new Map<string, EngagementValues>();
+  readonly homework = new Map<string, HomeworkValues>();
+  /** by engagement id and channel (the table's key) */
+  readonly jobSearch = new Map<string, JobSearchValues>();
+  /**
+   * Drafts, feedback and sessions: no event changes them once inserted, so
+   * they can be written while the log is still being read (`takeFinished`);
+   * only what later events look up stays: a draft's time, the ids (keys).
+   */
+  readonly drafts: DraftValues[] = [];
+  readonly feedback: FeedbackValues[] = [];
+  readonly sessions: SessionValues[] = [];
+  private readonly draftTimes = new Map<string, Date>();
+  private readonly feedbackIds = new Set<string>();
+  private readonly sessionIds = new Set<string>();
+  /** homework rows by engagement_id, for the projector's recount (`WHERE engagement_id = $1`) */
+  private readonly homeworkOf = new Map<string, HomeworkValues[]>();
+
+  /** Folds one event of an engagement type; throws UnsupportedEvent where it cannot mirror the projector. */
+  apply(e: StoredEvent): void {
+    const event = toDomain(e);
+    const id = uuid(e, e.streamId);
+    const at = e.occurredAt;
+    const practice = e.metadata.practiceId;
+    const en = this.engagements.get(id);
+    switch (event.type) {
+      case 'EngagementOpened': {
+        const d = event.data;
+        if (en) throw new UnsupportedEvent(e, 'engagement row exists already (the projector fails on its key)');
+        this.engagements.set(id, {
+          id,
+          practice_id: practice,
+          title: d.title,
+          status: 'INTAKE',
+          coach_id: d.coach.id,
+          coach_name: d.coach.name,
+          coach_email: d.coach.email,
+          client_id: d.client.id,
+          client_name: d.client.name,
+          client_email: d.client.email,
+          intake: null,
+          outcome: null,
+          close_note: null,
+          open_homework_count: 0,
+          awaiting_feedback_count: 0,
+          opened_at: at,
+          updated_at: at,
+          closed_at: null,
+          version: e.version,
+        });
+        return;
+      }
+      case 'IntakeRecorded': {
+        if (en) {
+          en.intake = JSON.stringify({ ...event.data, recordedAt: at.toISOString() });
+          en.status = 'ACTIVE';
+          set(en, e);
+        }
+        for (const b of event.data.baseline) this.addJobSearch(e, id, practice, b.channel, b.applications, b.interviews, b.offers);
+        return;
+      }
+      case 'HomeworkAssigned': {
+        const d = event.data;
+        const homeworkId = uuid(e, d.homeworkId);
+        if (this.homework.has(homeworkId)) throw new UnsupportedEvent(e, 'homework row exists already');
+        const row: HomeworkValues = {
+          id: homeworkId,
+          engagement_id: id,
+          practice_id: practice,
+          title: d.title,
+          instructions: d.instructions,
+          due_at: d.dueAt,
+          status: 'ASSIGNED',
+          assigned_at: at,
+          latest_draft_id: null,
+          draft_count: 0,
+          updated_at: at,
+        };
+        this.homework.set(homeworkId, row);
+        const list = this.homeworkOf.get(id);
+        if (list) list.push(row);
+        else this.homeworkOf.set(id, [row]);
+        return this.refresh(en, e);
+      }
+      case 'DraftSubmitted': {
+        const d = event.data;
+        const draftId = uuid(e, d.draftId);
+        const homeworkId = uuid(e, d.homeworkId);
+        if (this.draftTimes.has(draftId)) throw new UnsupportedEvent(e, 'draft row exists already');
+        this.draftTimes.set(draftId, at);
+        this.drafts.push({
+          id: draftId,
+          homework_id: homeworkId,
+          engagement_id: id,
+          practice_id: practice,
+          revision: d.revision,
+          content: d.content,
+          submitted_at: at,
+        });
+        const hw = this.homework.get(homeworkId);
+        if (hw) {
+          hw.status = 'SUBMITTED';
+          hw.latest_draft_id = draftId;
+          hw.draft_count += 1;
+          hw.updated_at = at;
+        }
+        return this.refresh(en, e);
+      }
+      case 'FeedbackGiven': {
+        const d = event.data;
+        const feedbackId = uuid(e, d.feedbackId);
+        const draftId = uuid(e, d.draftId);
+        const submittedAt = this.draftTimes.get(draftId);
+        const homeworkId = uuid(e, d.homeworkId);
+        // INSERT ... SELECT FROM engagements, drafts: no row unless both exist
+        if (en && submittedAt) {
+          if (this.feedbackIds.has(feedbackId)) throw new UnsupportedEvent(e, 'feedback row exists already');
+          this.feedbackIds.add(feedbackId);
+          this.feedback.push({
+            id: feedbackId,
+            draft_id: draftId,
+            homework_id: homeworkId,
+            engagement_id: id,
+            practice_id: practice,
+            verdict: d.verdict,
+            comments: d.comments,
+            given_by_id: en.coach_id,
+            given_by_name: en.coach_name,
+            given_by_email: en.coach_email,
+            given_at: at,
+            submitted_at: submittedAt,
+          });
+        }
+        const hw = this.homework.get(homeworkId);
+        if (hw) {
+          hw.status = d.verdict;
+          hw.updated_at = at;
+        }
+        return this.refresh(en, e);
+      }
+      case 'HomeworkCancelled': {
+        const hw = this.homework.get(uuid(e, event.data.homeworkId));
+        if (hw) {
+          hw.status = 'CANCELLED';
+          hw.updated_at = at;
+        }
+        return this.refresh(en, e);
+      }
+      case 'CoachingSessionLogged': {
+        const d = event.data;
+        const sessionId = uuid(e, d.sessionId);
+        if (this.sessionIds.has(sessionId)) throw new UnsupportedEvent(e, 'session row exists already');
+        this.sessionIds.add(sessionId);
+        this.sessions.push({
+          id: sessionId,
+          engagement_id: id,
+          practice_id: practice,
+          held_at: d.heldAt,
+          duration_minutes: d.durationMinutes,
+          summary: d.summary,
+          logged_at: at,
+        });
+        if (en) set(en, e);
+        return;
+      }
+      case 'JobSearchActivityLogged': {
+        const d = event.data;
+        this.addJobSearch(e, id, practice, d.channel, d.applications, d.interviews, d.offers);
+        if (en) set(en, e);
+        return;
+      }
+      case 'ReminderSent':
+        // the projector's touch: greatest(version), greatest(updated_at); applying that per event or once for a run
+        // of them gives the same row
+        if (en) {
+          en.version = Math.max(en.version, e.version);
+          if (at.getTime() > en.updated_at.getTime()) en.updated_at = at;
+        }
+        return;
+      case 'EngagementPaused':
+        if (en) {
+          en.status = 'PAUSED';
+          set(en, e);
+        }
+        return;
+      case 'EngagementResumed':
+        if (en) {
+          en.status = 'ACTIVE';
+          set(en, e);
+        }
+        return;
+      case 'EngagementClosed':
+        if (en) {
+          en.status = 'CLOSED';
+          en.outcome = event.data.outcome;
+          en.close_note = event.data.note;
+          en.closed_at = at;
+          set(en, e);
+        }
+        return;
+      default:
+        throw new UnsupportedEvent(e, `unknown type ${(event as EngagementEvent).type}`);
+    }
+  }
+
+  /**
+   * INSERTs of the drafts, feedback and sessions folded so far, `chunk` rows
+   * each, whole chunks only unless `all`; the rows leave the fold. Written
+   * before the rest, they end the same: the tables have no foreign keys yet.
+   */
+  *takeFinished(schema: string, chunk: number, all = false): Generator<Statement> {
+    for (const [shape, rows] of [
+      [DRAFTS, this.drafts],
+      [FEEDBACK, this.feedback],
+      [SESSIONS, this.sessions],
+    ] as [TableShape<unknown>, unknown[]][]) {
+      while (rows.length >= chunk || (all && rows.length > 0)) yield insert(shape, rows.splice(0, chunk), schema);
+    }
+  }
+
+  /** The projector's ON CONFLICT (engagement_id, channel) DO UPDATE: counters summed, the first row's practice kept. */
+  private addJobSearch(e: StoredEvent, engagementId: string, practice: string, channel: string, applications: number, interviews: number, offers: number): void {
+    // bigint columns: anything but a whole number fails the projector's INSERT, and sums of them must stay exact
+    for (const n of [applications, interviews, offers]) {
+      if (!Number.isSafeInteger(n)) throw new UnsupportedEvent(e, `job-search figure ${JSON.stringify(n)} is not a whole number`);
+    }
+    const key = `${engagementId} ${channel}`;
+    const row = this.jobSearch.get(key);
+    if (!row) {
+      this.jobSearch.set(key, { engagement_id: engagementId, practice_id: practice, channel, applications, interviews, offers });
+      return;
+    }
+    row.applications += applications;
+    row.interviews += interviews;
+    row.offers += offers;
+    if (![row.applications, row.interviews, row.offers].every(Number.isSafeInteger)) throw new UnsupportedEvent(e, 'job-search sums too large');
+  }
+
+  /** The projector's refreshEngagement: open / awaiting-feedback counts recounted from the engagement's homework rows. */
+  private refresh(en: EngagementValues | undefined, e: StoredEvent): void {
+    if (!en) return;
+    let open = 0;
+    let awaiting = 0;
+    for (const hw of this.homeworkOf.get(en.id) ?? []) {
+      if (OPEN.has(hw.status)) open += 1;
+      if (hw.status === 'SUBMITTED') awaiting += 1;
+    }
+    en.open_homework_count = open;
+    en.awaiting_feedback_count = awaiting;
+    set(en, e);
+  }
+}
+
+/** What every engagement UPDATE of the projector sets: the event's version and time. */
+function set(en: EngagementValues, e: StoredEvent): void {
+  en.version = e.version;
+  en.updated_at = e.occurredAt;
+}
+
+function uuid(e: StoredEvent, value: unknown): string {
+  if (typeof value !== 'string' || !CANONICAL_UUID.test(value)) {
+    throw new UnsupportedEvent(e, `id ${JSON.stringify(value)} is not a lower-case uuid (the fold keys rows by their text)`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Writing the folded rows: one INSERT ... SELECT FROM unnest(arrays) per chunk.
+
+export interface Statement {
+  table: string;
+  rows: number;
+  text: string;
+  /** an array literal per column */
+  values: string[];
+}
+
+interface TableShape<R> {
+  table: string;
+  /** what unnest yields, by name and type */
+  columns: readonly (readonly [name: string, type: string])[];
+  values: (r: R) => unknown[];
+  /** the inserted columns and what is selected for them, when not `columns` as they are */
+  insert?: string;
+  select?: string;
+}
+
+const ENGAGEMENTS: TableShape<EngagementValues> = {
+  table: 'engagements',
+  columns: [
+    ['id', 'uuid'],
+    ['practice_id', 'text'],
+    ['title', 'text'],
+    ['status', 'text'],
+    ['coach_id', 'text'],
+    ['coach_name', 'text'],
+    ['coach_email', 'text'],
+    ['client_id', 'text'],
+    ['client_name', 'text'],
+    ['client_email', 'text'],
+    ['intake', 'jsonb'],
+    ['outcome', 'text'],
+    ['close_note', 'text'],
+    ['open_homework_count', 'int'],
+    ['awaiting_feedback_count', 'int'],
+    ['opened_at', 'timestamptz'],
+    ['updated_at', 'timestamptz'],
+    ['closed_at', 'timestamptz'],
+    ['version', 'int'],
+  ],
+  values: (r) => [
+    r.id,
+    r.practice_id,
+    r.title,
+    r.status,
+    r.coach_id,
+    r.coach_name,
+    r.coach_email,
+    r.client_id,
+    r.client_name,
+    r.client_email,
+    r.intake,
+    r.outcome,
+    r.close_note,
+    r.open_homework_count,
+    r.awaiting_feedback_count,
+    r.opened_at,
+    r.updated_at,
+    r.closed_at,
+    r.version,
+  ],
+};
+
+const HOMEWORK: TableShape<HomeworkValues> = {
+  table: 'homework',
+  columns: [
+    ['id', 'uuid'],
+    ['engagement_id', 'uuid'],
+    ['practice_id', 'text'],
+    ['title', 'text'],
+    ['instructions', 'text'],
+    ['due_at', 'timestamptz'],
+    ['status', 'text'],
+    ['assigned_at', 'timestamptz'],
+    ['latest_draft_id', 'uuid'],
+    ['draft_count', 'int'],
+    ['updated_at', 'timestamptz'],
+  ],
+  values: (r) => [r.id, r.engagement_id, r.practice_id, r.title, r.instructions, r.due_at, r.status, r.assigned_at, r.latest_draft_id, r.draft_count, r.updated_at],
+};
+
+const DRAFTS: TableShape<DraftValues> = {
+  table: 'drafts',
+  columns: [
+    ['id', 'uuid'],
+    ['homework_id', 'uuid'],
+    ['engagement_id', 'uuid'],
+    ['practice_id', 'text'],
+    ['revision', 'int'],
+    ['content', 'text'],
+    ['submitted_at', 'timestamptz'],
+  ],
+  values: (r) => [r.id, r.homework_id, r.engagement_id, r.practice_id, r.revision, r.content, r.submitted_at],
+};
+
+const FEEDBACK_COLUMNS =
+  'id, draft_id, homework_id, engagement_id, practice_id, verdict, comments, given_by_id, given_by_name, given_by_email, given_at';
+const FEEDBACK: TableShape<FeedbackValues> = {
+  table: 'feedback',
+  columns: [
+    ['id', 'uuid'],
+    ['draft_id', 'uuid'],
+    ['homework_id', 'uuid'],
+    ['engagement_id', 'uuid'],
+    ['practice_id', 'text'],
+    ['verdict', 'text'],
+    ['comments', 'text'],
+    ['given_by_id', 'text'],
+    ['given_by_name', 'text'],
+    ['given_by_email', 'text'],
+    ['given_at', 'timestamptz'],
+    ['submitted_at', 'timestamptz'],
+  ],
+  values: (r) => [
+    r.id,
+    r.draft_id,
+    r.homework_id,
+    r.engagement_id,
+    r.practice_id,
+    r.verdict,
+    r.comments,
+    r.given_by_id,
+    r.given_by_name,
+    r.given_by_email,
+    r.given_at,
+    r.submitted_at,
+  ],
+  insert: `${FEEDBACK_COLUMNS}, turnaround_hours`,
+  // the projector's expression, so the double precision value is the same to the last bit
+  select: `${FEEDBACK_COLUMNS}, greatest(0, extract(epoch FROM (given_at - submitted_at)) / 3600.0)`,
+};
+
+const SESSIONS: TableShape<SessionValues> = {
+  table: 'coaching_sessions',
+  columns: [
+    ['id', 'uuid'],
+    ['engagement_id', 'uuid'],
+    ['practice_id', 'text'],
+    ['held_at', 'timestamptz'],
+    ['duration_minutes', 'int'],
+    ['summary', 'text'],
+    ['logged_at', 'timestamptz'],
+  ],
+  values: (r) => [r.id, r.engagement_id, r.practice_id, r.held_at, r.duration_minutes, r.summary, r.logged_at],
+};
+
+const JOB_SEARCH: TableShape<JobSearchValues> = {
+  table: 'job_search_stats',
+  columns: [
+    ['engagement_id', 'uuid'],
+    ['practice_id', 'text'],
+    ['channel', 'text'],
+    ['applications', 'bigint'],
+    ['interviews', 'bigint'],
+    ['offers', 'bigint'],
+  ],
+  values: (r) => [r.engagement_id, r.practice_id, r.channel, r.applications, r.interviews, r.offers],
+};
+
+/**
+ * The INSERTs that write the rest of the fold's rows into `schema`, once the
+ * log is read, `chunk` rows each, made one at a time as they are asked for
+ * (the arrays of all of them at once would double the memory the fold holds).
+ */
+export function* insertStatements(fold: ReadModelFold, schema: string, chunk: number): Generator<Statement> {
+  yield* fold.takeFinished(schema, chunk, true);
+  yield* chunks(ENGAGEMENTS, fold.engagements.values(), schema, chunk);
+  yield* chunks(HOMEWORK, fold.homework.values(), schema, chunk);
+  yield* chunks(JOB_SEARCH, fold.jobSearch.values(), schema, chunk);
+}
+
+function* chunks<R>(shape: TableShape<R>, rows: Iterable<R>, schema: string, chunk: number): Generator<Statement> {
+  let batch: R[] = [];
+  for (const r of rows) {
+    batch.push(r);
+    if (batch.length >= chunk) {
+      yield insert(shape, batch, schema);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield insert(shape, batch, schema);
+}
+
+/** One INSERT of `rows`: an array literal per column, unnest()ed back into rows by PostgreSQL. */
+function insert<R>(shape: TableShape<R>, rows: readonly R[], schema: string): Statement {
+  const columns: unknown[][] = shape.columns.map(() => new Array<unknown>(rows.length));
+  rows.forEach((r, i) => shape.values(r).forEach((v, c) => (columns[c]![i] = v)));
+  const names = shape.columns.map(([name]) => name).join(', ');
+  const arrays = shape.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  return {
+    table: shape.table,
+    rows: rows.length,
+    text: `INSERT INTO ${schema}.${shape.table} (${shape.insert ?? names}) SELECT ${shape.select ?? names} FROM unnest(${arrays}) AS t(${names})`,
+    values: columns.map((values, c) => arrayLiteral(values, shape.columns[c]![1])),
+  };
+}
+
+/**
+ * A PostgreSQL array literal of the values, element by element the text
+ * node-postgres sends for them as a lone parameter (a Date as an instant to
+ * the millisecond, a string as it is). Made here rather than by
+ * node-postgres, which escapes every element with two regular expressions:
+ * most of ours (ids, numbers, times) need no escaping.
+ */
+export function arrayLiteral(values: readonly unknown[], type = 'text'): string {
+  // unquoted where the element cannot hold a delimiter: the fold's ids (checked lower-case uuids), numbers, instants
+  const bare = type === 'uuid' || type === 'int' || type === 'bigint' || type === 'timestamptz';
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (bare && typeof v === 'number') parts[i] = String(v);
+    else if (bare && v instanceof Date) parts[i] = v.toISOString();
+    else if (bare && type === 'uuid' && typeof v === 'string' && CANONICAL_UUID.test(v)) parts[i] = v;
+    else if (typeof v === 'string') parts[i] = quoted(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') parts[i] = quoted(String(v));
+    else if (v instanceof Date) parts[i] = quoted(v.toISOString());
+    else throw new UnsupportedValue(v);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** Quoted, so NULL, empty strings, spaces, commas and braces stay text. */
+function quoted(text: string): string {
+  return text.includes('"') || text.includes('\\') ? `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${text}"`;
+}
+
+/** A value the array literal does not spell as node-postgres would (an object where the events hold text): fold nothing. */
+export class UnsupportedValue extends Error {
+  constructor(value: unknown) {
+    super(`value ${JSON.stringify(value)} of type ${typeof value} in a column`);
+    this.name = 'UnsupportedValue';
+  }
+}
+
+/**
+ * Runs the INSERTs on up to `concurrency` connections at once, each in a
+ * transaction of its own; `push` waits while all of them are busy, so the
+ * reader of the log never gets far ahead of the writes.
+ */
+export class BulkWriter {
+  rows = 0;
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly concurrency: number,
+  ) {}
+
+  async push(statement: Statement): Promise<void> {
+    while (this.running.size >= this.concurrency) await Promise.race(this.running);
+    this.rethrow();
+    const run: Promise<void> = this.run(statement)
+      .catch((error: unknown) => void (this.failure ??= { error }))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  /** Every INSERT done; throws the first failure. */
+  async finish(): Promise<number> {
+    await this.settle();
+    this.rethrow();
+    return this.rows;
+  }
+
+  /** Waits for what is running, whatever its outcome (before the tables are dropped). */
+  async settle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async run(s: Statement): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      // the copies can always be rebuilt: no need to wait for the WAL flush
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+      await client.query(s.text, s.values);
+      await client.query('COMMIT');
+      this.rows += s.rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
