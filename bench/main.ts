@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runMigrations } from '#platform';
+import { PROTECTION_PROFILES } from '../apps/api/src/security/protection-profiles.js';
 import { benchApi } from './api.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchRebuild } from './rebuild.bench.js';
@@ -35,6 +36,8 @@ const appEnv: Record<string, string> = {
   LOG_LEVEL: 'warn',
   QUEUE_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  // every protection on, the rate limit's threshold raised so the load is measured, not refused
+  ...PROTECTION_PROFILES.on,
 };
 
 async function main(): Promise<void> {

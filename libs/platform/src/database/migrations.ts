@@ -7,6 +7,7 @@ import { BatchAppendsAndLeaseTokens1764000000005 } from './migrations/1764000000
 import { AccessAudit1764000000006 } from './migrations/1764000000006-access-audit.js';
 import { ActivityByDay1764000000010 } from './migrations/1764000000010-activity-by-day.js';
 import { OperatorReaders1764000000007 } from './migrations/1764000000007-operator-readers.js';
+import { RowLevelSecurityInitPlans1764000000011 } from './migrations/1764000000011-row-level-security-initplans.js';
 
 /** Every schema change, in order. Add new migrations at the end; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ActivityByDay1764000000010,
   OperatorReaders1764000000007,
   AccessAudit1764000000006,
+  RowLevelSecurityInitPlans1764000000011,
 ];
