@@ -48,15 +48,24 @@ async function main(): Promise<void> {
   await freshDatabase();
   await runMigrations(BENCH_DATABASE_URL);
   const pool = new pg.Pool({ connectionString: BENCH_DATABASE_URL, max: 32 });
+  const failed: string[] = [];
+  /** A section that fails is reported as failed; the others still run and the report is still written. */
+  const section = async (name: (typeof SECTIONS)[number], run: () => Promise<void>) => {
+    if (!only.includes(name)) return;
+    try {
+      await run();
+    } catch (err) {
+      console.error(`section ${name} failed:`, err);
+      failed.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  };
   try {
     // reminders first: their worker's scheduler reads the whole log, which the API bench fills
-    if (only.includes('reminders')) await benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 });
-    if (only.includes('api')) await benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL });
-    if (only.includes('projections')) await benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) });
-    if (only.includes('event-store')) {
-      await benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) });
-    }
-    if (only.includes('rebuild')) await benchRebuild(BENCH_DATABASE_URL, { engagements: Number(values['rebuild-engagements']) });
+    await section('reminders', () => benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 }));
+    await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));
+    await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));
+    await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
+    await section('rebuild', () => benchRebuild(BENCH_DATABASE_URL, appEnv, { engagements: Number(values['rebuild-engagements']) }));
   } finally {
     await pool.end();
   }
@@ -64,7 +73,9 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt,
     seconds: (Date.now() - startedAt.getTime()) / 1000,
+    failed,
   });
+  if (failed.length) process.exitCode = 1;
   console.log(`report written to ${values.report}`);
 }
 

@@ -23,7 +23,7 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
  * rate of the first pass (read the log, build the copies), beside the rate at
  * which PostgreSQL itself wrote that log with INSERT … SELECT in the same run.
  */
-export async function benchRebuild(ownerUrl: string, opts: { engagements: number }): Promise<void> {
+export async function benchRebuild(ownerUrl: string, appEnv: Record<string, string>, opts: { engagements: number }): Promise<void> {
   const url = new URL(ownerUrl);
   url.pathname = `${url.pathname}_rebuild`;
   const owner = url.toString();
@@ -37,7 +37,7 @@ export async function benchRebuild(ownerUrl: string, opts: { engagements: number
   const events = opts.engagements * 10;
 
   const output = await run(process.execPath, ['dist/apps/cli/src/main.js', 'rebuild-projection', 'engagement'], {
-    NODE_ENV: 'production',
+    ...appEnv,
     DATABASE_URL: app,
     DATABASE_OWNER_URL: owner,
     LOG_LEVEL: 'warn',

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { figures, fmt, machine, type Figure } from './support.js';
 
 /** The Markdown report: every figure beside its same-run reference, with the machine it ran on. */
-export function writeReport(path: string, meta: { command: string; startedAt: Date; seconds: number }): void {
+export function writeReport(path: string, meta: { command: string; startedAt: Date; seconds: number; failed: string[] }): void {
   const sections = [...new Set(figures.map((f) => f.section))];
   const lines: string[] = [
     '# Benchmark report',
@@ -14,6 +14,7 @@ export function writeReport(path: string, meta: { command: string; startedAt: Da
     'Absolute numbers drift on shared machines; each figure stands beside a reference measured in the same run,',
     'and the ratio between them is the figure to compare across runs.',
     '',
+    ...(meta.failed.length ? ['**Sections that failed in this run** (no figures below):', '', ...meta.failed.map((f) => `- ${f}`), ''] : []),
   ];
   for (const section of sections) {
     lines.push(`## ${section}`, '', '| figure | value | reference (same run) | ratio | target | met |', '|---|---|---|---|---|---|');
