@@ -11,6 +11,7 @@ import { testPool } from '../support/db.js';
 import { EventLog, M, Q, Story, newCast, ok, type Cast } from '../support/engagements.js';
 import { subscribe, wsClient, type LiveSubscription } from '../support/subscriptions.js';
 import { waitFor } from '../support/wait.js';
+import { MAX_SUBSCRIPTIONS_PER_SOCKET } from '../../apps/api/src/security/graphql-security.js';
 
 jest.setTimeout(30_000);
 
@@ -193,6 +194,34 @@ describe('refusals', () => {
     await waitFor('the refusal', () => s.completed);
     expect(s.results).toEqual([]);
     expect((s.error as { extensions?: unknown }[])[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it(`refuses a subscription past ${MAX_SUBSCRIPTIONS_PER_SOCKET} on one connection, and takes one again when another ends`, async () => {
+    const socket = await client(cast.coach);
+    const live = Array.from({ length: MAX_SUBSCRIPTIONS_PER_SOCKET }, () => subscribe<Received>(socket, EVENTS, { id }));
+    // all of them registered: an event reaches every one
+    await waitFor('every subscription to be live', async () => {
+      if (live.every((s) => s.results.length > 0)) return true;
+      ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: id, channel: 'OTHER', applications: 0, interviews: 0 } }, cast.coach));
+      return false;
+    }, { intervalMs: 200 }).catch((err: Error) => {
+      const done = live.filter((s) => s.completed);
+      throw new Error(`${err.message}: ${live.filter((s) => s.results.length > 0).length} live, ${done.length} ended: ${JSON.stringify(done[0]?.error ?? done[0]?.results)}`);
+    });
+    const extra = subscribe(socket, EVENTS, { id });
+    await waitFor('the refusal', () => extra.completed);
+    expect((extra.error as { extensions?: unknown }[])[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', limit: 'subscriptions' });
+    expect(live.every((s) => !s.completed)).toBe(true);
+
+    live[0]!.unsubscribe();
+    const again = subscribe<Received>(socket, EVENTS, { id });
+    await waitFor('the new one to be live', async () => {
+      if (again.results.length > 0 || again.completed) return true;
+      ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: id, channel: 'OTHER', applications: 0, interviews: 0 } }, cast.coach));
+      return false;
+    }, { intervalMs: 200 });
+    expect(again.error).toBeUndefined();
+    for (const s of [...live, again]) s.unsubscribe();
   });
 
   it('holds no database connection after refusing, however often', async () => {

@@ -9,6 +9,7 @@ import { RateLimiter } from '../../apps/api/src/security/rate-limiter.js';
 import { TestApi, type Caller } from '../support/api.js';
 import { Q, newCast } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
+import { subscribe, wsClient } from '../support/subscriptions.js';
 import { waitFor } from '../support/wait.js';
 
 const LIMIT = 5;
@@ -116,4 +117,23 @@ it('lets requests through (and does not fail them) while Redis is out of reach',
     return res.status === 429 ? res : null;
   }, { intervalMs: 10 });
   expectRateLimited(limited);
+});
+
+it('counts websocket subscriptions against the same limit', async () => {
+  const caller = { ...cast.coach, id: 'coach-websocket' };
+  const client = await wsClient(api, caller);
+  try {
+    const query = 'subscription ($id: ID!) { engagementEvents(engagementId: $id) { version } }';
+    // an engagement that exists nowhere: an admitted subscription ends at once with NOT_FOUND
+    const subs = Array.from({ length: LIMIT + 2 }, () => subscribe(client, query, { id: '00000000-0000-4000-8000-000000000000' }));
+    await waitFor('every subscription to be answered', () => subs.every((s) => s.completed));
+    const codes = subs.map((s) => {
+      const refused = Array.isArray(s.error) ? (s.error as { extensions?: { code?: string } }[]) : [];
+      return s.results[0]?.errors?.[0]?.extensions?.code ?? refused[0]?.extensions?.code;
+    });
+    expect(codes.filter((c) => c === 'NOT_FOUND')).toHaveLength(LIMIT);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(2);
+  } finally {
+    await client.dispose();
+  }
 });

@@ -13,11 +13,14 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import { AccessAuditLog, AppConfigService, type RequestContext } from '#platform';
+import { AccessAuditLog, AppConfigService, type Principal, type RequestContext } from '#platform';
 import { inputViolation, type InputLimits } from './input-limits.js';
 import { operationCost } from './operation-cost.js';
 import { shapeLimitsRule, type ShapeLimits } from './operation-limits.js';
 import { RateLimiter } from './rate-limiter.js';
+
+/** subscriptions one websocket may hold at once (a client watching a practice's engagements needs a handful) */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
 
 /**
  * Operations whose resolvers ran: graphql-js puts `data` in a result only
@@ -101,10 +104,33 @@ export class GraphqlSecurity {
    * validation rules (and no introspection in production) through `validate`.
    * (Nest's config type leaves `validate` out; graphql-ws takes it.)
    */
-  socketOptions(): Pick<ServerOptions, 'validate'> {
+  /**
+   * Websocket operations get what HTTP ones do: the same validation rules, and
+   * each subscribe message counts against its principal's rate limit. A socket
+   * holds at most MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions at once.
+   */
+  socketOptions(): Pick<ServerOptions, 'validate' | 'onSubscribe'> {
     const rules = [...specifiedRules, ...this.apolloOptions().validationRules];
     if (!this.introspection) rules.push(NoSchemaIntrospectionCustomRule);
-    return { validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, rules) };
+    return {
+      validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, rules),
+      onSubscribe: async (ctx) => {
+        // graphql-ws has registered this one already: the count includes it
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [
+            new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection; end one first`, {
+              extensions: { code: 'BAD_USER_INPUT', limit: 'subscriptions' },
+            }),
+          ];
+        }
+        const principal = (ctx.extra as { principal?: Principal | null }).principal;
+        if (!this.limiter.enabled || !principal) return undefined;
+        const decision = await this.limiter.check({ principal });
+        if (decision.allowed) return undefined;
+        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        return [new GraphQLError(`Too many requests; retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } })];
+      },
+    };
   }
 
   /**
