@@ -5,8 +5,8 @@ import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { loadMetadata } from './shared.js';
-import { freePort as freeListenPort, getJson, sample } from '../ops/support.js';
+import { freePort, loadMetadata } from './shared.js';
+import { getJson, sample } from '../ops/support.js';
 
 // A writer's transaction stays open for FAULT_HOLD_SECONDS (60 by default)
 // while others keep appending. Its event takes a position *below* everything
@@ -37,7 +37,7 @@ afterAll(async () => {
 it(`shows a transaction held open ${HOLD_SECONDS} s in lag and readiness, and skips nothing after it commits`, async () => {
   const practiceId = uniqueId('fault-held');
   const meta = () => loadMetadata(practiceId);
-  const port = await freeListenPort();
+  const port = await freePort();
   const worker = await new AppProcess('worker', {
     QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`,
     WORKER_HTTP_PORT: String(port),

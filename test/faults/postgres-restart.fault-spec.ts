@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 it('answers errors while PostgreSQL is down, recovers by itself, and keeps every acknowledged mutation', async () => {
-  const port = freePort();
+  const port = await freePort();
   const api = await new AppProcess('api', { PORT: String(port) }).start();
   const practiceId = uniqueId('fault-pg');
   const engagements = await Promise.all(Array.from({ length: 4 }, () => openActiveEngagement(port, practiceId)));

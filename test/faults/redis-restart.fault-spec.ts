@@ -26,7 +26,7 @@ it('delivers every scheduled reminder once after Redis lost them all', async () 
   /** the X-Delivery-Id of every webhook received, in order */
   const deliveries = () => receiver.requests.map((r) => String(r.headers['x-delivery-id']));
   const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
-  const port = freePort();
+  const port = await freePort();
   const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
   const worker = await new AppProcess('worker', env).start();
   try {

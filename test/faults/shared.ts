@@ -6,9 +6,8 @@ import { TEST_JWT_SECRET } from '../support/env.js';
 /** Tokens for child-process apps (same secret as theirs). */
 export const tokens = new TokenService(configFrom(parseConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgres://x@y/z', JWT_SECRET: TEST_JWT_SECRET })));
 
-export function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
+/** a port nobody listens on (the apps under test are told theirs) */
+export { freePort } from '../ops/support.js';
 
 export interface GqlResult {
   status: number | null;

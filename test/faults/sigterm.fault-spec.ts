@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 it('finishes in-flight mutations on SIGTERM and loses none it acknowledged', async () => {
-  const port = freePort();
+  const port = await freePort();
   const api = await new AppProcess('api', { PORT: String(port) }).start();
   const practiceId = uniqueId('fault-term');
   const engagements = await Promise.all(Array.from({ length: 8 }, () => openActiveEngagement(port, practiceId)));

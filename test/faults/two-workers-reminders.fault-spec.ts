@@ -32,7 +32,7 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
   /** the X-Delivery-Id of every webhook received, in order */
   const deliveries = () => receiver.requests.map((r) => String(r.headers['x-delivery-id']));
   const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
-  const port = freePort();
+  const port = await freePort();
   const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
   const workers = await Promise.all([new AppProcess('worker', env).start(), new AppProcess('worker', env).start()]);
   try {

@@ -14,7 +14,7 @@ import {
 } from '#engagement';
 import { rebuildProjection } from '../../apps/cli/src/ops/rebuild-projection.command.js';
 import { TestApi } from '../support/api.js';
-import { TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
+import { inPracticeTransaction, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { codeOf, M, newCast, ok, person, Q, Story, type Cast } from '../support/engagements.js';
 import { setTestEnv } from '../support/env.js';
 import { waitFor } from '../support/wait.js';
@@ -244,17 +244,8 @@ it('runs one rebuild at a time per database', async () => {
 });
 
 it('keeps practices apart on the new tables, as the service role sees them', async () => {
-  const asApp = async <T>(practiceId: string | null, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const c = await app.connect();
-    try {
-      await c.query('BEGIN');
-      if (practiceId) await c.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
-      return await fn(c);
-    } finally {
-      await c.query('ROLLBACK');
-      c.release();
-    }
-  };
+  const asApp = <T>(practiceId: string | null, fn: (c: pg.PoolClient) => Promise<T>) => inPracticeTransaction(app, practiceId, fn);
+
   for (const t of ENGAGEMENT_READ_MODELS) {
     const { rows: mine } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM public.${t} WHERE practice_id = $1`, [a.practiceId]);
     expect(mine[0]!.n).toBeGreaterThan(0);

@@ -16,25 +16,14 @@ import { TestApi } from '../support/api.js';
 import { testPool } from '../support/db.js';
 import { M, Story, newCast, type Cast } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
+import { PRACTICE_TABLES } from '../../libs/platform/src/database/migrations/1764000000004-row-level-security.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_105);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'RULE_VIOLATED', 'RATE_LIMITED'];
 
 /** Every table holding a practice's data, checksummed (row count and md5 of the rows in a stable order). */
-const TABLES = [
-  'events',
-  'event_idempotency',
-  'engagements',
-  'homework',
-  'drafts',
-  'feedback',
-  'coaching_sessions',
-  'job_search_stats',
-  'engagement_snapshots',
-  'practice_settings',
-  'reminders',
-];
+const TABLES = PRACTICE_TABLES;
 
 let api: TestApi;
 let owner: pg.Pool;

@@ -1,24 +1,13 @@
 import pg from 'pg';
 import { TestApi, type Caller } from '../support/api.js';
-import { TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
+import { inPracticeTransaction, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { PRACTICE_TABLES } from '../../libs/platform/src/database/migrations/1764000000004-row-level-security.js';
 
 // Practice isolation below the application: the service's database role sees
 // nothing without a practice set, and only that practice's rows with one.
 
-const TABLES = [
-  'events',
-  'event_idempotency',
-  'engagements',
-  'homework',
-  'drafts',
-  'feedback',
-  'coaching_sessions',
-  'job_search_stats',
-  'engagement_snapshots',
-  'practice_settings',
-  'reminders',
-];
+const TABLES = PRACTICE_TABLES;
 
 let api: TestApi;
 let owner: pg.Pool;
@@ -88,17 +77,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function asApp<T>(practiceId: string | null, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await app.connect();
-  try {
-    await c.query('BEGIN');
-    if (practiceId) await c.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
-    return await fn(c);
-  } finally {
-    await c.query('ROLLBACK');
-    c.release();
-  }
-}
+const asApp = <T>(practiceId: string | null, fn: (c: pg.PoolClient) => Promise<T>) => inPracticeTransaction(app, practiceId, fn);
 
 describe('row-level security', () => {
   it('the service role is neither superuser, nor BYPASSRLS, nor the owner of any table', async () => {

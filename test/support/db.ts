@@ -29,3 +29,19 @@ export async function testClient(): Promise<pg.Client> {
   await client.connect();
   return client;
 }
+
+/**
+ * Runs `fn` in a transaction of `pool` (the service role's) with `practiceId`
+ * set as the application sets it (or none), and rolls it back.
+ */
+export async function inPracticeTransaction<T>(pool: pg.Pool, practiceId: string | null, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    if (practiceId) await c.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
+    return await fn(c);
+  } finally {
+    await c.query('ROLLBACK');
+    c.release();
+  }
+}

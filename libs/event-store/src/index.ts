@@ -1,6 +1,6 @@
 export * from './types.js';
 export * from './errors.js';
-export { PostgresEventStore, type EventStoreOptions } from './postgres-event-store.js';
+export { PostgresEventStore, EVENT_COLUMNS, type EventRow, type EventStoreOptions } from './postgres-event-store.js';
 export { EventNotifier, DEFAULT_CHANNEL } from './event-notifier.js';
 export { SubscriptionRunner, type Subscriber, type SubscriptionRunnerOptions, type SubscriptionStatus } from './subscription-runner.js';
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';

@@ -26,7 +26,8 @@ export interface EventStoreOptions {
   channel?: string;
 }
 
-interface EventRow extends Record<string, unknown> {
+/** An `events` row as EVENT_COLUMNS selects it. */
+export interface EventRow extends Record<string, unknown> {
   event_id: string;
   stream_id: string;
   version: number;
@@ -39,7 +40,8 @@ interface EventRow extends Record<string, unknown> {
   occurred_at: Date;
 }
 
-const EVENT_COLUMNS =
+/** The columns of an event as readers select them (transaction id as text: xid8 has no JS type). */
+export const EVENT_COLUMNS =
   'event_id, stream_id, version, position, transaction_id::text AS transaction_id, type, schema_version, data, metadata, occurred_at';
 
 /** See event_store_append in schema.ts: one statement, practice-scoped, conflict = fewer rows. */
@@ -332,7 +334,8 @@ export class PostgresEventStore {
     }
   }
 
-  private toStored(r: EventRow): StoredEvent {
+  /** A row of EVENT_COLUMNS as a stored event, upcast to its current shape. */
+  toStored(r: EventRow): StoredEvent {
     const { data, version } = this.upcasters.upcast(r.type, r.schema_version, r.data, r.metadata);
     return {
       eventId: r.event_id,

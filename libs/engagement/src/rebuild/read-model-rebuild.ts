@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type pg from 'pg';
-import { START, type Checkpoint, type EventMetadata, type PostgresEventStore, type Queryable, type StoredEvent } from '#event-store';
+import { EVENT_COLUMNS, START, type Checkpoint, type EventRow, type PostgresEventStore, type Queryable, type StoredEvent } from '#event-store';
 import { ENGAGEMENT_EVENT_TYPES } from '../domain/events.js';
 import { EngagementProjector } from '../read/engagement-projector.js';
 import { BulkWriter, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from './bulk-load.js';
@@ -64,8 +64,6 @@ const LOCK_TIMEOUT_MS = 500;
 const MAX_SWAP_ATTEMPTS = 40;
 /** rows per INSERT of the bulk load: big enough that round trips do not count, small enough to stream */
 const BULK_CHUNK_ROWS = 20_000;
-const EVENT_COLUMNS =
-  'event_id, stream_id, version, position, transaction_id::text AS transaction_id, type, schema_version, data, metadata, occurred_at';
 
 /**
  * Rebuilds the engagement read models blue/green, while the live ones keep
@@ -364,7 +362,7 @@ export class ReadModelRebuild {
         [this.checkpoint.transactionId, this.checkpoint.position, this.batchSize],
       );
       if (rows.length === 0) return count;
-      const events = rows.map((r) => this.toStored(r));
+      const events = rows.map((r) => this.options.store.toStored(r));
       const wanted = events.filter((e) => this.wanted.has(e.type));
       for (const e of wanted) this.practices.add(e.metadata.practiceId);
       if (wanted.length) await this.projector.apply(writer, wanted);
@@ -427,35 +425,6 @@ export class ReadModelRebuild {
     const { rows: combined } = await tx.query<{ md5: string }>('SELECT md5($1) AS md5', [parts.join(',')]);
     return { rows, md5: combined[0]!.md5 };
   }
-
-  private toStored(r: EventRow): StoredEvent {
-    const { data, version } = this.options.store.upcasters.upcast(r.type, r.schema_version, r.data, r.metadata);
-    return {
-      eventId: r.event_id,
-      streamId: r.stream_id,
-      version: r.version,
-      position: Number(r.position),
-      transactionId: r.transaction_id,
-      type: r.type,
-      schemaVersion: version,
-      data,
-      metadata: r.metadata,
-      occurredAt: r.occurred_at,
-    };
-  }
-}
-
-interface EventRow extends Record<string, unknown> {
-  event_id: string;
-  stream_id: string;
-  version: number;
-  position: string;
-  transaction_id: string;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: EventMetadata;
-  occurred_at: Date;
 }
 
 /** integrity_constraint_violation: a key the folded rows break, as the projector's statements would have */
