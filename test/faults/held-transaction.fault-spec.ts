@@ -78,7 +78,7 @@ it(`shows a transaction held open ${HOLD_SECONDS} s in lag and readiness, and sk
   const heldUntil = Date.now() + HOLD_SECONDS * 1_000;
   while (Date.now() < heldUntil) {
     maxLag = Math.max(maxLag, await lag());
-    const ready = await getJson(`${url}/health/ready`);
+    const ready = await getJson(`${url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` });
     if (ready.status === 503) {
       sawNotReady = true;
       expect(ready.body.error.subscribers.behind).toContain('activity-by-day');

@@ -34,7 +34,7 @@ describe('health', () => {
   });
 
   it('/health/ready checks PostgreSQL and Redis and reports the subscribers\' lag without enforcing it', async () => {
-    const { status, body } = await getJson(`${api.url}/health/ready`);
+    const { status, body } = await getJson(`${api.url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` });
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
     expect(body.details.postgres.status).toBe('up');

@@ -141,7 +141,7 @@ beforeAll(async () => {
   await runMigrations(ownerUrl);
   owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
   hooks = await startHttpReceiver(204);
-  api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+  api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', METRICS_TOKEN });
   workers.push(...(await Promise.all([startWorker(), startWorker()])));
 
   ok(
@@ -181,11 +181,11 @@ itWithLogs('gives each subscriber exactly one owner among the workers', async ()
     expect(await lockHolders(name)).toBe(1);
   }
   for (const w of workers) {
-    const ready = await getJson(`${w.url}/health/ready`);
+    const ready = await getJson(`${w.url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` });
     expect(ready.status).toBe(200);
     expect(Object.keys(ready.body.details.subscribers).filter((k) => SUBSCRIBERS.includes(k)).sort()).toEqual(SUBSCRIBERS);
   }
-  const owned = await Promise.all(workers.map(async (w) => (await getJson(`${w.url}/health/ready`)).body.details.subscribers['reminder-scheduler'].ownedHere));
+  const owned = await Promise.all(workers.map(async (w) => (await getJson(`${w.url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` })).body.details.subscribers['reminder-scheduler'].ownedHere));
   expect(owned.filter(Boolean)).toHaveLength(1);
   // the workers' metrics want the token too
   expect((await fetch(`${workers[0]!.url}/metrics`)).status).toBe(401);
@@ -199,14 +199,14 @@ itWithLogs('shows a transaction held open in every worker\'s lag and readiness, 
     ok(await api.gql(M.logJobSearchActivity, { input: { engagementId, channel: 'NETWORKING', applications: 2, interviews: 1 } }, client));
     for (const w of workers) {
       const ready = await waitFor('readiness to fail on lag', async () => {
-        const r = await getJson(`${w.url}/health/ready`);
+        const r = await getJson(`${w.url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` });
         return r.status === 503 ? r : null;
       }, { intervalMs: 250 });
       expect(ready.body.error.subscribers.behind).toEqual(expect.arrayContaining(SUBSCRIBERS));
       expect(sample(await scrape(w.url), 'coaching_subscriber_lag_seconds', { subscriber: 'activity-by-day' })).toBeGreaterThan(MAX_LAG_SECONDS);
     }
     // the API reports the lag too, but stays ready: it does not serve from the lagging models
-    const apiReady = await getJson(`${api.url}/health/ready`);
+    const apiReady = await getJson(`${api.url}/health/ready`, { authorization: `Bearer ${METRICS_TOKEN}` });
     expect(apiReady.status).toBe(200);
     expect(apiReady.body.details.subscribers['activity-by-day'].lagSeconds).toBeGreaterThan(MAX_LAG_SECONDS);
   } finally {

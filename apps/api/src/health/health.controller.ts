@@ -1,12 +1,13 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Headers } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { OpsHealth } from '#platform';
+import { OperatorAccess, OpsHealth, readiness } from '#platform';
 
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly checks: OpsHealth,
+    private readonly access: OperatorAccess,
   ) {}
 
   /** The process is up and its event loop turns (no dependency checked): for restarts. */
@@ -23,11 +24,16 @@ export class HealthController {
    * `degraded` (still 200): taking every API out of the balancer over it
    * would turn a Redis blip into an outage. The subscribers' lag is
    * reported, never enforced: reads and mutations do not wait for
-   * asynchronous projections.
+   * asynchronous projections. Each check's details only for the operator or the metrics
+   * scraper (see `readiness`).
    */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([this.checks.postgres(), this.checks.redis('degraded'), this.checks.subscribers({ enforce: false })]);
+  ready(@Headers('authorization') authorization: string | undefined) {
+    const full = this.access.isOperator(authorization) || this.access.isMetricsScraper(authorization);
+    return readiness(
+      () => this.health.check([this.checks.postgres(), this.checks.redis('degraded'), this.checks.subscribers({ enforce: false })]),
+      full,
+    );
   }
 }

@@ -38,8 +38,10 @@ export class HomeworkResolver {
   }
 
   @ResolveField(() => [Reminder])
-  reminders(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).remindersOfHomework.load(h.id);
+  async reminders(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    const reminders = await loaders(ctx).remindersOfHomework.load(h.id);
+    // lastError quotes the practice's own webhook receiver: for its staff, not its clients
+    return ctx.requirePrincipal().role === 'CLIENT' ? reminders.map((r) => ({ ...r, lastError: null })) : reminders;
   }
 }
 

@@ -39,6 +39,42 @@ export const configSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().optional(),
   JWT_AUDIENCE: z.string().optional(),
+  /**
+   * practices' own identity providers, each bound to its practice: a JSON list of
+   * {"issuer", "practiceId", "jwksUrl" | "publicKey"}; a token whose `iss` is one of them must
+   * claim that practice. Beside JWT_PUBLIC_KEY / JWT_JWKS_URL (one provider, any practice).
+   */
+  JWT_ISSUERS: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON list' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z
+            .object({
+              issuer: z.string().min(1).max(500),
+              practiceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be a practice id'),
+              jwksUrl: z.url().optional(),
+              publicKey: z.string().min(1).optional(),
+            })
+            .strict()
+            .refine((i) => (i.jwksUrl === undefined) !== (i.publicKey === undefined), 'each issuer needs exactly one of jwksUrl or publicKey'),
+        )
+        .min(1)
+        .refine((list) => new Set(list.map((i) => i.issuer)).size === list.length, 'an issuer may appear only once'),
+    )
+    .optional(),
+  /** the longest a token may live (exp - iat, or exp - now without iat); longer ones are refused */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+  /** clock difference tolerated between the token's issuer and this process, for exp, nbf and iat */
+  JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
 
   /** keys that encrypt stored secrets (AES-256-GCM): "id:base64key[,id:base64key...]", first one encrypts */
   SECRETS_KEYS: z.string().optional(),
@@ -57,7 +93,10 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
   /** the worker's HTTP port: /health/live, /health/ready, /metrics (0 = any free port) */
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
+  /**
+   * when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; in production
+   * without it /metrics is off (404)
+   */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   /** delivery attempts of one reminder before it is FAILED */
@@ -118,7 +157,14 @@ export const configSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_WINDOW: z.coerce.number().int().min(1).max(100_000_000).default(300),
   /** prefix of the rate-limit keys in Redis (distinct from QUEUE_PREFIX) */
   RATE_LIMIT_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coaching-ratelimit'),
-  ADMIN_QUEUES_SECRET: z.string().min(16).optional(),
+  /**
+   * the platform operator's credential (Bull Board at /admin/queues, /health/ready details):
+   * `Authorization: Bearer <OPERATOR_TOKEN>` or HTTP Basic with it as the password. Never a
+   * practice's token. Unset, the queue dashboard is off.
+   */
+  OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** the former name of OPERATOR_TOKEN (OPERATOR_TOKEN wins when both are set) */
+  ADMIN_QUEUES_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HealthIndicatorService, type HealthCheckResult, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
 import { AppConfigService } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { QueueProbe } from './queue-probe.js';
@@ -76,6 +76,28 @@ export class OpsHealth {
         : check.up({ maxLagSeconds, ...details });
     };
   }
+}
+
+/**
+ * /health/ready as a caller may see it: everyone gets the overall status and each check's
+ * status; the details (subscribers' checkpoints — the global event position — lag, ownership,
+ * error messages) only the operator or the metrics scraper, since they show activity across
+ * every practice. `run` is the terminus check, which throws 503 with the result when down.
+ */
+export async function readiness(run: () => Promise<HealthCheckResult>, full: boolean): Promise<HealthCheckResult> {
+  try {
+    const result = await run();
+    return full ? result : statusesOnly(result);
+  } catch (err) {
+    if (full || !(err instanceof ServiceUnavailableException)) throw err;
+    throw new ServiceUnavailableException(statusesOnly(err.getResponse() as HealthCheckResult));
+  }
+}
+
+function statusesOnly(result: HealthCheckResult): HealthCheckResult {
+  const strip = (group: HealthCheckResult['info']): HealthIndicatorResult =>
+    Object.fromEntries(Object.entries(group ?? {}).flatMap(([name, check]) => (check ? [[name, { status: check.status }]] : [])));
+  return { status: result.status, info: strip(result.info), error: strip(result.error), details: strip(result.details) };
 }
 
 function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
