@@ -43,7 +43,9 @@ function boardRoutes(): { method: string; path: string }[] {
       .replace(':queueStatus', 'failed')
       .replace(':schedulerId', 'some-scheduler');
   const pages = (appRoutes.entryPoint.route as string[]).map((route) => ({ method: 'GET', path: fill(route) }));
-  const apis = appRoutes.api.map((r) => ({ method: r.method.toUpperCase(), path: fill(r.route as string) }));
+  const apis = appRoutes.api.flatMap((r) =>
+    [r.method].flat().flatMap((method) => [r.route].flat().map((route) => ({ method: method.toUpperCase(), path: fill(route) }))),
+  );
   return [...pages, ...apis, { method: 'GET', path: '/static/js/main.js' }];
 }
 

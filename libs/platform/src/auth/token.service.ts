@@ -17,16 +17,33 @@ export interface TokenClaims {
   expiresIn?: number;
 }
 
+/** A practice's own identity provider (JWT_ISSUERS): its tokens may speak for that practice only. */
+interface BoundIssuer {
+  issuer: string;
+  practiceId: string;
+  key: JWTVerifyGetKey | ReturnType<typeof importSPKI>;
+}
+
 /**
- * Bearer tokens: HS256 with JWT_SECRET out of the box; RS256 of a practice's
- * own identity provider when JWT_PUBLIC_KEY or JWT_JWKS_URL is configured.
- * Every token must carry `exp`; claims are validated by shape.
+ * Bearer tokens: HS256 with JWT_SECRET out of the box; RS256 of identity providers when
+ * configured. Every token must carry `exp`, live at most JWT_MAX_LIFETIME_SECONDS (counted from
+ * `iat`, or from now without one) and not be issued in the future; exp, nbf and iat are judged
+ * with JWT_CLOCK_SKEW_SECONDS of tolerance. Claims are validated by shape.
+ *
+ * Identity providers: JWT_ISSUERS binds each practice's provider (issuer + key) to its practice
+ * — a token whose `iss` is that issuer is verified with that key only and must claim that
+ * practice (or none: it is then that practice's). JWT_PUBLIC_KEY / JWT_JWKS_URL keep their
+ * meaning: one provider trusted for every practice (a deployment's own), for tokens of any
+ * other issuer (JWT_ISSUER when set).
  */
 @Injectable()
 export class TokenService {
   private readonly secret: Uint8Array;
   private rsaKey: ReturnType<typeof importSPKI> | null = null;
   private readonly jwks: JWTVerifyGetKey | null;
+  private readonly issuers = new Map<string, BoundIssuer>();
+  private readonly maxLifetime: number;
+  private readonly skew: number;
 
   constructor(private readonly config: AppConfigService) {
     this.secret = new TextEncoder().encode(config.get('JWT_SECRET'));
@@ -34,6 +51,14 @@ export class TokenService {
     if (pem) this.rsaKey = importSPKI(pem.replace(/\\n/g, '\n'), 'RS256');
     const jwksUrl = config.get('JWT_JWKS_URL');
     this.jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : null;
+    for (const entry of config.get('JWT_ISSUERS') ?? []) {
+      const key = entry.jwksUrl ? createRemoteJWKSet(new URL(entry.jwksUrl)) : importSPKI(entry.publicKey!.replace(/\\n/g, '\n'), 'RS256');
+      // an unreadable key fails the tokens it should verify, not the start-up (and is not an unhandled rejection)
+      if (key instanceof Promise) key.catch(() => undefined);
+      this.issuers.set(entry.issuer, { issuer: entry.issuer, practiceId: entry.practiceId, key });
+    }
+    this.maxLifetime = config.get('JWT_MAX_LIFETIME_SECONDS');
+    this.skew = config.get('JWT_CLOCK_SKEW_SECONDS');
   }
 
   /** The principal behind an `Authorization` header value; Unauthenticated when absent or invalid. */
@@ -46,32 +71,56 @@ export class TokenService {
 
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
+    let bound: BoundIssuer | null;
     try {
-      payload = (await this.verifySignature(token)).payload;
+      ({ payload, bound } = await this.verifySignature(token));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new Unauthenticated('Token expired');
       if (err instanceof Unauthenticated) throw err;
       throw new Unauthenticated('Invalid token');
     }
-    return principalOf(payload);
+    this.checkLifetime(payload);
+    return principalOf(payload, bound);
   }
 
-  private async verifySignature(token: string) {
+  private async verifySignature(token: string): Promise<{ payload: JWTPayload; bound: BoundIssuer | null }> {
     const common = {
       requiredClaims: ['exp', 'sub'],
-      issuer: this.config.get('JWT_ISSUER'),
       audience: this.config.get('JWT_AUDIENCE'),
-      clockTolerance: 30,
+      clockTolerance: this.skew,
     };
+    const global = { ...common, issuer: this.config.get('JWT_ISSUER') };
     const alg = algorithmOf(token);
-    if (alg === 'HS256') return jwtVerify(token, this.secret, { ...common, algorithms: ['HS256'] });
-    if (alg === 'RS256' && this.rsaKey) return jwtVerify(token, await this.rsaKey, { ...common, algorithms: ['RS256'] });
-    if (alg === 'RS256' && this.jwks) return jwtVerify(token, this.jwks, { ...common, algorithms: ['RS256'] });
+    if (alg === 'HS256') return { payload: (await jwtVerify(token, this.secret, { ...global, algorithms: ['HS256'] })).payload, bound: null };
+    if (alg === 'RS256') {
+      const bound = this.issuers.get(issuerOf(token) ?? '');
+      if (bound) {
+        const options = { ...common, issuer: bound.issuer, algorithms: ['RS256'] };
+        const { payload } = bound.key instanceof Promise ? await jwtVerify(token, await bound.key, options) : await jwtVerify(token, bound.key, options);
+        return { payload, bound };
+      }
+      if (this.rsaKey) return { payload: (await jwtVerify(token, await this.rsaKey, { ...global, algorithms: ['RS256'] })).payload, bound: null };
+      if (this.jwks) return { payload: (await jwtVerify(token, this.jwks, { ...global, algorithms: ['RS256'] })).payload, bound: null };
+    }
     throw new Unauthenticated(`Tokens signed with ${alg ?? 'an unknown algorithm'} are not accepted`);
+  }
+
+  /** At most JWT_MAX_LIFETIME_SECONDS long (from iat, or from now without one), and not issued in the future. */
+  private checkLifetime(payload: JWTPayload): void {
+    const now = Math.floor(Date.now() / 1000);
+    const { iat, exp } = payload;
+    if (iat !== undefined && iat > now + this.skew) throw new Unauthenticated('Token issued in the future (check the issuer\'s clock)');
+    if (exp !== undefined && exp - (iat ?? now) > this.maxLifetime) {
+      throw new Unauthenticated(`Token lifetime exceeds the maximum of ${this.maxLifetime} s (JWT_MAX_LIFETIME_SECONDS)`);
+    }
   }
 
   /** Issues an HS256 token (development tool, tests). */
   async issue(claims: TokenClaims): Promise<string> {
+    const lifetime = claims.expiresIn ?? 3600;
+    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > this.maxLifetime) {
+      throw new RangeError(`a token's lifetime must be 1 to ${this.maxLifetime} seconds (JWT_MAX_LIFETIME_SECONDS)`);
+    }
     const jwt = new SignJWT({
       practice_id: claims.practiceId,
       role: claims.role,
@@ -81,7 +130,7 @@ export class TokenService {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.sub)
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresIn ?? 3600));
+      .setExpirationTime(Math.floor(Date.now() / 1000) + lifetime);
     const issuer = this.config.get('JWT_ISSUER');
     const audience = this.config.get('JWT_AUDIENCE');
     if (issuer) jwt.setIssuer(issuer);
@@ -91,23 +140,37 @@ export class TokenService {
 }
 
 function algorithmOf(token: string): string | null {
+  const alg = partOf(token, 0)?.['alg'];
+  return typeof alg === 'string' ? alg : null;
+}
+
+/** The claimed issuer, before verification: it only picks the key that must verify the token. */
+function issuerOf(token: string): string | null {
+  const iss = partOf(token, 1)?.['iss'];
+  return typeof iss === 'string' ? iss : null;
+}
+
+function partOf(token: string, index: 0 | 1): Record<string, unknown> | null {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as { alg?: unknown };
-    return typeof header.alg === 'string' ? header.alg : null;
+    const part = JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8')) as unknown;
+    return typeof part === 'object' && part !== null ? (part as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
-function principalOf(p: JWTPayload): Principal {
+function principalOf(p: JWTPayload, bound: BoundIssuer | null): Principal {
   const sub = p.sub;
-  const practiceId = p['practice_id'];
+  const practiceId = bound && p['practice_id'] === undefined ? bound.practiceId : p['practice_id'];
   const role = p['role'];
   const name = p['name'];
   const email = p['email'];
   if (typeof sub !== 'string' || !EXTERNAL_ID.test(sub)) throw new Unauthenticated('Token claim "sub" is missing or malformed');
   if (typeof practiceId !== 'string' || !EXTERNAL_ID.test(practiceId)) {
     throw new Unauthenticated('Token claim "practice_id" is missing or malformed');
+  }
+  if (bound && practiceId !== bound.practiceId) {
+    throw new Unauthenticated(`Tokens of issuer ${bound.issuer} speak for practice ${bound.practiceId} only`);
   }
   if (typeof role !== 'string' || !ROLES.includes(role as PrincipalRole)) {
     throw new Unauthenticated('Token claim "role" must be ADMIN, COACH or CLIENT');
