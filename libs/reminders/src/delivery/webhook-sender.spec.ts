@@ -44,6 +44,51 @@ describe('isPrivateAddress', () => {
     ['fec0::1', true],
     ['fbff::1', false],
     ['::ffff:8.8.8.8', false],
+    // IPv4 spelled every way a parser might read it
+    ['2130706433', true], // 127.0.0.1 as one decimal number
+    ['0x7f000001', true],
+    ['0x7f.1', true],
+    ['0177.0.0.1', true], // octal
+    ['0177.1', true],
+    ['127.1', true],
+    ['017700000001', true],
+    ['0xa.0.0.1', true], // 10.0.0.1
+    ['167772161', true], // 10.0.0.1
+    ['0xa9.0xfe.0xa9.0xfe', true], // 169.254.169.254
+    ['2852039166', true], // 169.254.169.254
+    // IPv6 forms that carry an IPv4 address
+    ['::127.0.0.1', true], // IPv4-compatible (deprecated)
+    ['::7f00:1', true], // the same, as the URL parser writes it
+    ['::a00:1', true], // ::10.0.0.1
+    ['::8.8.8.8', true], // IPv4-compatible is refused whatever it embeds
+    ['::ffff:7f00:1', true],
+    ['0:0:0:0:0:ffff:127.0.0.1', true],
+    ['::ffff:0:7f00:1', true], // SIIT (RFC 6145)
+    ['64:ff9b::127.0.0.1', true], // NAT64 (RFC 6052)
+    ['64:ff9b::a9fe:a9fe', true],
+    ['2002:7f00:1::', true], // 6to4
+    ['2001::1', true], // Teredo
+    ['0:0:0:0:0:0:0:1', true],
+    ['0000::0001', true],
+    ['[::1]', true],
+    ['fe80::1%25eth0', true],
+    // other ranges that are not global unicast
+    ['100.100.100.100', true], // CGNAT
+    ['192.0.0.170', true],
+    ['192.0.2.1', true], // documentation
+    ['198.51.100.7', true],
+    ['203.0.113.9', true],
+    ['198.18.0.1', true], // benchmarking
+    ['240.0.0.1', true], // reserved
+    ['2001:db8::1', true], // documentation
+    ['100::1', true], // discard
+    ['ff05::1:3', true], // multicast
+    ['localhost', true],
+    ['127.0.0.1.nip.io', true], // a name, not an address: fail closed (the lookup judges names)
+    // public addresses
+    ['93.184.215.14', false],
+    ['::ffff:93.184.215.14', false],
+    ['2a00:1450:4001:81b::200e', false],
   ])('%s → %s', (ip, expected) => {
     expect(isPrivateAddress(ip)).toBe(expected);
   });
@@ -61,7 +106,14 @@ describe('WebhookSender refusals', () => {
     'http://169.254.169.254/latest/meta-data',
     'http://[::ffff:192.168.0.1]/hook',
     'http://0.0.0.0:9/',
-    'http://localhost:9/hook',
+    'http://[::127.0.0.1]:9/hook',
+    'http://[::ffff:7f00:1]:9/hook',
+    'http://2130706433:9/hook',
+    'http://0x7f.1:9/hook',
+    'http://0177.0.0.1:9/hook',
+    'http://127.1:9/hook',
+    'http://[64:ff9b::7f00:1]:9/hook',
+    'http://localhost/hook',
   ])('refuses %s', async (url) => {
     const attempt = await guarded.send({ ...request, url });
     expect(attempt).toEqual({ ok: false, status: null, error: DESTINATION_NOT_ALLOWED, durationMs: expect.any(Number) });

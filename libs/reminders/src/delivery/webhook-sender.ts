@@ -1,7 +1,13 @@
-import { BlockList, isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { signBody } from './webhook-payload.js';
+import ipaddr from 'ipaddr.js';
+import { Agent, fetch, type Response } from 'undici';
+import { signBody, standardWebhookHeaders } from './webhook-payload.js';
+
+/** Resolves a host name to every address it has (injectable: tests stand in for DNS). */
+export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
 export interface WebhookSenderOptions {
   /** Bounds the whole attempt: DNS lookup, connect, response headers and the body excerpt. */
@@ -9,12 +15,15 @@ export interface WebhookSenderOptions {
   /** Only for development and tests: lets webhooks reach loopback and private networks. */
   allowPrivateNetworks: boolean;
   userAgent?: string;
+  /** DNS by default */
+  resolve?: Resolver;
 }
 
 export interface WebhookRequest {
   url: string;
   secret: string | null;
   deliveryId: string;
+  /** the exact bytes to POST: the same on every attempt and replay of one delivery */
   body: string;
 }
 
@@ -31,61 +40,76 @@ const DEFAULT_USER_AGENT = 'coaching-engagement-reminders/1';
 const ERROR_BODY_CHARS = 200;
 // read a little more than we keep so multi-byte characters at the cut do not matter
 const ERROR_BODY_BYTES = 1024;
+const IPV4_COMPATIBLE = ipaddr.parse('::') as ipaddr.IPv6;
 
-const blocked = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this" network; 0.0.0.0 reaches the local host on most systems
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, including cloud metadata at 169.254.169.254
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, including broadcast
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique-local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // deprecated site-local, still routed by some stacks
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+/**
+ * True for addresses a webhook must not reach: anything ipaddr.js does not class as global
+ * `unicast` — loopback, private, link-local, unique-local, CGNAT, unspecified, multicast,
+ * broadcast, reserved, documentation, 6to4/Teredo/NAT64 and other IPv4-embedding ranges.
+ * IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged by its IPv4 address; IPv4-compatible IPv6
+ * (::127.0.0.1, i.e. ::7f00:1; deprecated by RFC 4291) is refused outright. Every IPv4 spelling
+ * ipaddr.js reads (2130706433, 0x7f.1, 0177.0.0.1) is judged by its value. Anything that is not
+ * an IP address counts as private (fail closed).
+ */
+export function isPrivateAddress(ip: string): boolean {
+  const address = canonical(ip.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '')); // brackets of a URL, an IPv6 zone id (fe80::1%eth0)
+  if (address === null || !ipaddr.isValid(address)) return true;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    else if (v6.match(IPV4_COMPATIBLE, 96)) return true;
+  }
+  return parsed.range() !== 'unicast';
 }
 
 /**
- * True for addresses a webhook must not reach: loopback, private, link-local, unique-local,
- * CGNAT, unspecified, multicast and reserved ranges. IPv4-mapped IPv6 (::ffff:10.0.0.1) is
- * judged by its IPv4 address. Anything that is not an IP address counts as private (fail closed).
+ * IPv6 as the WHATWG URL parser (and DNS) write it: ipaddr.js reads `::8.8.8.8` as IPv4-mapped,
+ * where it is the IPv4-compatible ::808:808. IPv4 spellings are left to ipaddr.js.
  */
-export function isPrivateAddress(ip: string): boolean {
-  const address = ip.replace(/%.*$/, ''); // drop an IPv6 zone id (fe80::1%eth0)
-  const family = isIP(address);
-  if (family === 0) return true;
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+function canonical(address: string): string | null {
+  if (!address.includes(':')) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return null;
+  }
 }
+
+class DestinationNotAllowed extends Error {
+  readonly code = 'EDESTINATIONNOTALLOWED';
+  constructor() {
+    super(DESTINATION_NOT_ALLOWED);
+  }
+}
+
+type LookupCallback = Parameters<LookupFunction>[2];
 
 /**
  * POSTs a signed reminder to a practice's webhook, once. Never follows redirects, never
  * throws for delivery problems: every outcome comes back as a WebhookAttempt.
  *
- * SSRF guard: the host is resolved and refused if any of its addresses is private. fetch
- * resolves the name again when it connects, so a hostile DNS server answering a public
- * address to us and a private one to fetch (DNS rebinding) could still get through; closing
- * that needs the connection pinned to the checked address (an undici dispatcher with a
- * custom lookup), or an egress proxy / network policy, which is the stronger control anyway.
+ * SSRF guard: an IP literal is checked before anything is sent. A host name is resolved by
+ * the connection's own `lookup` (an undici Agent's connect option), once per connection: every
+ * address it resolves to must be public, and the socket connects to one of exactly those
+ * addresses — there is no second resolution a hostile DNS server could answer differently
+ * (DNS rebinding). TLS still verifies the certificate for the host name (SNI and Host stay the
+ * name). An egress proxy or network policy remains the stronger control.
  */
 export class WebhookSender {
   private readonly userAgent: string;
+  private readonly resolve: Resolver;
+  private readonly agent: Agent;
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.resolve = options.resolve ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
+    this.agent = new Agent({ connect: { lookup: ((hostname, opts, cb) => this.lookup(hostname, opts, cb)) satisfies LookupFunction } });
+  }
+
+  /** Closes the kept-alive connections (on shutdown). */
+  async close(): Promise<void> {
+    await this.agent.close();
   }
 
   async send(request: WebhookRequest): Promise<WebhookAttempt> {
@@ -104,24 +128,28 @@ export class WebhookSender {
     } catch {
       return done(false, null, 'invalid URL');
     }
-    // fetch also speaks data: and blob:, which must never be a webhook target
+    // only the web's own schemes may be a webhook target
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return done(false, null, `unsupported URL scheme ${url.protocol}`);
     }
+    // an IP literal connects without a lookup, so it is judged here (the URL parser has made it canonical)
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!this.options.allowPrivateNetworks && isIP(host) && isPrivateAddress(host)) return done(false, null, DESTINATION_NOT_ALLOWED);
 
     try {
-      if (!this.options.allowPrivateNetworks && (await this.resolvesToPrivateAddress(url.hostname, signal))) {
-        return done(false, null, DESTINATION_NOT_ALLOWED);
-      }
+      const timestamp = Math.floor(Date.now() / 1000);
       const headers: Record<string, string> = {
         'Content-Type': 'application/json',
         'User-Agent': this.userAgent,
         'X-Delivery-Id': request.deliveryId,
-        'X-Timestamp': String(Math.floor(Date.now() / 1000)),
+        'X-Timestamp': String(timestamp),
       };
-      if (request.secret) headers['X-Signature'] = signBody(request.secret, request.body);
+      if (request.secret) {
+        headers['X-Signature'] = signBody(request.secret, request.body);
+        Object.assign(headers, standardWebhookHeaders(request.secret, request.deliveryId, timestamp, request.body));
+      }
 
-      const response = await fetch(url, { method: 'POST', headers, body: request.body, redirect: 'manual', signal });
+      const response = await fetch(url, { method: 'POST', headers, body: request.body, redirect: 'manual', signal, dispatcher: this.agent });
       if (response.status >= 200 && response.status < 300) {
         // delivered: nothing that happens to the unread body may turn this into a failure (and a resend)
         await discard(response);
@@ -134,17 +162,33 @@ export class WebhookSender {
       const excerpt = await readExcerpt(response);
       return done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
     } catch (err) {
+      if (isDestinationNotAllowed(err)) return done(false, null, DESTINATION_NOT_ALLOWED);
       return done(false, null, signal.aborted ? `timed out after ${this.options.timeoutMs} ms` : describe(err));
     }
   }
 
-  private async resolvesToPrivateAddress(hostname: string, signal: AbortSignal): Promise<boolean> {
-    const host = hostname.replace(/^\[(.*)\]$/, '$1'); // URL keeps IPv6 literals bracketed
-    if (isIP(host)) return isPrivateAddress(host);
-    const addresses = await abortable(lookup(host, { all: true, verbatim: true }), signal);
-    // fetch may connect to any of them, so one private address is enough to refuse
-    return addresses.length === 0 || addresses.some(({ address }) => isPrivateAddress(address));
+  /** The connection's DNS lookup: resolve once, refuse if any address is private, hand over only checked addresses. */
+  private lookup(hostname: string, opts: { all?: boolean | undefined }, callback: LookupCallback): void {
+    this.resolve(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+        // the socket may take any of them, so one private address is enough to refuse
+        if (!this.options.allowPrivateNetworks && addresses.some(({ address }) => isPrivateAddress(address))) {
+          return callback(new DestinationNotAllowed(), '', 0);
+        }
+        if (opts.all) return callback(null, [...addresses]);
+        callback(null, addresses[0]!.address, addresses[0]!.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 0),
+    );
   }
+}
+
+function isDestinationNotAllowed(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'EDESTINATIONNOTALLOWED') return true;
+  }
+  return false;
 }
 
 async function discard(response: Response): Promise<void> {
@@ -171,15 +215,6 @@ async function readExcerpt(response: Response): Promise<string> {
   }
   const text = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
   return text.slice(0, ERROR_BODY_CHARS);
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**
