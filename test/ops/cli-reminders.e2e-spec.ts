@@ -1,4 +1,6 @@
-import { ReminderClock, verifySignature } from '#reminders';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { ReminderClock, standardWebhooksSecret, verifySignature } from '#reminders';
 import { reconcileReminders } from '../../apps/cli/src/ops/reconcile-reminders.command.js';
 import { replayWebhooks } from '../../apps/cli/src/ops/replay-webhooks.command.js';
 import { setTestEnv } from '../support/env.js';
@@ -76,9 +78,9 @@ describe('replay-webhooks', () => {
     expect(again).toHaveLength(2);
     expect(again[1]!.headers['x-delivery-id']).toBe(one.reminderId);
     expect(verifySignature(SECRET, again[1]!.body, again[1]!.headers['x-signature'] as string)).toBe(true);
-    const [original, replayed] = again.map((r) => JSON.parse(r.body) as Record<string, unknown>);
-    const { rows: sent } = await rig.pool.query<{ sent_at: Date }>('SELECT sent_at FROM reminders WHERE id = $1', [one.reminderId]);
-    expect(replayed).toEqual({ ...original, sentAt: sent[0]!.sent_at.toISOString() });
+    // the very bytes of the first delivery, so the same signature
+    expect(again[1]!.body).toBe(again[0]!.body);
+    expect(again[1]!.headers['x-signature']).toBe(again[0]!.headers['x-signature']);
     expect(rig.deliveriesOf(two.reminderId)).toHaveLength(1);
 
     // every practice with SENT reminders in the window (the look across practices goes through a definer function)
@@ -94,6 +96,45 @@ describe('replay-webhooks', () => {
     expect((await rig.pool.query('SELECT * FROM reminders WHERE practice_id = ANY($1) ORDER BY id', [[one.story.practiceId, two.story.practiceId]])).rows).toEqual(
       rowsBefore.rows,
     );
+  });
+
+  it('a delivery retried and replayed is the same bytes and X-Signature; every attempt verifies with the standardwebhooks library', async () => {
+    // a practice whose secret is in the Standard Webhooks format, and whose receiver fails once
+    const standardSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const receiver = await rig.extraReceiver(204);
+    receiver.respondWith(500);
+    const story = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], webhookUrl: `${receiver.url}/hooks` });
+    await rig.api.gql(`mutation ($s: String) { updatePracticeSettings(input: { webhookSecret: $s }) { webhookSecretSet } }`, { s: standardSecret }, story.admin);
+    const from = new Date();
+    const homeworkId = await assignHomework(rig, story, 'Articulate your hook', inSeconds(2));
+    const [row] = await waitForRows(rig, 'the reminder to be sent', story.engagementId, (r) => r.some((x) => x.status === 'SENT'), { homeworkId });
+    expect(row!.attempts).toBe(2);
+    const report = await replayWebhooks(['--from', from.toISOString(), '--to', new Date(Date.now() + 1_000).toISOString(), '--practice', story.practiceId], out);
+    expect(report).toMatchObject({ found: 1, delivered: 1 });
+
+    const received = receiver.requests;
+    expect(received).toHaveLength(3); // the failed attempt, the retry, the replay
+    expect(new Set(received.map((r) => r.body)).size).toBe(1);
+    expect(new Set(received.map((r) => r.headers['x-signature'])).size).toBe(1);
+    expect(new Set(received.map((r) => r.headers['webhook-id']))).toEqual(new Set([row!.id]));
+    // a receiver as the spec's published library has it: the practice's secret as it is
+    const webhook = new Webhook(standardSecret);
+    for (const r of received) {
+      expect(webhook.verify(r.body, r.headers as Record<string, string>)).toMatchObject({ type: 'reminder', id: row!.id, kind: 'HOMEWORK_DUE_SOON' });
+      // and X-Signature with nothing but node:crypto
+      const expected = createHmac('sha256', standardSecret).update(r.body).digest();
+      expect(timingSafeEqual(Buffer.from((r.headers['x-signature'] as string).slice('sha256='.length), 'hex'), expected)).toBe(true);
+    }
+    // a tampered body, another message's id or a stale timestamp are refused
+    const [first] = received;
+    const headers = first!.headers as Record<string, string>;
+    expect(() => webhook.verify(`${first!.body} `, headers)).toThrow(/No matching signature/);
+    expect(() => webhook.verify(first!.body, { ...headers, 'webhook-id': 'another' })).toThrow(/No matching signature/);
+    expect(() => webhook.verify(first!.body, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 3600) })).toThrow(/too old/);
+    // a secret not in the spec's format: the library takes it as whsec_<base64 of its bytes>
+    const plain = rig.deliveriesOf((await sentReminder()).reminderId)[0]!;
+    expect(new Webhook(standardWebhooksSecret(SECRET)).verify(plain.body, plain.headers as Record<string, string>)).toMatchObject({ type: 'reminder' });
+    expect(standardWebhooksSecret(SECRET)).toBe(`whsec_${Buffer.from(SECRET).toString('base64')}`);
   });
 
   it('reports a receiver that refuses, and skips practices without a webhook', async () => {

@@ -31,8 +31,9 @@ describe('webhook retries', () => {
     const tries = rig.deliveries(s.practiceId);
     expect(tries).toHaveLength(3);
     expect(new Set(tries.map((t) => t.headers['x-delivery-id']))).toEqual(new Set([row!.id]));
-    // the same bytes each time (apart from sentAt), and backed off 200 ms, then 400 ms
-    expect(new Set(tries.map((t) => JSON.stringify({ ...t.json, sentAt: undefined }))).size).toBe(1);
+    // the same bytes and X-Signature each time, and backed off 200 ms, then 400 ms
+    expect(new Set(tries.map((t) => t.body)).size).toBe(1);
+    expect(new Set(tries.map((t) => t.headers['x-signature'])).size).toBe(1);
     expect(tries[1]!.receivedAt.getTime() - tries[0]!.receivedAt.getTime()).toBeGreaterThanOrEqual(200);
     expect(tries[2]!.receivedAt.getTime() - tries[1]!.receivedAt.getTime()).toBeGreaterThanOrEqual(400);
 
@@ -74,6 +75,11 @@ describe('webhook retries', () => {
     const failed = homework.reminders.find((r) => r.id === row!.id)!;
     expect(failed).toMatchObject({ kind: 'HOMEWORK_DUE_SOON', status: 'FAILED', attempts: 3, sentAt: null });
     expect(failed.lastError).toContain('HTTP 500');
+    // the receiver's answer is the practice's business: its coach sees it, its client does not
+    const asCoach = await ok<{ homework: { reminders: Record<string, any>[] } }>(rig.api.gql(REMINDERS, { id: hw }, s.coach));
+    expect(asCoach.homework.reminders.find((r) => r.id === row!.id)!.lastError).toContain('HTTP 500');
+    const asClient = await ok<{ homework: { reminders: Record<string, any>[] } }>(rig.api.gql(REMINDERS, { id: hw }, s.client));
+    expect(asClient.homework.reminders.find((r) => r.id === row!.id)).toMatchObject({ status: 'FAILED', attempts: 3, lastError: null });
     // the overdue one (an hour away) is untouched
     expect(homework.reminders.find((r) => r.kind === 'HOMEWORK_OVERDUE')).toMatchObject({ status: 'SCHEDULED', attempts: 0, lastError: null });
     expect(await rig.reminderSentEvents(s.engagementId)).toEqual([]);

@@ -6,5 +6,5 @@ export { ReminderReconciler } from './reminder-reconciler.js';
 export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-replay.js';
 export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
-export { signBody, verifySignature, buildWebhookBody } from './delivery/webhook-payload.js';
+export { signBody, verifySignature, buildWebhookBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret } from './delivery/webhook-payload.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';

@@ -29,6 +29,8 @@ interface ReminderRow extends Record<string, unknown> {
   webhook_delivered_at: Date | null;
   email_delivered_at: Date | null;
   correlation_id: string | null;
+  /** the webhook body, stored at the first attempt and sent unchanged by every later one */
+  webhook_body: string | null;
 }
 
 interface RecordEntry {
@@ -119,6 +121,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
     await this.email?.close();
+    await this.webhook.close();
   }
 
   /** One job's share of a batch. */
@@ -251,8 +254,29 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }
     }
 
+    // the webhook body is built at a reminder's first attempt and stored before it is sent, so
+    // every retry (and replay) sends the same bytes with the same X-Signature
+    const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
+    if (fresh.length) {
+      const stored = await this.db.transaction(practiceId, async (tx) => {
+        const { rows } = await tx.query<{ id: string; webhook_body: string }>(
+          `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, b.body)
+             FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
+            WHERE r.id = b.id AND r.lease_token = $3
+           RETURNING r.id, r.webhook_body`,
+          [fresh.map((d) => d.row.id), fresh.map((d) => buildWebhookBody(reminderMessage(d.row, d.subject), now)), lease],
+        );
+        return new Map(rows.map((r) => [r.id, r.webhook_body]));
+      });
+      // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
+      for (const d of fresh) {
+        d.row.webhook_body = stored.get(d.row.id) ?? null;
+        if (d.row.webhook_body === null) d.webhook = false;
+      }
+    }
+
     // deliver, every channel of every reminder at once
-    const results = await Promise.all(deliveries.map((d) => this.deliver(d.row, d.subject, read.settings, d.webhook, d.email, now)));
+    const results = await Promise.all(deliveries.map((d) => this.deliver(d.row, d.subject, read.settings, d.webhook, d.email)));
 
     const webhookDone: string[] = [];
     const emailDone: string[] = [];
@@ -435,7 +459,6 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     settings: PracticeSettingsModel & { sealedSecret: string | null },
     webhook: boolean,
     email: boolean,
-    now: Date,
   ): Promise<{ webhookOk: boolean; emailOk: boolean; errors: string[] }> {
     const message = reminderMessage(row, subject);
     const errors: string[] = [];
@@ -446,7 +469,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
               url: settings.webhookUrl!,
               secret: this.settings.webhookSecret(settings.sealedSecret),
               deliveryId: row.id,
-              body: buildWebhookBody(message, now),
+              body: row.webhook_body!,
             })
             .then((a) => {
               if (!a.ok) errors.push(`webhook: ${a.error}`);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PracticeSettingsRepository } from '#engagement';
 import { AppConfigService, Database } from '#platform';
 import { reminderMessage, type ReminderMessageRow } from './delivery/reminder-message.js';
@@ -28,20 +28,22 @@ export interface ReplayReport {
 interface SentRow extends ReminderMessageRow, Record<string, unknown> {
   engagement_id: string;
   sent_at: Date;
+  webhook_body: string | null;
 }
 
 const PARALLEL = 8;
 
 /**
  * Delivers again, to each practice's webhook as configured now, the reminders
- * SENT in a time window: for a receiver that lost them. Same delivery id
- * (X-Delivery-Id = the reminder id) and the same body shape as the first
- * delivery, `sentAt` being the recorded time of sending, so a receiver that
- * de-duplicates takes each once; the body describes the engagement as it is
- * now. Nothing is recorded: no event, no change to the reminder rows.
+ * SENT in a time window: for a receiver that lost them. The same delivery id
+ * (X-Delivery-Id = webhook-id = the reminder id) and the very body of the
+ * first delivery, as stored then — so the same X-Signature; a receiver that
+ * de-duplicates takes each once. (Reminders sent before bodies were stored,
+ * or sent by email only, get a body built now, `sentAt` being the recorded
+ * time of sending.) Nothing is recorded: no event, no change to the rows.
  */
 @Injectable()
-export class WebhookReplay {
+export class WebhookReplay implements OnModuleDestroy {
   private readonly webhook: WebhookSender;
 
   constructor(
@@ -53,6 +55,10 @@ export class WebhookReplay {
       timeoutMs: config.get('WEBHOOK_TIMEOUT_MS'),
       allowPrivateNetworks: config.get('WEBHOOK_ALLOW_PRIVATE_NETWORKS'),
     });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.webhook.close();
   }
 
   async replay(window: ReplayWindow): Promise<ReplayReport> {
@@ -86,7 +92,7 @@ export class WebhookReplay {
       async (tx) => {
         const { rows } = await tx.query<SentRow>(
           `SELECT id, kind, practice_id, engagement_id, homework_id, draft_id, scheduled_for, sent_at,
-                  recipient_id, recipient_name, recipient_email, recipient_role
+                  recipient_id, recipient_name, recipient_email, recipient_role, webhook_body
              FROM reminders WHERE practice_id = $1 AND status = 'SENT' AND sent_at >= $2 AND sent_at < $3
             ORDER BY sent_at, id`,
           [practiceId, window.from, window.to],
@@ -106,7 +112,7 @@ export class WebhookReplay {
     const work = async () => {
       for (let row = queue.shift(); row; row = queue.shift()) {
         const subject = subjects.get(row.engagement_id);
-        if (!subject) {
+        if (!row.webhook_body && !subject) {
           report.failed.push({ reminderId: row.id, practiceId, error: 'engagement not found in the read models' });
           continue;
         }
@@ -114,7 +120,7 @@ export class WebhookReplay {
           url: settings.webhookUrl!,
           secret,
           deliveryId: row.id,
-          body: buildWebhookBody(reminderMessage(row, subject), row.sent_at),
+          body: row.webhook_body ?? buildWebhookBody(reminderMessage(row, subject!), row.sent_at),
         });
         if (attempt.ok) report.delivered += 1;
         else report.failed.push({ reminderId: row.id, practiceId, error: attempt.error ?? `HTTP ${attempt.status}` });

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { buildWebhookBody, verifySignature } from '../../../libs/reminders/src/delivery/webhook-payload.js';
+import { Webhook } from 'standardwebhooks';
+import { buildWebhookBody, standardWebhooksSecret, verifySignature } from '../../../libs/reminders/src/delivery/webhook-payload.js';
 import { DESTINATION_NOT_ALLOWED, WebhookSender } from '../../../libs/reminders/src/delivery/webhook-sender.js';
 import { EmailSender } from '../../../libs/reminders/src/delivery/email-sender.js';
 import { renderReminderEmail } from '../../../libs/reminders/src/delivery/email-templates.js';
@@ -72,6 +73,12 @@ describe('webhook delivery', () => {
 
     const body = JSON.parse(received!.body);
     expect(body).toMatchObject({ type: 'reminder', id: input.deliveryId, kind: 'HOMEWORK_DUE_SOON' });
+
+    // the Standard Webhooks headers, checked by that spec's published library
+    expect(received!.headers['webhook-id']).toBe(input.deliveryId);
+    expect(received!.headers['webhook-timestamp']).toBe(String(timestamp));
+    const verified = new Webhook(standardWebhooksSecret(secret)).verify(received!.body, received!.headers as Record<string, string>);
+    expect(verified).toMatchObject({ id: input.deliveryId });
   });
 
   it('sends no signature when the practice has no secret', async () => {
@@ -80,6 +87,7 @@ describe('webhook delivery', () => {
     expect(attempt.ok).toBe(true);
     const [received] = await waitFor('the webhook', () => (receiver.requests.length === 1 ? receiver.requests : null));
     expect(received!.headers).not.toHaveProperty('x-signature');
+    expect(received!.headers).not.toHaveProperty('webhook-signature');
     expect(received!.headers['x-delivery-id']).toBeDefined();
   });
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { buildWebhookBody, signBody, verifySignature } from './webhook-payload.js';
+import { buildWebhookBody, signBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret, verifySignature } from './webhook-payload.js';
 import type { ReminderMessage } from './reminder-message.js';
 
 const coach = { id: 'c0a80000-0000-4000-8000-000000000001', name: 'Cora Coach', email: 'cora@example.com' };
@@ -63,5 +63,38 @@ describe('webhook signature', () => {
     ['a longer digest', secret, body, `${expected}00`],
   ])('rejects %s', (_case, key, raw, header) => {
     expect(verifySignature(key, raw, header)).toBe(false);
+  });
+});
+
+describe('Standard Webhooks signature', () => {
+  const body = '{"type":"reminder","id":"7d444840-9dc0-41d2-b5f5-2f2b0b8e2c11"}';
+  const id = '7d444840-9dc0-41d2-b5f5-2f2b0b8e2c11';
+  const timestamp = 1_764_460_800;
+
+  it('signs "id.timestamp.body" as the spec\'s published library does, for a whsec_ secret (its base64 bytes are the key)', async () => {
+    const { Webhook } = await import('standardwebhooks');
+    const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    const headers = standardWebhookHeaders(secret, id, timestamp, body);
+    expect(headers).toEqual({ 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/) });
+    expect(headers['webhook-signature']).toBe(new Webhook(secret).sign(id, new Date(timestamp * 1000), body));
+    expect(standardWebhooksSecret(secret)).toBe(secret);
+  });
+
+  it.each(['a-plain-practice-secret-of-32-chars', 'whsec_not_base64_because_of_underscores', 'whsec_', 'whsec_YWJj'.slice(0, 9)])(
+    'takes any other secret (%s) as its UTF-8 bytes, i.e. whsec_<base64 of the secret>',
+    async (secret) => {
+      const { Webhook } = await import('standardwebhooks');
+      expect(standardWebhooksKey(secret)).toEqual(Buffer.from(secret, 'utf8'));
+      const headers = standardWebhookHeaders(secret, id, timestamp, body);
+      expect(headers['webhook-signature']).toBe(new Webhook(standardWebhooksSecret(secret)).sign(id, new Date(timestamp * 1000), body));
+    },
+  );
+
+  it('depends on the id and the timestamp as well as the body', () => {
+    const secret = 'a-plain-practice-secret-of-32-chars';
+    const base = standardWebhookHeaders(secret, id, timestamp, body)['webhook-signature'];
+    expect(standardWebhookHeaders(secret, 'other', timestamp, body)['webhook-signature']).not.toBe(base);
+    expect(standardWebhookHeaders(secret, id, timestamp + 1, body)['webhook-signature']).not.toBe(base);
+    expect(standardWebhookHeaders(secret, id, timestamp, `${body} `)['webhook-signature']).not.toBe(base);
   });
 });
