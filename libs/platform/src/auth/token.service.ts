@@ -118,8 +118,9 @@ export class TokenService {
   /** Issues an HS256 token (development tool, tests). */
   async issue(claims: TokenClaims): Promise<string> {
     const lifetime = claims.expiresIn ?? 3600;
-    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > this.maxLifetime) {
-      throw new RangeError(`a token's lifetime must be 1 to ${this.maxLifetime} seconds (JWT_MAX_LIFETIME_SECONDS)`);
+    // a lifetime of 0 or less makes an expired token: tests want those
+    if (!Number.isInteger(lifetime) || lifetime > this.maxLifetime) {
+      throw new RangeError(`a token's lifetime must be a whole number of seconds, at most ${this.maxLifetime} (JWT_MAX_LIFETIME_SECONDS)`);
     }
     const jwt = new SignJWT({
       practice_id: claims.practiceId,
