@@ -46,4 +46,42 @@ describe('configuration', () => {
   it('never lends development defaults to production or test', () => {
     expect(problems({ NODE_ENV: 'test' })).toContain('JWT_SECRET is required but not set');
   });
+
+  describe('token and operator settings', () => {
+    it('defaults to a 24 h maximum token lifetime and 30 s of clock skew', () => {
+      const config = parseConfig(valid);
+      expect(config.JWT_MAX_LIFETIME_SECONDS).toBe(86_400);
+      expect(config.JWT_CLOCK_SKEW_SECONDS).toBe(30);
+      expect(config.JWT_ISSUERS).toBeUndefined();
+    });
+
+    it('reads JWT_ISSUERS as a list of issuers bound to practices', () => {
+      const issuers = [
+        { issuer: 'https://a.example', practiceId: 'practice-a', jwksUrl: 'https://a.example/jwks.json' },
+        { issuer: 'https://b.example', practiceId: 'practice-b', publicKey: '-----BEGIN PUBLIC KEY-----...' },
+      ];
+      expect(parseConfig({ ...valid, JWT_ISSUERS: JSON.stringify(issuers) }).JWT_ISSUERS).toEqual(issuers);
+    });
+
+    it.each([
+      ['not JSON', '[{'],
+      ['not a list', '{}'],
+      ['an empty list', '[]'],
+      ['an issuer without a key', '[{"issuer":"i","practiceId":"p"}]'],
+      ['an issuer with two keys', '[{"issuer":"i","practiceId":"p","jwksUrl":"https://i/j","publicKey":"k"}]'],
+      ['a bad practice id', '[{"issuer":"i","practiceId":"p q","jwksUrl":"https://i/j"}]'],
+      ['an unknown field', '[{"issuer":"i","practiceId":"p","jwksUrl":"https://i/j","practice":"x"}]'],
+      ['the same issuer twice', '[{"issuer":"i","practiceId":"p","jwksUrl":"https://i/j"},{"issuer":"i","practiceId":"q","jwksUrl":"https://i/k"}]'],
+    ])('refuses JWT_ISSUERS with %s, naming it', (_label, value) => {
+      const found = problems({ ...valid, JWT_ISSUERS: value });
+      expect(found.length).toBeGreaterThan(0);
+      for (const problem of found) expect(problem).toMatch(/^JWT_ISSUERS/);
+    });
+
+    it('wants an operator token of at least 32 characters, and bounds lifetime and skew', () => {
+      expect(problems({ ...valid, OPERATOR_TOKEN: 'short' })).toEqual(['OPERATOR_TOKEN: must be at least 32 characters']);
+      expect(problems({ ...valid, JWT_MAX_LIFETIME_SECONDS: '0' }).map((p) => p.split(':')[0])).toEqual(['JWT_MAX_LIFETIME_SECONDS']);
+      expect(problems({ ...valid, JWT_CLOCK_SKEW_SECONDS: '3600' }).map((p) => p.split(':')[0])).toEqual(['JWT_CLOCK_SKEW_SECONDS']);
+    });
+  });
 });
