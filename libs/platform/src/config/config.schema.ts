@@ -119,6 +119,17 @@ export const configSchema = z.object({
   /** prefix of the rate-limit keys in Redis (distinct from QUEUE_PREFIX) */
   RATE_LIMIT_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coaching-ratelimit'),
   ADMIN_QUEUES_SECRET: z.string().min(16).optional(),
+
+  // The practice console at /console (apps/console): single sign-on with the practice's identity provider
+  /** the OpenID Connect issuer the console signs in with (authorization code + PKCE); unset: no single sign-on */
+  CONSOLE_OIDC_ISSUER: z.url().optional(),
+  /** the console's public client id at that issuer */
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  CONSOLE_OIDC_SCOPE: z.string().default('openid profile'),
+  /** the resource indicator (RFC 8707) asked for, so the access token is a JWT for this API; defaults to JWT_AUDIENCE */
+  CONSOLE_OIDC_RESOURCE: z.string().optional(),
+  /** where the console's build is; defaults to apps/console/dist under the working directory */
+  CONSOLE_DIST_DIR: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
