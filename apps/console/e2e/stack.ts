@@ -50,6 +50,8 @@ async function startOidcProvider(port: number, apiUrl: string): Promise<{ issuer
       },
     ],
     jwks: { keys: [jwk as any] },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600 },
     scopes: ['openid', 'profile', 'console'],
     features: {
       devInteractions: { enabled: true },

@@ -4,9 +4,11 @@ import { Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppConfigService } from '#platform';
+import { EngagementWriteModule } from '#engagement';
 import { ConsoleController, consoleDistDir } from './console.controller.js';
+import { WebhookTestResolver } from './webhook-test.resolver.js';
 
-@Module({ controllers: [ConsoleController] })
+@Module({ imports: [EngagementWriteModule], controllers: [ConsoleController], providers: [WebhookTestResolver] })
 export class ConsoleModule {}
 
 /** The console's built files at /console (one origin with /graphql: no CORS); says so once when it is not built. */

@@ -16,6 +16,8 @@ export interface WebhookRequest {
   secret: string | null;
   deliveryId: string;
   body: string;
+  /** keep the start of a successful answer's body too (a test delivery shows it); reminders do not */
+  captureResponse?: boolean;
 }
 
 /** The outcome of one attempt; retrying is the caller's business. */
@@ -24,6 +26,8 @@ export interface WebhookAttempt {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** the start of the receiver's answer, when the request asked for it */
+  responseBody?: string;
 }
 
 export const DESTINATION_NOT_ALLOWED = 'destination address not allowed';
@@ -122,6 +126,9 @@ export class WebhookSender {
       if (request.secret) headers['X-Signature'] = signBody(request.secret, request.body);
 
       const response = await fetch(url, { method: 'POST', headers, body: request.body, redirect: 'manual', signal });
+      if (request.captureResponse && response.status >= 200 && response.status < 300) {
+        return { ...done(true, response.status, null), responseBody: await readExcerpt(response) };
+      }
       if (response.status >= 200 && response.status < 300) {
         // delivered: nothing that happens to the unread body may turn this into a failure (and a resend)
         await discard(response);
@@ -132,7 +139,8 @@ export class WebhookSender {
         return done(false, response.status, `redirect refused (HTTP ${response.status})`);
       }
       const excerpt = await readExcerpt(response);
-      return done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
+      const failed = done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
+      return request.captureResponse ? { ...failed, responseBody: excerpt } : failed;
     } catch (err) {
       return done(false, null, signal.aborted ? `timed out after ${this.options.timeoutMs} ms` : describe(err));
     }
