@@ -9,22 +9,26 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshot, seriousViolations } from './browser.js';
 import { seedPractice, startStack, type Stack } from './stack.js';
 import { waitFor } from '../../../test/support/wait.js';
+import { startHttpReceiver, type HttpReceiver } from '../../../test/support/http-receiver.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ENGAGEMENTS = 200;
 
 let stack: Stack;
 let browser: Browser;
+let receiver: HttpReceiver;
 const pages: Page[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
   await seedPractice(stack, ENGAGEMENTS);
   browser = await launchChromium();
+  receiver = await startHttpReceiver({ status: 200, body: '{"ok":true,"from":"the practice CRM"}' });
 }, 600_000);
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
+  await receiver?.close();
   await stack?.stop();
 });
 
@@ -86,6 +90,9 @@ it('ADMIN: overview of the 200-engagement practice, engagements with search and 
   expect(Number(await figure('Drafts awaiting feedback').textContent())).toBeGreaterThan(0);
   expect(await figure('Feedback turnaround p50').textContent()).toMatch(/h$/);
   await expect(page.getByRole('heading', { name: 'Coach load' }).isVisible()).resolves.toBe(true);
+  await expect(page.getByRole('heading', { name: /Reminder outcomes per day/ }).isVisible()).resolves.toBe(true);
+  // the demo client's 500 job-board applications for 8 interviews are in the intake baseline
+  expect(Number(await page.locator('table', { hasText: 'Applications at intake' }).locator('tr', { hasText: 'Job board' }).locator('td').first().textContent())).toBeGreaterThanOrEqual(500);
   await expectAccessible(page, 'overview');
 
   await page.getByRole('link', { name: 'Engagements' }).click();
@@ -106,11 +113,17 @@ it('ADMIN: overview of the 200-engagement practice, engagements with search and 
   const window = page.getByLabel('Coach feedback window (hours)');
   await waitFor('the settings to load', async () => (await window.inputValue()) === '48');
   await window.fill('72');
-  await page.getByLabel('Webhook URL').fill('https://hooks.example.com/coaching');
+  await page.getByLabel('Webhook URL').fill(`${receiver.url}/coaching`);
+  await page.getByLabel(/Signing secret/).fill('the-practice-webhook-secret');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await page.getByText('Settings saved.').waitFor();
-  const stored = await stack.gql(`{ practiceSettings { feedbackWindowMinutes webhookUrl } }`, {}, await stack.token({ sub: 'admin-demo', role: 'ADMIN' }));
-  expect(stored.practiceSettings).toEqual({ feedbackWindowMinutes: 72 * 60, webhookUrl: 'https://hooks.example.com/coaching' });
+  const stored = await stack.gql(`{ practiceSettings { feedbackWindowMinutes webhookUrl webhookSecretSet } }`, {}, await stack.token({ sub: 'admin-demo', role: 'ADMIN' }));
+  expect(stored.practiceSettings).toEqual({ feedbackWindowMinutes: 72 * 60, webhookUrl: `${receiver.url}/coaching`, webhookSecretSet: true });
+  await page.getByRole('button', { name: 'Send a test delivery' }).click();
+  const delivery = page.getByTestId('test-delivery');
+  await delivery.getByText('Delivered').waitFor();
+  expect(await delivery.textContent()).toContain('{"ok":true,"from":"the practice CRM"}');
+  expect(receiver.requests.filter((r) => r.url === '/coaching' && JSON.parse(r.body).type === 'test')).toHaveLength(1);
   await expectAccessible(page, 'settings');
 
   // the admin's read of Daniel's engagement (neither its coach nor its client) is in the audit

@@ -20,6 +20,7 @@ const RULES: Record<string, string> = {
   SESSION_IN_FUTURE: 'A session can only be logged once it has taken place.',
   COACH_IS_CLIENT: 'The coach and the client must be different people.',
   DUPLICATE_ID: 'This was already recorded.',
+  WEBHOOK_NOT_SET: 'Save a webhook URL first, then send a test delivery.',
 };
 
 export type ErrorKind = 'rule' | 'conflict' | 'unauthenticated' | 'forbidden' | 'not-found' | 'input' | 'rate-limited' | 'network' | 'internal';

@@ -21,6 +21,8 @@ export const OverviewQuery = graphql(`
       coaches { coach { id name } activeEngagements awaitingFeedback overdueHomework }
       activity(days: $days) { day eventType events }
       jobSearch { applications interviews offers interviewRate channels { channel applications interviews offers interviewRate } }
+      intakeBaseline { applications interviews interviewRate channels { channel applications interviews interviewRate } }
+      reminderOutcomes(days: $days) { day sent failed cancelled }
     }
   }
 `);
@@ -126,6 +128,12 @@ export const SettingsQuery = graphql(`
 export const UpdateSettingsMutation = graphql(`
   mutation UpdateSettings($input: UpdatePracticeSettingsInput!) {
     updatePracticeSettings(input: $input) { webhookUrl webhookSecretSet emailReminders dueSoonOffsetsMinutes overdueAfterMinutes feedbackWindowMinutes }
+  }
+`);
+
+export const SendTestDeliveryMutation = graphql(`
+  mutation SendTestDelivery {
+    sendTestWebhookDelivery { url deliveryId delivered status body error durationMs }
   }
 `);
 

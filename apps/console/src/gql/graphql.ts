@@ -98,7 +98,7 @@ export type OverviewQueryVariables = Exact<{
 }>;
 
 
-export type OverviewQuery = { practiceDashboard: { awaitingFeedback: number, openHomework: number, overdueHomework: number, remindersSent: number, feedbackTurnaroundHoursP50: number | null, feedbackTurnaroundHoursP90: number | null, engagementsByStatus: Array<{ status: EngagementStatus, count: number }>, coaches: Array<{ activeEngagements: number, awaitingFeedback: number, overdueHomework: number, coach: { id: string, name: string } }>, activity: Array<{ day: string, eventType: string, events: number }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> } } };
+export type OverviewQuery = { practiceDashboard: { awaitingFeedback: number, openHomework: number, overdueHomework: number, remindersSent: number, feedbackTurnaroundHoursP50: number | null, feedbackTurnaroundHoursP90: number | null, engagementsByStatus: Array<{ status: EngagementStatus, count: number }>, coaches: Array<{ activeEngagements: number, awaitingFeedback: number, overdueHomework: number, coach: { id: string, name: string } }>, activity: Array<{ day: string, eventType: string, events: number }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> }, intakeBaseline: { applications: number, interviews: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, interviewRate: number | null }> }, reminderOutcomes: Array<{ day: string, sent: number, failed: number, cancelled: number }> } };
 
 export type CoachesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -163,6 +163,11 @@ export type UpdateSettingsMutationVariables = Exact<{
 
 
 export type UpdateSettingsMutation = { updatePracticeSettings: { webhookUrl: string | null, webhookSecretSet: boolean, emailReminders: boolean, dueSoonOffsetsMinutes: Array<number>, overdueAfterMinutes: number, feedbackWindowMinutes: number } };
+
+export type SendTestDeliveryMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SendTestDeliveryMutation = { sendTestWebhookDelivery: { url: string, deliveryId: string, delivered: boolean, status: number | null, body: string, error: string | null, durationMs: number } };
 
 export type AccessAuditQueryVariables = Exact<{
   first: number;
@@ -246,6 +251,23 @@ export const OverviewDocument = new TypedDocumentString(`
         offers
         interviewRate
       }
+    }
+    intakeBaseline {
+      applications
+      interviews
+      interviewRate
+      channels {
+        channel
+        applications
+        interviews
+        interviewRate
+      }
+    }
+    reminderOutcomes(days: $days) {
+      day
+      sent
+      failed
+      cancelled
     }
   }
 }
@@ -519,6 +541,19 @@ export const UpdateSettingsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateSettingsMutation, UpdateSettingsMutationVariables>;
+export const SendTestDeliveryDocument = new TypedDocumentString(`
+    mutation SendTestDelivery {
+  sendTestWebhookDelivery {
+    url
+    deliveryId
+    delivered
+    status
+    body
+    error
+    durationMs
+  }
+}
+    `) as unknown as TypedDocumentString<SendTestDeliveryMutation, SendTestDeliveryMutationVariables>;
 export const AccessAuditDocument = new TypedDocumentString(`
     query AccessAudit($first: Int!, $after: String) {
   accessAudit(first: $first, after: $after) {

@@ -18,6 +18,30 @@ export function activityByDay(activity: Dashboard['activity']): { days: string[]
   return { days, series };
 }
 
+type Channel = { channel: string; applications: number; interviews: number; interviewRate?: number | null };
+
+/** Interview rate per channel now and at intake, in %: did the search move toward the channels that work? */
+export function funnelAgainstBaseline(now: readonly Channel[], baseline: readonly Channel[]): { label: string; values: number[] }[] {
+  const rate = (c: Channel | undefined) => (c && c.applications > 0 ? Math.round((1000 * c.interviews) / c.applications) / 10 : 0);
+  return [
+    { label: 'Interview rate at intake (%)', values: now.map((c) => rate(baseline.find((b) => b.channel === c.channel))) },
+    { label: 'Interview rate now (%)', values: now.map((c) => rate(c)) },
+  ];
+}
+
+/** Oldest day first, one series per outcome. */
+export function reminderOutcomesByDay(rows: readonly { day: string; sent: number; failed: number; cancelled: number }[]) {
+  const sorted = [...rows].sort((a, b) => a.day.localeCompare(b.day));
+  return {
+    days: sorted.map((r) => r.day),
+    series: [
+      { label: 'Sent', values: sorted.map((r) => r.sent) },
+      { label: 'Failed', values: sorted.map((r) => r.failed) },
+      { label: 'Cancelled', values: sorted.map((r) => r.cancelled) },
+    ],
+  };
+}
+
 function Figure({ label, value, hint }: { label: string; value: string | number; hint?: string }) {
   return (
     <div className="figure">
@@ -49,14 +73,10 @@ export function OverviewPage() {
     [d],
   );
   const channels = d?.jobSearch.channels ?? [];
+  const baseline = d?.intakeBaseline.channels ?? [];
   const channelLabels = useMemo(() => channels.map((c) => humanise(c.channel)), [channels]);
-  const channelSeries = useMemo(
-    () => [
-      { label: 'Applications', values: channels.map((c) => c.applications) },
-      { label: 'Interviews', values: channels.map((c) => c.interviews) },
-    ],
-    [channels],
-  );
+  const channelSeries = useMemo(() => funnelAgainstBaseline(channels, baseline), [channels, baseline]);
+  const outcomes = useMemo(() => reminderOutcomesByDay(d?.reminderOutcomes ?? []), [d]);
 
   if (error && !d) return <ErrorBox error={error} onReload={refetch} />;
   if (!d) return <Loading what="the practice overview" />;
@@ -81,6 +101,14 @@ export function OverviewPage() {
           <Empty>No coach has an engagement yet.</Empty>
         )}
       </section>
+      <section aria-labelledby="reminders">
+        <h2 id="reminders">Reminder outcomes per day (last 30 days)</h2>
+        {outcomes.days.length ? (
+          <BarChart title="Reminders sent, failed and cancelled per day" category="Day (UTC)" labels={outcomes.days} series={outcomes.series} stacked />
+        ) : (
+          <Empty>No reminder was sent, failed or cancelled in the last 30 days.</Empty>
+        )}
+      </section>
       <section aria-labelledby="activity">
         <h2 id="activity">Activity by day (last 30 days)</h2>
         {activity && activity.days.length ? (
@@ -92,31 +120,45 @@ export function OverviewPage() {
       <section aria-labelledby="funnel">
         <h2 id="funnel">Job-search funnel per channel</h2>
         <p>
-          All clients together, intake baseline included: {d.jobSearch.applications} applications, {d.jobSearch.interviews} interviews (
-          {formatRate(d.jobSearch.interviewRate)}).
+          At intake, all clients together: {d.intakeBaseline.applications} applications, {d.intakeBaseline.interviews} interviews (
+          {formatRate(d.intakeBaseline.interviewRate)}). Now, with everything logged since: {d.jobSearch.applications} applications,{' '}
+          {d.jobSearch.interviews} interviews ({formatRate(d.jobSearch.interviewRate)}).
         </p>
         {channels.length ? (
           <>
-            <BarChart title="Applications and interviews per channel" category="Channel" labels={channelLabels} series={channelSeries} />
+            <BarChart
+              title="Interview rate per channel: at intake and now"
+              category="Channel"
+              labels={channelLabels}
+              series={channelSeries}
+              format={(v) => `${v.toFixed(1)} %`}
+            />
             <table>
               <caption>Interview rate per channel</caption>
               <thead>
                 <tr>
                   <th scope="col">Channel</th>
-                  <th scope="col">Applications</th>
-                  <th scope="col">Interviews</th>
-                  <th scope="col">Interview rate</th>
+                  <th scope="col">Applications at intake</th>
+                  <th scope="col">Interviews at intake</th>
+                  <th scope="col">Applications now</th>
+                  <th scope="col">Interviews now</th>
+                  <th scope="col">Interview rate now</th>
                 </tr>
               </thead>
               <tbody>
-                {channels.map((c) => (
-                  <tr key={c.channel}>
-                    <th scope="row">{humanise(c.channel)}</th>
-                    <td>{c.applications}</td>
-                    <td>{c.interviews}</td>
-                    <td>{formatRate(c.interviewRate)}</td>
-                  </tr>
-                ))}
+                {channels.map((c) => {
+                  const b = baseline.find((x) => x.channel === c.channel);
+                  return (
+                    <tr key={c.channel}>
+                      <th scope="row">{humanise(c.channel)}</th>
+                      <td>{b?.applications ?? 0}</td>
+                      <td>{b?.interviews ?? 0}</td>
+                      <td>{c.applications}</td>
+                      <td>{c.interviews}</td>
+                      <td>{formatRate(c.interviewRate)}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </>

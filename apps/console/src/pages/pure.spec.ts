@@ -1,4 +1,4 @@
-import { activityByDay } from './overview';
+import { activityByDay, funnelAgainstBaseline, reminderOutcomesByDay } from './overview';
 import { waitedFor, waitingDrafts } from './queue';
 import { parseOffsetsHours } from './settings';
 import { filterOf } from './engagements';
@@ -57,5 +57,32 @@ describe('engagements: filter', () => {
       hasOverdueHomework: true,
       search: 'Price',
     });
+  });
+});
+
+describe('overview: funnel against the intake baseline, reminder outcomes', () => {
+  it('puts each channel\'s interview rate now beside its rate at intake (0 when it had none)', () => {
+    const now = [
+      { channel: 'JOB_BOARD', applications: 520, interviews: 9 },
+      { channel: 'NETWORKING', applications: 20, interviews: 6 },
+    ];
+    const baseline = [{ channel: 'JOB_BOARD', applications: 500, interviews: 8 }];
+    expect(funnelAgainstBaseline(now, baseline)).toEqual([
+      { label: 'Interview rate at intake (%)', values: [1.6, 0] },
+      { label: 'Interview rate now (%)', values: [1.7, 30] },
+    ]);
+  });
+
+  it('orders reminder outcomes oldest day first', () => {
+    const r = reminderOutcomesByDay([
+      { day: '2026-11-29', sent: 3, failed: 1, cancelled: 0 },
+      { day: '2026-11-27', sent: 1, failed: 0, cancelled: 2 },
+    ]);
+    expect(r.days).toEqual(['2026-11-27', '2026-11-29']);
+    expect(r.series).toEqual([
+      { label: 'Sent', values: [1, 3] },
+      { label: 'Failed', values: [0, 1] },
+      { label: 'Cancelled', values: [2, 0] },
+    ]);
   });
 });

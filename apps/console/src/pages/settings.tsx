@@ -1,15 +1,62 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery } from '../api/use-query';
-import { SettingsQuery, UpdateSettingsMutation } from '../api/operations';
+import { SendTestDeliveryMutation, SettingsQuery, UpdateSettingsMutation } from '../api/operations';
 import { useSignedIn } from '../auth/session';
 import { ErrorBox, Loading } from '../components/status';
-import type { UpdatePracticeSettingsInput } from '../gql/graphql';
+import type { SendTestDeliveryMutation as TestDelivery, UpdatePracticeSettingsInput } from '../gql/graphql';
 
 /** "24, 2" (hours) → [1440, 120] minutes; null when a value is not a whole number of hours ≥ 0. */
 export function parseOffsetsHours(text: string): number[] | null {
   const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
   const minutes = parts.map((p) => (/^\d+$/.test(p) ? Number(p) * 60 : NaN));
   return minutes.some(Number.isNaN) ? null : minutes;
+}
+
+function TestDelivery() {
+  const { run } = useSignedIn();
+  const [result, setResult] = useState<TestDelivery['sendTestWebhookDelivery'] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult((await run(SendTestDeliveryMutation, {})).sendTestWebhookDelivery);
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="test-delivery">
+      <h2 id="test-delivery">Test the webhook</h2>
+      <p className="muted">POSTs one signed test body to the saved webhook URL and shows what the receiver answered.</p>
+      <button type="button" onClick={() => void send()} disabled={busy}>
+        {busy ? 'Sending…' : 'Send a test delivery'}
+      </button>
+      {error && <ErrorBox error={error} />}
+      <div role="status" aria-live="polite" data-testid="test-delivery">
+        {result && (
+          <dl className="pairs">
+            <dt>Outcome</dt>
+            <dd>{result.delivered ? 'Delivered' : `Not delivered: ${result.error ?? 'unknown reason'}`}</dd>
+            <dt>Receiver status</dt>
+            <dd>{result.status ?? 'no answer'}</dd>
+            <dt>Receiver body</dt>
+            <dd>
+              <code>{result.body || '(empty)'}</code>
+            </dd>
+            <dt>Delivery id</dt>
+            <dd>
+              <code>{result.deliveryId}</code> · {result.durationMs} ms
+            </dd>
+          </dl>
+        )}
+      </div>
+    </section>
+  );
 }
 
 export function SettingsPage() {
@@ -95,6 +142,7 @@ export function SettingsPage() {
         <p role="status">{saved}</p>
         <button type="submit">Save settings</button>
       </form>
+      <TestDelivery />
     </>
   );
 }
