@@ -7,7 +7,8 @@ export default defineConfig({
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic' } },
   build: {
-    outDir: 'dist',
+    // beside the compiled API (dist/apps/...), so whatever ships dist/ ships the console too
+    outDir: '../../dist/console',
     emptyOutDir: true,
     // the initial-JS budget test reads it
     manifest: true,

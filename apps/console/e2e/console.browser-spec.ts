@@ -54,7 +54,7 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
 }
 
 it('keeps the initial JavaScript within 250 KB gzipped (the build manifest)', () => {
-  const dist = `${ROOT}apps/console/dist`;
+  const dist = `${ROOT}dist/console`;
   const manifest = JSON.parse(readFileSync(`${dist}/.vite/manifest.json`, 'utf8')) as Record<string, { file: string; isEntry?: boolean; imports?: string[] }>;
   const initial = new Set<string>();
   const visit = (key: string) => {

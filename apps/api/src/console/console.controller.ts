@@ -7,9 +7,9 @@ import { DEMO_PEOPLE, DEMO_PRACTICE_ID } from '../../../cli/src/seed-demo.js';
 
 const DEMO_ROLES = { admin: 'ADMIN', coach: 'COACH', client: 'CLIENT' } as const;
 
-/** Where the console's build is (`npm run build` makes it). */
+/** Where the console's build is (`npm run build` writes dist/console). */
 export function consoleDistDir(config: AppConfigService): string {
-  return resolve(config.get('CONSOLE_DIST_DIR') ?? join(process.cwd(), 'apps/console/dist'));
+  return resolve(config.get('CONSOLE_DIST_DIR') ?? join(process.cwd(), 'dist/console'));
 }
 
 /**

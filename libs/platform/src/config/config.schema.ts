@@ -128,7 +128,7 @@ export const configSchema = z.object({
   CONSOLE_OIDC_SCOPE: z.string().default('openid profile'),
   /** the resource indicator (RFC 8707) asked for, so the access token is a JWT for this API; defaults to JWT_AUDIENCE */
   CONSOLE_OIDC_RESOURCE: z.string().optional(),
-  /** where the console's build is; defaults to apps/console/dist under the working directory */
+  /** where the console's build is; defaults to dist/console under the working directory */
   CONSOLE_DIST_DIR: z.string().optional(),
 });
 
