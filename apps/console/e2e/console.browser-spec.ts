@@ -47,6 +47,16 @@ async function signInAs(page: Page, button: RegExp): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** Presses Tab until the focused element's text matches (at most 40 times). */
+async function tabTo(page: Page, text: RegExp): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    if (text.test(focused)) return;
+  }
+  throw new Error(`no focusable element matching ${text} within 40 Tab presses`);
+}
+
 async function expectAccessible(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
   const violations = await seriousViolations(page);
@@ -227,8 +237,12 @@ it('asks to sign in again when the token expires, and signs out', async () => {
   // the API still takes it (30 s of clock tolerance); the console asks at its `exp`, whenever that falls
   await page.getByText('Your session has expired.', { exact: false }).waitFor({ timeout: 30_000 });
 
-  await signInAs(page, /Daniel Price/);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  // by keyboard alone: Tab to the demo client's button, Enter; then Tab to "Sign out", Enter
+  await tabTo(page, /Daniel Price/);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'My homework' }).waitFor();
+  await tabTo(page, /^Sign out$/);
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Sign in to the coaching console' }).waitFor();
 });
 

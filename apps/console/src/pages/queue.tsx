@@ -34,7 +34,8 @@ export function waitedFor(since: string, now = Date.now()): string {
 
 export function QueuePage() {
   const { data, error, refetch } = useQuery(FeedbackQueueQuery, {});
-  const ids = data?.engagements.edges.map((e) => e.node.id) ?? [];
+  // the API allows 50 subscriptions per connection: the first 40 engagements update live, the rest on reload
+  const ids = data?.engagements.edges.map((e) => e.node.id).slice(0, 40) ?? [];
   const live = useLiveEngagements(ids, () => void refetch());
   if (error && !data) return <ErrorBox error={error} onReload={refetch} />;
   if (!data) return <Loading what="your feedback queue" />;
