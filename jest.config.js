@@ -14,7 +14,29 @@ export default {
   // real services: a generous ceiling per test, never a performance assertion (only read at the top level)
   testTimeout: 60_000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/console/'],
+    },
+    {
+      // the practice console's unit tests: React in jsdom, compiled with the console's own tsconfig
+      displayName: 'console',
+      testEnvironment: 'jsdom',
+      extensionsToTreatAsEsm: ['.ts', '.tsx'],
+      transform: { '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'apps/console/tsconfig.json' }] },
+      moduleNameMapper: { '\\.css$': '<rootDir>/apps/console/test/style-stub.js' },
+      testMatch: ['<rootDir>/apps/console/src/**/*.spec.ts', '<rootDir>/apps/console/src/**/*.spec.tsx'],
+    },
+    {
+      ...shared,
+      // the console in headless Chromium against the compiled API and worker: `npm run test:e2e`
+      displayName: 'console-e2e',
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+      testMatch: ['<rootDir>/apps/console/e2e/**/*.browser-spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { runMigrations } from '#platform';
 import { PROTECTION_PROFILES } from '../apps/api/src/security/protection-profiles.js';
 import { benchApi } from './api.bench.js';
+import { reportConsoleFigures } from './console.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchRebuild } from './rebuild.bench.js';
 import { benchReminders } from './reminders.bench.js';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.end();
   }
+  reportConsoleFigures();
   writeReport(values.report!, {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt,

@@ -65,6 +65,24 @@ const ADDITIONS: Record<string, string> = {
   'AccessAuditEntry.operationName': "the GraphQL operation's name, as the caller gave it",
   'AccessAuditEntry.requestId': "the request's id (X-Request-Id), also the correlation id of its logs",
   'AccessAuditEntry.occurredAt': 'when it was read',
+  // the practice console's overview and settings (issue 14)
+  'PracticeDashboard.reminderOutcomes': 'reminder outcomes per day, newest day first; days without any are left out',
+  'PracticeDashboard.reminderOutcomes(days:)': 'the last this many days, today included (1 to 366)',
+  ReminderOutcomeDay: 'reminders that reached an outcome on one day (UTC): sent, failed after the last attempt, or cancelled',
+  'ReminderOutcomeDay.day': 'YYYY-MM-DD',
+  'ReminderOutcomeDay.sent': null as unknown as string,
+  'ReminderOutcomeDay.failed': null as unknown as string,
+  'ReminderOutcomeDay.cancelled': null as unknown as string,
+  'PracticeDashboard.intakeBaseline': "the intakes' job-search baselines alone, per channel and in total (jobSearch adds every activity logged since)",
+  'Mutation.sendTestWebhookDelivery': "ADMIN only: POST one signed test body to the practice's webhook and report the answer",
+  WebhookTestDelivery: "One signed test POST to the practice's webhook and what the receiver answered.",
+  'WebhookTestDelivery.url': 'where it was POSTed',
+  'WebhookTestDelivery.deliveryId': 'the X-Delivery-Id it carried (test-…)',
+  'WebhookTestDelivery.delivered': 'the receiver answered 2xx',
+  'WebhookTestDelivery.status': "the receiver's HTTP status; null when no answer came",
+  'WebhookTestDelivery.body': "the start of the receiver's answer (at most 200 characters, whitespace collapsed)",
+  'WebhookTestDelivery.error': 'why it was not delivered',
+  'WebhookTestDelivery.durationMs': null as unknown as string,
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));

@@ -33,7 +33,7 @@ afterAll(async () => {
 it('has no queue dashboard: 404 on its pages and its API, even for a practice ADMIN', async () => {
   const authorization = `Bearer ${await api.token(cast.admin)}`;
   for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/api/redis/stats', `/admin/queues/queue/${REMINDER_QUEUE}`]) {
-    for (const headers of [{}, { authorization }]) {
+    for (const headers of [{}, { authorization }] as Record<string, string>[]) {
       const res = await fetch(`${api.url}${path}`, { headers });
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
       expect(await res.text()).not.toMatch(/redis_version|bull/i);

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuthModule, ConfigModule, DatabaseModule, LoggingModule, MetricsModule } from '#platform';
 import { GraphqlApiModule } from './graphql/graphql.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiMetricsModule } from './metrics/api-metrics.module.js';
 import { ReminderQueueModule } from '#reminders';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule, ApiMetricsModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule],
 })
 export class ApiModule {}

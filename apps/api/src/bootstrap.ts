@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppConfigService, exitWhenShutdownStalls, parseConfig } from '#platform';
 import { mountQueuesDashboard } from './admin/queues-dashboard.js';
+import { mountConsole } from './console/console.module.js';
 import { bodyParserErrors } from './security/body-errors.js';
 
 /** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
@@ -18,6 +19,7 @@ export async function createApi(): Promise<NestExpressApplication> {
   // a body too large or not JSON is answered as GraphQL (BAD_USER_INPUT, HTTP 413/400), not a default error page
   app.use(bodyParserErrors());
   mountQueuesDashboard(app);
+  mountConsole(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessAuditModule, MetricsModule } from '#platform';
 import { AccessAuditResolver } from './graphql/access-audit.resolver.js';
+import { DashboardFiguresResolver } from './graphql/dashboard-figures.resolver.js';
 import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
 import { ActivityProjection } from './read/activity-projection.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
@@ -56,6 +57,7 @@ export class EngagementWriteModule {}
     MutationsResolver,
     PracticeResolver,
     PracticeDashboardResolver,
+    DashboardFiguresResolver,
     EngagementEventsResolver,
     EngagementEventFeed,
     AccessAuditResolver,

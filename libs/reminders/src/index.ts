@@ -7,4 +7,5 @@ export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-r
 export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
 export { signBody, verifySignature, buildWebhookBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret } from './delivery/webhook-payload.js';
+export { WebhookSender, type WebhookAttempt } from './delivery/webhook-sender.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';

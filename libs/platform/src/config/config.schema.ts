@@ -165,6 +165,17 @@ export const configSchema = z.object({
   OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** the former name of OPERATOR_TOKEN (OPERATOR_TOKEN wins when both are set) */
   ADMIN_QUEUES_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+
+  // The practice console at /console (apps/console): single sign-on with the practice's identity provider
+  /** the OpenID Connect issuer the console signs in with (authorization code + PKCE); unset: no single sign-on */
+  CONSOLE_OIDC_ISSUER: z.url().optional(),
+  /** the console's public client id at that issuer */
+  CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  CONSOLE_OIDC_SCOPE: z.string().default('openid profile'),
+  /** the resource indicator (RFC 8707) asked for, so the access token is a JWT for this API; defaults to JWT_AUDIENCE */
+  CONSOLE_OIDC_RESOURCE: z.string().optional(),
+  /** where the console's build is; defaults to dist/console under the working directory */
+  CONSOLE_DIST_DIR: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

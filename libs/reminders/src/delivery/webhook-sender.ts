@@ -25,6 +25,8 @@ export interface WebhookRequest {
   deliveryId: string;
   /** the exact bytes to POST: the same on every attempt and replay of one delivery */
   body: string;
+  /** keep the start of a successful answer's body too (a test delivery shows it); reminders do not */
+  captureResponse?: boolean;
 }
 
 /** The outcome of one attempt; retrying is the caller's business. */
@@ -33,6 +35,8 @@ export interface WebhookAttempt {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** the start of the receiver's answer, when the request asked for it */
+  responseBody?: string;
 }
 
 export const DESTINATION_NOT_ALLOWED = 'destination address not allowed';
@@ -150,6 +154,9 @@ export class WebhookSender {
       }
 
       const response = await fetch(url, { method: 'POST', headers, body: request.body, redirect: 'manual', signal, dispatcher: this.agent });
+      if (request.captureResponse && response.status >= 200 && response.status < 300) {
+        return { ...done(true, response.status, null), responseBody: await readExcerpt(response) };
+      }
       if (response.status >= 200 && response.status < 300) {
         // delivered: nothing that happens to the unread body may turn this into a failure (and a resend)
         await discard(response);
@@ -160,7 +167,8 @@ export class WebhookSender {
         return done(false, response.status, `redirect refused (HTTP ${response.status})`);
       }
       const excerpt = await readExcerpt(response);
-      return done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
+      const failed = done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
+      return request.captureResponse ? { ...failed, responseBody: excerpt } : failed;
     } catch (err) {
       if (isDestinationNotAllowed(err)) return done(false, null, DESTINATION_NOT_ALLOWED);
       return done(false, null, signal.aborted ? `timed out after ${this.options.timeoutMs} ms` : describe(err));

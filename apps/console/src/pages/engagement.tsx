@@ -1,0 +1,222 @@
+import { useState, type FormEvent } from 'react';
+import { useQuery } from '../api/use-query';
+import { useLiveEngagements } from '../api/use-live';
+import { EngagementQuery, GiveFeedbackMutation } from '../api/operations';
+import { useSignedIn } from '../auth/session';
+import { BarChart } from '../components/chart';
+import { Empty, ErrorBox, Loading, formatDateTime, formatRate, humanise } from '../components/status';
+import type { EngagementQuery as EngagementData, FeedbackVerdict } from '../gql/graphql';
+import { ConsoleError } from '../api/errors';
+
+type Engagement = NonNullable<EngagementData['engagement']>;
+type Homework = Engagement['homework'][number];
+
+function FeedbackForm({ draftId, onDone }: { draftId: string; onDone: () => void }) {
+  const { run } = useSignedIn();
+  const [comments, setComments] = useState('');
+  const [verdict, setVerdict] = useState<FeedbackVerdict>('CHANGES_REQUESTED');
+  const [error, setError] = useState<Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await run(GiveFeedbackMutation, { input: { draftId, verdict, comments, idempotencyKey: crypto.randomUUID() } });
+      setComments('');
+      onDone();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-label="Give feedback">
+      <label>
+        Your feedback
+        <textarea required value={comments} onChange={(e) => setComments(e.target.value)} rows={4} />
+      </label>
+      <fieldset>
+        <legend>Verdict</legend>
+        <label className="inline">
+          <input type="radio" name={`verdict-${draftId}`} checked={verdict === 'CHANGES_REQUESTED'} onChange={() => setVerdict('CHANGES_REQUESTED')} />
+          Ask for another draft
+        </label>
+        <label className="inline">
+          <input type="radio" name={`verdict-${draftId}`} checked={verdict === 'ACCEPTED'} onChange={() => setVerdict('ACCEPTED')} />
+          Accept
+        </label>
+      </fieldset>
+      {error && <ErrorBox error={error} onReload={error instanceof ConsoleError && error.kind === 'conflict' ? onDone : undefined} />}
+      <button type="submit" disabled={busy}>
+        {busy ? 'Sending…' : 'Send feedback'}
+      </button>
+    </form>
+  );
+}
+
+function HomeworkItem({ homework, canGiveFeedback, onChange }: { homework: Homework; canGiveFeedback: boolean; onChange: () => void }) {
+  const latest = homework.drafts[homework.drafts.length - 1];
+  return (
+    <article className="card" aria-labelledby={`hw-${homework.id}`}>
+      <h3 id={`hw-${homework.id}`}>
+        {homework.title} <span className={`badge ${homework.status.toLowerCase()}`}>{humanise(homework.status)}</span>
+        {homework.overdue && <span className="badge overdue">Overdue</span>}
+      </h3>
+      <p className="muted">Due {formatDateTime(homework.dueAt)}</p>
+      <p className="pre">{homework.instructions}</p>
+      {homework.drafts.length === 0 ? (
+        <Empty>No draft yet.</Empty>
+      ) : (
+        <ol className="thread">
+          {homework.drafts.map((draft) => (
+            <li key={draft.id}>
+              <p>
+                <strong>Draft {draft.revision}</strong> <span className="muted">submitted {formatDateTime(draft.submittedAt)}</span>
+              </p>
+              <blockquote className="pre">{draft.content}</blockquote>
+              {draft.feedback && (
+                <div className="feedback">
+                  <p>
+                    <strong>{draft.feedback.verdict === 'ACCEPTED' ? 'Accepted' : 'Changes requested'}</strong> by {draft.feedback.givenBy.name},{' '}
+                    {formatDateTime(draft.feedback.givenAt)}
+                  </p>
+                  <p className="pre">{draft.feedback.comments}</p>
+                </div>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {canGiveFeedback && homework.status === 'SUBMITTED' && latest && !latest.feedback && <FeedbackForm draftId={latest.id} onDone={onChange} />}
+    </article>
+  );
+}
+
+export function EngagementPage({ id }: { id: string }) {
+  const { viewer } = useSignedIn();
+  const { data, error, loading, refetch } = useQuery(EngagementQuery, { id });
+  const live = useLiveEngagements([id], () => void refetch());
+  const e = data?.engagement;
+
+  if (error && !data) return <ErrorBox error={error} onReload={refetch} />;
+  if (!data) return <Loading what="the engagement" />;
+  if (!e) return <ErrorBox error={new Error('This engagement does not exist or is not yours to see.')} />;
+  const channels = e.jobSearch.channels;
+  const baseline = e.intake?.baseline ?? [];
+  return (
+    <>
+      <h1>{e.title}</h1>
+      <p className="muted">
+        {humanise(e.status)} · client {e.client.name} · coach {e.coach.name} · opened {formatDateTime(e.openedAt)}
+      </p>
+      <p className="live" role="status" aria-live="polite" data-testid="live-status">
+        {loading ? 'Refreshing…' : live}
+      </p>
+      {error && <ErrorBox error={error} onReload={refetch} />}
+      <section aria-labelledby="intake">
+        <h2 id="intake">Intake</h2>
+        {e.intake ? (
+          <dl className="pairs">
+            <dt>Question</dt>
+            <dd>“{e.intake.presentingQuestion}”</dd>
+            <dt>Background</dt>
+            <dd>{e.intake.background}</dd>
+            <dt>Current strategy</dt>
+            <dd>{e.intake.currentStrategy}</dd>
+            <dt>Goals</dt>
+            <dd>
+              <ul>
+                {e.intake.goals.map((g) => (
+                  <li key={g}>{g}</li>
+                ))}
+              </ul>
+            </dd>
+          </dl>
+        ) : (
+          <Empty>The intake has not been recorded yet.</Empty>
+        )}
+      </section>
+      <section aria-labelledby="homework">
+        <h2 id="homework">Homework</h2>
+        {e.homework.length === 0 ? (
+          <Empty>No homework set.</Empty>
+        ) : (
+          e.homework.map((h) => <HomeworkItem key={h.id} homework={h} canGiveFeedback={viewer.role === 'COACH'} onChange={() => void refetch()} />)
+        )}
+      </section>
+      <section aria-labelledby="sessions">
+        <h2 id="sessions">Sessions</h2>
+        {e.sessions.length === 0 ? (
+          <Empty>No session logged.</Empty>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Held</th>
+                <th scope="col">Minutes</th>
+                <th scope="col">Summary</th>
+              </tr>
+            </thead>
+            <tbody>
+              {e.sessions.map((s) => (
+                <tr key={s.id}>
+                  <td>{formatDateTime(s.heldAt)}</td>
+                  <td>{s.durationMinutes}</td>
+                  <td>{s.summary}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-labelledby="funnel">
+        <h2 id="funnel">Job-search funnel</h2>
+        <p>
+          {e.jobSearch.applications} applications → {e.jobSearch.interviews} interviews ({formatRate(e.jobSearch.interviewRate)}) →{' '}
+          {e.jobSearch.offers} offers
+        </p>
+        {channels.length ? (
+          <BarChart
+            title="Interview rate per channel: intake baseline and now"
+            category="Channel"
+            labels={channels.map((c) => humanise(c.channel))}
+            series={[
+              { label: 'At intake (%)', values: channels.map((c) => 100 * (baseline.find((b) => b.channel === c.channel)?.interviewRate ?? 0)) },
+              { label: 'Now (%)', values: channels.map((c) => 100 * (c.interviewRate ?? 0)) },
+            ]}
+            format={(v) => `${v.toFixed(1)} %`}
+          />
+        ) : (
+          <Empty>No job-search figures yet.</Empty>
+        )}
+      </section>
+      <section aria-labelledby="timeline">
+        <h2 id="timeline">Timeline</h2>
+        <table data-testid="timeline">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">What</th>
+              <th scope="col">Who</th>
+              <th scope="col">When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.timeline.edges.map(({ node }) => (
+              <tr key={node.version}>
+                <td>{node.version}</td>
+                <td>{node.type}</td>
+                <td>
+                  {node.actorId} ({humanise(node.actorRole)})
+                </td>
+                <td>{formatDateTime(node.occurredAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
