@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { CloseCode, type Context as WsContext, type ServerOptions } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated, type Principal } from '#platform';
+import { MAX_REQUEST_BYTES } from '../security/body-errors.js';
+import { GraphqlSecurity, MAX_SUBSCRIPTIONS_PER_SOCKET } from '../security/graphql-security.js';
+import { GraphqlErrorFormat } from './error-format.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** The close code of a socket whose token expired (graphql-ws' own "Unauthorized"): the client reconnects with a fresh token. */
+export const TOKEN_EXPIRED_CLOSE = CloseCode.Unauthorized;
+
+/** setTimeout's longest delay (about 24.8 days); a later expiry is re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One websocket: who it is, what it runs. */
+interface SocketState {
+  readonly ws: WebSocket;
+  readonly address: string;
+  /** counted among its address's unauthenticated sockets until acknowledged or closed */
+  pending: boolean;
+  /** the `connection_init` authorization, checked again at every subscribe */
+  authorization: string | null;
+  expiry: NodeJS.Timeout | null;
+  /** each running operation's context, ended when it completes, fails, is cancelled or the socket closes */
+  readonly operations: Map<string, RequestContext>;
+}
+
+type Extra = { socket: WebSocket; request: IncomingMessage };
+type Ctx = WsContext<Record<string, unknown> | undefined, Extra>;
+
+/**
+ * GraphQL over websockets (graphql-ws), the same protections as HTTP:
+ *
+ * - the websocket carries **subscriptions only**; a query or mutation sent
+ *   over it is refused (BAD_USER_INPUT, `extensions.transport`): they go over
+ *   HTTP, where their transaction ends with the response;
+ * - a message is at most MAX_REQUEST_BYTES (the HTTP body limit), read before
+ *   nothing else; `connection_init` must come within GRAPHQL_WS_INIT_TIMEOUT_MS;
+ *   an address holds at most GRAPHQL_WS_MAX_UNAUTHENTICATED_PER_ADDRESS sockets
+ *   that have not authenticated (the upgrade is answered 429 past it);
+ * - every subscribe is authenticated again (the token of `connection_init`
+ *   must still be valid), and the socket is closed (4401 "Token expired")
+ *   when the token expires;
+ * - every subscribe goes through GraphqlSecurity's functions, the ones HTTP
+ *   uses: rate limit, token limit while parsing, validation rules, input
+ *   bounds and cost, the time budget of its set-up reads, the response ceiling;
+ * - the operation's read transaction is released once it is set up, after
+ *   each result, and for good when it completes, fails, is cancelled or its
+ *   socket closes; its access audit is written like an HTTP answer's.
+ */
+@Injectable()
+export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('GraphqlSocket');
+  private readonly states = new WeakMap<WebSocket, SocketState>();
+  /** unauthenticated sockets per address */
+  private readonly pending = new Map<string, number>();
+  private wss: WebSocketServer | null = null;
+  private disposable: { dispose(): void | Promise<void> } | null = null;
+  private server: Server | null = null;
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+  private readonly maxPending: number;
+  private readonly initTimeoutMs: number;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly tokens: TokenService,
+    private readonly db: Database,
+    private readonly security: GraphqlSecurity,
+    private readonly errors: GraphqlErrorFormat,
+    config: AppConfigService,
+  ) {
+    this.maxPending = config.get('GRAPHQL_WS_MAX_UNAUTHENTICATED_PER_ADDRESS');
+    this.initTimeoutMs = config.get('GRAPHQL_WS_INIT_TIMEOUT_MS');
+  }
+
+  onApplicationBootstrap(): void {
+    const schema = this.schemaHost.schema;
+    const rules: ValidationRule[] = [...specifiedRules, ...this.security.validationRules()];
+    if (!this.security.introspection) rules.push(NoSchemaIntrospectionCustomRule);
+    // the frame limit applies before a message is read whole, let alone parsed as JSON
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
+    this.disposable = useServer(this.serverOptions(schema, rules), this.wss);
+    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.server.on('upgrade', this.onUpgrade);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.server?.off('upgrade', this.onUpgrade);
+    await Promise.resolve(this.disposable?.dispose()).catch(() => undefined);
+  }
+
+  /** Sockets of `address` that have not authenticated yet (tests read it). */
+  unauthenticated(address: string): number {
+    return this.pending.get(address) ?? 0;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined); // a peer resetting mid-handshake is no error of ours
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== GRAPHQL_PATH) return refuseUpgrade(socket, 404, 'No websocket here; GraphQL subscriptions are on /graphql');
+    const address = this.addressOf(req);
+    if (this.unauthenticated(address) >= this.maxPending) {
+      return refuseUpgrade(socket, 429, `At most ${this.maxPending} unauthenticated websockets per address; send connection_init or close some`, {
+        'retry-after': String(Math.ceil(this.initTimeoutMs / 1000)),
+      });
+    }
+    this.wss!.handleUpgrade(req, socket, head, (ws) => {
+      // counted once the handshake is done (a failed one never reaches here)
+      this.pending.set(address, this.unauthenticated(address) + 1);
+      this.states.set(ws, { ws, address, pending: true, authorization: null, expiry: null, operations: new Map() });
+      ws.on('error', (err) => this.logger.warn({ err }, 'websocket error')); // e.g. a message past maxPayload (closed 1009)
+      this.wss!.emit('connection', ws, req);
+    });
+  }
+
+  /** The caller's address as the HTTP rate limit sees it (Express' `req.ip`: TRUST_PROXY applies). */
+  private addressOf(req: IncomingMessage): string {
+    const express = this.adapterHost.httpAdapter.getInstance() as { request: object };
+    const view = Object.create(express.request, { headers: { value: req.headers }, socket: { value: req.socket }, connection: { value: req.socket } }) as { ip?: string };
+    return view.ip ?? req.socket.remoteAddress ?? 'unknown';
+  }
+
+  private stateOf(ctx: Ctx): SocketState {
+    const state = this.states.get(ctx.extra.socket);
+    if (!state) throw new Error('websocket without state');
+    return state;
+  }
+
+  private authenticated(state: SocketState): void {
+    if (!state.pending) return;
+    state.pending = false;
+    const left = this.unauthenticated(state.address) - 1;
+    if (left > 0) this.pending.set(state.address, left);
+    else this.pending.delete(state.address);
+  }
+
+  /** The principal of the socket's token, which must not have expired (checked at connect and at every subscribe). */
+  private async principalOf(authorization: string | null): Promise<{ principal: Principal; expiresAt: number }> {
+    const principal = await this.tokens.authenticate(authorization);
+    const exp = decodeJwt(authorization!.trim().replace(/^Bearer\s+/, '')).exp!;
+    // the socket is held to the token's own expiry, without the clock tolerance a single request gets
+    if (exp * 1000 <= Date.now()) throw new Unauthenticated('Token expired');
+    return { principal, expiresAt: exp * 1000 };
+  }
+
+  private closeAtExpiry(state: SocketState, expiresAt: number): void {
+    if (state.expiry) clearTimeout(state.expiry);
+    const delay = expiresAt - Date.now();
+    state.expiry = setTimeout(
+      () => (delay > MAX_TIMER_MS ? this.closeAtExpiry(state, expiresAt) : state.ws.close(TOKEN_EXPIRED_CLOSE, 'Token expired')),
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+    state.expiry.unref();
+  }
+
+  private serverOptions(schema: GraphQLSchema, rules: ValidationRule[]): ServerOptions<Record<string, unknown> | undefined, Extra> {
+    const format = (formatted: GraphQLFormattedError, error: unknown) => this.errors.format(formatted, error);
+    return {
+      schema,
+      connectionInitWaitTimeout: this.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const state = this.stateOf(ctx);
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        state.authorization = typeof raw === 'string' ? raw : null;
+        try {
+          const { expiresAt } = await this.principalOf(state.authorization);
+          this.authenticated(state);
+          this.closeAtExpiry(state, expiresAt);
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const state = this.stateOf(ctx);
+        let principal: Principal;
+        try {
+          principal = (await this.principalOf(state.authorization)).principal;
+        } catch (err) {
+          state.ws.close(TOKEN_EXPIRED_CLOSE, err instanceof Unauthenticated ? err.message : 'Unauthenticated');
+          return [new GraphQLError(err instanceof Error ? err.message : 'Unauthenticated', { originalError: err as Error })];
+        }
+        try {
+          return await this.admit(schema, rules, ctx, state, id, principal, payload);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+      },
+      onOperation: async (ctx, id) => {
+        // set up (or refused): its read transaction ends here, and its reads are audited like an HTTP answer's
+        await this.settle(this.stateOf(ctx), id);
+      },
+      onNext: async (ctx, id, _payload, _args, result) => {
+        const state = this.stateOf(ctx);
+        await this.settle(state, id);
+        const formatted = result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : result;
+        return this.security.bounded(formatted as never) as never;
+      },
+      // errors of the request itself (validation) carry no code of their own; a failed stream keeps its original error
+      onError: async (ctx, id, _payload, errors) => {
+        await this.finish(this.stateOf(ctx), id);
+        return errors.map((e) => {
+          const formatted = e.toJSON();
+          if (e.originalError || formatted.extensions?.code) return format(formatted, e);
+          return format({ ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }, e);
+        });
+      },
+      onComplete: async (ctx, id) => {
+        await this.finish(this.stateOf(ctx), id);
+      },
+      onClose: async (ctx) => {
+        const state = this.states.get(ctx.extra.socket);
+        if (!state) return;
+        this.authenticated(state); // no longer counted either way
+        if (state.expiry) clearTimeout(state.expiry);
+        await Promise.all([...state.operations.keys()].map((id) => this.finish(state, id)));
+      },
+    };
+  }
+
+  /** Everything HTTP checks before a resolver runs, in GraphqlSecurity's functions; the execution arguments when admitted. */
+  private async admit(
+    schema: GraphQLSchema,
+    rules: ValidationRule[],
+    ctx: Ctx,
+    state: SocketState,
+    id: string,
+    principal: Principal,
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    // graphql-ws has registered this one already: the count includes it
+    if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+      throw new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection; end one first`, {
+        extensions: { code: 'BAD_USER_INPUT', limit: 'subscriptions' },
+      });
+    }
+    await this.security.rateLimit({ principal });
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, this.security.parseOptions());
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      throw new GraphQLError(err.message, { nodes: err.nodes, source: err.source, positions: err.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    }
+    const invalid = validate(schema, document, rules);
+    if (invalid.length > 0) return invalid;
+    const operation = getOperationAST(document, payload.operationName ?? undefined);
+    if (!operation) throw new GraphQLError('Name the operation to run (operationName): the document holds several, or none', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+      throw new GraphQLError(`The websocket carries subscriptions only; send ${operation.operation === 'query' ? 'queries' : 'mutations'} over HTTP (POST ${GRAPHQL_PATH})`, {
+        extensions: { code: 'BAD_USER_INPUT', transport: 'websocket', operation: operation.operation },
+      });
+    }
+    const variables = payload.variables ?? undefined;
+    this.security.checkOperation({ schema, document, operation, variables });
+    const contextValue = new RequestContext(this.db, principal, randomUUID());
+    contextValue.deadline = this.security.budget(operation.operation);
+    state.operations.set(id, contextValue);
+    return { schema, document, operationName: payload.operationName ?? undefined, variableValues: variables, contextValue };
+  }
+
+  /** Between results: the read transaction ends, the reads so far are audited. */
+  private async settle(state: SocketState, id: string): Promise<void> {
+    const context = state.operations.get(id);
+    if (!context) return;
+    await context.release().catch((err: unknown) => this.logger.warn({ err }, 'releasing a websocket operation failed'));
+    await this.security.flushAudit(context, null);
+  }
+
+  /** For good: completed, failed, cancelled or disconnected. */
+  private async finish(state: SocketState, id: string): Promise<void> {
+    const context = state.operations.get(id);
+    if (!context) return;
+    state.operations.delete(id);
+    await context.end().catch((err: unknown) => this.logger.warn({ err }, 'ending a websocket operation failed'));
+    await this.security.flushAudit(context, null);
+  }
+}
+
+/** Answers an upgrade request we do not take with a plain HTTP error, as JSON, and closes the connection. */
+function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({
+    errors: [{ message, extensions: status === 429 ? { code: 'RATE_LIMITED', limit: 'unauthenticatedSockets' } : { code: 'NOT_FOUND' } }],
+  });
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'connection: close', 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`];
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
