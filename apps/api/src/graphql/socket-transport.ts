@@ -271,13 +271,14 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
     if (invalid.length > 0) return invalid;
     const operation = getOperationAST(document, payload.operationName ?? undefined);
     if (!operation) throw new GraphQLError('Name the operation to run (operationName): the document holds several, or none', { extensions: { code: 'BAD_USER_INPUT' } });
+    // input bounds and cost first, as over HTTP: a hostile query is refused for what it is
+    const variables = payload.variables ?? undefined;
+    this.security.checkOperation({ schema, document, operation, variables });
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
       throw new GraphQLError(`The websocket carries subscriptions only; send ${operation.operation === 'query' ? 'queries' : 'mutations'} over HTTP (POST ${GRAPHQL_PATH})`, {
         extensions: { code: 'BAD_USER_INPUT', transport: 'websocket', operation: operation.operation },
       });
     }
-    const variables = payload.variables ?? undefined;
-    this.security.checkOperation({ schema, document, operation, variables });
     const contextValue = new RequestContext(this.db, principal, randomUUID());
     contextValue.deadline = this.security.budget(operation.operation);
     state.operations.set(id, contextValue);
