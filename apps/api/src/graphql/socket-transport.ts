@@ -18,8 +18,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { CloseCode, type Context as WsContext, type ServerOptions } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer, type Context as WsContext, type ServerOptions } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated, type Principal } from '#platform';
@@ -31,6 +30,9 @@ export const GRAPHQL_PATH = '/graphql';
 
 /** The close code of a socket whose token expired (graphql-ws' own "Unauthorized"): the client reconnects with a fresh token. */
 export const TOKEN_EXPIRED_CLOSE = CloseCode.Unauthorized;
+
+/** A socket that answers no ping within this long is dropped (a peer gone without closing). */
+const KEEP_ALIVE_MS = 12_000;
 
 /** setTimeout's longest delay (about 24.8 days); a later expiry is re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -45,7 +47,7 @@ interface SocketState {
   authorization: string | null;
   expiry: NodeJS.Timeout | null;
   /** each running operation's context, ended when it completes, fails, is cancelled or the socket closes */
-  readonly operations: Map<string, RequestContext>;
+  readonly operations: Map<string, { context: RequestContext; operationName: string | null }>;
 }
 
 type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -78,7 +80,6 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
   /** unauthenticated sockets per address */
   private readonly pending = new Map<string, number>();
   private wss: WebSocketServer | null = null;
-  private disposable: { dispose(): void | Promise<void> } | null = null;
   private server: Server | null = null;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
   private readonly maxPending: number;
@@ -102,15 +103,65 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
     const rules: ValidationRule[] = [...specifiedRules, ...this.security.validationRules()];
     if (!this.security.introspection) rules.push(NoSchemaIntrospectionCustomRule);
     // the frame limit applies before a message is read whole, let alone parsed as JSON
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
-    this.disposable = useServer(this.serverOptions(schema, rules), this.wss);
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, handleProtocols });
+    const server = makeServer(this.serverOptions(schema, rules));
+    this.wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.serve(server, ws, req));
     this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     this.server.on('upgrade', this.onUpgrade);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
-    await Promise.resolve(this.disposable?.dispose()).catch(() => undefined);
+    const wss = this.wss;
+    if (!wss) return;
+    for (const ws of wss.clients) ws.close(1001, 'Going away');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  /**
+   * One socket to graphql-ws' server (what graphql-ws/use/ws does, with our
+   * logger: a frame past maxPayload or a broken peer is a warning, not a
+   * console stack trace): messages in, keep-alive pings, close.
+   */
+  private serve(server: ReturnType<typeof makeServer<Record<string, unknown> | undefined, Extra>>, ws: WebSocket, request: IncomingMessage): void {
+    ws.on('error', (err) => this.logger.warn(`websocket closed on error: ${err.message}`)); // e.g. past maxPayload: ws closes it (1009)
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (ws.readyState !== ws.OPEN) return;
+      pongWait = setTimeout(() => ws.terminate(), KEEP_ALIVE_MS);
+      ws.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      ws.ping();
+    }, KEEP_ALIVE_MS);
+    ping.unref();
+    const closed = server.opened(
+      {
+        protocol: ws.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (ws.readyState !== ws.OPEN) return resolve();
+            ws.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => ws.close(code, reason),
+        onMessage: (cb) =>
+          ws.on('message', async (data) => {
+            try {
+              await cb(String(data));
+            } catch (err) {
+              this.logger.error({ err }, 'websocket message failed');
+              ws.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket: ws, request },
+    );
+    ws.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      closed(code, String(reason)).catch((err: unknown) => this.logger.error({ err }, 'closing a websocket failed'));
+    });
   }
 
   /** Sockets of `address` that have not authenticated yet (tests read it). */
@@ -132,7 +183,6 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
       // counted once the handshake is done (a failed one never reaches here)
       this.pending.set(address, this.unauthenticated(address) + 1);
       this.states.set(ws, { ws, address, pending: true, authorization: null, expiry: null, operations: new Map() });
-      ws.on('error', (err) => this.logger.warn({ err }, 'websocket error')); // e.g. a message past maxPayload (closed 1009)
       this.wss!.emit('connection', ws, req);
     });
   }
@@ -281,25 +331,25 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
     }
     const contextValue = new RequestContext(this.db, principal, randomUUID());
     contextValue.deadline = this.security.budget(operation.operation);
-    state.operations.set(id, contextValue);
+    state.operations.set(id, { context: contextValue, operationName: payload.operationName ?? null });
     return { schema, document, operationName: payload.operationName ?? undefined, variableValues: variables, contextValue };
   }
 
   /** Between results: the read transaction ends, the reads so far are audited. */
   private async settle(state: SocketState, id: string): Promise<void> {
-    const context = state.operations.get(id);
-    if (!context) return;
-    await context.release().catch((err: unknown) => this.logger.warn({ err }, 'releasing a websocket operation failed'));
-    await this.security.flushAudit(context, null);
+    const operation = state.operations.get(id);
+    if (!operation) return;
+    await operation.context.release().catch((err: unknown) => this.logger.warn({ err }, 'releasing a websocket operation failed'));
+    await this.security.flushAudit(operation.context, operation.operationName);
   }
 
   /** For good: completed, failed, cancelled or disconnected. */
   private async finish(state: SocketState, id: string): Promise<void> {
-    const context = state.operations.get(id);
-    if (!context) return;
+    const operation = state.operations.get(id);
+    if (!operation) return;
     state.operations.delete(id);
-    await context.end().catch((err: unknown) => this.logger.warn({ err }, 'ending a websocket operation failed'));
-    await this.security.flushAudit(context, null);
+    await operation.context.end().catch((err: unknown) => this.logger.warn({ err }, 'ending a websocket operation failed'));
+    await this.security.flushAudit(operation.context, operation.operationName);
   }
 }
 
