@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, getNullableType, isListType, isObjectType, isInterfaceType, parse, type OperationDefinitionNode } from 'graphql';
+import { parseConfig } from '#platform';
 import { isPagedList, LIST_MAXIMA } from './list-maxima.js';
 import { operationCost } from './operation-cost.js';
 
@@ -62,5 +63,14 @@ describe('the cost estimate uses the maxima', () => {
   it('one engagement page costs what its lists can hold', () => {
     const cost = costOf('{ engagement(id: "x") { homework { drafts { id } } } }');
     expect(cost).toBe(1 + 1 + LIST_MAXIMA['Engagement.homework']! * (1 + LIST_MAXIMA['Homework.drafts']! * 1));
+  });
+
+  it("the default GRAPHQL_MAX_COST lets the deepest list of real use pass and refuses the issue's back-reference nesting", () => {
+    const maxCost = parseConfig({ NODE_ENV: 'development' }).GRAPHQL_MAX_COST;
+    // what `npm run bench` and test/api/statements.e2e-spec.ts ask for
+    const list = costOf('{ engagements(first: 200) { edges { node { id homework { id drafts { id feedback { id } } } } } } }');
+    const back = costOf('{ engagement(id: "x") { homework { engagement { homework { engagement { homework { instructions } } } } } } }');
+    expect(list).toBeLessThanOrEqual(maxCost);
+    expect(back).toBeGreaterThan(maxCost);
   });
 });
