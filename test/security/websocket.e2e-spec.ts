@@ -6,6 +6,7 @@
 // left `idle in transaction`, the pool still serves another practice's HTTP
 // request, and /health/live answers.
 import { jest } from '@jest/globals';
+import fc from 'fast-check';
 import type pg from 'pg';
 import request from 'supertest';
 import { GraphqlSocketTransport } from '../../apps/api/src/graphql/socket-transport.js';
@@ -210,6 +211,48 @@ describe('every hostile input of the HTTP suite, sent over the socket', () => {
   });
 
   it('leaves the service serving', async () => {
+    await stillServing();
+  });
+});
+
+describe('fuzz: whatever frame arrives, a clear refusal, never an internal error', () => {
+  const CODES = ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'RATE_LIMITED'];
+  // a protocol violation closes the socket with graphql-ws' 44xx codes; 4500 (internal error) or 1011 never
+  const PROTOCOL_CLOSES = [4400, 4401, 4403, 4406, 4408, 4409, 4429, 1009];
+  const frame = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.json({ maxDepth: 4 }),
+    fc.record({ type: fc.constant('subscribe'), id: fc.string({ minLength: 1, maxLength: 20 }), payload: fc.record({ query: fc.string({ maxLength: 300 }) }) }),
+    fc.record({
+      type: fc.constant('subscribe'),
+      id: fc.string({ minLength: 1, maxLength: 20 }),
+      payload: fc.record({ query: fc.constant(EVENTS), variables: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 3 })) }),
+    }),
+    fc.record({ type: fc.constantFrom('subscribe', 'complete', 'ping', 'pong', 'connection_init', 'next', 'error'), id: fc.anything(), payload: fc.anything() }),
+  );
+
+  it('answers or closes every frame with a code the protocol or PRODUCT.md names', async () => {
+    await fc.assert(
+      fc.asyncProperty(frame, async (message) => {
+        const socket = await authenticated();
+        const text = typeof message === 'string' ? message : JSON.stringify(message);
+        socket.send(text);
+        // then a well-formed refusal probe: once it is answered (or the socket closed), everything before it has been handled
+        socket.subscribe('probe', '{ viewer { id } }');
+        await socket.outcome('probe').catch(() => undefined);
+        if (socket.closed) {
+          expect(PROTOCOL_CLOSES).toContain(socket.closed.code);
+        } else {
+          for (const m of socket.messages.filter((x) => x.type === 'error' || x.type === 'next')) {
+            for (const e of (m.type === 'error' ? m.payload : m.payload.errors ?? []) as { extensions: { code: string } }[]) {
+              expect(CODES).toContain(e.extensions.code);
+            }
+          }
+        }
+        socket.close();
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 40), seed: Number(process.env.FUZZ_SEED ?? 20_261_129) },
+    );
     await stillServing();
   });
 });

@@ -228,7 +228,13 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
   }
 
   private serverOptions(schema: GraphQLSchema, rules: ValidationRule[]): ServerOptions<Record<string, unknown> | undefined, Extra> {
-    const format = (formatted: GraphQLFormattedError, error: unknown) => this.errors.format(formatted, error);
+    // errors of the request itself (parse, validation, variables that do not coerce) carry no code of their own and
+    // wrap no error of a resolver: Apollo answers them BAD_USER_INPUT over HTTP, so do we
+    const format = (e: GraphQLError): GraphQLFormattedError => {
+      const formatted = e.toJSON();
+      if (e.originalError || formatted.extensions?.code) return this.errors.format(formatted, e);
+      return this.errors.format({ ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }, e);
+    };
     return {
       schema,
       connectionInitWaitTimeout: this.initTimeoutMs,
@@ -268,17 +274,12 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
       onNext: async (ctx, id, _payload, _args, result) => {
         const state = this.stateOf(ctx);
         await this.settle(state, id);
-        const formatted = result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : result;
+        const formatted = result.errors ? { ...result, errors: result.errors.map(format) } : result;
         return this.security.bounded(formatted as never) as never;
       },
-      // errors of the request itself (validation) carry no code of their own; a failed stream keeps its original error
       onError: async (ctx, id, _payload, errors) => {
         await this.finish(this.stateOf(ctx), id);
-        return errors.map((e) => {
-          const formatted = e.toJSON();
-          if (e.originalError || formatted.extensions?.code) return format(formatted, e);
-          return format({ ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }, e);
-        });
+        return errors.map(format);
       },
       onComplete: async (ctx, id) => {
         await this.finish(this.stateOf(ctx), id);
