@@ -11,7 +11,7 @@ import type pg from 'pg';
 import request from 'supertest';
 import { GraphqlSocketTransport } from '../../apps/api/src/graphql/socket-transport.js';
 import { TestApi } from '../support/api.js';
-import { idleInTransaction } from '../support/backends.js';
+import { backends, idleInTransaction } from '../support/backends.js';
 import { testPool } from '../support/db.js';
 import { EventLog, M, Q, Story, newCast, ok, type Cast } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
@@ -307,6 +307,32 @@ describe('frames are bounded before they are read', () => {
 
   it('leaves the service serving', async () => {
     await stillServing();
+  });
+});
+
+describe('transactions end on every path', () => {
+  it('a subscription cancelled (complete) or whose socket closes while its set-up read waits leaves no transaction open', async () => {
+    const holder = await owner.connect();
+    const waitingReads = async () => (await backends(owner, 'coaching')).filter((b) => b.wait_event_type === 'Lock').length;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE engagements IN ACCESS EXCLUSIVE MODE');
+      const cancelled = await authenticated();
+      cancelled.subscribe('c', EVENTS, { id: engagementId });
+      await waitFor('the first set-up read to wait', async () => (await waitingReads()) >= 1);
+      cancelled.send({ type: 'complete', id: 'c' });
+      const dropped = await authenticated();
+      dropped.subscribe('d', EVENTS, { id: engagementId });
+      await waitFor('the second set-up read to wait', async () => (await waitingReads()) >= 2);
+      dropped.close();
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    await stillServing();
+    // every connection of the pool serves again: POOL_SIZE requests at once
+    const answers = await Promise.all(Array.from({ length: POOL_SIZE }, () => api.gql<any>(Q.engagement, { id: engagementId }, cast.coach)));
+    for (const a of answers) expect(ok(a).engagement.id).toBe(engagementId);
   });
 });
 

@@ -8,6 +8,7 @@ export interface Backend {
   pid: number;
   application_name: string;
   state: string | null;
+  wait_event_type: string | null;
   wait_event: string | null;
   query: string;
 }
@@ -15,7 +16,7 @@ export interface Backend {
 /** Sessions of this database whose application_name is `applicationName` (LIKE pattern), other than the caller's own. */
 export async function backends(owner: pg.Pool, applicationName: string): Promise<Backend[]> {
   const { rows } = await owner.query<Backend>(
-    `SELECT pid, application_name, state, wait_event, query FROM pg_stat_activity
+    `SELECT pid, application_name, state, wait_event_type, wait_event, query FROM pg_stat_activity
       WHERE datname = current_database() AND application_name LIKE $1 AND pid <> pg_backend_pid() ORDER BY pid`,
     [applicationName],
   );
