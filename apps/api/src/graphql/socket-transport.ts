@@ -59,8 +59,9 @@ type Ctx = WsContext<Record<string, unknown> | undefined, Extra>;
  * - the websocket carries **subscriptions only**; a query or mutation sent
  *   over it is refused (BAD_USER_INPUT, `extensions.transport`): they go over
  *   HTTP, where their transaction ends with the response;
- * - a message is at most MAX_REQUEST_BYTES (the HTTP body limit), read before
- *   nothing else; `connection_init` must come within GRAPHQL_WS_INIT_TIMEOUT_MS;
+ * - a message is at most MAX_REQUEST_BYTES (the HTTP body limit): a larger one
+ *   closes the socket (1009) before it is read whole, let alone parsed;
+ *   `connection_init` must come within GRAPHQL_WS_INIT_TIMEOUT_MS;
  *   an address holds at most GRAPHQL_WS_MAX_UNAUTHENTICATED_PER_ADDRESS sockets
  *   that have not authenticated (the upgrade is answered 429 past it);
  * - every subscribe is authenticated again (the token of `connection_init`
@@ -115,7 +116,12 @@ export class GraphqlSocketTransport implements OnApplicationBootstrap, OnApplica
     const wss = this.wss;
     if (!wss) return;
     for (const ws of wss.clients) ws.close(1001, 'Going away');
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    // a peer that does not answer the close handshake is not waited for long
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, 2_000)))]);
+    clearTimeout(grace);
+    for (const ws of wss.clients) ws.terminate();
   }
 
   /**
