@@ -211,7 +211,13 @@ describe('hostile queries are refused before anything runs', () => {
       timeline(first: 200) { edges { node { type data } } } } } } }`;
     const res = await refusedBeforeExecution(() => gql(query), 400);
     expect(limitsOf(res)).toEqual(['cost']);
-    expect(res.body.errors![0]!.message).toMatch(/the limit is 100000/);
+    expect(res.body.errors![0]!.message).toMatch(/the limit is 7000000/);
+  });
+
+  it('unpaged lists nested through a back-reference: homework → engagement → homework three times (issue 9: 41 MB)', async () => {
+    const query = `query ($id: ID!) { engagement(id: $id) { homework { engagement { homework { engagement { homework { instructions } } } } } } }`;
+    const res = await refusedBeforeExecution(() => gql(query, { id: engagementId }), 400);
+    expect(limitsOf(res)).toEqual(['cost']);
   });
 
   it('more tokens than the parser takes', async () => {

@@ -6,8 +6,10 @@
 import type pg from 'pg';
 import { TestApi } from '../support/api.js';
 import { testPool } from '../support/db.js';
-import { Q, Story, newCast, ok } from '../support/engagements.js';
+import { M, Q, Story, newCast, ok } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
+import { subscribe, wsClient } from '../support/subscriptions.js';
+import { waitFor } from '../support/wait.js';
 
 let api: TestApi;
 let owner: pg.Pool;
@@ -57,4 +59,28 @@ it('stops a query whose later reads would wait: what was read stays read, the re
   expect(res.data.viewer.id).toBe(cast.coach.id);
   expect(res.errors?.map((e) => e.extensions.reason)).toEqual(['EXECUTION_TIMEOUT']);
   expect(res.errors![0]!.path).toEqual(['engagement', 'homework']);
+});
+
+it('gives a subscription set up over the websocket the same budget: its read is cut off, the socket stays usable', async () => {
+  const socket = await wsClient(api, cast.coach);
+  try {
+    const events = `subscription ($id: ID!) { engagementEvents(engagementId: $id) { version } }`;
+    const live = await whileLocked('engagements', async () => {
+      const s = subscribe(socket, events, { id: engagementId });
+      await waitFor('the subscription to be refused', () => s.completed);
+      return s;
+    });
+    expect(live.results[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'EXECUTION_TIMEOUT', limit: 'timeout' });
+    // nothing held: the same subscription is set up once nothing blocks it
+    const again = subscribe(socket, events, { id: engagementId });
+    await waitFor('the subscription to be live', async () => {
+      if (again.results.length > 0) return true;
+      ok(await api.gql(M.logJobSearchActivity, { input: { engagementId, channel: 'OTHER', applications: 0, interviews: 0 } }, cast.coach));
+      return false;
+    }, { intervalMs: 100 });
+    expect(again.results[0]?.errors).toBeUndefined();
+    again.unsubscribe();
+  } finally {
+    await socket.dispose();
+  }
 });

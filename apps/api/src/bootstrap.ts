@@ -4,7 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfigService, exitWhenShutdownStalls, parseConfig } from '#platform';
 import { mountQueuesDashboard } from './admin/queues-dashboard.js';
 import { mountConsole } from './console/console.module.js';
-import { bodyParserErrors } from './security/body-errors.js';
+import { bodyParserErrors, MAX_REQUEST_BYTES } from './security/body-errors.js';
 
 /** Builds the API application (not yet listening): shared by main, the all-in-one start and the tests. */
 export async function createApi(): Promise<NestExpressApplication> {
@@ -14,8 +14,8 @@ export async function createApi(): Promise<NestExpressApplication> {
   app.useLogger(app.get(Logger));
   const trustProxy = app.get(AppConfigService).get('TRUST_PROXY');
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
-  // the largest legitimate body is a 50,000-character draft; refuse anything far beyond
-  app.useBodyParser('json', { limit: '1mb' });
+  // the same bound as a websocket message (the socket transport's maxPayload)
+  app.useBodyParser('json', { limit: MAX_REQUEST_BYTES });
   // a body too large or not JSON is answered as GraphQL (BAD_USER_INPUT, HTTP 413/400), not a default error page
   app.use(bodyParserErrors());
   mountQueuesDashboard(app);

@@ -4,6 +4,7 @@ export { parseConfig, configSchema, ConfigValidationError, type AppConfig } from
 export { DatabaseModule, EventUpcasters } from './database/database.module.js';
 export { Database, streamLock, type Transaction, type TransactionOptions } from './database/database.js';
 export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
+export { guardClientErrors } from './database/client-errors.js';
 export { runMigrations } from './database/migrate.js';
 export { MIGRATIONS } from './database/migrations.js';
 export { LoggingModule, requestIdOf } from './logging/logging.module.js';

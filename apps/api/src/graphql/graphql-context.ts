@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Database, RequestContext, TokenService, Unauthenticated, type Principal } from '#platform';
+import { Database, RequestContext, TokenService, Unauthenticated } from '#platform';
 
 /** The context of one HTTP GraphQL request: principal from the bearer token (if any), request id from the logger. */
 export async function httpContext(req: IncomingMessage & { id?: unknown }, tokens: TokenService, db: Database): Promise<RequestContext> {
@@ -12,9 +12,4 @@ export async function httpContext(req: IncomingMessage & { id?: unknown }, token
     if (!(err instanceof Unauthenticated)) throw err;
     return new RequestContext(db, null, requestId, err);
   }
-}
-
-/** What a websocket connection proved at `connection_init` (connectionParams.authorization). */
-export interface SocketExtra {
-  principal?: Principal;
 }

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { ServerOptions, Context as WsContext } from 'graphql-ws';
+import { GraphQLError } from 'graphql';
 import { EngagementGraphqlModule } from '#engagement';
-import { AppConfigService, Database, formatError, RequestContext, TokenService, Unauthenticated } from '#platform';
-import { httpContext, type SocketExtra } from './graphql-context.js';
+import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated } from '#platform';
+import { GraphqlErrorFormat } from './error-format.js';
+import { httpContext } from './graphql-context.js';
+import { GRAPHQL_PATH, GraphqlSocketTransport } from './socket-transport.js';
 import { GraphqlSecurity } from '../security/graphql-security.js';
 import { SecurityModule } from '../security/security.module.js';
 
@@ -43,39 +43,26 @@ function requestLifecycle(exposeStatements: boolean): ApolloServerPlugin<Request
   };
 }
 
-/** graphql-ws bypasses Apollo: hooks that give its results the same error mapping as HTTP answers. */
-function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
-  const hooks: Pick<ServerOptions, 'onNext' | 'onError'> = {
-    onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
-    // errors of the request itself (validation) carry no code of their own; a failed stream keeps its original error
-    onError: (_ctx, _id, _payload, errors) =>
-      errors.map((e) => {
-        const formatted = e.toJSON();
-        if (e.originalError || formatted.extensions?.code) return format(formatted, e);
-        return format({ ...formatted, extensions: { ...formatted.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }, e);
-      }),
-  };
-  return hooks;
-}
+/** The error mapping and the socket transport need what SecurityModule provides; exported for the GraphQL factory. */
+@Module({
+  imports: [SecurityModule],
+  providers: [GraphqlErrorFormat],
+  exports: [SecurityModule, GraphqlErrorFormat],
+})
+class GraphqlSupportModule {}
 
 @Module({
   imports: [
     EngagementGraphqlModule,
+    GraphqlSupportModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      imports: [SecurityModule],
-      inject: [AppConfigService, TokenService, Database, GraphqlSecurity],
-      useFactory: (config: AppConfigService, tokens: TokenService, db: Database, security: GraphqlSecurity): ApolloDriverConfig => {
+      imports: [GraphqlSupportModule],
+      inject: [AppConfigService, TokenService, Database, GraphqlSecurity, GraphqlErrorFormat],
+      useFactory: (config: AppConfigService, tokens: TokenService, db: Database, security: GraphqlSecurity, errors: GraphqlErrorFormat): ApolloDriverConfig => {
         const production = config.isProduction;
-        const logger = new Logger('GraphQL');
-        const format = (formatted: GraphQLFormattedError, error: unknown) =>
-          formatError(formatted, error, {
-            exposeUnexpected: config.get('NODE_ENV') === 'development',
-            report: (err) => logger.error({ err, path: formatted.path }, 'unexpected error in a GraphQL operation'),
-          });
         return {
-          path: '/graphql',
+          path: GRAPHQL_PATH,
           // development and tests write the schema so a diff shows every contract change; production builds it in memory
           autoSchemaFile: production ? true : join(process.cwd(), 'apps/api/schema.gql'),
           sortSchema: true,
@@ -86,34 +73,16 @@ function socketErrorFormatting(format: (formatted: GraphQLFormattedError, error:
           // automatic persisted queries would let anyone fill the server's query cache; clients send the query text
           persistedQueries: false,
           includeStacktraceInErrorResponses: false,
-          // token limit, depth/alias/directive/field limits, no "Did you mean" (apps/api/src/security)
+          // token limit, depth/alias/directive/field limits, no "Did you mean", the response ceiling (apps/api/src/security)
           ...security.apolloOptions(),
-          // HTTP requests bring { req }; websocket operations bring graphql-ws's context (connectionParams, extra)
-          context: (arg: { req?: Parameters<typeof httpContext>[0]; extra?: unknown; connectionParams?: unknown }) =>
-            arg.req
-              ? httpContext(arg.req, tokens, db).then((ctx) => security.admit(ctx, arg.req!))
-              : new RequestContext(db, (arg.extra as SocketExtra | undefined)?.principal ?? null, randomUUID()),
-          formatError: format,
+          // HTTP only: the websocket (subscriptions) is GraphqlSocketTransport's, with the same protections
+          context: (arg: { req: Parameters<typeof httpContext>[0] }) => httpContext(arg.req, tokens, db).then((ctx) => security.admit(ctx, arg.req)),
+          formatError: (formatted, error) => errors.format(formatted, error),
           plugins: [requestLifecycle(!production), security.plugin()],
-          subscriptions: {
-            'graphql-ws': {
-              path: '/graphql',
-              ...security.socketOptions(),
-              ...socketErrorFormatting(format),
-              onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, unknown>) => {
-                const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-                try {
-                  (ctx.extra as SocketExtra).principal = await tokens.authenticate(typeof auth === 'string' ? auth : undefined);
-                  return true;
-                } catch {
-                  return false;
-                }
-              },
-            },
-          },
         };
       },
     }),
   ],
+  providers: [GraphqlSocketTransport],
 })
 export class GraphqlApiModule {}

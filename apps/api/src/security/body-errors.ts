@@ -1,6 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { formatError } from '#platform';
 
+/**
+ * The largest request the API reads: an HTTP body, and a websocket message
+ * (connection_init or subscribe). The largest legitimate one is a
+ * 50,000-character draft; anything far beyond is refused before it is parsed.
+ */
+export const MAX_REQUEST_BYTES = 1_048_576;
+
 /** body-parser's refusals, as GraphQL answers: what a caller sees, and the HTTP status that says why. */
 const BODY_ERRORS: Record<string, { status: number; limit?: string; message: (err: BodyParserError) => string }> = {
   'entity.too.large': { status: 413, limit: 'bodySize', message: (err) => `The request body is larger than the limit of ${err.limit ?? 'the server'} bytes` },

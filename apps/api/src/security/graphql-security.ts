@@ -4,20 +4,19 @@ import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
-  NoSchemaIntrospectionCustomRule,
-  specifiedRules,
-  validate,
+  OperationTypeNode,
   type DocumentNode,
+  type FormattedExecutionResult,
   type FragmentDefinitionNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
-import { AccessAuditLog, AppConfigService, type Principal, type RequestContext } from '#platform';
+import { AccessAuditLog, AppConfigService, type RequestContext } from '#platform';
 import { inputViolation, type InputLimits } from './input-limits.js';
 import { operationCost } from './operation-cost.js';
 import { shapeLimitsRule, type ShapeLimits } from './operation-limits.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type RateLimitSubject } from './rate-limiter.js';
 
 /** subscriptions one websocket may hold at once (a client watching a practice's engagements needs a handful) */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
@@ -41,16 +40,29 @@ function refusal(limit: string, message: string, field?: string): GraphQLError {
   });
 }
 
+/** What an operation's checks need once it is parsed, validated and its variables are known. */
+export interface OperationToCheck {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Record<string, unknown> | undefined;
+}
+
+/** A time budget: no statement starts after `at`, none runs past it. */
+export type Budget = { at: number; budgetMs: number };
+
 /**
  * Everything the GraphQL endpoint does to refuse hostile requests cheaply,
- * as pieces of the Apollo configuration (graphql.module.ts):
- * - parse: at most GRAPHQL_MAX_TOKENS tokens (graphql-js stops there);
+ * one function per protection, called by both transports: HTTP (Apollo, the
+ * options and plugin below) and the websocket (socket-transport.ts):
+ * - rate limit, before anything is parsed (`rateLimit`);
+ * - parse: at most GRAPHQL_MAX_TOKENS tokens (`parseOptions`, graphql-js stops there);
  * - validation: depth, aliases, directives, field selections, string literals
- *   (shapeLimitsRule), suggestions hidden ("Did you mean" reveals the schema);
+ *   (`validationRules`), suggestions hidden ("Did you mean" reveals the schema);
  * - once the operation and its variables are known, before execution: input
- *   bounds on the variables, then the cost estimate;
- * - execution: a query's reads stop at GRAPHQL_TIMEOUT_MS;
- * - context creation (before parsing): the per-principal rate limit.
+ *   bounds on the variables, then the cost estimate (`checkOperation`);
+ * - execution: a query's (or a subscription's set-up) reads stop at GRAPHQL_TIMEOUT_MS (`budget`);
+ * - the answer: at most GRAPHQL_MAX_RESPONSE_BYTES (`serialize`, `bounded`).
  * Batched requests, CSRF and introspection are Apollo's own (see graphql.module.ts).
  * GRAPHQL_LIMITS=off and RATE_LIMIT=off turn them off, for measuring only.
  */
@@ -58,12 +70,13 @@ function refusal(limit: string, message: string, field?: string): GraphQLError {
 export class GraphqlSecurity {
   private readonly logger = new Logger('GraphqlSecurity');
   readonly limitsOn: boolean;
-  private readonly introspection: boolean;
+  readonly introspection: boolean;
   private readonly shape: ShapeLimits;
   private readonly input: InputLimits;
   private readonly maxCost: number;
   private readonly maxTokens: number;
   private readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
 
   constructor(
     config: AppConfigService,
@@ -88,60 +101,62 @@ export class GraphqlSecurity {
     this.maxCost = config.get('GRAPHQL_MAX_COST');
     this.maxTokens = config.get('GRAPHQL_MAX_TOKENS');
     this.timeoutMs = config.get('GRAPHQL_TIMEOUT_MS');
+    this.maxResponseBytes = config.get('GRAPHQL_MAX_RESPONSE_BYTES');
   }
 
-  /** Apollo options: token limit, validation rules, no schema details in errors. */
-  apolloOptions(): { parseOptions: { maxTokens?: number }; validationRules: ValidationRule[]; hideSchemaDetailsFromClientErrors: boolean } {
+  /** graphql-js parse options: the token limit. */
+  parseOptions(): { maxTokens?: number } {
+    return this.limitsOn ? { maxTokens: this.maxTokens } : {};
+  }
+
+  /** Validation rules beyond graphql-js' own: the shape limits. */
+  validationRules(): ValidationRule[] {
+    return this.limitsOn ? [shapeLimitsRule(this.shape, this.introspection)] : [];
+  }
+
+  /** Apollo options: token limit, validation rules, no schema details in errors, the response ceiling. */
+  apolloOptions(): {
+    parseOptions: { maxTokens?: number };
+    validationRules: ValidationRule[];
+    hideSchemaDetailsFromClientErrors: boolean;
+    stringifyResult: (value: FormattedExecutionResult) => string;
+  } {
     return {
-      parseOptions: this.limitsOn ? { maxTokens: this.maxTokens } : {},
-      validationRules: this.limitsOn ? [shapeLimitsRule(this.shape, this.introspection)] : [],
+      parseOptions: this.parseOptions(),
+      validationRules: this.validationRules(),
       hideSchemaDetailsFromClientErrors: true,
+      stringifyResult: (value) => this.serialize(value),
     };
   }
 
-  /**
-   * graphql-ws does not go through Apollo: its operations get the same
-   * validation rules (and no introspection in production) through `validate`.
-   * (Nest's config type leaves `validate` out; graphql-ws takes it.)
-   */
-  /**
-   * Websocket operations get what HTTP ones do: the same validation rules, and
-   * each subscribe message counts against its principal's rate limit. A socket
-   * holds at most MAX_SUBSCRIPTIONS_PER_SOCKET subscriptions at once.
-   */
-  socketOptions(): Pick<ServerOptions, 'validate' | 'onSubscribe'> {
-    const rules = [...specifiedRules, ...this.apolloOptions().validationRules];
-    if (!this.introspection) rules.push(NoSchemaIntrospectionCustomRule);
-    return {
-      validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, rules),
-      onSubscribe: async (ctx) => {
-        // graphql-ws has registered this one already: the count includes it
-        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
-          return [
-            new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection; end one first`, {
-              extensions: { code: 'BAD_USER_INPUT', limit: 'subscriptions' },
-            }),
-          ];
-        }
-        const principal = (ctx.extra as { principal?: Principal | null }).principal;
-        if (!this.limiter.enabled || !principal) return undefined;
-        const decision = await this.limiter.check({ principal });
-        if (decision.allowed) return undefined;
-        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-        return [new GraphQLError(`Too many requests; retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } })];
-      },
-    };
+  /** Input bounds on the variables, then the cost estimate: a refusal (BAD_USER_INPUT, `extensions.limit`) is thrown. */
+  checkOperation({ schema, document, operation, variables }: OperationToCheck): void {
+    if (!this.limitsOn) return;
+    const violation = inputViolation(variables, this.input);
+    if (violation) throw refusal(violation.limit, `Variable ${violation.path} ${violation.message}`, violation.path);
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+    const cost = operationCost(schema, operation, fragments, variables, this.introspection);
+    if (cost > this.maxCost) {
+      throw refusal('cost', `The operation would cost about ${Math.round(cost)}; the limit is ${this.maxCost} (ask for smaller pages or fewer nested lists)`);
+    }
   }
 
   /**
-   * Admits an HTTP request under the rate limit, or refuses it with
-   * RATE_LIMITED (HTTP 429, Retry-After) before anything is parsed.
+   * The time budget of an operation's reads: a query's, and a subscription's
+   * set-up (a live stream itself has no end); a mutation is never cut off
+   * between its write and its answer.
    */
-  async admit(ctx: RequestContext, req: IncomingMessage & { ip?: string }): Promise<RequestContext> {
-    if (!this.limiter.enabled) return ctx;
-    const subject = ctx.principal ? { principal: ctx.principal } : { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' };
+  budget(operation: OperationTypeNode): Budget | null {
+    if (!this.limitsOn || operation === OperationTypeNode.MUTATION) return null;
+    return { at: Date.now() + this.timeoutMs, budgetMs: this.timeoutMs };
+  }
+
+  /** Counts a request against its principal (or address); RATE_LIMITED (HTTP 429, Retry-After) when past the limit. */
+  async rateLimit(subject: RateLimitSubject): Promise<void> {
+    if (!this.limiter.enabled) return;
     const decision = await this.limiter.check(subject);
-    if (decision.allowed) return ctx;
+    if (decision.allowed) return;
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
     throw new GraphQLError(`Too many requests; retry in ${seconds} s`, {
       extensions: {
@@ -152,6 +167,55 @@ export class GraphqlSecurity {
     });
   }
 
+  /** Admits an HTTP request under the rate limit, or refuses it with RATE_LIMITED before anything is parsed. */
+  async admit(ctx: RequestContext, req: IncomingMessage & { ip?: string }): Promise<RequestContext> {
+    await this.rateLimit(ctx.principal ? { principal: ctx.principal } : { ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' });
+    return ctx;
+  }
+
+  /**
+   * An answer as JSON, or, past GRAPHQL_MAX_RESPONSE_BYTES, a BAD_USER_INPUT
+   * `responseSize` error in its place (one serialisation either way). Apollo's `stringifyResult`.
+   */
+  serialize(value: FormattedExecutionResult): string {
+    const measured = this.measure(value);
+    return `${measured.fits ? measured.text : JSON.stringify(this.tooLarge(measured.bytes))}\n`;
+  }
+
+  /** The websocket's side of `serialize`: the result itself, or the responseSize error in its place. */
+  bounded(value: FormattedExecutionResult): FormattedExecutionResult {
+    const measured = this.measure(value);
+    return measured.fits ? value : this.tooLarge(measured.bytes);
+  }
+
+  private measure(value: FormattedExecutionResult): { text: string; fits: true } | { fits: false; bytes: number | null } {
+    let text: string;
+    try {
+      text = JSON.stringify(value);
+    } catch (err) {
+      if (err instanceof RangeError) return { fits: false, bytes: null }; // longer than a string can be
+      throw err;
+    }
+    // a UTF-16 unit is at most 3 bytes of UTF-8: most answers need no byte count
+    if (text.length * 3 <= this.maxResponseBytes) return { text, fits: true };
+    const bytes = Buffer.byteLength(text);
+    return bytes <= this.maxResponseBytes ? { text, fits: true } : { fits: false, bytes };
+  }
+
+  private tooLarge(bytes: number | null): FormattedExecutionResult {
+    this.logger.warn({ bytes, limit: this.maxResponseBytes }, 'answer past GRAPHQL_MAX_RESPONSE_BYTES replaced by an error');
+    const size = bytes === null ? 'more bytes than a string holds' : `${bytes} bytes`;
+    return {
+      data: null,
+      errors: [
+        {
+          message: `The answer would be ${size}; the limit is ${this.maxResponseBytes} (ask for fewer fields, smaller pages or fewer nested lists)`,
+          extensions: { code: 'BAD_USER_INPUT', limit: 'responseSize' },
+        },
+      ],
+    };
+  }
+
   /** The request-lifecycle half: input bounds, cost, time budget, the execution count and the access audit's flush. */
   plugin(): ApolloServerPlugin<RequestContext> {
     const security = this;
@@ -159,25 +223,23 @@ export class GraphqlSecurity {
       async requestDidStart() {
         return {
           async didResolveOperation({ request, document, operation, schema, contextValue }) {
-            if (!security.limitsOn || !operation) return;
-            const violation = inputViolation(request.variables, security.input);
-            if (violation) throw refusal(violation.limit, `Variable ${violation.path} ${violation.message}`, violation.path);
-            const fragments: Record<string, FragmentDefinitionNode> = {};
-            for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-            const cost = operationCost(schema, operation, fragments, request.variables, security.introspection);
-            if (cost > security.maxCost) {
-              throw refusal('cost', `The operation would cost about ${Math.round(cost)}; the limit is ${security.maxCost} (ask for smaller pages or fewer nested lists)`);
-            }
-            if (operation.operation === 'query') contextValue.deadline = { at: Date.now() + security.timeoutMs, budgetMs: security.timeoutMs };
+            if (!operation) return;
+            security.checkOperation({ schema, document, operation, variables: request.variables });
+            contextValue.deadline = security.budget(operation.operation);
           },
           async willSendResponse({ contextValue, operationName, response }) {
             if (response.body.kind !== 'single' || 'data' in response.body.singleResult) security.counter.executions += 1;
             // the read transaction first: a request never holds two connections at once
             await contextValue.release();
-            await security.audit.flush(contextValue, operationName ?? null).catch((err: unknown) => security.logger.error({ err }, 'access audit flush failed'));
+            await security.flushAudit(contextValue, operationName ?? null);
           },
         };
       },
     };
+  }
+
+  /** Writes the operation's access audit (never fails the answer: a failure is logged). */
+  async flushAudit(ctx: RequestContext, operationName: string | null): Promise<void> {
+    await this.audit.flush(ctx, operationName).catch((err: unknown) => this.logger.error({ err }, 'access audit flush failed'));
   }
 }

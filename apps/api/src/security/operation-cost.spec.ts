@@ -1,5 +1,5 @@
 import { buildSchema, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { operationCost } from './operation-cost.js';
+import { operationCost, UNKNOWN_LIST_SIZE, type ListSizes } from './operation-cost.js';
 
 const schema = buildSchema(`
   type Query { viewer: Viewer! engagements(first: Int = 20): Connection! engagement(id: ID!): Engagement }
@@ -11,13 +11,15 @@ const schema = buildSchema(`
   type Draft { id: ID! homework: Homework! }
 `);
 
-function cost(source: string, variables: Record<string, unknown> = {}, introspection = true): number {
+const SIZES: ListSizes = { maxima: { 'Engagement.homework': 10, 'Homework.drafts': 10, 'Engagement.goals': 50 }, maxPage: 200 };
+
+function cost(source: string, variables: Record<string, unknown> = {}, introspection = true, sizes: ListSizes = SIZES): number {
   const doc = parse(source);
   const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const fragments = Object.fromEntries(
     doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
-  return operationCost(schema, operation, fragments, variables, introspection);
+  return operationCost(schema, operation, fragments, variables, introspection, sizes);
 }
 
 describe('operationCost', () => {
@@ -32,10 +34,19 @@ describe('operationCost', () => {
     expect(cost('{ engagements { edges { node { id } } totalCount } }')).toBe(1 + 1 + 20 * 2 + 1);
   });
 
-  it('multiplies an unpaged list by 10, one below another', () => {
+  it("multiplies an unpaged list by its hard maximum, one below another; a list missing from the table by UNKNOWN_LIST_SIZE", () => {
     expect(cost('{ engagement(id: "x") { homework { drafts { id } } } }')).toBe(1 + 1 + 10 * (1 + 10 * 1));
     // Draft.homework is one homework, not a list
     expect(cost('{ engagement(id: "x") { homework { drafts { homework { id } } } } }')).toBe(1 + 1 + 10 * (1 + 10 * 2));
+    const drafts = { ...SIZES, maxima: { 'Engagement.homework': 10 } };
+    expect(cost('{ engagement(id: "x") { homework { drafts { id } } } }', {}, true, drafts)).toBe(1 + 1 + 10 * (1 + UNKNOWN_LIST_SIZE * 1));
+  });
+
+  it('sizes a page asked for without `first` (and no default) as the largest page', () => {
+    const noDefault = buildSchema(`type Query { list(first: Int): ListConnection! } type ListConnection { edges: [E!]! } type E { id: ID! }`);
+    const doc = parse('{ list { edges { id } } }');
+    const op = doc.definitions[0] as OperationDefinitionNode;
+    expect(operationCost(noDefault, op, {}, {}, true, SIZES)).toBe(1 + 1 + 200 * 1);
   });
 
   it('counts fragments (a fragment named __schema too) as if written out; only real introspection roots are free', () => {

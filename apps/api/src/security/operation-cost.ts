@@ -17,16 +17,32 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { isPagedList, LIST_MAXIMA, MAX_PAGE_SIZE } from './list-maxima.js';
 
-/** A list the schema does not page (`homework`, `drafts`, `reminders`, ...) is assumed to hold this many items. */
-export const UNPAGED_LIST_SIZE = 10;
+/** How many items a list can hold, for the estimate. */
+export interface ListSizes {
+  /** unpaged lists by `Type.field`: their hard maximum */
+  maxima: Readonly<Record<string, number>>;
+  /** a connection's page asked for without `first` */
+  maxPage: number;
+}
+
+/**
+ * A list neither paged nor in the table (list-maxima.spec.ts keeps the real
+ * schema free of those): assumed this large, so forgetting one errs on the side of refusing.
+ */
+export const UNKNOWN_LIST_SIZE = 1_000;
+
+const DEFAULT_SIZES: ListSizes = { maxima: LIST_MAXIMA, maxPage: MAX_PAGE_SIZE };
 
 /**
  * An upper estimate of the fields an operation makes the server resolve:
  * every field costs 1; a list multiplies what it holds by its size, which is
  * the page its connection asked for (`first`, from a literal, a variable or
- * the schema's default) or UNPAGED_LIST_SIZE. So `engagements(first: 200)
- * { edges { node { id } } }` costs 1 + (1 + 200 × (1 + 1)) = 402.
+ * the schema's default) or the list's hard maximum (LIST_MAXIMA: homework of
+ * an engagement, drafts of a homework, ...). So `engagements(first: 200)
+ * { edges { node { id } } }` costs 1 + (1 + 200 × (1 + 1)) = 402, and
+ * `engagement { homework { engagement { homework { id } } } }` costs about 200 × 200.
  *
  * Runs once variables are known (before execution): a page size passed as a
  * variable counts as much as one written in the document. Introspection roots
@@ -38,6 +54,7 @@ export function operationCost(
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown> | undefined,
   introspection: boolean,
+  sizes: ListSizes = DEFAULT_SIZES,
 ): number {
   const queryType = schema.getQueryType();
   const memo = new Map<string, number>();
@@ -53,6 +70,9 @@ export function operationCost(
     }
   };
 
+  const listMaximum = (typeName: string, fieldName: string): number =>
+    sizes.maxima[`${typeName}.${fieldName}`] ?? (isPagedList(typeName, fieldName) ? sizes.maxPage : UNKNOWN_LIST_SIZE);
+
   const fieldCost = (node: FieldNode, parent: GraphQLNamedType, page: number | undefined): number => {
     const name = node.name.value;
     if (introspection && parent === queryType && (name === '__schema' || name === '__type')) return 0;
@@ -60,7 +80,7 @@ export function operationCost(
     if (!def) return 0; // unknown field: validation refuses it
     if (!node.selectionSet) return 1;
     const list = isListType(getNullableType(def.type));
-    const size = list ? (page ?? UNPAGED_LIST_SIZE) : 1;
+    const size = list ? (page ?? listMaximum(parent.name, name)) : 1;
     // a connection's page size applies to the list right below it (`edges`)
     const inner = selectionsCost(node.selectionSet, getNamedType(def.type), list ? undefined : pageOf(def, node));
     return 1 + size * inner;

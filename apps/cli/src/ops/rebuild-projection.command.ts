@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PostgresEventStore } from '#event-store';
-import { AppConfigService, Database, EXTERNAL_ID } from '#platform';
+import { AppConfigService, Database, EXTERNAL_ID, guardClientErrors } from '#platform';
 import { ENGAGEMENT_READ_MODELS, ReadModelRebuild, type RebuildHooks, type RebuildReport, type TableComparison } from '#engagement';
 import { opsContext } from './ops-contexts.js';
 import { stdout, type CommandOutput } from './output.js';
@@ -51,6 +51,8 @@ export async function rebuildProjection(args: string[], out: CommandOutput = std
     max: concurrency + 3,
     application_name: 'coaching-rebuild',
   });
+  owner.on('error', (err) => console.error(`rebuild: an idle owner connection failed: ${err.message}`));
+  guardClientErrors(owner, (err) => console.error(`rebuild: an owner connection failed: ${err.message}`));
   try {
     const { rows } = await owner.query<{ ok: boolean }>(`SELECT to_regnamespace('rebuild') IS NOT NULL AS ok`);
     if (!rows[0]!.ok) throw new Error('schema "rebuild" is missing: run the migrations first (migrate)');

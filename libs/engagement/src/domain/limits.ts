@@ -27,4 +27,12 @@ export const LIMITS = {
   dueSoonOffsets: 10,
   /** one year, in minutes: the longest reminder offset or window */
   reminderMinutes: 525_600,
+  homeworkPerEngagement: 200,
+  draftsPerHomework: 50,
+  sessionsPerEngagement: 1000,
+  remindersPerHomework: 500,
+  /** coaches listed on the practice dashboard (the busiest practice has far fewer) */
+  dashboardCoaches: 1_000,
+  /** days of the dashboard's activity chart */
+  activityDays: 366,
 } as const;

@@ -2,6 +2,7 @@ import type { Principal, ReadSession } from '#platform';
 import { BadUserInput } from '#platform';
 import type { EngagementStatus } from '../domain/types.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
+import { LIMITS } from '../domain/limits.js';
 import { funnel, toEngagement, type EngagementModel, type EngagementRow, type FunnelModel, type JobSearchRow, type PersonModel } from './read-models.js';
 
 const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');
@@ -162,7 +163,8 @@ export async function practiceDashboard(session: ReadSession, since: Date | null
                 ON o.engagement_id = e.id
         WHERE e.practice_id = $1
         GROUP BY e.coach_id
-        ORDER BY name, e.coach_id`,
+        ORDER BY name, e.coach_id
+        LIMIT ${LIMITS.dashboardCoaches}`,
       [p, now],
     ),
   ]);

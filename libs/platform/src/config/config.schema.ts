@@ -133,8 +133,8 @@ export const configSchema = z.object({
   GRAPHQL_LIMITS: onOff.default(true),
   /** nesting of fields in one operation (fragments flattened); the contract's deepest query needs 9 */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(10),
-  /** estimated fields resolved: each field 1, a list multiplies what it holds by its page size (`first`) or 10 */
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(100_000_000).default(100_000),
+  /** estimated fields resolved: each field 1, a list multiplies what it holds by its page size (`first`) or its hard maximum */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(1_000_000_000).default(7_000_000),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(100),
   GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
   /** field selections written in one operation (fragments expanded): refuses `__typename` repeated 500 times */
@@ -149,6 +149,12 @@ export const configSchema = z.object({
   GRAPHQL_MAX_LIST_LENGTH: z.coerce.number().int().min(10).max(1_000_000).default(1_000),
   /** a query's reads stop at this budget (mutations are bounded by the database's statement timeout) */
   GRAPHQL_TIMEOUT_MS: z.coerce.number().int().min(50).max(300_000).default(10_000),
+  /** bytes of one answer (HTTP response or websocket result); past it the answer is replaced by a BAD_USER_INPUT `responseSize` error */
+  GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(8 * 1_048_576),
+  /** a websocket that has not sent `connection_init` this long after opening is closed (4408) */
+  GRAPHQL_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** websockets of one address that have not (yet) authenticated; past it the upgrade is answered 429 */
+  GRAPHQL_WS_MAX_UNAUTHENTICATED_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
 
   /** requests per principal (sub + practice), or per IP without a valid token, per window; kept in Redis */
   RATE_LIMIT: onOff.default(true),

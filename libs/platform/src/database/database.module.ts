@@ -1,10 +1,11 @@
-import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PostgresEventStore, UpcasterRegistry } from '#event-store';
 import { AppConfigService } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { Database } from './database.js';
+import { guardClientErrors } from './client-errors.js';
 
 /** Upcasters of every event type the service stores; libs add theirs at module init. */
 export abstract class EventUpcasters extends UpcasterRegistry {}
@@ -26,7 +27,16 @@ class Upcasters extends EventUpcasters {}
     }),
   ],
   providers: [
-    { provide: Database, inject: [DataSource], useFactory: (ds: DataSource) => new Database(ds) },
+    {
+      provide: Database,
+      inject: [DataSource],
+      useFactory: (ds: DataSource) => {
+        const db = new Database(ds);
+        const logger = new Logger('Database');
+        guardClientErrors(db.pool, (err) => logger.warn(`a pooled PostgreSQL connection failed (${(err as { code?: string }).code ?? 'no code'}): ${err.message}`));
+        return db;
+      },
+    },
     { provide: EventUpcasters, useValue: new Upcasters() },
     {
       provide: PostgresEventStore,

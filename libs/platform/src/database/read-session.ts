@@ -16,6 +16,8 @@ export class ReadSession {
   private tail: Promise<unknown> = Promise.resolve();
   /** statements sent to PostgreSQL by this session, BEGIN and COMMIT included */
   statements = 0;
+  /** set by `end`: no statement runs any more */
+  private ended = false;
 
   constructor(
     private readonly db: Database,
@@ -31,6 +33,7 @@ export class ReadSession {
   }
 
   private async run<R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R[]> {
+    if (this.ended) throw new Error('This read session has ended; it runs no more statements');
     if (this.deadline && Date.now() >= this.deadline.at) throw new ExecutionTimeout(this.deadline.budgetMs);
     const client = await this.open().catch((err: unknown) => {
       this.client = null;
@@ -57,6 +60,12 @@ export class ReadSession {
     const done = this.tail.then(() => this.close(false));
     this.tail = done.catch(() => undefined);
     return done;
+  }
+
+  /** Releases the connection after the statements in flight, and refuses any later statement. */
+  end(): Promise<void> {
+    this.ended = true;
+    return this.release();
   }
 
   private async close(failed: boolean): Promise<void> {

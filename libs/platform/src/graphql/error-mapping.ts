@@ -52,7 +52,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
   if (mapped && given !== 'INTERNAL_SERVER_ERROR') {
     const extensions: Record<string, unknown> = { code: mapped };
     if (given !== mapped) extensions.reason = given;
-    for (const k of ['field', 'rule', 'retryAfterSeconds', 'expectedVersion', 'actualVersion', 'limit'] as const) {
+    for (const k of ['field', 'rule', 'retryAfterSeconds', 'expectedVersion', 'actualVersion', 'limit', 'transport'] as const) {
       if (formatted.extensions?.[k] !== undefined) extensions[k] = formatted.extensions[k];
     }
     if (mapped === 'BAD_USER_INPUT' && extensions.field === undefined) {

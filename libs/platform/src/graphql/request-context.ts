@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 export class RequestContext {
   private readonly cache = new Map<unknown, unknown>();
   private readSession: ReadSession | null = null;
+  private ended = false;
   /**
    * The operation's time budget, set before execution when a limit applies
    * (queries; a mutation is never cut off between its write and its answer).
@@ -33,6 +34,7 @@ export class RequestContext {
 
   /** The request's practice-scoped read session (opened at its first read). */
   get session(): ReadSession {
+    if (this.ended) throw new Error('This operation has ended (cancelled or disconnected); it reads nothing more');
     this.readSession ??= new ReadSession(this.db, this.requirePrincipal().practiceId, this.deadline);
     return this.readSession;
   }
@@ -46,6 +48,16 @@ export class RequestContext {
   /** Ends the read transaction (before a command runs, and when the response is sent). */
   async release(): Promise<void> {
     await this.readSession?.release();
+  }
+
+  /**
+   * Ends the operation for good: releases the read transaction and refuses
+   * any later read, so a resolver still running after a websocket operation
+   * was cancelled or its socket closed cannot open a transaction nobody ends.
+   */
+  async end(): Promise<void> {
+    this.ended = true;
+    await this.readSession?.end();
   }
 
   /** Statements the read session sent (for tests and metrics). */

@@ -99,7 +99,7 @@ export class AccessAuditLog {
       `SELECT id::text, engagement_id, actor_id, actor_role, operation, operation_name, request_id, occurred_at
          FROM access_audit
         WHERE practice_id = $1 AND ($2::uuid IS NULL OR engagement_id = $2) AND ($3::bigint IS NULL OR id < $3)
-        ORDER BY id DESC
+        ORDER BY access_audit.id DESC -- the column: a bare \`id\` would be the text output column (10 before 9)
         LIMIT $4`,
       [session.practiceId, engagementId, beforeId, first + 1],
     );
