@@ -18,6 +18,7 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'JobSearchFunnel.channels': JOB_SEARCH_CHANNELS.length,
   'PracticeDashboard.activity': LIMITS.activityDays * ENGAGEMENT_EVENT_TYPES.length,
   'PracticeDashboard.coaches': LIMITS.dashboardCoaches,
+  'PracticeDashboard.reminderOutcomes': LIMITS.activityDays,
   'PracticeDashboard.engagementsByStatus': 4, // EngagementStatus: INTAKE, ACTIVE, PAUSED, CLOSED
   'PracticeSettings.dueSoonOffsetsMinutes': LIMITS.dueSoonOffsets,
 };
