@@ -162,15 +162,16 @@ export class PostgresEventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const key = options.idempotencyKey;
+    const actor = options.idempotencyActor ?? '';
     if (key !== undefined) {
       // Claim the key first: a concurrent twin waits here until we commit, then replays us.
       const claim = await tx.query(
-        `INSERT INTO event_idempotency (practice_id, idempotency_key, stream_id, request_hash)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-        [practiceId, key, streamId, options.requestHash ?? null],
+        `INSERT INTO event_idempotency (practice_id, actor_id, idempotency_key, stream_id, request_hash)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
+        [practiceId, actor, key, streamId, options.requestHash ?? null],
       );
       if (claim.rowCount === 0) {
-        const replay = await this.findIdempotent(practiceId, key, tx);
+        const replay = await this.findIdempotent(practiceId, actor, key, tx);
         if (replay) return replay;
         throw new Error(`Idempotency key ${key} is claimed but has no result`);
       }
@@ -201,9 +202,9 @@ export class PostgresEventStore {
     const nextVersion = rows[rows.length - 1]!.version;
     if (key !== undefined) {
       await tx.query(
-        `UPDATE event_idempotency SET first_version = $3, last_version = $4, positions = $5
-         WHERE practice_id = $1 AND idempotency_key = $2`,
-        [practiceId, key, firstVersion, nextVersion, positions],
+        `UPDATE event_idempotency SET first_version = $4, last_version = $5, positions = $6
+         WHERE practice_id = $1 AND actor_id = $2 AND idempotency_key = $3`,
+        [practiceId, actor, key, firstVersion, nextVersion, positions],
       );
     }
     return {
@@ -216,8 +217,8 @@ export class PostgresEventStore {
     };
   }
 
-  /** The committed result of an earlier append with this key, or null. */
-  async findIdempotent(practiceId: string, key: string, tx: Queryable = this.pool): Promise<AppendResult | null> {
+  /** The committed result of an earlier append of this actor with this key, or null. */
+  async findIdempotent(practiceId: string, actorId: string, key: string, tx: Queryable = this.pool): Promise<AppendResult | null> {
     const { rows } = await tx.query<{
       stream_id: string;
       first_version: number;
@@ -226,8 +227,8 @@ export class PostgresEventStore {
       request_hash: string | null;
     }>(
       `SELECT stream_id, first_version, last_version, positions, request_hash
-       FROM event_idempotency WHERE practice_id = $1 AND idempotency_key = $2`,
-      [practiceId, key],
+       FROM event_idempotency WHERE practice_id = $1 AND actor_id = $2 AND idempotency_key = $3`,
+      [practiceId, actorId, key],
     );
     const row = rows[0];
     if (!row) return null;

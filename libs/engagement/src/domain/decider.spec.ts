@@ -3,6 +3,7 @@ import { decide, fold } from './decider.js';
 import { DomainError, Forbidden, NotFound, RuleViolated } from './errors.js';
 import type { RuleName } from './errors.js';
 import type { EngagementEvent } from './events.js';
+import { LIMITS } from './limits.js';
 import type { Actor, Person } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -1088,5 +1089,28 @@ describe('RecordRemindersSent (a batch for one engagement)', () => {
 
   it('needs an engagement', () => {
     expect(() => decide(batch(['r-1']), fold([]))).toThrow(NotFound);
+  });
+});
+
+describe('hard maxima of the lists an engagement holds (limits.ts)', () => {
+  it(`refuses homework number ${LIMITS.homeworkPerEngagement + 1}: HOMEWORK_LIMIT`, () => {
+    const full = [...ACTIVE, ...Array.from({ length: LIMITS.homeworkPerEngagement }, (_, i) => ev.assigned(`hw-${i}`))];
+    given(full).when(cmd.assignHomework({ homeworkId: 'hw-last' })).thenThrows(RuleViolated, 'HOMEWORK_LIMIT');
+    given(full.slice(0, -1)).when(cmd.assignHomework({ homeworkId: 'hw-last' })).then([expect.objectContaining({ type: 'HomeworkAssigned' })]);
+  });
+
+  it(`refuses draft number ${LIMITS.draftsPerHomework + 1} of a homework: DRAFT_LIMIT`, () => {
+    const history = [...HW_ASSIGNED];
+    for (let r = 1; r <= LIMITS.draftsPerHomework; r++) {
+      history.push(ev.submitted('hw-1', `d-${r}`, r), ev.feedback('hw-1', `d-${r}`, 'CHANGES_REQUESTED'));
+    }
+    given(history).when(cmd.submitDraft({ draftId: 'd-last' })).thenThrows(RuleViolated, 'DRAFT_LIMIT');
+    given(history.slice(0, -2)).when(cmd.submitDraft({ draftId: 'd-last' })).then([expect.objectContaining({ type: 'DraftSubmitted' })]);
+  });
+
+  it(`refuses coaching session number ${LIMITS.sessionsPerEngagement + 1}: SESSION_LIMIT`, () => {
+    const full = [...ACTIVE, ...Array.from({ length: LIMITS.sessionsPerEngagement }, (_, i) => ev.session(`s-${i}`))];
+    given(full).when(cmd.logSession({ sessionId: 's-last' })).thenThrows(RuleViolated, 'SESSION_LIMIT');
+    given(full.slice(0, -1)).when(cmd.logSession({ sessionId: 's-last' })).then([expect.objectContaining({ type: 'CoachingSessionLogged' })]);
   });
 });

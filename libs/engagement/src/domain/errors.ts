@@ -16,7 +16,11 @@ export type RuleName =
   | 'SESSION_IN_FUTURE'
   | 'COACH_IS_CLIENT'
   /** a command reuses an id (homework, draft, feedback, session, activity) the engagement already holds */
-  | 'DUPLICATE_ID';
+  | 'DUPLICATE_ID'
+  /** the hard maxima of every list (limits.ts): homework per engagement, drafts per homework, sessions per engagement */
+  | 'HOMEWORK_LIMIT'
+  | 'DRAFT_LIMIT'
+  | 'SESSION_LIMIT';
 
 export abstract class DomainError extends Error {
   abstract readonly code: 'RULE_VIOLATED' | 'FORBIDDEN' | 'NOT_FOUND';

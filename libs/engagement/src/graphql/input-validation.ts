@@ -47,7 +47,11 @@ const idempotencyKey = z
   .min(1, 'must not be empty')
   .max(LIMITS.idempotencyKey, `must be at most ${LIMITS.idempotencyKey} characters`)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-const instant = z.date({ error: 'must be a valid date-time' }).refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date-time');
+/** A date-time PostgreSQL and ISO-8601 agree on: a real instant of the years 0001 to 9999 (no `+100000-…`). */
+const instant = z
+  .date({ error: 'must be a valid date-time' })
+  .refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date-time')
+  .refine((d) => Number.isNaN(d.getTime()) || (d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999), 'must be a date-time of the years 0001 to 9999');
 const channel = z.enum(JOB_SEARCH_CHANNELS as readonly JobSearchChannel[] as [JobSearchChannel, ...JobSearchChannel[]]);
 
 const person = z.object({
@@ -138,6 +142,7 @@ export const inputs = {
     hasOverdueHomework: z.boolean().nullish(),
     search: line(LIMITS.search).nullish(),
   }),
+  practiceDashboard: z.object({ since: instant.nullish() }),
   pageSize: z.number().int().min(0, 'must be 0 or more').max(LIMITS.pageSize, `must be at most ${LIMITS.pageSize}`),
   id: uuid,
 };

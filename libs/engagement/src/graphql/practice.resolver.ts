@@ -22,7 +22,8 @@ export class PracticeResolver {
   @Query(() => PracticeDashboard, { description: QUERY_DESCRIPTIONS.practiceDashboard })
   practiceDashboard(@Args() args: PracticeDashboardArgs, @Context() ctx: RequestContext) {
     requireRole(ctx, ['ADMIN'], 'practiceDashboard');
-    return practiceDashboard(ctx.session, args.since ?? null, new Date());
+    const { since } = validate(inputs.practiceDashboard, args, '');
+    return practiceDashboard(ctx.session, since ?? null, new Date());
   }
 
   @Query(() => PracticeSettings, { description: QUERY_DESCRIPTIONS.practiceSettings })

@@ -94,9 +94,14 @@ export function encodeCursor(e: { openedAt: Date; id: string }): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Exactly what `toISOString` writes for the years 0001-9999: a cursor this list returned, nothing PostgreSQL could misread. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function decodeCursor(cursor: string): { openedAt: string; id: string } {
-  const [openedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!openedAt || !id || Number.isNaN(Date.parse(openedAt)) || !UUID.test(id) || cursor.length > 200) {
+  const parts = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8').split('|') : [];
+  const [openedAt, id] = parts;
+  const instant = openedAt !== undefined && ISO_INSTANT.test(openedAt) && !Number.isNaN(Date.parse(openedAt));
+  if (parts.length !== 2 || !instant || new Date(openedAt).toISOString() !== openedAt || !id || !UUID.test(id)) {
     throw new BadUserInput('after', 'is not a cursor this list returned');
   }
   return { openedAt, id };

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent } from '#event-store';
 import { AccessDenied, BadUserInput, Database, Metrics, ResourceNotFound, RuleViolation, streamLock, VersionConflict } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
-import { decide, evolve } from '../domain/decider.js';
+import { admit, decide, evolve } from '../domain/decider.js';
 import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
 import type { EngagementState } from '../domain/state.js';
 import type { Actor } from '../domain/types.js';
@@ -92,28 +92,33 @@ export class CommandExecutor {
   private attempt(request: ExecuteRequest): Promise<CommandOutcome> {
     const { origin, streamId } = request;
     const practiceId = origin.practiceId;
-    const key = request.idempotencyKey ? `${origin.actor.id}:${request.idempotencyKey}` : undefined;
+    const key = request.idempotencyKey || undefined;
+    const actor = origin.actor.id;
     const requestHash = key ? fingerprint(request.fingerprint) : undefined;
 
     return this.db.transaction(
       practiceId,
       async (tx) => {
         if (key) {
-          const earlier = await this.store.findIdempotent(practiceId, key, tx);
+          const earlier = await this.store.findIdempotent(practiceId, actor, key, tx);
           if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
         const loaded = await this.repository.load(tx, streamId, practiceId);
+        const command = request.command(loaded.state);
+        // who may comes before the version: a stale version must not tell the actual one to whoever is refused
+        admit(command, loaded.state);
         const expected = request.expectedVersion;
         if (expected !== undefined && expected !== null && expected !== loaded.version) {
           throw new VersionConflict(expected, loaded.version);
         }
-        const decided = decide(request.command(loaded.state), loaded.state);
+        const decided = decide(command, loaded.state);
         if (decided.length === 0) return { streamId, version: loaded.version, events: [], replayed: false };
 
         const newEvents = this.newEvents(decided, origin);
         const appended = await this.store.append(streamId, newEvents, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
           idempotencyKey: key,
+          idempotencyActor: actor,
           requestHash,
           tx,
         });

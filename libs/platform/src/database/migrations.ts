@@ -8,6 +8,7 @@ import { AccessAudit1764000000006 } from './migrations/1764000000006-access-audi
 import { ActivityByDay1764000000010 } from './migrations/1764000000010-activity-by-day.js';
 import { OperatorReaders1764000000007 } from './migrations/1764000000007-operator-readers.js';
 import { RowLevelSecurityInitPlans1764000000011 } from './migrations/1764000000011-row-level-security-initplans.js';
+import { IdempotencyPerActor1764000000019 } from './migrations/1764000000019-idempotency-per-actor.js';
 
 /** Every schema change, in order. Add new migrations at the end; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   OperatorReaders1764000000007,
   AccessAudit1764000000006,
   RowLevelSecurityInitPlans1764000000011,
+  IdempotencyPerActor1764000000019,
 ];
