@@ -7,15 +7,23 @@ export { decide, evolve, fold, initialState } from './domain/decider.js';
 export type { EngagementState } from './domain/state.js';
 export { LIMITS } from './domain/limits.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
+export {
+  EngagementCommandMessage,
+  OpenEngagementCommand,
+  RecordIntakeCommand,
+  AssignHomeworkCommand,
+  CancelHomeworkCommand,
+  SubmitDraftCommand,
+  GiveFeedbackCommand,
+  LogCoachingSessionCommand,
+  LogJobSearchActivityCommand,
+  PauseEngagementCommand,
+  ResumeEngagementCommand,
+  CloseEngagementCommand,
+  RecordReminderSentCommand,
+} from './write/engagement-commands.js';
 export { EngagementProjector } from './read/engagement-projector.js';
 export { ActivityProjection } from './read/activity-projection.js';
-export { RecordReminderSentCommand } from './write/handlers/record-reminder-sent.handler.js';
-export { OpenEngagementCommand } from './write/handlers/open-engagement.handler.js';
-export { RecordIntakeCommand } from './write/handlers/record-intake.handler.js';
-export { AssignHomeworkCommand, CancelHomeworkCommand } from './write/handlers/homework.handlers.js';
-export { SubmitDraftCommand, GiveFeedbackCommand } from './write/handlers/drafts.handlers.js';
-export { LogCoachingSessionCommand, LogJobSearchActivityCommand } from './write/handlers/activity.handlers.js';
-export { PauseEngagementCommand, ResumeEngagementCommand, CloseEngagementCommand } from './write/handlers/lifecycle.handlers.js';
 export {
   PracticeSettingsRepository,
   UpdatePracticeSettingsCommand,

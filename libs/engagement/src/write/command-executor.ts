@@ -5,7 +5,6 @@ import { AccessDenied, BadUserInput, Database, Metrics, ResourceNotFound, RuleVi
 import type { EngagementCommand } from '../domain/commands.js';
 import { admit, decide, evolve } from '../domain/decider.js';
 import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
-import type { EngagementState } from '../domain/state.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
 import { EngagementRepository, SNAPSHOT_EVERY, toDomain, type LoadedEngagement } from './engagement-repository.js';
@@ -30,8 +29,8 @@ export interface ExecuteRequest {
   idempotencyKey?: string | null;
   /** what the key must stand for: the operation and its input */
   fingerprint: unknown;
-  /** builds the domain command from the current state (may throw a domain error) */
-  command(state: EngagementState): EngagementCommand;
+  /** the domain command, decided against the state loaded under the stream's lock */
+  command: EngagementCommand;
 }
 
 export interface CommandOutcome {
@@ -104,7 +103,7 @@ export class CommandExecutor {
           if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
         const loaded = await this.repository.load(tx, streamId, practiceId);
-        const command = request.command(loaded.state);
+        const command = request.command;
         // who may comes before the version: a stale version must not tell the actual one to whoever is refused
         admit(command, loaded.state);
         const expected = request.expectedVersion;
@@ -158,7 +157,7 @@ export class CommandExecutor {
             requests.forEach((r, index) => {
               const l = loaded.get(r.streamId)!;
               try {
-                const decided = decide(r.command(l.state), l.state);
+                const decided = decide(r.command, l.state);
                 results[index] = { streamId: r.streamId, version: l.version, events: [], replayed: false };
                 if (decided.length) writes.push({ index, events: this.newEvents(decided, r.origin), loaded: l });
               } catch (err) {
@@ -204,7 +203,14 @@ export class CommandExecutor {
       causationId: origin.causationId,
       occurredAt: origin.now.toISOString(),
     };
-    return decided.map((e) => ({ type: e.type, data: e.data, metadata, eventId: crypto.randomUUID() }));
+    // the decider writes the current shape of each type: stored (and answered) at the store's current schema version
+    return decided.map((e) => ({
+      type: e.type,
+      data: e.data,
+      metadata,
+      eventId: crypto.randomUUID(),
+      schemaVersion: this.store.upcasters.currentVersion(e.type),
+    }));
   }
 
   private stored(streamId: string, events: NewEvent[], firstVersion: number, positions: number[], now: Date): StoredEvent[] {
@@ -215,7 +221,7 @@ export class CommandExecutor {
       position: positions[i]!,
       transactionId: '',
       type: e.type,
-      schemaVersion: 1,
+      schemaVersion: e.schemaVersion!,
       data: e.data,
       metadata: e.metadata,
       occurredAt: now,
