@@ -12,6 +12,7 @@ const ENGAGEMENT_TRIGGERS = new Set([
   'DraftSubmitted',
   'FeedbackGiven',
   'HomeworkCancelled',
+  'HomeworkRescheduled',
   'EngagementPaused',
   'EngagementResumed',
   'EngagementClosed',

@@ -73,6 +73,7 @@ const cmd = {
     as.coach,
   ),
   cancelHomework: builder('CancelHomework', { homeworkId: 'hw-1', reason: 'No longer relevant' }, as.coach),
+  reschedule: builder('RescheduleHomework', { homeworkId: 'hw-1', dueAt: new Date('2026-01-15T10:00:00Z') }, as.coach),
   logSession: builder(
     'LogCoachingSession',
     { sessionId: 'session-1', heldAt: minutesFromNow(-60), durationMinutes: 60, summary: 'Reviewed the pitch' },
@@ -216,6 +217,7 @@ const EVERY_LATER_COMMAND: Array<{
   { type: 'SubmitDraft', produces: 'DraftSubmitted', history: HW_ASSIGNED, command: (a) => cmd.submitDraft({}, a) },
   { type: 'GiveFeedback', produces: 'FeedbackGiven', history: HW_SUBMITTED, command: (a) => cmd.giveFeedback({}, a) },
   { type: 'CancelHomework', produces: 'HomeworkCancelled', history: HW_ASSIGNED, command: (a) => cmd.cancelHomework({}, a) },
+  { type: 'RescheduleHomework', produces: 'HomeworkRescheduled', history: HW_ASSIGNED, command: (a) => cmd.reschedule({}, a) },
   { type: 'LogCoachingSession', produces: 'CoachingSessionLogged', history: ACTIVE, command: (a) => cmd.logSession({}, a) },
   { type: 'LogJobSearchActivity', produces: 'JobSearchActivityLogged', history: ACTIVE, command: (a) => cmd.logActivity({}, a) },
   { type: 'RecordReminderSent', produces: 'ReminderSent', history: ACTIVE, command: (a) => cmd.recordReminder({}, a) },
@@ -290,6 +292,7 @@ describe('who may do what', () => {
     RecordIntake: ['admin', 'coach'],
     AssignHomework: ['admin', 'coach'],
     CancelHomework: ['admin', 'coach'],
+    RescheduleHomework: ['admin', 'coach'],
     LogCoachingSession: ['admin', 'coach'],
     PauseEngagement: ['admin', 'coach'],
     ResumeEngagement: ['admin', 'coach'],
@@ -1112,5 +1115,36 @@ describe('hard maxima of the lists an engagement holds (limits.ts)', () => {
     const full = [...ACTIVE, ...Array.from({ length: LIMITS.sessionsPerEngagement }, (_, i) => ev.session(`s-${i}`))];
     given(full).when(cmd.logSession({ sessionId: 's-last' })).thenThrows(RuleViolated, 'SESSION_LIMIT');
     given(full.slice(0, -1)).when(cmd.logSession({ sessionId: 's-last' })).then([expect.objectContaining({ type: 'CoachingSessionLogged' })]);
+  });
+});
+
+describe('RescheduleHomework', () => {
+  it('moves the due time of open homework', () => {
+    given(HW_ASSIGNED)
+      .when(cmd.reschedule())
+      .then([{ type: 'HomeworkRescheduled', data: { homeworkId: 'hw-1', dueAt: '2026-01-15T10:00:00.000Z' } }]);
+    given(HW_CHANGES_REQUESTED).when(cmd.reschedule({}, as.admin)).then([expect.objectContaining({ type: 'HomeworkRescheduled' })]);
+  });
+
+  it('is a no-op at the due time it already has', () => {
+    given([...ACTIVE, ev.assigned('hw-1', '2026-01-15T10:00:00.000Z')]).when(cmd.reschedule()).then([]);
+  });
+
+  it('refuses a due time in the past: DUE_DATE_IN_PAST', () => {
+    given(HW_ASSIGNED).when(cmd.reschedule({ dueAt: NOW })).thenThrows(RuleViolated, 'DUE_DATE_IN_PAST');
+  });
+
+  it('refuses homework that is no longer open: HOMEWORK_NOT_OPEN', () => {
+    given(HW_ACCEPTED).when(cmd.reschedule()).thenThrows(RuleViolated, 'HOMEWORK_NOT_OPEN');
+    given(HW_CANCELLED).when(cmd.reschedule()).thenThrows(RuleViolated, 'HOMEWORK_NOT_OPEN');
+  });
+
+  it('refuses homework the engagement does not hold: NOT_FOUND', () => {
+    given(HW_ASSIGNED).when(cmd.reschedule({ homeworkId: 'hw-x' })).thenThrows(NotFound);
+  });
+
+  it('evolves the state to the new due time', () => {
+    const state = fold([...HW_ASSIGNED, { type: 'HomeworkRescheduled', data: { homeworkId: 'hw-1', dueAt: '2026-01-15T10:00:00.000Z' } }]);
+    expect(state.homework['hw-1']!.dueAt).toBe('2026-01-15T10:00:00.000Z');
   });
 });

@@ -9,6 +9,7 @@ import type {
   OpenEngagement,
   PauseEngagement,
   RecordIntake,
+  RescheduleHomework,
   RecordReminderSent,
   RecordRemindersSent,
   ResumeEngagement,
@@ -64,6 +65,8 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
       return giveFeedback(command, live);
     case 'CancelHomework':
       return cancelHomework(command, live);
+    case 'RescheduleHomework':
+      return rescheduleHomework(command, live);
     case 'LogCoachingSession':
       return logCoachingSession(command, live);
     case 'LogJobSearchActivity':
@@ -210,6 +213,19 @@ function cancelHomework(command: CancelHomework, state: LiveState): EngagementEv
   return [{ type: 'HomeworkCancelled', data: { homeworkId, reason } }];
 }
 
+function rescheduleHomework(command: RescheduleHomework, state: LiveState): EngagementEvent[] {
+  const { homeworkId, dueAt } = command.data;
+  const homework = requireHomework(state, homeworkId);
+  if (!OPEN_HOMEWORK.includes(homework.status)) {
+    throw new RuleViolated('HOMEWORK_NOT_OPEN', `Homework ${homeworkId} is ${homework.status}; it cannot be rescheduled`);
+  }
+  if (dueAt.getTime() <= command.context.now.getTime()) {
+    throw new RuleViolated('DUE_DATE_IN_PAST', 'The due time must be in the future');
+  }
+  const iso = dueAt.toISOString();
+  return homework.dueAt === iso ? [] : [{ type: 'HomeworkRescheduled', data: { homeworkId, dueAt: iso } }];
+}
+
 function logCoachingSession(command: LogCoachingSession, state: LiveState): EngagementEvent[] {
   // Any status that reaches here (INTAKE, ACTIVE, PAUSED) takes a session.
   const { sessionId, heldAt, durationMinutes, summary } = command.data;
@@ -322,6 +338,7 @@ function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: L
     case 'RecordIntake':
     case 'AssignHomework':
     case 'CancelHomework':
+    case 'RescheduleHomework':
     case 'LogCoachingSession':
     case 'PauseEngagement':
     case 'ResumeEngagement':
@@ -424,6 +441,8 @@ export function evolve(state: EngagementState, event: EngagementEvent): Engageme
     }
     case 'HomeworkCancelled':
       return updateHomework(state, event.data.homeworkId, (h) => ({ ...h, status: 'CANCELLED' }));
+    case 'HomeworkRescheduled':
+      return updateHomework(state, event.data.homeworkId, (h) => ({ ...h, dueAt: event.data.dueAt }));
     case 'CoachingSessionLogged':
       return { ...state, sessionIds: { ...state.sessionIds, [event.data.sessionId]: true } };
     case 'JobSearchActivityLogged':

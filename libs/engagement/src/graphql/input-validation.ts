@@ -83,6 +83,7 @@ export const inputs = {
     dueAt: instant.nullish(),
     ...writeOptions,
   }),
+  rescheduleHomework: z.object({ engagementId: uuid, homeworkId: uuid, dueAt: instant, ...writeOptions }),
   submitDraft: z.object({ homeworkId: uuid, content: text(LIMITS.draftContent), idempotencyKey: idempotencyKey.nullish() }),
   giveFeedback: z.object({
     draftId: uuid,

@@ -18,6 +18,7 @@ import {
   LogJobSearchActivityInput,
   OpenEngagementInput,
   PauseEngagementInput,
+  RescheduleHomeworkInput,
   RecordIntakeInput,
   ResumeEngagementInput,
   SubmitDraftInput,
@@ -95,6 +96,13 @@ export class MutationsResolver {
   async cancelHomework(@Args('input', { type: () => CancelHomeworkInput }) raw: CancelHomeworkInput, @Context() ctx: RequestContext) {
     const { idempotencyKey, ...input } = validate(inputs.cancelHomework, raw, 'input');
     await this.send(ctx, 'cancelHomework', new C.CancelHomeworkCommand(originOf(ctx), input, { idempotencyKey }));
+    return this.homework(ctx, input.homeworkId);
+  }
+
+  @Mutation(() => Homework, { description: D.rescheduleHomework })
+  async rescheduleHomework(@Args('input', { type: () => RescheduleHomeworkInput }) raw: RescheduleHomeworkInput, @Context() ctx: RequestContext) {
+    const { expectedVersion, idempotencyKey, ...input } = validate(inputs.rescheduleHomework, raw, 'input');
+    await this.send(ctx, 'rescheduleHomework', new C.RescheduleHomeworkCommand(originOf(ctx), input, { expectedVersion, idempotencyKey }));
     return this.homework(ctx, input.homeworkId);
   }
 

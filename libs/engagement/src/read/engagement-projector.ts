@@ -128,6 +128,9 @@ export class EngagementProjector {
       case 'HomeworkCancelled':
         await tx.query(`UPDATE ${this.t('homework')} SET status = 'CANCELLED', updated_at = $2 WHERE id = $1 RETURNING *`, [event.data.homeworkId, at]).then(homework);
         return this.refreshEngagement(tx, id, e, engagement);
+      case 'HomeworkRescheduled':
+        await tx.query(`UPDATE ${this.t('homework')} SET due_at = $2, updated_at = $3 WHERE id = $1 RETURNING *`, [event.data.homeworkId, event.data.dueAt, at]).then(homework);
+        return this.refreshEngagement(tx, id, e, engagement);
       case 'CoachingSessionLogged': {
         const d = event.data;
         await tx.query(

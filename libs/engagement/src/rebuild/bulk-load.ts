@@ -265,6 +265,14 @@ export class ReadModelFold {
         }
         return this.refresh(en, e);
       }
+      case 'HomeworkRescheduled': {
+        const hw = this.homework.get(uuid(e, event.data.homeworkId));
+        if (hw) {
+          hw.due_at = event.data.dueAt;
+          hw.updated_at = at;
+        }
+        return this.refresh(en, e);
+      }
       case 'CoachingSessionLogged': {
         const d = event.data;
         const sessionId = uuid(e, d.sessionId);

@@ -95,6 +95,13 @@ export class CancelHomeworkCommand extends EngagementCommandMessage {
   }
 }
 
+export class RescheduleHomeworkCommand extends EngagementCommandMessage {
+  constructor(origin: CommandOrigin, input: { engagementId: string; homeworkId: string; dueAt: Date }, options: WriteOptions = {}) {
+    const { engagementId, ...data } = input;
+    super(origin, { engagementId }, { type: 'RescheduleHomework', data }, options, ['rescheduleHomework', input]);
+  }
+}
+
 export class SubmitDraftCommand extends EngagementCommandMessage {
   constructor(origin: CommandOrigin, input: { homeworkId: string; content: string }, options: WriteOptions = {}) {
     const data = { ...input, draftId: newId() };

@@ -154,6 +154,24 @@ export class CancelHomeworkInput {
   idempotencyKey?: string | null;
 }
 
+@InputType({ description: 'A new due time for open homework (ASSIGNED, SUBMITTED or CHANGES_REQUESTED).' })
+export class RescheduleHomeworkInput {
+  @Field(() => ID)
+  engagementId!: string;
+
+  @Field(() => ID)
+  homeworkId!: string;
+
+  @Field(() => GraphQLISODateTime, { description: 'the new due time, in the future' })
+  dueAt!: Date;
+
+  @Field(() => Int, { nullable: true })
+  expectedVersion?: number | null;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
 @InputType()
 export class LogCoachingSessionInput {
   @Field(() => ID)
