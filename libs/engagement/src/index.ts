@@ -6,6 +6,10 @@ export type { EngagementCommand } from './domain/commands.js';
 export { decide, evolve, fold, initialState } from './domain/decider.js';
 export type { EngagementState } from './domain/state.js';
 export { LIMITS } from './domain/limits.js';
+// GraphQL types the apps extend with fields of other libs (e.g. Homework.reminders)
+export { Homework, Reminder } from './graphql/types/homework.types.js';
+export { PracticeDashboard } from './graphql/types/dashboard.types.js';
+export { readEngagementFacts, activeEngagementIds, type EngagementFacts } from './read/engagement-facts.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
 export {
   EngagementCommandMessage,

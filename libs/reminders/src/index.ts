@@ -8,3 +8,4 @@ export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
 export { signBody, verifySignature, buildWebhookBody } from './delivery/webhook-payload.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';
+export { remindersOfHomework, sentReminderCount, type ReminderModel } from './reminder-queries.js';

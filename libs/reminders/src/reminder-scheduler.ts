@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
-import { LIMITS, PracticeSettingsRepository, type ReminderKind } from '#engagement';
+import { activeEngagementIds, LIMITS, PracticeSettingsRepository, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { enterPractice, loadReminderSubject } from './reminder-state.js';
@@ -72,11 +72,11 @@ export class ReminderScheduler implements Subscriber {
     for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT id FROM engagements WHERE practice_id = $1 AND status = 'ACTIVE'
-         UNION SELECT engagement_id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
+        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
         [practiceId],
       );
-      for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, cause);
+      const ids = new Set([...(await activeEngagementIds(tx, practiceId)), ...rows.map((r) => r.id)]);
+      for (const id of ids) if (!engagements.has(id)) engagements.set(id, cause);
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
     const notes: Record<string, unknown>[] = [];

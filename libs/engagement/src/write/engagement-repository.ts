@@ -43,7 +43,7 @@ export class EngagementRepository {
       `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot_state,
               (SELECT coalesce(json_agg(json_build_object('type', e.type, 'version', e.version, 'schema_version', e.schema_version,
                                                           'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]'::json)
-                 FROM events e WHERE e.stream_id = ids.id AND e.version > coalesce(s.version, 0)) AS tail
+                 FROM event_store_read_stream(ids.id, coalesce(s.version, 0)) e) AS tail
          FROM unnest($1::text[]) AS ids(id)
          LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`,
       [[...new Set(streamIds)], practiceId, STATE_VERSION],
