@@ -36,3 +36,4 @@ export {
   type PracticeSettingsModel,
 } from './practice/practice-settings.js';
 export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type RebuildReport, type RebuildHooks, type TableComparison } from './rebuild/read-model-rebuild.js';
+export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';

@@ -9,3 +9,4 @@ export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } fr
 export { signBody, verifySignature, buildWebhookBody } from './delivery/webhook-payload.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';
 export { remindersOfHomework, sentReminderCount, type ReminderModel } from './reminder-queries.js';
+export { REMINDER_MIGRATIONS } from './migrations/index.js';
