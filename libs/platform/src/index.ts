@@ -14,7 +14,7 @@ export { exitOnStartupError, exitWhenShutdownStalls } from './config/startup.js'
 export { ensureDatabase } from './database/ensure-database.js';
 export { type Principal, type PrincipalRole, EXTERNAL_ID } from './auth/principal.js';
 export { ApiError, Unauthenticated, AccessDenied, ResourceNotFound, BadUserInput, VersionConflict, RateLimited } from './auth/errors.js';
-export { RuleViolation } from './auth/errors.js';
+export { isCodedError, type CodedError } from './auth/errors.js';
 export { TokenService, type TokenClaims } from './auth/token.service.js';
 export { formatError, type ErrorCode, type ErrorMappingOptions } from './graphql/error-mapping.js';
 export { ReadSession } from './database/read-session.js';

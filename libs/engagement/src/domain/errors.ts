@@ -1,5 +1,6 @@
-// Named refusals of the domain. The API maps each class to one GraphQL error
-// code in one place (libs/platform graphql error mapping).
+// Named refusals of the domain, members of the API's one error family by
+// shape (a `code` and `extensions()`; the domain imports nothing): the
+// platform's formatError maps them to GraphQL errors with the others.
 
 export type RuleName =
   | 'ENGAGEMENT_CLOSED'
@@ -24,6 +25,9 @@ export type RuleName =
 
 export abstract class DomainError extends Error {
   abstract readonly code: 'RULE_VIOLATED' | 'FORBIDDEN' | 'NOT_FOUND';
+  extensions(): Record<string, unknown> {
+    return {};
+  }
 }
 
 /** A rule of PRODUCT.md "Rules a user will hit" refused the command. */
@@ -35,6 +39,9 @@ export class RuleViolated extends DomainError {
   ) {
     super(message);
     this.name = 'RuleViolated';
+  }
+  override extensions(): Record<string, unknown> {
+    return { rule: this.rule };
   }
 }
 

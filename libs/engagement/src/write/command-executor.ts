@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent } from '#event-store';
-import { AccessDenied, BadUserInput, Database, Metrics, ResourceNotFound, RuleViolation, streamLock, VersionConflict } from '#platform';
+import { BadUserInput, Database, Metrics, streamLock, VersionConflict } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
 import { admit, decide, evolve } from '../domain/decider.js';
-import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
+import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
 import { EngagementRepository, SNAPSHOT_EVERY, toDomain, type LoadedEngagement } from './engagement-repository.js';
@@ -74,7 +74,7 @@ export class CommandExecutor {
         try {
           return await this.attempt(request);
         } catch (err) {
-          if (err instanceof DomainError) throw asApiError(err, request.streamId);
+          if (err instanceof DomainError) throw withStream(err, request.streamId);
           if (!(err instanceof WrongExpectedVersionError)) throw err;
           // only a writer that skipped the lock (another version of the service) can race us here
           if (attempt >= RETRIES) throw new VersionConflict(err.expected as number, err.actual);
@@ -161,7 +161,7 @@ export class CommandExecutor {
                 results[index] = { streamId: r.streamId, version: l.version, events: [], replayed: false };
                 if (decided.length) writes.push({ index, events: this.newEvents(decided, r.origin), loaded: l });
               } catch (err) {
-                results[index] = err instanceof DomainError ? asApiError(err, r.streamId) : (err as Error);
+                results[index] = withStream(err, r.streamId) as Error;
               }
             });
             const appended = await this.store.appendMany(
@@ -274,10 +274,7 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
-/** A refusal of the domain, as the API reports it. */
-function asApiError(err: DomainError, streamId: string): Error {
-  if (err instanceof RuleViolated) return new RuleViolation(err.rule, err.message);
-  if (err instanceof Forbidden) return new AccessDenied(err.message);
-  if (err instanceof NotFound) return new ResourceNotFound(err.entity, err.id || streamId);
-  return err;
+/** The domain names no stream (its commands carry no engagement id): a missing engagement is reported by its stream id. */
+function withStream(err: unknown, streamId: string): unknown {
+  return err instanceof NotFound && err.entity === 'Engagement' && !err.id ? new NotFound('Engagement', streamId) : err;
 }
