@@ -7,3 +7,4 @@ export { UpcasterRegistry, type Upcaster } from './upcasters.js';
 export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './validation.js';
 export { eventStoreSchemaSql } from './schema.js';
 export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
+export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
