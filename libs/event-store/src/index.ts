@@ -8,3 +8,4 @@ export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './
 export { eventStoreSchemaSql } from './schema.js';
 export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
 export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
+export { follow, Waker, type Follower, type FollowOptions } from './follow.js';
