@@ -1,7 +1,6 @@
 import type { Queryable, StoredEvent } from '#event-store';
-import type { EngagementEvent } from '../domain/events.js';
+import { toDomain, type EngagementEvent } from '../domain/events.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
-import { toDomain } from '../write/engagement-repository.js';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 
 const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');

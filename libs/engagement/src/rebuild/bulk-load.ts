@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { StoredEvent } from '#event-store';
-import type { EngagementEvent } from '../domain/events.js';
+import { toDomain, type EngagementEvent } from '../domain/events.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
-import { toDomain } from '../write/engagement-repository.js';
 
 // The first pass of a rebuild, set-based: the log folded in memory into the
 // final rows of the six read models, then written with a few multi-row

@@ -7,7 +7,8 @@ import { admit, decide, evolve } from '../domain/decider.js';
 import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
-import { EngagementRepository, SNAPSHOT_EVERY, toDomain, type LoadedEngagement } from './engagement-repository.js';
+import { EngagementRepository, SNAPSHOT_EVERY, type LoadedEngagement } from './engagement-repository.js';
+import { toDomain } from '../domain/events.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */
 export interface CommandOrigin {

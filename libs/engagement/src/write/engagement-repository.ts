@@ -1,4 +1,4 @@
-import type { Queryable, StoredEvent, UpcasterRegistry } from '#event-store';
+import type { Queryable, UpcasterRegistry } from '#event-store';
 import type { EventMetadata } from '#event-store';
 import { evolve } from '../domain/decider.js';
 import type { EngagementEvent } from '../domain/events.js';
@@ -73,8 +73,4 @@ export class EngagementRepository {
       [streamId, practiceId, version, STATE_VERSION, JSON.stringify(state)],
     );
   }
-}
-
-export function toDomain(e: StoredEvent): EngagementEvent {
-  return { type: e.type, data: e.data } as EngagementEvent;
 }
