@@ -1,6 +1,6 @@
 import type { StoredEvent } from '#event-store';
 import type { EngagementEvent } from '../domain/events.js';
-import { arrayLiteral, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from './bulk-load.js';
+import { arrayLiteral, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from './read-model-fold.js';
 
 // The fold's rows, event by event, as EngagementProjector's statements leave
 // them. Equality with the projector itself on a real log is proven by
