@@ -35,11 +35,11 @@ export class PracticeResolver {
 
   @Mutation(() => PracticeSettings, { description: MUTATION_DESCRIPTIONS.updatePracticeSettings })
   async updatePracticeSettings(
-    @Args('input', { type: () => UpdatePracticeSettingsInput }) raw: UpdatePracticeSettingsInput,
+    @Args('input', { type: () => UpdatePracticeSettingsInput }) raw: unknown,
     @Context() ctx: RequestContext,
   ): Promise<PracticeSettingsModel> {
     requireRole(ctx, ['ADMIN'], 'updatePracticeSettings');
-    const change = validate(inputs.updatePracticeSettings, raw, 'input');
+    const change = validate(UpdatePracticeSettingsInput.schema, raw, 'input');
     await ctx.release();
     return this.commands.execute(new UpdatePracticeSettingsCommand(originOf(ctx), change));
   }
