@@ -99,7 +99,7 @@ export class MutationsResolver {
     return this.homework(ctx, input.homeworkId);
   }
 
-  @Mutation(() => Homework, { description: D.rescheduleHomework })
+  @Mutation(() => Homework, { description: 'COACH or ADMIN; reminders follow the new due time' })
   async rescheduleHomework(@Args('input', { type: () => RescheduleHomeworkInput }) raw: unknown, @Context() ctx: RequestContext) {
     const { expectedVersion, idempotencyKey, ...input } = validate(RescheduleHomeworkInput.schema, raw, 'input');
     await this.send(ctx, 'rescheduleHomework', new C.RescheduleHomeworkCommand(originOf(ctx), input, { expectedVersion, idempotencyKey }));

@@ -2,9 +2,8 @@ import type { Queryable, StoredEvent } from '#event-store';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
 
-/** Events that change homework rows or the counts recounted from them. */
-const HOMEWORK_EVENTS = new Set(['HomeworkAssigned', 'DraftSubmitted', 'FeedbackGiven', 'HomeworkCancelled', 'HomeworkRescheduled']);
-const JOB_SEARCH_EVENTS = new Set(['IntakeRecorded', 'JobSearchActivityLogged']);
+/** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
+const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
 
 /**
  * Projects engagement events into the read models (engagements, homework,
@@ -40,8 +39,10 @@ export class EngagementProjector {
   /** The current rows the events may change or read, into the fold. */
   private async seed(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[]): Promise<void> {
     const streams = [...new Set(events.map((e) => e.streamId.toLowerCase()))];
-    const homework = [...new Set(events.filter((e) => HOMEWORK_EVENTS.has(e.type)).map((e) => e.streamId.toLowerCase()))];
-    const jobSearch = [...new Set(events.filter((e) => JOB_SEARCH_EVENTS.has(e.type)).map((e) => e.streamId.toLowerCase()))];
+    // every row the fold may touch, unless the events touch only the engagement row (reminder batches, lifecycle):
+    // a new event type is covered without being listed here
+    const homework = [...new Set(events.filter((e) => !ENGAGEMENT_ROW_ONLY.has(e.type)).map((e) => e.streamId.toLowerCase()))];
+    const jobSearch = homework;
     const drafts = events.flatMap((e) => (e.type === 'FeedbackGiven' ? [String((e.data as { draftId: unknown }).draftId).toLowerCase()] : []));
     const uuids = (ids: string[]) => ids.filter((id) => UUID.test(id));
     const [engagementRows, homeworkRows, jobSearchRows, draftRows] = await Promise.all([

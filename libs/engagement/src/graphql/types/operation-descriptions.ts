@@ -16,7 +16,6 @@ export const MUTATION_DESCRIPTIONS = {
   submitDraft: 'CLIENT of the engagement only',
   giveFeedback: 'COACH of the engagement only',
   cancelHomework: 'COACH or ADMIN',
-  rescheduleHomework: 'COACH or ADMIN; reminders follow the new due time',
   logCoachingSession: 'COACH or ADMIN',
   logJobSearchActivity: 'CLIENT, COACH or ADMIN',
   pauseEngagement: 'COACH or ADMIN',
