@@ -463,6 +463,7 @@ function set(en: EngagementValues, e: StoredEvent): void {
 
 /** An id as the fold keys it: one spelling per uuid value (lower case), as PostgreSQL compares them. */
 function uuid(e: StoredEvent, value: unknown): string {
+  if (typeof value === 'string' && CANONICAL_UUID.test(value)) return value; // the hot path: ids as the service writes them
   const id = typeof value === 'string' ? value.toLowerCase() : value;
   if (typeof id !== 'string' || !CANONICAL_UUID.test(id)) {
     throw new UnsupportedEvent(e, `id ${JSON.stringify(value)} is not a uuid (the fold keys rows by their text)`);
