@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runMigrations } from '#platform';
+import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { PROTECTION_PROFILES } from '../apps/api/src/security/protection-profiles.js';
 import { benchApi } from './api.bench.js';
 import { reportConsoleFigures } from './console.bench.js';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   console.log(`machine: ${machine()}`);
   await freshDatabase();
-  await runMigrations(BENCH_DATABASE_URL);
+  await runMigrations(BENCH_DATABASE_URL, ALL_MIGRATIONS);
   const pool = new pg.Pool({ connectionString: BENCH_DATABASE_URL, max: 32 });
   const failed: string[] = [];
   /** A section that fails is reported as failed; the others still run and the report is still written. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runMigrations } from '#platform';
+import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { freshDatabase, record } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // dist/bench/ -> repo root
@@ -29,7 +30,7 @@ export async function benchRebuild(ownerUrl: string, appEnv: Record<string, stri
   const owner = url.toString();
   const app = Object.assign(new URL(owner), { username: 'coaching_app' }).toString();
   await freshDatabase(owner);
-  await runMigrations(owner);
+  await runMigrations(owner, ALL_MIGRATIONS);
 
   const generated = performance.now();
   await run('psql', ['-q', '-v', `engagements=${opts.engagements}`, '-f', 'test/ops/synthetic-log.sql', owner], {});

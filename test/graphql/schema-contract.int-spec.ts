@@ -83,6 +83,15 @@ const ADDITIONS: Record<string, string> = {
   'WebhookTestDelivery.body': "the start of the receiver's answer (at most 200 characters, whitespace collapsed)",
   'WebhookTestDelivery.error': 'why it was not delivered',
   'WebhookTestDelivery.durationMs': null as unknown as string,
+  // issue 11: the recipe's proof (docs/architecture.md, "Add a command and its event")
+  'Mutation.rescheduleHomework': 'COACH or ADMIN; reminders follow the new due time',
+  'Mutation.rescheduleHomework(input:)': null as unknown as string,
+  RescheduleHomeworkInput: 'A new due time for open homework (ASSIGNED, SUBMITTED or CHANGES_REQUESTED).',
+  'RescheduleHomeworkInput.engagementId': null as unknown as string,
+  'RescheduleHomeworkInput.homeworkId': null as unknown as string,
+  'RescheduleHomeworkInput.dueAt': 'the new due time, in the future',
+  'RescheduleHomeworkInput.expectedVersion': null as unknown as string,
+  'RescheduleHomeworkInput.idempotencyKey': null as unknown as string,
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
@@ -97,6 +106,9 @@ function withoutAddedFields(sdl: string): string {
       if (ADDED_TYPES.includes(node.name.value)) return null;
       const fields = node.fields?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`));
       return { ...node, fields };
+    },
+    InputObjectTypeDefinition(node) {
+      return ADDED_TYPES.includes(node.name.value) ? null : undefined;
     },
   });
   return print(stripped);

@@ -35,6 +35,8 @@ const b = newCast('rebuild-b');
 const lines: string[] = [];
 const out = { line: (text: string) => void lines.push(text) };
 
+const RESCHEDULE = `mutation ($input: RescheduleHomeworkInput!) { rescheduleHomework(input: $input) { id dueAt } }`;
+
 /** A full engagement history through the API: every event type the read models know. */
 async function history(cast: Cast, closeIt: boolean): Promise<string> {
   const s = new Story(api, cast);
@@ -48,6 +50,8 @@ async function history(cast: Cast, closeIt: boolean): Promise<string> {
   const ask = await s.assign(e.id, 'Ask for help', null);
   await s.submit(ask.id, 'Could I have your view on...');
   const dropped = await s.assign(e.id, 'Dropped one');
+  const later = new Date(Date.now() + 7 * 24 * 3_600_000).toISOString();
+  ok(await api.gql(RESCHEDULE, { input: { engagementId: e.id, homeworkId: dropped.id, dueAt: later } }, cast.coach));
   ok(await api.gql(M.cancelHomework, { input: { homeworkId: dropped.id, reason: 'not needed' } }, cast.coach));
   ok(
     await api.gql(
@@ -332,9 +336,9 @@ it('hands the first pass over to the per-event projector where the fold reaches 
   expect(comparison.find((c) => c.table === 'homework')!.live.rows).toBeGreaterThan(0);
 });
 
-it('falls back to the per-event projector for a log the bulk load cannot mirror, with the same tables', async () => {
-  // ids in upper case: one uuid to PostgreSQL, two keys to the fold; appended as an importer might have, and projected
-  // into the live tables by the projector itself (last test: every rebuild of this log now applies it event by event)
+it('folds a log with ids in upper case (as an importer might append them) into the same tables as the projector', async () => {
+  // ids in upper case: one uuid to PostgreSQL, and one key to the fold (it lower-cases them); projected into the live
+  // tables by the projector (the same fold, inline) and rebuilt by the bulk load: the tables must be equal
   const practiceId = `rebuild-fallback-${randomUUID().slice(0, 8)}`;
   const stream = randomUUID().toUpperCase();
   const at = new Date(Date.now() - 60_000);
@@ -366,12 +370,8 @@ it('falls back to the per-event projector for a log the bulk load cannot mirror,
     client.release();
   }
 
-  await waitFor('a verify whose first pass meets the imported stream', async () => {
-    const from = lines.length;
-    const { comparison } = await rebuildProjection(['engagement', '--verify'], out);
-    expect(comparison!.filter((c) => !c.equal)).toEqual([]);
-    return lines.slice(from).some((l) => l.startsWith(`bulk load not possible (EngagementOpened #1 of stream ${stream}`));
-  });
+  const { comparison } = await rebuildProjection(['engagement', '--verify'], out);
+  expect(comparison!.filter((c) => !c.equal)).toEqual([]);
   const { rows } = await owner.query('SELECT id::text, open_homework_count FROM public.engagements WHERE practice_id = $1', [practiceId]);
   expect(rows).toEqual([{ id: stream.toLowerCase(), open_homework_count: 1 }]);
 });

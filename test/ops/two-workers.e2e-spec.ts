@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import { runMigrations } from '#platform';
+import { ALL_MIGRATIONS } from '../../apps/cli/src/migrations.js';
 import { ReminderClock } from '#reminders';
 import { TestApi, type Caller } from '../support/api.js';
 import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
@@ -138,7 +139,7 @@ beforeAll(async () => {
   await server.connect();
   await server.query(`CREATE DATABASE ${database}`);
   await server.end();
-  await runMigrations(ownerUrl);
+  await runMigrations(ownerUrl, ALL_MIGRATIONS);
   owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
   hooks = await startHttpReceiver(204);
   api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', METRICS_TOKEN });

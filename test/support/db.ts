@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { runMigrations } from '#platform';
+import { ALL_MIGRATIONS } from '../../apps/cli/src/migrations.js';
 
 /** The schema owner's connection: migrations, and the tests' own look at what was stored (bypasses row-level security). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/coaching_test';
@@ -16,7 +17,7 @@ let migrated: Promise<unknown> | null = null;
 
 /** Brings the test database's schema up to date (once per test file; cheap when nothing is pending). */
 export function migrateTestDatabase(): Promise<unknown> {
-  migrated ??= runMigrations(TEST_DATABASE_URL);
+  migrated ??= runMigrations(TEST_DATABASE_URL, ALL_MIGRATIONS);
   return migrated;
 }
 

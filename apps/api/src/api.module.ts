@@ -5,9 +5,10 @@ import { ConsoleModule } from './console/console.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiMetricsModule } from './metrics/api-metrics.module.js';
 import { ReminderQueueModule } from '#reminders';
+import { ReminderFieldsModule } from './reminders/reminder-fields.js';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderFieldsModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule],
 })
 export class ApiModule {}

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { configFrom, ConfigValidationError, ensureDatabase, EXTERNAL_ID, exitOnStartupError, parseConfig, runMigrations, TokenService } from '#platform';
+import { ALL_MIGRATIONS } from './migrations.js';
 
 const USAGE = `Usage: node dist/apps/cli/src/main.js <command> [options]
 
@@ -29,7 +30,7 @@ const commands: Record<string, Command> = {
     const config = parseConfig(process.env);
     const ownerUrl = config.DATABASE_OWNER_URL ?? config.DATABASE_URL;
     if (await ensureDatabase(ownerUrl)) console.log('database created');
-    const applied = await runMigrations(ownerUrl, (m) => console.log(m));
+    const applied = await runMigrations(ownerUrl, ALL_MIGRATIONS, (m) => console.log(m));
     console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');
   },
 

@@ -12,30 +12,10 @@ import { MutationsResolver } from './graphql/mutations.resolver.js';
 import { PracticeDashboardResolver, PracticeResolver } from './graphql/practice.resolver.js';
 import { PracticeSettingsRepository, UpdatePracticeSettingsHandler } from './practice/practice-settings.js';
 import { CommandExecutor } from './write/command-executor.js';
+import { EngagementCommandHandler } from './write/engagement-commands.js';
 import { EngagementLookup } from './write/engagement-lookup.js';
-import { LogCoachingSessionHandler, LogJobSearchActivityHandler } from './write/handlers/activity.handlers.js';
-import { GiveFeedbackHandler, SubmitDraftHandler } from './write/handlers/drafts.handlers.js';
-import { AssignHomeworkHandler, CancelHomeworkHandler } from './write/handlers/homework.handlers.js';
-import { CloseEngagementHandler, PauseEngagementHandler, ResumeEngagementHandler } from './write/handlers/lifecycle.handlers.js';
-import { OpenEngagementHandler } from './write/handlers/open-engagement.handler.js';
-import { RecordIntakeHandler } from './write/handlers/record-intake.handler.js';
-import { RecordReminderSentHandler } from './write/handlers/record-reminder-sent.handler.js';
 
-const HANDLERS = [
-  OpenEngagementHandler,
-  RecordIntakeHandler,
-  AssignHomeworkHandler,
-  CancelHomeworkHandler,
-  SubmitDraftHandler,
-  GiveFeedbackHandler,
-  LogCoachingSessionHandler,
-  LogJobSearchActivityHandler,
-  PauseEngagementHandler,
-  ResumeEngagementHandler,
-  CloseEngagementHandler,
-  RecordReminderSentHandler,
-  UpdatePracticeSettingsHandler,
-];
+const HANDLERS = [EngagementCommandHandler, UpdatePracticeSettingsHandler];
 
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
 @Module({

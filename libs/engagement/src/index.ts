@@ -6,16 +6,29 @@ export type { EngagementCommand } from './domain/commands.js';
 export { decide, evolve, fold, initialState } from './domain/decider.js';
 export type { EngagementState } from './domain/state.js';
 export { LIMITS } from './domain/limits.js';
+export { RuleViolated, type RuleName } from './domain/errors.js';
+// GraphQL types the apps extend with fields of other libs (e.g. Homework.reminders)
+export { Homework, Reminder } from './graphql/types/homework.types.js';
+export { PracticeDashboard, ActivityArgs } from './graphql/types/dashboard.types.js';
+export { readEngagementFacts, activeEngagementIds, type EngagementFacts } from './read/engagement-facts.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
+export {
+  EngagementCommandMessage,
+  OpenEngagementCommand,
+  RecordIntakeCommand,
+  AssignHomeworkCommand,
+  CancelHomeworkCommand,
+  SubmitDraftCommand,
+  GiveFeedbackCommand,
+  LogCoachingSessionCommand,
+  LogJobSearchActivityCommand,
+  PauseEngagementCommand,
+  ResumeEngagementCommand,
+  CloseEngagementCommand,
+  RecordReminderSentCommand,
+} from './write/engagement-commands.js';
 export { EngagementProjector } from './read/engagement-projector.js';
 export { ActivityProjection } from './read/activity-projection.js';
-export { RecordReminderSentCommand } from './write/handlers/record-reminder-sent.handler.js';
-export { OpenEngagementCommand } from './write/handlers/open-engagement.handler.js';
-export { RecordIntakeCommand } from './write/handlers/record-intake.handler.js';
-export { AssignHomeworkCommand, CancelHomeworkCommand } from './write/handlers/homework.handlers.js';
-export { SubmitDraftCommand, GiveFeedbackCommand } from './write/handlers/drafts.handlers.js';
-export { LogCoachingSessionCommand, LogJobSearchActivityCommand } from './write/handlers/activity.handlers.js';
-export { PauseEngagementCommand, ResumeEngagementCommand, CloseEngagementCommand } from './write/handlers/lifecycle.handlers.js';
 export {
   PracticeSettingsRepository,
   UpdatePracticeSettingsCommand,
@@ -24,3 +37,4 @@ export {
   type PracticeSettingsModel,
 } from './practice/practice-settings.js';
 export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type RebuildReport, type RebuildHooks, type TableComparison } from './rebuild/read-model-rebuild.js';
+export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';

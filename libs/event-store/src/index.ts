@@ -6,3 +6,6 @@ export { SubscriptionRunner, type Subscriber, type SubscriptionRunnerOptions, ty
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';
 export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './validation.js';
 export { eventStoreSchemaSql } from './schema.js';
+export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
+export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
+export { follow, Waker, type Follower, type FollowOptions } from './follow.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg, { type Pool, type PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
+import { inTransaction } from './transaction.js';
 import { UpcasterRegistry } from './upcasters.js';
 import { validateAppend, validateStreamId } from './validation.js';
 import {
@@ -120,15 +121,7 @@ export class PostgresEventStore {
         )
       ).rows;
     } catch (err) {
-      const pgErr = err as { code?: string; detail?: string; constraint?: string };
-      if (pgErr.code === 'ES409') {
-        const d = JSON.parse(pgErr.detail ?? '{}') as { stream: string; expected: number; actual: number };
-        throw new WrongExpectedVersionError(d.stream, d.expected, d.actual);
-      }
-      if (pgErr.code === '23505' && pgErr.constraint === 'events_stream_version') {
-        throw new WrongExpectedVersionError('(one of a batch)', 0, 0);
-      }
-      throw err;
+      throw (await appendError(err, '(one of a batch)', null, async () => 0)) ?? err;
     }
     for (const r of rows) {
       const entry = result.get(r.out_stream) ?? { firstVersion: r.out_version, nextVersion: r.out_version, positions: [] };
@@ -162,15 +155,16 @@ export class PostgresEventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const key = options.idempotencyKey;
+    const actor = options.idempotencyActor ?? '';
     if (key !== undefined) {
       // Claim the key first: a concurrent twin waits here until we commit, then replays us.
       const claim = await tx.query(
-        `INSERT INTO event_idempotency (practice_id, idempotency_key, stream_id, request_hash)
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-        [practiceId, key, streamId, options.requestHash ?? null],
+        `INSERT INTO event_idempotency (practice_id, actor_id, idempotency_key, stream_id, request_hash)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
+        [practiceId, actor, key, streamId, options.requestHash ?? null],
       );
       if (claim.rowCount === 0) {
-        const replay = await this.findIdempotent(practiceId, key, tx);
+        const replay = await this.findIdempotent(practiceId, actor, key, tx);
         if (replay) return replay;
         throw new Error(`Idempotency key ${key} is claimed but has no result`);
       }
@@ -181,19 +175,10 @@ export class PostgresEventStore {
     try {
       inserted = await tx.query<{ position: string; version: number }>(APPEND_SQL, [streamId, payload, practiceId, expected]);
     } catch (err) {
-      const pgErr = err as { code?: string; detail?: string; constraint?: string };
-      if (pgErr.code === 'ES409') {
-        const detail = JSON.parse(pgErr.detail ?? '{}') as { expected?: number; actual?: number };
-        throw new WrongExpectedVersionError(streamId, detail.expected ?? expected ?? 0, detail.actual ?? 0);
-      }
-      if (pgErr.code === '23505' && pgErr.constraint === 'events_stream_version') {
-        // lost a race for the same versions; the winner has committed (we waited for it)
-        const actual = await this.pool
-          .query<{ v: number }>('SELECT event_store_stream_version($1, $2) AS v', [streamId, practiceId])
-          .then((r) => r.rows[0]!.v);
-        throw new WrongExpectedVersionError(streamId, expected ?? actual, actual);
-      }
-      throw err;
+      // lost a race for the same versions: the winner has committed (we waited for it)
+      const actual = () =>
+        this.pool.query<{ v: number }>('SELECT event_store_stream_version($1, $2) AS v', [streamId, practiceId]).then((r) => r.rows[0]!.v);
+      throw (await appendError(err, streamId, expected, actual)) ?? err;
     }
     const rows = inserted.rows.sort((a, b) => a.version - b.version);
     const positions = rows.map((r) => Number(r.position));
@@ -201,9 +186,9 @@ export class PostgresEventStore {
     const nextVersion = rows[rows.length - 1]!.version;
     if (key !== undefined) {
       await tx.query(
-        `UPDATE event_idempotency SET first_version = $3, last_version = $4, positions = $5
-         WHERE practice_id = $1 AND idempotency_key = $2`,
-        [practiceId, key, firstVersion, nextVersion, positions],
+        `UPDATE event_idempotency SET first_version = $4, last_version = $5, positions = $6
+         WHERE practice_id = $1 AND actor_id = $2 AND idempotency_key = $3`,
+        [practiceId, actor, key, firstVersion, nextVersion, positions],
       );
     }
     return {
@@ -216,8 +201,8 @@ export class PostgresEventStore {
     };
   }
 
-  /** The committed result of an earlier append with this key, or null. */
-  async findIdempotent(practiceId: string, key: string, tx: Queryable = this.pool): Promise<AppendResult | null> {
+  /** The committed result of an earlier append of this actor with this key, or null. */
+  async findIdempotent(practiceId: string, actorId: string, key: string, tx: Queryable = this.pool): Promise<AppendResult | null> {
     const { rows } = await tx.query<{
       stream_id: string;
       first_version: number;
@@ -226,8 +211,8 @@ export class PostgresEventStore {
       request_hash: string | null;
     }>(
       `SELECT stream_id, first_version, last_version, positions, request_hash
-       FROM event_idempotency WHERE practice_id = $1 AND idempotency_key = $2`,
-      [practiceId, key],
+       FROM event_idempotency WHERE practice_id = $1 AND actor_id = $2 AND idempotency_key = $3`,
+      [practiceId, actorId, key],
     );
     const row = rows[0];
     if (!row) return null;
@@ -306,32 +291,8 @@ export class PostgresEventStore {
   }
 
   /** Runs `fn` in a transaction of the store's own, scoped to one practice (row-level security). */
-  async inOwnTransaction<T>(practiceId: string | null, fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
-    const callbacks: (() => void)[] = [];
-    const tx: TransactionHandle = {
-      query: (text, values) => client.query(text, values) as never,
-      afterCommit: (cb) => callbacks.push(cb),
-    };
-    let broken = false;
-    try {
-      await client.query(
-        practiceId === null ? 'BEGIN' : `BEGIN; SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`,
-      );
-      const result = await fn(tx);
-      await client.query('COMMIT');
-      for (const cb of callbacks) cb();
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+  inOwnTransaction<T>(practiceId: string | null, fn: (tx: TransactionHandle) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, practiceId, fn);
   }
 
   /** A row of EVENT_COLUMNS as a stored event, upcast to its current shape. */
@@ -350,4 +311,27 @@ export class PostgresEventStore {
       occurredAt: r.occurred_at,
     };
   }
+}
+
+/**
+ * The append functions' refusals as WrongExpectedVersionError (null: not one
+ * of them): ES409 carries the versions; a unique violation on
+ * events_stream_version means a writer that expected no version won the race.
+ */
+async function appendError(
+  err: unknown,
+  streamId: string,
+  expected: number | null,
+  actualVersion: () => Promise<number>,
+): Promise<WrongExpectedVersionError | null> {
+  const pgErr = err as { code?: string; detail?: string; constraint?: string };
+  if (pgErr.code === 'ES409') {
+    const d = JSON.parse(pgErr.detail ?? '{}') as { stream?: string; expected?: number; actual?: number };
+    return new WrongExpectedVersionError(d.stream ?? streamId, d.expected ?? expected ?? 0, d.actual ?? 0);
+  }
+  if (pgErr.code === '23505' && pgErr.constraint === 'events_stream_version') {
+    const actual = await actualVersion();
+    return new WrongExpectedVersionError(streamId, expected ?? actual, actual);
+  }
+  return null;
 }

@@ -133,6 +133,42 @@ export const eventStoreSchemaSql = {
     ],
     down: ['DROP FUNCTION IF EXISTS event_store_append_many(jsonb, text)'],
   },
+  /**
+   * Idempotency records keyed by (practice, actor, key) as separate columns.
+   * Records of before are split at the first `:` (the old `actor:key`).
+   */
+  idempotencyPerActor: {
+    up: [
+      `ALTER TABLE event_idempotency ADD COLUMN actor_id text NOT NULL DEFAULT ''`,
+      `UPDATE event_idempotency
+          SET actor_id = split_part(idempotency_key, ':', 1),
+              idempotency_key = substr(idempotency_key, position(':' in idempotency_key) + 1)
+        WHERE position(':' in idempotency_key) > 1 AND length(idempotency_key) > position(':' in idempotency_key)`,
+      `ALTER TABLE event_idempotency DROP CONSTRAINT event_idempotency_pkey`,
+      `ALTER TABLE event_idempotency ADD PRIMARY KEY (practice_id, actor_id, idempotency_key)`,
+    ],
+    down: [
+      `ALTER TABLE event_idempotency DROP CONSTRAINT event_idempotency_pkey`,
+      `UPDATE event_idempotency SET idempotency_key = actor_id || ':' || idempotency_key WHERE actor_id <> ''`,
+      `ALTER TABLE event_idempotency DROP COLUMN actor_id`,
+      `ALTER TABLE event_idempotency ADD PRIMARY KEY (practice_id, idempotency_key)`,
+    ],
+  },
+  /**
+   * A stream's events after a version, for readers that join it into a query
+   * of their own (an aggregate's snapshot plus the events after it, in one
+   * round trip) without naming the store's table. Plain SQL, STABLE and
+   * SECURITY INVOKER: the planner inlines it, row-level security applies.
+   */
+  readStream: {
+    up: [
+      `CREATE FUNCTION event_store_read_stream(p_stream text, p_after int)
+       RETURNS SETOF events LANGUAGE sql STABLE AS $$
+         SELECT * FROM events WHERE stream_id = p_stream AND version > p_after ORDER BY version
+       $$`,
+    ],
+    down: ['DROP FUNCTION IF EXISTS event_store_read_stream(text, int)'],
+  },
   down: [
     'DROP FUNCTION IF EXISTS event_store_read_all(xid8, bigint, int)',
     'DROP FUNCTION IF EXISTS event_store_append(text, jsonb, text, int)',

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { SubscriptionOwnershipLostError } from './errors.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { START, type Checkpoint, type StoredEvent, type TransactionHandle } from './types.js';
+import { Waker } from './follow.js';
 
 /** A named reader of the global log whose database writes commit with its checkpoint. */
 export interface Subscriber {
@@ -60,8 +61,7 @@ export class SubscriptionRunner {
   private leader = false;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly waker = new Waker();
   private checkpoint: Checkpoint | null = null;
   private processed = 0;
   private reads = 0;
@@ -116,8 +116,7 @@ export class SubscriptionRunner {
 
   /** Wakes the runner now (a notification arrived, or a test wants it). */
   nudge(): void {
-    this.woken = true;
-    this.wake?.();
+    this.waker.wake();
   }
 
   private async run(): Promise<void> {
@@ -239,21 +238,7 @@ export class SubscriptionRunner {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.woken || !this.running) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        self.woken = false;
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.running ? this.waker.sleep(ms) : Promise.resolve();
   }
 }
 

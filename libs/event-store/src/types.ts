@@ -67,8 +67,10 @@ export type ExpectedVersion = number | 'no_stream' | 'any';
 
 export interface AppendOptions {
   expectedVersion: ExpectedVersion;
-  /** a retry with the same key (in the same practice) returns the first result and writes nothing */
+  /** a retry with the same key (of the same actor in the same practice) returns the first result and writes nothing */
   idempotencyKey?: string;
+  /** whose key it is: records are keyed by (practice, actor, key), so one actor never replays another's (default '') */
+  idempotencyActor?: string;
   /** fingerprint of the request behind the key; a replay reports the stored one */
   requestHash?: string;
   /** run inside the caller's transaction instead of the store's own */

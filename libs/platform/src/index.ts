@@ -6,7 +6,8 @@ export { Database, streamLock, type Transaction, type TransactionOptions } from 
 export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
 export { guardClientErrors } from './database/client-errors.js';
 export { runMigrations } from './database/migrate.js';
-export { MIGRATIONS } from './database/migrations.js';
+export { PLATFORM_MIGRATIONS } from './database/migrations.js';
+export { APP_ROLE, PRACTICE_TABLES } from './database/migrations/1764000000004-row-level-security.js';
 export { LoggingModule, requestIdOf } from './logging/logging.module.js';
 export { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 export { SubscriptionHost } from './subscriptions/subscription-host.js';
@@ -14,7 +15,7 @@ export { exitOnStartupError, exitWhenShutdownStalls } from './config/startup.js'
 export { ensureDatabase } from './database/ensure-database.js';
 export { type Principal, type PrincipalRole, EXTERNAL_ID } from './auth/principal.js';
 export { ApiError, Unauthenticated, AccessDenied, ResourceNotFound, BadUserInput, VersionConflict, RateLimited } from './auth/errors.js';
-export { RuleViolation } from './auth/errors.js';
+export { isCodedError, type CodedError } from './auth/errors.js';
 export { TokenService, type TokenClaims } from './auth/token.service.js';
 export { formatError, type ErrorCode, type ErrorMappingOptions } from './graphql/error-mapping.js';
 export { ReadSession } from './database/read-session.js';

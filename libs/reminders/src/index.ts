@@ -9,3 +9,5 @@ export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } fr
 export { signBody, verifySignature, buildWebhookBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret } from './delivery/webhook-payload.js';
 export { WebhookSender, type WebhookAttempt } from './delivery/webhook-sender.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';
+export { remindersOfHomework, sentReminderCount, reminderOutcomesByDay, type ReminderModel } from './reminder-queries.js';
+export { REMINDER_MIGRATIONS } from './migrations/index.js';

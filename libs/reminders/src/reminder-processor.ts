@@ -416,7 +416,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           causationId: `job:${job?.id ?? first.id}`,
           now,
         },
-        command: () => ({
+        command: {
           type: 'RecordRemindersSent' as const,
           data: {
             reminders: reminders.map(({ row, channels }) => ({
@@ -429,7 +429,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
             })),
           },
           context: { actor: { id: 'reminders', role: 'SYSTEM' as const }, now },
-        }),
+        },
       };
     });
     await this.executor.executeMany(practiceId, requests, async (tx) => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
-import { PracticeSettingsRepository, type ReminderKind } from '#engagement';
+import { activeEngagementIds, LIMITS, PracticeSettingsRepository, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { enterPractice, loadReminderSubject } from './reminder-state.js';
@@ -12,6 +12,7 @@ const ENGAGEMENT_TRIGGERS = new Set([
   'DraftSubmitted',
   'FeedbackGiven',
   'HomeworkCancelled',
+  'HomeworkRescheduled',
   'EngagementPaused',
   'EngagementResumed',
   'EngagementClosed',
@@ -71,11 +72,11 @@ export class ReminderScheduler implements Subscriber {
     for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT id FROM engagements WHERE practice_id = $1 AND status = 'ACTIVE'
-         UNION SELECT engagement_id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
+        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
         [practiceId],
       );
-      for (const r of rows) if (!engagements.has(r.id)) engagements.set(r.id, cause);
+      const ids = new Set([...(await activeEngagementIds(tx, practiceId)), ...rows.map((r) => r.id)]);
+      for (const id of ids) if (!engagements.has(id)) engagements.set(id, cause);
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
     const notes: Record<string, unknown>[] = [];
@@ -110,6 +111,9 @@ export class ReminderScheduler implements Subscriber {
     );
     const existing = new Map(rows.map((r) => [r.id, r]));
     const wanted = new Set(desired.map((d) => d.id));
+    // every list has a hard maximum: a homework's reminders (sent, cancelled or scheduled) included
+    const perHomework = new Map<string, number>();
+    for (const r of rows) if (r.homework_id) perHomework.set(r.homework_id, (perHomework.get(r.homework_id) ?? 0) + 1);
 
     for (const d of desired) {
       const row = existing.get(d.id);
@@ -117,6 +121,9 @@ export class ReminderScheduler implements Subscriber {
       if (!row) {
         // a reminder for a moment that had passed before its cause appeared is not news any more
         if (d.scheduledFor.getTime() < cause.at.getTime()) continue;
+        const count = perHomework.get(d.homeworkId) ?? 0;
+        if (count >= LIMITS.remindersPerHomework) continue;
+        perHomework.set(d.homeworkId, count + 1);
         await q.query(
           `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
              recipient_email, recipient_role, scheduled_for, status, correlation_id)

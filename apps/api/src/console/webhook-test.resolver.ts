@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context, Field, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
-import { AccessDenied, AppConfigService, RuleViolation, type RequestContext } from '#platform';
-import { PracticeSettingsRepository } from '#engagement';
+import { AccessDenied, AppConfigService, type RequestContext } from '#platform';
+import { PracticeSettingsRepository, RuleViolated } from '#engagement';
 import { WebhookSender } from '#reminders';
 
 @ObjectType({ description: "One signed test POST to the practice's webhook and what the receiver answered." })
@@ -51,7 +51,7 @@ export class WebhookTestResolver {
     const settings = await this.settings.read(ctx.session.asQueryable(), principal.practiceId);
     // no database work is left: the transaction is not held open during the HTTP call
     await ctx.release();
-    if (!settings.webhookUrl) throw new RuleViolation('WEBHOOK_NOT_SET', 'The practice has no webhook URL to test');
+    if (!settings.webhookUrl) throw new RuleViolated('WEBHOOK_NOT_SET', 'The practice has no webhook URL to test');
     const deliveryId = `test-${randomUUID()}`;
     const body = JSON.stringify({ type: 'test', id: deliveryId, practiceId: principal.practiceId, sentAt: new Date().toISOString() });
     const attempt = await this.sender.send({

@@ -31,6 +31,7 @@ export type GiveFeedback = Cmd<
   { draftId: string; feedbackId: string; verdict: FeedbackVerdict; comments: string }
 >;
 export type CancelHomework = Cmd<'CancelHomework', { homeworkId: string; reason: string }>;
+export type RescheduleHomework = Cmd<'RescheduleHomework', { homeworkId: string; dueAt: Date }>;
 export type LogCoachingSession = Cmd<
   'LogCoachingSession',
   { sessionId: string; heldAt: Date; durationMinutes: number; summary: string }
@@ -63,6 +64,7 @@ export type EngagementCommand =
   | SubmitDraft
   | GiveFeedback
   | CancelHomework
+  | RescheduleHomework
   | LogCoachingSession
   | LogJobSearchActivity
   | RecordReminderSent

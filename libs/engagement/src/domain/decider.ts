@@ -9,6 +9,7 @@ import type {
   OpenEngagement,
   PauseEngagement,
   RecordIntake,
+  RescheduleHomework,
   RecordReminderSent,
   RecordRemindersSent,
   ResumeEngagement,
@@ -18,6 +19,7 @@ import { Forbidden, NotFound, RuleViolated } from './errors.js';
 import type { EngagementEvent } from './events.js';
 import { initialState } from './state.js';
 import type { DraftState, EngagementState, HomeworkState } from './state.js';
+import { LIMITS } from './limits.js';
 import { OPEN_HOMEWORK } from './types.js';
 import type { Actor, EngagementStatus, HomeworkStatus, Person } from './types.js';
 
@@ -46,44 +48,56 @@ function assertNever(value: never): never {
  */
 export function decide(command: EngagementCommand, state: EngagementState): EngagementEvent[] {
   if (command.type === 'OpenEngagement') return openEngagement(command, state);
-
-  // Commands carry no engagement id; the stream id is the caller's to report.
-  if (!isLive(state)) throw new NotFound('Engagement', state.id ?? '');
-  // Who may act comes before any business rule, so a refusal reveals nothing else.
-  authorize(command, state);
+  const live = admit(command, state)!;
   // A reminder that went out is a fact even if the engagement closed meanwhile.
-  if (state.status === 'CLOSED' && command.type !== 'RecordReminderSent' && command.type !== 'RecordRemindersSent') {
-    throw new RuleViolated('ENGAGEMENT_CLOSED', `Engagement ${state.id ?? ''} is closed`);
+  if (live.status === 'CLOSED' && command.type !== 'RecordReminderSent' && command.type !== 'RecordRemindersSent') {
+    throw new RuleViolated('ENGAGEMENT_CLOSED', `Engagement ${live.id ?? ''} is closed`);
   }
 
   switch (command.type) {
     case 'RecordIntake':
-      return recordIntake(command, state);
+      return recordIntake(command, live);
     case 'AssignHomework':
-      return assignHomework(command, state);
+      return assignHomework(command, live);
     case 'SubmitDraft':
-      return submitDraft(command, state);
+      return submitDraft(command, live);
     case 'GiveFeedback':
-      return giveFeedback(command, state);
+      return giveFeedback(command, live);
     case 'CancelHomework':
-      return cancelHomework(command, state);
+      return cancelHomework(command, live);
+    case 'RescheduleHomework':
+      return rescheduleHomework(command, live);
     case 'LogCoachingSession':
-      return logCoachingSession(command, state);
+      return logCoachingSession(command, live);
     case 'LogJobSearchActivity':
-      return logJobSearchActivity(command, state);
+      return logJobSearchActivity(command, live);
     case 'RecordReminderSent':
-      return recordReminderSent(command, state);
+      return recordReminderSent(command, live);
     case 'RecordRemindersSent':
-      return recordRemindersSent(command, state);
+      return recordRemindersSent(command, live);
     case 'PauseEngagement':
-      return pauseEngagement(command, state);
+      return pauseEngagement(command, live);
     case 'ResumeEngagement':
-      return resumeEngagement(command, state);
+      return resumeEngagement(command, live);
     case 'CloseEngagement':
       return closeEngagement(command);
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * The engagement exists and the actor may issue this command on it, or a
+ * NotFound / Forbidden. Runs first in `decide`, and before any check that
+ * would reveal more (the command path's expectedVersion check): a refusal
+ * reveals nothing else. Opening has its own checks (in `decide`).
+ */
+export function admit(command: EngagementCommand, state: EngagementState): LiveState | null {
+  if (command.type === 'OpenEngagement') return null;
+  // Commands carry no engagement id; the stream id is the caller's to report.
+  if (!isLive(state)) throw new NotFound('Engagement', state.id ?? '');
+  authorize(command, state);
+  return state;
 }
 
 function openEngagement(command: OpenEngagement, state: EngagementState): EngagementEvent[] {
@@ -141,6 +155,9 @@ function assignHomework(command: AssignHomework, state: LiveState): EngagementEv
     throw new RuleViolated('DUE_DATE_IN_PAST', 'The due time must be in the future');
   }
   requireUnused(state.homework, homeworkId, 'Homework');
+  if (Object.keys(state.homework).length >= LIMITS.homeworkPerEngagement) {
+    throw new RuleViolated('HOMEWORK_LIMIT', `An engagement holds at most ${LIMITS.homeworkPerEngagement} homework`);
+  }
   return [
     {
       type: 'HomeworkAssigned',
@@ -159,6 +176,9 @@ function submitDraft(command: SubmitDraft, state: LiveState): EngagementEvent[] 
     throw new RuleViolated('HOMEWORK_NOT_OPEN', `Homework ${homeworkId} is ${homework.status}; it takes no draft`);
   }
   requireUnused(state.drafts, draftId, 'Draft');
+  if (homework.draftIds.length >= LIMITS.draftsPerHomework) {
+    throw new RuleViolated('DRAFT_LIMIT', `A homework takes at most ${LIMITS.draftsPerHomework} drafts`);
+  }
   return [
     {
       type: 'DraftSubmitted',
@@ -193,6 +213,19 @@ function cancelHomework(command: CancelHomework, state: LiveState): EngagementEv
   return [{ type: 'HomeworkCancelled', data: { homeworkId, reason } }];
 }
 
+function rescheduleHomework(command: RescheduleHomework, state: LiveState): EngagementEvent[] {
+  const { homeworkId, dueAt } = command.data;
+  const homework = requireHomework(state, homeworkId);
+  if (!OPEN_HOMEWORK.includes(homework.status)) {
+    throw new RuleViolated('HOMEWORK_NOT_OPEN', `Homework ${homeworkId} is ${homework.status}; it cannot be rescheduled`);
+  }
+  if (dueAt.getTime() <= command.context.now.getTime()) {
+    throw new RuleViolated('DUE_DATE_IN_PAST', 'The due time must be in the future');
+  }
+  const iso = dueAt.toISOString();
+  return homework.dueAt === iso ? [] : [{ type: 'HomeworkRescheduled', data: { homeworkId, dueAt: iso } }];
+}
+
 function logCoachingSession(command: LogCoachingSession, state: LiveState): EngagementEvent[] {
   // Any status that reaches here (INTAKE, ACTIVE, PAUSED) takes a session.
   const { sessionId, heldAt, durationMinutes, summary } = command.data;
@@ -200,6 +233,9 @@ function logCoachingSession(command: LogCoachingSession, state: LiveState): Enga
     throw new RuleViolated('SESSION_IN_FUTURE', 'A coaching session is logged once it has been held');
   }
   requireUnused(state.sessionIds, sessionId, 'Coaching session');
+  if (Object.keys(state.sessionIds).length >= LIMITS.sessionsPerEngagement) {
+    throw new RuleViolated('SESSION_LIMIT', `An engagement holds at most ${LIMITS.sessionsPerEngagement} coaching sessions`);
+  }
   return [
     {
       type: 'CoachingSessionLogged',
@@ -302,6 +338,7 @@ function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: L
     case 'RecordIntake':
     case 'AssignHomework':
     case 'CancelHomework':
+    case 'RescheduleHomework':
     case 'LogCoachingSession':
     case 'PauseEngagement':
     case 'ResumeEngagement':
@@ -404,6 +441,8 @@ export function evolve(state: EngagementState, event: EngagementEvent): Engageme
     }
     case 'HomeworkCancelled':
       return updateHomework(state, event.data.homeworkId, (h) => ({ ...h, status: 'CANCELLED' }));
+    case 'HomeworkRescheduled':
+      return updateHomework(state, event.data.homeworkId, (h) => ({ ...h, dueAt: event.data.dueAt }));
     case 'CoachingSessionLogged':
       return { ...state, sessionIds: { ...state.sessionIds, [event.data.sessionId]: true } };
     case 'JobSearchActivityLogged':

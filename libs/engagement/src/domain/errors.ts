@@ -1,5 +1,6 @@
-// Named refusals of the domain. The API maps each class to one GraphQL error
-// code in one place (libs/platform graphql error mapping).
+// Named refusals of the domain, members of the API's one error family by
+// shape (a `code` and `extensions()`; the domain imports nothing): the
+// platform's formatError maps them to GraphQL errors with the others.
 
 export type RuleName =
   | 'ENGAGEMENT_CLOSED'
@@ -16,10 +17,19 @@ export type RuleName =
   | 'SESSION_IN_FUTURE'
   | 'COACH_IS_CLIENT'
   /** a command reuses an id (homework, draft, feedback, session, activity) the engagement already holds */
-  | 'DUPLICATE_ID';
+  | 'DUPLICATE_ID'
+  /** the hard maxima of every list (limits.ts): homework per engagement, drafts per homework, sessions per engagement */
+  | 'HOMEWORK_LIMIT'
+  | 'DRAFT_LIMIT'
+  | 'SESSION_LIMIT'
+  /** the practice's settings: a test delivery needs a webhook URL */
+  | 'WEBHOOK_NOT_SET';
 
 export abstract class DomainError extends Error {
   abstract readonly code: 'RULE_VIOLATED' | 'FORBIDDEN' | 'NOT_FOUND';
+  extensions(): Record<string, unknown> {
+    return {};
+  }
 }
 
 /** A rule of PRODUCT.md "Rules a user will hit" refused the command. */
@@ -31,6 +41,9 @@ export class RuleViolated extends DomainError {
   ) {
     super(message);
     this.name = 'RuleViolated';
+  }
+  override extensions(): Record<string, unknown> {
+    return { rule: this.rule };
   }
 }
 

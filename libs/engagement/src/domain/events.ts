@@ -42,6 +42,11 @@ export interface HomeworkCancelled {
   type: 'HomeworkCancelled';
   data: { homeworkId: string; reason: string };
 }
+export interface HomeworkRescheduled {
+  type: 'HomeworkRescheduled';
+  /** dueAt: ISO-8601 instant, the new due time */
+  data: { homeworkId: string; dueAt: string };
+}
 export interface CoachingSessionLogged {
   type: 'CoachingSessionLogged';
   data: { sessionId: string; heldAt: string; durationMinutes: number; summary: string };
@@ -91,6 +96,7 @@ export type EngagementEvent =
   | DraftSubmitted
   | FeedbackGiven
   | HomeworkCancelled
+  | HomeworkRescheduled
   | CoachingSessionLogged
   | JobSearchActivityLogged
   | ReminderSent
@@ -107,6 +113,7 @@ export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
   'DraftSubmitted',
   'FeedbackGiven',
   'HomeworkCancelled',
+  'HomeworkRescheduled',
   'CoachingSessionLogged',
   'JobSearchActivityLogged',
   'ReminderSent',
@@ -114,3 +121,8 @@ export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
   'EngagementResumed',
   'EngagementClosed',
 ];
+
+/** A stored event (already upcast to its current shape) as the domain's event: its type and data. */
+export function toDomain(e: { type: string; data: unknown }): EngagementEvent {
+  return { type: e.type, data: e.data } as EngagementEvent;
+}

@@ -65,6 +65,7 @@ const EVERY_EVENT: EngagementEvent[] = [
   intake,
   assigned('hw-1', '2026-01-08T10:00:00.000Z'),
   assigned('hw-2'),
+  { type: 'HomeworkRescheduled', data: { homeworkId: 'hw-1', dueAt: '2026-01-09T10:00:00.000Z' } },
   submitted('hw-1', 'draft-1', 1),
   feedback('hw-1', 'draft-1', 'CHANGES_REQUESTED'),
   reminder,

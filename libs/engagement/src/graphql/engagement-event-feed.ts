@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { PostgresEventStore, type Checkpoint, type StoredEvent } from '#event-store';
+import { follow, PostgresEventStore, type Follower, type StoredEvent } from '#event-store';
 import { AppConfigService } from '#platform';
 
 const MAX_QUEUED = 1_000;
@@ -13,8 +13,8 @@ interface Listener {
 
 /**
  * Live events for GraphQL subscriptions. Each API process follows the global
- * log from "now" (commit-safe, like every reader) and hands each event to the
- * subscriptions of its stream. PostgreSQL's NOTIFY wakes every API process,
+ * log from "now" (the event store's `follow`: commit-safe, like every reader)
+ * and hands each event to the subscriptions of its stream. PostgreSQL's NOTIFY wakes every API process,
  * so subscribers connected to any instance behind a load balancer get every
  * event, with no broker in between; polling covers a lost notification.
  */
@@ -22,11 +22,7 @@ interface Listener {
 export class EngagementEventFeed implements OnApplicationShutdown {
   private readonly logger = new Logger(EngagementEventFeed.name);
   private readonly listeners = new Map<string, Set<Listener>>();
-  private checkpoint: Checkpoint | null = null;
-  private client: pg.Client | null = null;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private stopped = false;
+  private follower: Promise<Follower> | null = null;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -87,62 +83,29 @@ export class EngagementEventFeed implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await (await this.follower?.catch(() => null))?.stop();
     for (const set of this.listeners.values()) for (const l of [...set]) l.fail(new Error('server shutting down'));
-    await this.client?.end().catch(() => undefined);
   }
 
   private async ensureRunning(): Promise<void> {
-    if (this.loop) return;
-    this.checkpoint = await this.store.headCheckpoint();
-    this.loop = this.run();
+    this.follower ??= follow(this.store, (events) => this.dispatch(events), {
+      connect: async () => {
+        const client = new pg.Client({ connectionString: this.config.get('DATABASE_URL'), application_name: 'engagement-event-feed' });
+        await client.connect();
+        return client;
+      },
+      onError: (err) => this.logger.warn(`live event feed: ${err.message}; retrying`),
+    });
+    this.follower.catch(() => (this.follower = null));
+    await this.follower;
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.listen();
-        const batch = await this.store.readAll({ after: this.checkpoint!, limit: 500 });
-        for (const event of batch.events) {
-          for (const l of this.listeners.get(event.streamId) ?? []) {
-            if (l.practiceId === event.metadata.practiceId) l.push(event);
-          }
-        }
-        this.checkpoint = batch.checkpoint;
-        if (batch.events.length < 500) await this.sleep(1_000);
-      } catch (err) {
-        this.logger.warn(`live event feed: ${(err as Error).message}; retrying`);
-        await this.client?.end().catch(() => undefined);
-        this.client = null;
-        await this.sleep(1_000);
+  /** Each event to the subscriptions of its stream (of its practice). */
+  private dispatch(events: StoredEvent[]): void {
+    for (const event of events) {
+      for (const l of this.listeners.get(event.streamId) ?? []) {
+        if (l.practiceId === event.metadata.practiceId) l.push(event);
       }
     }
-  }
-
-  private async listen(): Promise<void> {
-    if (this.client) return;
-    const client = new pg.Client({ connectionString: this.config.get('DATABASE_URL'), application_name: 'engagement-event-feed' });
-    client.on('notification', () => this.wake?.());
-    client.on('error', () => {
-      if (this.client === client) this.client = null;
-    });
-    await client.connect();
-    await client.query(`LISTEN ${this.store.notifier.channel}`);
-    this.client = client;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -9,6 +9,7 @@ import { loaders, noteRead, visibleEngagement } from './request.js';
 import { CoachingSession, Engagement, EngagementByIdArgs, EngagementConnection, EngagementsArgs, HomeworkFilterArgs, TimelineArgs } from './types/engagement.types.js';
 import { Homework } from './types/homework.types.js';
 import { JobSearchFunnel } from './types/job-search.types.js';
+import { EngagementFilter } from './types/inputs.js';
 import { Viewer } from './types/person.types.js';
 import { EngagementEventConnection } from './types/timeline.types.js';
 
@@ -33,7 +34,7 @@ export class EngagementResolver {
   async engagements(@Args() args: EngagementsArgs, @Context() ctx: RequestContext) {
     const principal = ctx.requirePrincipal();
     const first = validate(inputs.pageSize, args.first ?? 20, 'first');
-    const filter = validate(inputs.engagementFilter, args.filter ?? {}, 'filter');
+    const filter = validate(EngagementFilter.schema, args.filter ?? {}, 'filter');
     const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date());
     loaders(ctx).prime(page.nodes);
     for (const node of page.nodes) noteRead(ctx, node, 'Query.engagements');

@@ -4,7 +4,7 @@ import type { DraftModel, FeedbackModel, HomeworkModel } from '../read/read-mode
 import { inputs, validate } from './input-validation.js';
 import { loaders, noteRead, visibleEngagement } from './request.js';
 import { Engagement } from './types/engagement.types.js';
-import { Draft, Feedback, Homework, HomeworkByIdArgs, Reminder } from './types/homework.types.js';
+import { Draft, Feedback, Homework, HomeworkByIdArgs } from './types/homework.types.js';
 
 /** A homework if the caller may see its engagement (NOT_FOUND across practices, FORBIDDEN within). */
 export async function visibleHomework(ctx: RequestContext, id: string): Promise<HomeworkModel> {
@@ -35,13 +35,6 @@ export class HomeworkResolver {
   @ResolveField(() => Draft, { nullable: true })
   latestDraft(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
     return h.latestDraftId ? loaders(ctx).draft.load(h.latestDraftId) : null;
-  }
-
-  @ResolveField(() => [Reminder])
-  async reminders(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
-    const reminders = await loaders(ctx).remindersOfHomework.load(h.id);
-    // lastError quotes the practice's own webhook receiver: for its staff, not its clients
-    return ctx.requirePrincipal().role === 'CLIENT' ? reminders.map((r) => ({ ...r, lastError: null })) : reminders;
   }
 }
 

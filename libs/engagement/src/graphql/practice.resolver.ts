@@ -22,7 +22,8 @@ export class PracticeResolver {
   @Query(() => PracticeDashboard, { description: QUERY_DESCRIPTIONS.practiceDashboard })
   practiceDashboard(@Args() args: PracticeDashboardArgs, @Context() ctx: RequestContext) {
     requireRole(ctx, ['ADMIN'], 'practiceDashboard');
-    return practiceDashboard(ctx.session, args.since ?? null, new Date());
+    const { since } = validate(inputs.practiceDashboard, args, '');
+    return practiceDashboard(ctx.session, since ?? null, new Date());
   }
 
   @Query(() => PracticeSettings, { description: QUERY_DESCRIPTIONS.practiceSettings })
@@ -34,11 +35,11 @@ export class PracticeResolver {
 
   @Mutation(() => PracticeSettings, { description: MUTATION_DESCRIPTIONS.updatePracticeSettings })
   async updatePracticeSettings(
-    @Args('input', { type: () => UpdatePracticeSettingsInput }) raw: UpdatePracticeSettingsInput,
+    @Args('input', { type: () => UpdatePracticeSettingsInput }) raw: unknown,
     @Context() ctx: RequestContext,
   ): Promise<PracticeSettingsModel> {
     requireRole(ctx, ['ADMIN'], 'updatePracticeSettings');
-    const change = validate(inputs.updatePracticeSettings, raw, 'input');
+    const change = validate(UpdatePracticeSettingsInput.schema, raw, 'input');
     await ctx.release();
     return this.commands.execute(new UpdatePracticeSettingsCommand(originOf(ctx), change));
   }

@@ -7,7 +7,6 @@ import {
   toEngagement,
   toFeedback,
   toHomework,
-  toReminder,
   toSession,
   type DraftModel,
   type DraftRow,
@@ -18,8 +17,6 @@ import {
   type HomeworkModel,
   type HomeworkRow,
   type JobSearchRow,
-  type ReminderModel,
-  type ReminderRow,
   type SessionModel,
   type SessionRow,
 } from './read-models.js';
@@ -107,16 +104,6 @@ export class EngagementLoaders {
     );
     const byId = new Map(rows.map((r) => [r.engagement_id, Number(r.n)]));
     return ids.map((id) => byId.get(id) ?? 0);
-  });
-
-  readonly remindersOfHomework = new DataLoader<string, ReminderModel[]>(async (ids) => {
-    const rows = await this.q<ReminderRow>(
-      `SELECT id, homework_id, kind, status, recipient_id, recipient_name, recipient_email, scheduled_for, sent_at, channel,
-              attempts, last_error, cancel_reason
-         FROM reminders WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY scheduled_for, id`,
-      [ids],
-    );
-    return group(ids, rows, (r) => r.homework_id, toReminder);
   });
 
   /**

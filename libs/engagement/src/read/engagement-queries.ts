@@ -95,9 +95,14 @@ export function encodeCursor(e: { openedAt: Date; id: string }): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Exactly what `toISOString` writes for the years 0001-9999: a cursor this list returned, nothing PostgreSQL could misread. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function decodeCursor(cursor: string): { openedAt: string; id: string } {
-  const [openedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!openedAt || !id || Number.isNaN(Date.parse(openedAt)) || !UUID.test(id) || cursor.length > 200) {
+  const parts = cursor.length <= 200 ? Buffer.from(cursor, 'base64url').toString('utf8').split('|') : [];
+  const [openedAt, id] = parts;
+  const instant = openedAt !== undefined && ISO_INSTANT.test(openedAt) && !Number.isNaN(Date.parse(openedAt));
+  if (parts.length !== 2 || !instant || new Date(openedAt).toISOString() !== openedAt || !id || !UUID.test(id)) {
     throw new BadUserInput('after', 'is not a cursor this list returned');
   }
   return { openedAt, id };
@@ -110,7 +115,8 @@ export interface DashboardModel {
   awaitingFeedback: number;
   feedbackTurnaroundHoursP50: number | null;
   feedbackTurnaroundHoursP90: number | null;
-  remindersSent: number;
+  /** the query's `since`: `remindersSent` is resolved by the reminders' field resolver (apps/api) with it */
+  since: Date | null;
   jobSearch: FunnelModel;
   coaches: { coach: PersonModel; activeEngagements: number; awaitingFeedback: number; overdueHomework: number }[];
 }
@@ -118,11 +124,11 @@ export interface DashboardModel {
 /**
  * Practice-wide figures. Homework of closed engagements no longer counts as
  * open, overdue or awaiting feedback; `since` bounds the feedback turnaround
- * and the reminders counted (all time when absent).
+ * (all time when absent), and the reminders counted by `PracticeDashboard.remindersSent`.
  */
 export async function practiceDashboard(session: ReadSession, since: Date | null, now: Date): Promise<DashboardModel> {
   const p = session.practiceId;
-  const [statusRows, homeworkRows, turnaroundRows, reminderRows, funnelRows, coachRows] = await Promise.all([
+  const [statusRows, homeworkRows, turnaroundRows, funnelRows, coachRows] = await Promise.all([
     session.query<{ status: EngagementStatus; n: string }>(
       'SELECT status, count(*) AS n FROM engagements WHERE practice_id = $1 GROUP BY status',
       [p],
@@ -139,10 +145,6 @@ export async function practiceDashboard(session: ReadSession, since: Date | null
       `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY turnaround_hours) AS p50,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY turnaround_hours) AS p90
          FROM feedback WHERE practice_id = $1 AND ($2::timestamptz IS NULL OR given_at >= $2)`,
-      [p, since],
-    ),
-    session.query<{ n: string }>(
-      `SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SENT' AND ($2::timestamptz IS NULL OR sent_at >= $2)`,
       [p, since],
     ),
     session.query<JobSearchRow>(
@@ -177,7 +179,7 @@ export async function practiceDashboard(session: ReadSession, since: Date | null
     awaitingFeedback: Number(h.awaiting),
     feedbackTurnaroundHoursP50: turnaroundRows[0]?.p50 ?? null,
     feedbackTurnaroundHoursP90: turnaroundRows[0]?.p90 ?? null,
-    remindersSent: Number(reminderRows[0]!.n),
+    since,
     jobSearch: funnel(funnelRows),
     coaches: coachRows.map((r) => ({
       coach: { id: r.coach_id, name: r.name, email: r.email },

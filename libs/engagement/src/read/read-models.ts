@@ -5,8 +5,6 @@ import type {
   FeedbackVerdict,
   HomeworkStatus,
   JobSearchChannel,
-  ReminderChannel,
-  ReminderKind,
 } from '../domain/types.js';
 import { JOB_SEARCH_CHANNELS, OPEN_HOMEWORK } from '../domain/types.js';
 
@@ -172,50 +170,6 @@ export interface SessionModel {
   heldAt: Date;
   durationMinutes: number;
   summary: string;
-}
-
-export interface ReminderRow extends Record<string, unknown> {
-  id: string;
-  homework_id: string;
-  kind: ReminderKind;
-  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
-  recipient_id: string;
-  recipient_name: string;
-  recipient_email: string | null;
-  scheduled_for: Date;
-  sent_at: Date | null;
-  channel: ReminderChannel | null;
-  attempts: number;
-  last_error: string | null;
-  cancel_reason: string | null;
-}
-
-export interface ReminderModel {
-  id: string;
-  kind: ReminderKind;
-  status: ReminderRow['status'];
-  recipient: PersonModel;
-  scheduledFor: Date;
-  sentAt: Date | null;
-  channel: ReminderChannel | null;
-  attempts: number;
-  lastError: string | null;
-  cancelReason: string | null;
-}
-
-export function toReminder(r: ReminderRow): ReminderModel {
-  return {
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    recipient: { id: r.recipient_id, name: r.recipient_name, email: r.recipient_email },
-    scheduledFor: r.scheduled_for,
-    sentAt: r.sent_at,
-    channel: r.channel,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    cancelReason: r.cancel_reason,
-  };
 }
 
 export function toEngagement(r: EngagementRow): EngagementModel {

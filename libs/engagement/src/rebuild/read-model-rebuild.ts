@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { EVENT_COLUMNS, START, type Checkpoint, type EventRow, type PostgresEventStore, type Queryable, type StoredEvent } from '#event-store';
 import { ENGAGEMENT_EVENT_TYPES } from '../domain/events.js';
 import { EngagementProjector } from '../read/engagement-projector.js';
-import { BulkWriter, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from './bulk-load.js';
+import { BulkWriter, insertStatements, ReadModelFold, UnsupportedEvent, UnsupportedValue } from '../read/read-model-fold.js';
 import { LIVE_SCHEMA, SHADOW_SCHEMA, ShadowTables } from './shadow-tables.js';
 
 /** The engagement read models: projected inline by every command, rebuilt together. */
@@ -73,7 +73,7 @@ const BULK_CHUNK_ROWS = 20_000;
  *    and b-tree indexes (the projector looks rows up by them);
  * 2. the whole log, read in commit-safe order (readAll), folded in memory
  *    into the tables' final rows and written by multi-row INSERTs on several
- *    connections (bulk-load.ts: the projector's statements mirrored on rows
+ *    connections (read/read-model-fold.ts: the projector's statements mirrored on rows
  *    held in memory); where the fold cannot mirror them, the log applied by
  *    the same EngagementProjector that projects every command instead,
  *    several connections at once, each owning a share of the streams (a
@@ -223,7 +223,7 @@ export class ReadModelRebuild {
   }
 
   /**
-   * Step 2: the log up to now into the empty copies, set-based (bulk-load.ts:
+   * Step 2: the log up to now into the empty copies, set-based (read/read-model-fold.ts:
    * folded in memory, written by multi-row INSERTs). Where the fold cannot
    * mirror the projector for certain, or its rows break a key, the copies are
    * made again and the log applied event by event, so the projector decides

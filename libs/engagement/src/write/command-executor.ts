@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent } from '#event-store';
-import { AccessDenied, BadUserInput, Database, Metrics, ResourceNotFound, RuleViolation, streamLock, VersionConflict } from '#platform';
+import { BadUserInput, Database, Metrics, streamLock, VersionConflict } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
-import { decide, evolve } from '../domain/decider.js';
-import { DomainError, Forbidden, NotFound, RuleViolated } from '../domain/errors.js';
-import type { EngagementState } from '../domain/state.js';
+import { admit, decide, evolve } from '../domain/decider.js';
+import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
-import { EngagementRepository, SNAPSHOT_EVERY, toDomain, type LoadedEngagement } from './engagement-repository.js';
+import { EngagementRepository, SNAPSHOT_EVERY, type LoadedEngagement } from './engagement-repository.js';
+import { toDomain } from '../domain/events.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */
 export interface CommandOrigin {
@@ -30,8 +30,8 @@ export interface ExecuteRequest {
   idempotencyKey?: string | null;
   /** what the key must stand for: the operation and its input */
   fingerprint: unknown;
-  /** builds the domain command from the current state (may throw a domain error) */
-  command(state: EngagementState): EngagementCommand;
+  /** the domain command, decided against the state loaded under the stream's lock */
+  command: EngagementCommand;
 }
 
 export interface CommandOutcome {
@@ -75,7 +75,7 @@ export class CommandExecutor {
         try {
           return await this.attempt(request);
         } catch (err) {
-          if (err instanceof DomainError) throw asApiError(err, request.streamId);
+          if (err instanceof DomainError) throw withStream(err, request.streamId);
           if (!(err instanceof WrongExpectedVersionError)) throw err;
           // only a writer that skipped the lock (another version of the service) can race us here
           if (attempt >= RETRIES) throw new VersionConflict(err.expected as number, err.actual);
@@ -92,28 +92,33 @@ export class CommandExecutor {
   private attempt(request: ExecuteRequest): Promise<CommandOutcome> {
     const { origin, streamId } = request;
     const practiceId = origin.practiceId;
-    const key = request.idempotencyKey ? `${origin.actor.id}:${request.idempotencyKey}` : undefined;
+    const key = request.idempotencyKey || undefined;
+    const actor = origin.actor.id;
     const requestHash = key ? fingerprint(request.fingerprint) : undefined;
 
     return this.db.transaction(
       practiceId,
       async (tx) => {
         if (key) {
-          const earlier = await this.store.findIdempotent(practiceId, key, tx);
+          const earlier = await this.store.findIdempotent(practiceId, actor, key, tx);
           if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
         const loaded = await this.repository.load(tx, streamId, practiceId);
+        const command = request.command;
+        // who may comes before the version: a stale version must not tell the actual one to whoever is refused
+        admit(command, loaded.state);
         const expected = request.expectedVersion;
         if (expected !== undefined && expected !== null && expected !== loaded.version) {
           throw new VersionConflict(expected, loaded.version);
         }
-        const decided = decide(request.command(loaded.state), loaded.state);
+        const decided = decide(command, loaded.state);
         if (decided.length === 0) return { streamId, version: loaded.version, events: [], replayed: false };
 
         const newEvents = this.newEvents(decided, origin);
         const appended = await this.store.append(streamId, newEvents, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
           idempotencyKey: key,
+          idempotencyActor: actor,
           requestHash,
           tx,
         });
@@ -153,11 +158,11 @@ export class CommandExecutor {
             requests.forEach((r, index) => {
               const l = loaded.get(r.streamId)!;
               try {
-                const decided = decide(r.command(l.state), l.state);
+                const decided = decide(r.command, l.state);
                 results[index] = { streamId: r.streamId, version: l.version, events: [], replayed: false };
                 if (decided.length) writes.push({ index, events: this.newEvents(decided, r.origin), loaded: l });
               } catch (err) {
-                results[index] = err instanceof DomainError ? asApiError(err, r.streamId) : (err as Error);
+                results[index] = withStream(err, r.streamId) as Error;
               }
             });
             const appended = await this.store.appendMany(
@@ -199,7 +204,14 @@ export class CommandExecutor {
       causationId: origin.causationId,
       occurredAt: origin.now.toISOString(),
     };
-    return decided.map((e) => ({ type: e.type, data: e.data, metadata, eventId: crypto.randomUUID() }));
+    // the decider writes the current shape of each type: stored (and answered) at the store's current schema version
+    return decided.map((e) => ({
+      type: e.type,
+      data: e.data,
+      metadata,
+      eventId: crypto.randomUUID(),
+      schemaVersion: this.store.upcasters.currentVersion(e.type),
+    }));
   }
 
   private stored(streamId: string, events: NewEvent[], firstVersion: number, positions: number[], now: Date): StoredEvent[] {
@@ -210,7 +222,7 @@ export class CommandExecutor {
       position: positions[i]!,
       transactionId: '',
       type: e.type,
-      schemaVersion: 1,
+      schemaVersion: e.schemaVersion!,
       data: e.data,
       metadata: e.metadata,
       occurredAt: now,
@@ -263,10 +275,7 @@ function stableJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 
-/** A refusal of the domain, as the API reports it. */
-function asApiError(err: DomainError, streamId: string): Error {
-  if (err instanceof RuleViolated) return new RuleViolation(err.rule, err.message);
-  if (err instanceof Forbidden) return new AccessDenied(err.message);
-  if (err instanceof NotFound) return new ResourceNotFound(err.entity, err.id || streamId);
-  return err;
+/** The domain names no stream (its commands carry no engagement id): a missing engagement is reported by its stream id. */
+function withStream(err: unknown, streamId: string): unknown {
+  return err instanceof NotFound && err.entity === 'Engagement' && !err.id ? new NotFound('Engagement', streamId) : err;
 }

@@ -6,6 +6,13 @@ import { Database, ResourceNotFound } from '#platform';
 export class EngagementLookup {
   constructor(private readonly db: Database) {}
 
+  /** The engagement a command targets (named directly, or through one of its homework or drafts). */
+  engagementOf(practiceId: string, target: { engagementId: string } | { homeworkId: string } | { draftId: string }): Promise<string> | string {
+    if ('engagementId' in target) return target.engagementId;
+    if ('homeworkId' in target) return this.engagementOfHomework(practiceId, target.homeworkId);
+    return this.engagementOfDraft(practiceId, target.draftId);
+  }
+
   async engagementOfHomework(practiceId: string, homeworkId: string): Promise<string> {
     const rows = await this.db.read<{ engagement_id: string }>(
       practiceId,

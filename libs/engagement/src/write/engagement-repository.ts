@@ -1,4 +1,4 @@
-import type { Queryable, StoredEvent, UpcasterRegistry } from '#event-store';
+import type { Queryable, UpcasterRegistry } from '#event-store';
 import type { EventMetadata } from '#event-store';
 import { evolve } from '../domain/decider.js';
 import type { EngagementEvent } from '../domain/events.js';
@@ -43,7 +43,7 @@ export class EngagementRepository {
       `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot_state,
               (SELECT coalesce(json_agg(json_build_object('type', e.type, 'version', e.version, 'schema_version', e.schema_version,
                                                           'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]'::json)
-                 FROM events e WHERE e.stream_id = ids.id AND e.version > coalesce(s.version, 0)) AS tail
+                 FROM event_store_read_stream(ids.id, coalesce(s.version, 0)) e) AS tail
          FROM unnest($1::text[]) AS ids(id)
          LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`,
       [[...new Set(streamIds)], practiceId, STATE_VERSION],
@@ -73,8 +73,4 @@ export class EngagementRepository {
       [streamId, practiceId, version, STATE_VERSION, JSON.stringify(state)],
     );
   }
-}
-
-export function toDomain(e: StoredEvent): EngagementEvent {
-  return { type: e.type, data: e.data } as EngagementEvent;
 }

@@ -1,12 +1,29 @@
 /**
- * Errors the API reports with a code of PRODUCT.md "Errors". Thrown anywhere
- * below the resolvers; mapped to GraphQL errors in one place (error-mapping.ts).
+ * The one family of errors the API reports, each with a code of PRODUCT.md
+ * "Errors" and its extensions. Mapped to GraphQL errors in one place
+ * (error-mapping.ts). The engagement domain, which imports nothing, has its
+ * refusals of the same shape (domain/errors.ts: RuleViolated, Forbidden,
+ * NotFound); `isCodedError` recognises both.
  */
-export abstract class ApiError extends Error {
+export interface CodedError extends Error {
+  readonly code: string;
+  extensions(): Record<string, unknown>;
+}
+
+export abstract class ApiError extends Error implements CodedError {
   abstract readonly code: string;
   extensions(): Record<string, unknown> {
     return {};
   }
+}
+
+const CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'RULE_VIOLATED', 'RATE_LIMITED']);
+
+/** A member of the family: an ApiError, or an error of the same shape (the domain's refusals). */
+export function isCodedError(error: unknown): error is CodedError {
+  if (error instanceof ApiError) return true;
+  const e = error as Partial<CodedError> | null;
+  return error instanceof Error && typeof e?.code === 'string' && CODES.has(e.code) && typeof e.extensions === 'function';
 }
 
 export class Unauthenticated extends ApiError {
@@ -53,20 +70,6 @@ export class VersionConflict extends ApiError {
   }
   override extensions(): Record<string, unknown> {
     return { expectedVersion: this.expected, actualVersion: this.actual };
-  }
-}
-
-/** A rule of PRODUCT.md "Rules a user will hit" refused the operation. */
-export class RuleViolation extends ApiError {
-  readonly code = 'RULE_VIOLATED';
-  constructor(
-    readonly rule: string,
-    message: string,
-  ) {
-    super(message);
-  }
-  override extensions(): Record<string, unknown> {
-    return { rule: this.rule };
   }
 }
 

@@ -1,5 +1,4 @@
 import type { DataSourceOptions } from 'typeorm';
-import { MIGRATIONS } from './migrations.js';
 
 export interface DatabaseSettings {
   url: string;
@@ -9,12 +8,16 @@ export interface DatabaseSettings {
 }
 
 /** One definition for the apps and the migration CLI. Never `synchronize`. */
-export function dataSourceOptions(settings: DatabaseSettings, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
+export function dataSourceOptions(
+  settings: DatabaseSettings,
+  entities: DataSourceOptions['entities'] = [],
+  migrations: NonNullable<DataSourceOptions['migrations']> = [],
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: settings.url,
     entities,
-    migrations: MIGRATIONS,
+    migrations,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

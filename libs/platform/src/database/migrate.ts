@@ -1,12 +1,17 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 
 /**
  * Applies pending migrations as the schema owner. Several processes may start at
  * once: an advisory lock makes them take turns, so each migration runs once.
  */
-export async function runMigrations(url: string, log: (msg: string) => void = () => undefined): Promise<string[]> {
-  const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 2, applicationName: 'coaching-migrate' }) });
+export async function runMigrations(
+  url: string,
+  /** every lib's migrations (the apps' ALL_MIGRATIONS) */
+  migrations: NonNullable<DataSourceOptions['migrations']>,
+  log: (msg: string) => void = () => undefined,
+): Promise<string[]> {
+  const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 2, applicationName: 'coaching-migrate' }, [], migrations) });
   await ds.initialize();
   const runner = ds.createQueryRunner();
   try {

@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApiError } from '../auth/errors.js';
+import { isCodedError } from '../auth/errors.js';
 
 /** The codes PRODUCT.md promises; anything else a caller sees is one of these. */
 export type ErrorCode =
@@ -37,14 +37,14 @@ export interface ErrorMappingOptions {
 }
 
 /**
- * The one place errors become what a caller sees: an ApiError keeps its code
+ * The one place errors become what a caller sees: a coded error (ApiError or a domain refusal) keeps its code
  * and extensions; GraphQL request errors get our codes; anything unexpected is
  * logged and answered as INTERNAL_SERVER_ERROR without message, stack or SQL.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, options: ErrorMappingOptions): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const base = { locations: formatted.locations, path: formatted.path };
-  if (original instanceof ApiError) {
+  if (isCodedError(original)) {
     return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions() } };
   }
   const given = formatted.extensions?.code;

@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { readSubscriberLag, type SubscriberLagRow } from '#event-store';
 import { Database } from '../database/database.js';
 
-export interface SubscriberLagRow {
-  name: string;
-  transactionId: string;
-  position: number;
-  /** age of the oldest committed event the subscriber has not processed; 0 when caught up */
-  lagSeconds: number;
-}
+export type { SubscriberLagRow };
 
 const CACHE_MS = 1_000;
 
@@ -42,19 +37,8 @@ export class SubscriberLag {
     return names ? rows.filter((r) => names.includes(r.name)) : rows;
   }
 
-  private async query(): Promise<SubscriberLagRow[]> {
-    const { rows } = await this.db.pool.query<{ name: string; transaction_id: string; position: string; lag_seconds: number }>(
-      `SELECT c.name, c.transaction_id::text AS transaction_id, c.position,
-              coalesce(greatest(0, extract(epoch FROM clock_timestamp() - f.occurred_at)), 0)::float8 AS lag_seconds
-         FROM subscription_checkpoints c
-         LEFT JOIN LATERAL event_store_read_committed(c.transaction_id, c.position, 1) f ON true
-        ORDER BY c.name`,
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      transactionId: r.transaction_id,
-      position: Number(r.position),
-      lagSeconds: Number(r.lag_seconds),
-    }));
+  private query(): Promise<SubscriberLagRow[]> {
+    // the event store's query: only the store names its checkpoint table
+    return readSubscriberLag(this.db.pool);
   }
 }

@@ -1,254 +1,187 @@
-import { Field, GraphQLISODateTime, ID, InputType, Int } from '@nestjs/graphql';
-import { EngagementOutcome, EngagementStatus, FeedbackVerdict, JobSearchChannel } from './enums.js';
-
-// Nullability in @nestjs/graphql 14: a field WITHOUT `nullable` is non-null even
-// with a `defaultValue` (`offers: Int! = 0`), so the contract's nullable
-// defaults (`offers: Int = 0`) need `nullable: true` AND `defaultValue`.
-// graphql-js fills the default when the field is absent, but an explicit
-// `null` still arrives as null: hence `number | null`.
-
-@InputType()
-export class EngagementFilter {
-  @Field(() => [EngagementStatus], { nullable: true })
-  status?: EngagementStatus[] | null;
-
-  @Field(() => ID, { nullable: true })
-  coachId?: string | null;
-
-  @Field(() => ID, { nullable: true })
-  clientId?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  hasOverdueHomework?: boolean | null;
-
-  @Field(() => String, { nullable: true, description: 'matches title, coach name or client name' })
-  search?: string | null;
-}
-
-@InputType()
-export class PersonInput {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => String, { nullable: true })
-  email?: string | null;
-}
-
-@InputType()
-export class ChannelStatInput {
-  @Field(() => JobSearchChannel)
-  channel!: JobSearchChannel;
-
-  @Field(() => Int)
-  applications!: number;
-
-  @Field(() => Int)
-  interviews!: number;
-
-  @Field(() => Int, { nullable: true, defaultValue: 0 })
-  offers!: number | null;
-}
-
-@InputType()
-export class OpenEngagementInput {
-  @Field(() => PersonInput)
-  coach!: PersonInput;
-
-  @Field(() => PersonInput)
-  client!: PersonInput;
-
-  @Field(() => String)
-  title!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class RecordIntakeInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => String)
-  presentingQuestion!: string;
-
-  @Field(() => String)
-  background!: string;
-
-  @Field(() => [String])
-  goals!: string[];
-
-  @Field(() => String)
-  currentStrategy!: string;
-
-  @Field(() => [ChannelStatInput])
-  baseline!: ChannelStatInput[];
-
-  @Field(() => Int, { nullable: true })
-  expectedVersion?: number | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class AssignHomeworkInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => String)
-  title!: string;
-
-  @Field(() => String)
-  instructions!: string;
-
-  @Field(() => GraphQLISODateTime, { nullable: true })
-  dueAt?: Date | null;
-
-  @Field(() => Int, { nullable: true })
-  expectedVersion?: number | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class SubmitDraftInput {
-  @Field(() => ID)
-  homeworkId!: string;
-
-  @Field(() => String)
-  content!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class GiveFeedbackInput {
-  @Field(() => ID)
-  draftId!: string;
-
-  @Field(() => FeedbackVerdict)
-  verdict!: FeedbackVerdict;
-
-  @Field(() => String)
-  comments!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class CancelHomeworkInput {
-  @Field(() => ID)
-  homeworkId!: string;
-
-  @Field(() => String)
-  reason!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class LogCoachingSessionInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => GraphQLISODateTime)
-  heldAt!: Date;
-
-  @Field(() => Int)
-  durationMinutes!: number;
-
-  @Field(() => String)
-  summary!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class LogJobSearchActivityInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => JobSearchChannel)
-  channel!: JobSearchChannel;
-
-  @Field(() => Int)
-  applications!: number;
-
-  @Field(() => Int)
-  interviews!: number;
-
-  @Field(() => Int, { nullable: true, defaultValue: 0 })
-  offers!: number | null;
-
-  @Field(() => String, { nullable: true })
-  note?: string | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class PauseEngagementInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => String)
-  reason!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class ResumeEngagementInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class CloseEngagementInput {
-  @Field(() => ID)
-  engagementId!: string;
-
-  @Field(() => EngagementOutcome)
-  outcome!: EngagementOutcome;
-
-  @Field(() => String, { nullable: true })
-  note?: string | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
-}
-
-@InputType()
-export class UpdatePracticeSettingsInput {
-  @Field(() => String, { nullable: true })
-  webhookUrl?: string | null;
-
-  @Field(() => String, { nullable: true })
-  webhookSecret?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  emailReminders?: boolean | null;
-
-  @Field(() => [Int], { nullable: true })
-  dueSoonOffsetsMinutes?: number[] | null;
-
-  @Field(() => Int, { nullable: true })
-  overdueAfterMinutes?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  feedbackWindowMinutes?: number | null;
-}
+import { GraphQLISODateTime, ID, Int } from '@nestjs/graphql';
+import { z } from 'zod';
+import { LIMITS } from '../../domain/limits.js';
+import type { EngagementStatus } from '../../domain/types.js';
+import {
+  channel,
+  count,
+  EMAIL,
+  externalId,
+  idempotencyKey,
+  instant,
+  isHttpUrl,
+  line,
+  reminderMinutes,
+  text,
+  uuid,
+  version,
+} from '../input-validation.js';
+import { EngagementOutcome, EngagementStatus as EngagementStatusEnum, FeedbackVerdict, JobSearchChannel } from './enums.js';
+import { field, inputType } from './input-type.js';
+
+// Every input of the API, declared once: each field's GraphQL type beside its
+// validation (types/input-type.ts derives the @InputType class and the zod
+// schema from it; resolvers call `validate(XInput.schema, raw, 'input')`).
+//
+// Nullability: a field is nullable in GraphQL exactly when its schema takes
+// an absent value (`.nullish()`). The contract's nullable defaults
+// (`offers: Int = 0`) add `defaultValue`; graphql-js fills it when the field
+// is absent, but an explicit `null` still arrives as null.
+
+const optionalKey = field(() => String, idempotencyKey.nullish());
+const optionalVersion = field(() => Int, version.nullish());
+
+export const EngagementFilter = inputType('EngagementFilter', {
+  status: field(() => [EngagementStatusEnum], z.array(z.enum(['INTAKE', 'ACTIVE', 'PAUSED', 'CLOSED'] as [EngagementStatus, ...EngagementStatus[]])).max(4).nullish()),
+  coachId: field(() => ID, externalId.nullish()),
+  clientId: field(() => ID, externalId.nullish()),
+  hasOverdueHomework: field(() => Boolean, z.boolean().nullish()),
+  search: field(() => String, line(LIMITS.search).nullish(), { description: 'matches title, coach name or client name' }),
+});
+export type EngagementFilter = InstanceType<typeof EngagementFilter>;
+
+export const PersonInput = inputType('PersonInput', {
+  id: field(() => ID, externalId),
+  name: field(() => String, line(LIMITS.personName)),
+  email: field(() => String, z.string().max(LIMITS.email).regex(EMAIL, 'must be an email address').nullish()),
+});
+
+export const ChannelStatInput = inputType('ChannelStatInput', {
+  channel: field(() => JobSearchChannel, channel),
+  applications: field(() => Int, count),
+  interviews: field(() => Int, count),
+  offers: field(() => Int, count.nullish(), { defaultValue: 0 }),
+});
+
+export const OpenEngagementInput = inputType('OpenEngagementInput', {
+  coach: field(() => PersonInput, PersonInput.schema),
+  client: field(() => PersonInput, PersonInput.schema),
+  title: field(() => String, line(LIMITS.title)),
+  idempotencyKey: optionalKey,
+});
+
+export const RecordIntakeInput = inputType('RecordIntakeInput', {
+  engagementId: field(() => ID, uuid),
+  presentingQuestion: field(() => String, text(LIMITS.presentingQuestion)),
+  background: field(() => String, text(LIMITS.background, 0)),
+  goals: field(() => [String], z.array(line(LIMITS.goal)).max(LIMITS.goals, `at most ${LIMITS.goals} goals`)),
+  currentStrategy: field(() => String, text(LIMITS.currentStrategy, 0)),
+  baseline: field(
+    () => [ChannelStatInput],
+    z
+      .array(ChannelStatInput.schema)
+      .max(LIMITS.baselineEntries)
+      .refine((b) => new Set(b.map((x) => x.channel)).size === b.length, 'must name each channel at most once'),
+  ),
+  expectedVersion: optionalVersion,
+  idempotencyKey: optionalKey,
+});
+
+export const AssignHomeworkInput = inputType('AssignHomeworkInput', {
+  engagementId: field(() => ID, uuid),
+  title: field(() => String, line(LIMITS.title)),
+  instructions: field(() => String, text(LIMITS.instructions, 0)),
+  dueAt: field(() => GraphQLISODateTime, instant.nullish()),
+  expectedVersion: optionalVersion,
+  idempotencyKey: optionalKey,
+});
+
+export const RescheduleHomeworkInput = inputType(
+  'RescheduleHomeworkInput',
+  {
+    engagementId: field(() => ID, uuid),
+    homeworkId: field(() => ID, uuid),
+    dueAt: field(() => GraphQLISODateTime, instant, { description: 'the new due time, in the future' }),
+    expectedVersion: optionalVersion,
+    idempotencyKey: optionalKey,
+  },
+  { description: 'A new due time for open homework (ASSIGNED, SUBMITTED or CHANGES_REQUESTED).' },
+);
+
+export const SubmitDraftInput = inputType('SubmitDraftInput', {
+  homeworkId: field(() => ID, uuid),
+  content: field(() => String, text(LIMITS.draftContent)),
+  idempotencyKey: optionalKey,
+});
+
+export const GiveFeedbackInput = inputType('GiveFeedbackInput', {
+  draftId: field(() => ID, uuid),
+  verdict: field(() => FeedbackVerdict, z.enum(['CHANGES_REQUESTED', 'ACCEPTED'])),
+  comments: field(() => String, text(LIMITS.comments, 0)),
+  idempotencyKey: optionalKey,
+});
+
+export const CancelHomeworkInput = inputType('CancelHomeworkInput', {
+  homeworkId: field(() => ID, uuid),
+  reason: field(() => String, text(LIMITS.reason)),
+  idempotencyKey: optionalKey,
+});
+
+export const LogCoachingSessionInput = inputType('LogCoachingSessionInput', {
+  engagementId: field(() => ID, uuid),
+  heldAt: field(() => GraphQLISODateTime, instant.refine((d) => d.getUTCFullYear() >= 2000, 'must be a real date (year 2000 or later)')),
+  durationMinutes: field(
+    () => Int,
+    z.number().int('must be a whole number').min(1, 'must be at least 1').max(LIMITS.sessionMinutes, 'must be at most a day'),
+  ),
+  summary: field(() => String, text(LIMITS.summary)),
+  idempotencyKey: optionalKey,
+});
+
+export const LogJobSearchActivityInput = inputType('LogJobSearchActivityInput', {
+  engagementId: field(() => ID, uuid),
+  channel: field(() => JobSearchChannel, channel),
+  applications: field(() => Int, count),
+  interviews: field(() => Int, count),
+  offers: field(() => Int, count.nullish(), { defaultValue: 0 }),
+  note: field(() => String, text(LIMITS.note, 0).nullish()),
+  idempotencyKey: optionalKey,
+});
+
+export const PauseEngagementInput = inputType('PauseEngagementInput', {
+  engagementId: field(() => ID, uuid),
+  reason: field(() => String, text(LIMITS.reason)),
+  idempotencyKey: optionalKey,
+});
+
+export const ResumeEngagementInput = inputType('ResumeEngagementInput', {
+  engagementId: field(() => ID, uuid),
+  idempotencyKey: optionalKey,
+});
+
+export const CloseEngagementInput = inputType('CloseEngagementInput', {
+  engagementId: field(() => ID, uuid),
+  outcome: field(() => EngagementOutcome, z.enum(['ROLE_ACCEPTED', 'GOALS_MET', 'CLIENT_WITHDREW', 'COACH_ENDED', 'OTHER'])),
+  note: field(() => String, text(LIMITS.note, 0).nullish()),
+  idempotencyKey: optionalKey,
+});
+
+export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInput', {
+  webhookUrl: field(
+    () => String,
+    z
+      .string()
+      .max(2_000, 'must be at most 2000 characters')
+      .refine((s) => s === '' || isHttpUrl(s), 'must be an http(s) URL')
+      .nullish(),
+  ),
+  webhookSecret: field(
+    () => String,
+    z
+      .string()
+      .max(256, 'must be at most 256 characters')
+      .refine((s) => s === '' || (s.length >= 16 && /^[\x21-\x7e]+$/.test(s)), 'must be 16 to 256 printable characters')
+      .nullish(),
+  ),
+  emailReminders: field(() => Boolean, z.boolean().nullish()),
+  dueSoonOffsetsMinutes: field(
+    () => [Int],
+    z
+      .array(reminderMinutes())
+      .max(LIMITS.dueSoonOffsets, `at most ${LIMITS.dueSoonOffsets} offsets`)
+      .refine((a) => new Set(a).size === a.length, 'must not repeat an offset')
+      .nullish(),
+  ),
+  overdueAfterMinutes: field(() => Int, reminderMinutes().nullish()),
+  feedbackWindowMinutes: field(() => Int, reminderMinutes().nullish()),
+});

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from './1764000000004-row-level-security.js';
+import { APP_ROLE } from '#platform';
 
 /**
  * Events per practice, day and type: the dashboard's activity chart. An

@@ -1,19 +1,19 @@
 import type pg from 'pg';
 import type { StoredEvent } from '#event-store';
-import type { EngagementEvent } from '../domain/events.js';
+import { toDomain, type EngagementEvent } from '../domain/events.js';
+import type { EngagementRow, HomeworkRow } from './read-models.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
-import { toDomain } from '../write/engagement-repository.js';
 
-// The first pass of a rebuild, set-based: the log folded in memory into the
-// final rows of the six read models, then written with a few multi-row
-// INSERTs. The tables it writes start empty and it reads the log in the order
-// the projector would apply it, so the fold replays EngagementProjector's
-// statements one by one on rows held in memory: same columns, same values
-// (timestamps as the projector passes them, derived figures computed by the
-// same SQL expression), same failures. What it cannot mirror for certain it
-// refuses (UnsupportedEvent) and the caller applies the log event by event.
-// EngagementProjector stays the single source of truth: `--verify` compares
-// the two.
+// The engagement read models' one definition: events folded into rows held
+// in maps (engagements, homework, drafts, feedback, coaching_sessions,
+// job_search_stats). Every path runs it:
+// - a command (EngagementProjector): the engagement's current rows are
+//   loaded (`seed…`), the command's events folded, the changed rows upserted
+//   (`changedRows`, `upsertStatements`);
+// - a rebuild: the whole log folded into empty copies, written with a few
+//   multi-row INSERTs (`takeFinished`, `insertStatements`, BulkWriter), and
+//   the events it could not fold (UnsupportedEvent) applied through the same
+//   projector, event by event.
 
 /** The fold cannot reproduce the projector for this event: rebuild event by event instead. */
 export class UnsupportedEvent extends Error {
@@ -134,6 +134,83 @@ export class ReadModelFold {
   private readonly sessionIds = new Set<string>();
   /** homework rows by engagement_id, for the projector's recount (`WHERE engagement_id = $1`) */
   private readonly homeworkOf = new Map<string, HomeworkValues[]>();
+
+  /** The rows as they were before the events (seeded ones), to tell which changed. */
+  private readonly seeded = new Map<string, string>();
+
+  /** An existing engagement row (a command's fold starts from the engagement's current rows). */
+  seedEngagement(r: EngagementRow): void {
+    const row: EngagementValues = {
+      id: r.id,
+      practice_id: r.practice_id,
+      title: r.title,
+      status: r.status,
+      coach_id: r.coach_id,
+      coach_name: r.coach_name,
+      coach_email: r.coach_email,
+      client_id: r.client_id,
+      client_name: r.client_name,
+      client_email: r.client_email,
+      intake: r.intake === null ? null : JSON.stringify(r.intake),
+      outcome: r.outcome,
+      close_note: (r.close_note as string | null | undefined) ?? null,
+      open_homework_count: r.open_homework_count,
+      awaiting_feedback_count: r.awaiting_feedback_count,
+      opened_at: r.opened_at,
+      updated_at: r.updated_at,
+      closed_at: r.closed_at,
+      version: r.version,
+    };
+    this.engagements.set(row.id, row);
+    this.seeded.set(`e ${row.id}`, JSON.stringify(row));
+  }
+
+  seedHomework(r: HomeworkRow): void {
+    const row: HomeworkValues = {
+      id: r.id,
+      engagement_id: r.engagement_id,
+      practice_id: r.practice_id as string,
+      title: r.title,
+      instructions: r.instructions,
+      due_at: r.due_at === null ? null : r.due_at.toISOString(),
+      status: r.status,
+      assigned_at: r.assigned_at,
+      latest_draft_id: r.latest_draft_id,
+      draft_count: Number(r.draft_count),
+      updated_at: r.updated_at as Date,
+    };
+    this.homework.set(row.id, row);
+    const list = this.homeworkOf.get(row.engagement_id);
+    if (list) list.push(row);
+    else this.homeworkOf.set(row.engagement_id, [row]);
+    this.seeded.set(`h ${row.id}`, JSON.stringify(row));
+  }
+
+  seedJobSearch(r: { engagement_id: string; practice_id: string; channel: string; applications: string | number; interviews: string | number; offers: string | number }): void {
+    const row: JobSearchValues = {
+      engagement_id: r.engagement_id,
+      practice_id: r.practice_id,
+      channel: r.channel,
+      applications: Number(r.applications),
+      interviews: Number(r.interviews),
+      offers: Number(r.offers),
+    };
+    const key = `${row.engagement_id} ${row.channel}`;
+    this.jobSearch.set(key, row);
+    this.seeded.set(`j ${key}`, JSON.stringify(row));
+  }
+
+  /** An existing draft's submission time (feedback's turnaround is measured from it). */
+  seedDraftTime(draftId: string, submittedAt: Date): void {
+    this.draftTimes.set(draftId, submittedAt);
+  }
+
+  /** The rows the events created or changed (seeded rows left as they were are not). */
+  changedRows(): { engagements: EngagementValues[]; homework: HomeworkValues[]; jobSearch: JobSearchValues[] } {
+    const changed = <R>(prefix: string, map: Map<string, R>) =>
+      [...map].filter(([key, row]) => this.seeded.get(`${prefix} ${key}`) !== JSON.stringify(row)).map(([, row]) => row);
+    return { engagements: changed('e', this.engagements), homework: changed('h', this.homework), jobSearch: changed('j', this.jobSearch) };
+  }
 
   /** Folds one event of an engagement type; throws UnsupportedEvent where it cannot mirror the projector. */
   apply(e: StoredEvent): void {
@@ -265,6 +342,14 @@ export class ReadModelFold {
         }
         return this.refresh(en, e);
       }
+      case 'HomeworkRescheduled': {
+        const hw = this.homework.get(uuid(e, event.data.homeworkId));
+        if (hw) {
+          hw.due_at = event.data.dueAt;
+          hw.updated_at = at;
+        }
+        return this.refresh(en, e);
+      }
       case 'CoachingSessionLogged': {
         const d = event.data;
         const sessionId = uuid(e, d.sessionId);
@@ -376,11 +461,14 @@ function set(en: EngagementValues, e: StoredEvent): void {
   en.updated_at = e.occurredAt;
 }
 
+/** An id as the fold keys it: one spelling per uuid value (lower case), as PostgreSQL compares them. */
 function uuid(e: StoredEvent, value: unknown): string {
-  if (typeof value !== 'string' || !CANONICAL_UUID.test(value)) {
-    throw new UnsupportedEvent(e, `id ${JSON.stringify(value)} is not a lower-case uuid (the fold keys rows by their text)`);
+  if (typeof value === 'string' && CANONICAL_UUID.test(value)) return value; // the hot path: ids as the service writes them
+  const id = typeof value === 'string' ? value.toLowerCase() : value;
+  if (typeof id !== 'string' || !CANONICAL_UUID.test(id)) {
+    throw new UnsupportedEvent(e, `id ${JSON.stringify(value)} is not a uuid (the fold keys rows by their text)`);
   }
-  return value;
+  return id;
 }
 
 // ---------------------------------------------------------------------------
@@ -556,6 +644,32 @@ export function* insertStatements(fold: ReadModelFold, schema: string, chunk: nu
   yield* chunks(ENGAGEMENTS, fold.engagements.values(), schema, chunk);
   yield* chunks(HOMEWORK, fold.homework.values(), schema, chunk);
   yield* chunks(JOB_SEARCH, fold.jobSearch.values(), schema, chunk);
+}
+
+/**
+ * The statements that write a command's fold: its changed rows upserted, its
+ * new drafts, feedback and sessions inserted, each `RETURNING *` (the
+ * mutation's answer without a read-back). Rows and columns as `insertStatements`.
+ */
+export function upsertStatements(fold: ReadModelFold, schema: string): Statement[] {
+  const changed = fold.changedRows();
+  const out: Statement[] = [];
+  const add = <R>(shape: TableShape<R>, rows: readonly R[], conflict: string | null) => {
+    if (rows.length === 0) return;
+    const s = insert(shape, rows, schema);
+    const names = shape.columns.map(([name]) => name);
+    const keys = conflict ? conflict.split(', ') : [];
+    const update = names.filter((n) => !keys.includes(n)).map((n) => `${n} = EXCLUDED.${n}`).join(', ');
+    const upsert = conflict ? ` ON CONFLICT (${conflict}) DO UPDATE SET ${update}` : '';
+    out.push({ ...s, text: `${s.text}${upsert} RETURNING *` });
+  };
+  add(ENGAGEMENTS, changed.engagements, 'id');
+  add(HOMEWORK, changed.homework, 'id');
+  add(JOB_SEARCH, changed.jobSearch, 'engagement_id, channel');
+  add(DRAFTS, fold.drafts, null);
+  add(FEEDBACK, fold.feedback, null);
+  add(SESSIONS, fold.sessions, null);
+  return out;
 }
 
 function* chunks<R>(shape: TableShape<R>, rows: Iterable<R>, schema: string, chunk: number): Generator<Statement> {

@@ -1,0 +1,5 @@
+import { EngagementReadModels1764000000001 } from './1764000000001-engagement-read-models.js';
+import { ActivityByDay1764000000010 } from './1764000000010-activity-by-day.js';
+
+/** The engagement lib's schema changes (its read models and snapshots); TypeORM runs every lib's in timestamp order. */
+export const ENGAGEMENT_MIGRATIONS = [EngagementReadModels1764000000001, ActivityByDay1764000000010];

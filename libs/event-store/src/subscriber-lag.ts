@@ -1,0 +1,27 @@
+import type { Queryable } from './types.js';
+
+export interface SubscriberLagRow {
+  name: string;
+  transactionId: string;
+  position: number;
+  /** age of the oldest committed event the subscriber has not processed; 0 when caught up */
+  lagSeconds: number;
+}
+
+/**
+ * Every subscriber's checkpoint and how far it is behind the log: the age of
+ * the first committed event after it, found through
+ * `event_store_read_committed` (not held back by transactions still running,
+ * so an open transaction that stops every subscriber shows here). One
+ * statement; ages on the database's clock against the events' `occurred_at`.
+ */
+export async function readSubscriberLag(q: Queryable): Promise<SubscriberLagRow[]> {
+  const { rows } = await q.query<{ name: string; transaction_id: string; position: string; lag_seconds: number }>(
+    `SELECT c.name, c.transaction_id::text AS transaction_id, c.position,
+            coalesce(greatest(0, extract(epoch FROM clock_timestamp() - f.occurred_at)), 0)::float8 AS lag_seconds
+       FROM subscription_checkpoints c
+       LEFT JOIN LATERAL event_store_read_committed(c.transaction_id, c.position, 1) f ON true
+      ORDER BY c.name`,
+  );
+  return rows.map((r) => ({ name: r.name, transactionId: r.transaction_id, position: Number(r.position), lagSeconds: Number(r.lag_seconds) }));
+}
