@@ -1,36 +1,73 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { configFrom, ConfigValidationError, ensureDatabase, EXTERNAL_ID, exitOnStartupError, parseConfig, runMigrations, TokenService } from '#platform';
+import {
+  configFrom,
+  ConfigValidationError,
+  DependencyUnavailableError,
+  ensureDatabase,
+  EXTERNAL_ID,
+  exitOnStartupError,
+  parseConfig,
+  preflight,
+  processLogger,
+  runMigrations,
+  TokenService,
+  type AppConfig,
+} from '#platform';
 
-const USAGE = `Usage: node dist/apps/cli/src/main.js <command> [options]
-
-Commands:
-  start                 migrate, then run the API and a worker in this one process
-  migrate               create the database if missing and apply pending migrations
-  token                 print a bearer token signed with JWT_SECRET (development and tests)
+/** One help text per command: `<command> --help` prints it (and exits 0). */
+const HELP: Record<string, string> = {
+  start: `start                 check the configuration, PostgreSQL and Redis; migrate; then run the API and a
+                        worker in this one process (development: GraphiQL on /graphql)`,
+  migrate: `migrate               create the database if missing and apply pending migrations, as the schema owner
+                        (DATABASE_OWNER_URL; a default in development)`,
+  token: `token                 print a bearer token signed with JWT_SECRET (development and tests)
                           --practice P --role ADMIN|COACH|CLIENT --sub ID [--name N] [--email E] [--ttl SECONDS]
-  seed-demo             migrate, then write the demo engagement (idempotent) and print tokens to try it
-                          [--practice P]   (default demo-practice)
-  rebuild-projection NAME
+                          (--ttl: validity in seconds, default 3600)`,
+  'seed-demo': `seed-demo             migrate, then write the demo engagement (idempotent) and print tokens to try it
+                          [--practice P]   (default demo-practice)`,
+  'rebuild-projection': `rebuild-projection NAME
                         rebuild the engagement read models (NAME: engagement) from the event log into
                           shadow tables while the live ones serve, then swap them in atomically; prints the rate
                           [--keep-previous]  keep the replaced tables in schema rebuild_previous
                           [--verify [--practice P]...]  build and compare with the live tables instead (no swap)
-                          [--concurrency N] [--batch-size N]
-  reconcile-reminders   give every SCHEDULED reminder its queue job again (what workers do periodically)
-  replay-webhooks       deliver again the reminders SENT in a time window to their practice's webhook
-                          --from ISO --to ISO [--practice P]   (same X-Delivery-Id; records nothing)
+                          [--concurrency N] [--batch-size N]`,
+  'reconcile-reminders': `reconcile-reminders   give every SCHEDULED reminder its queue job again (what workers do periodically)`,
+  'replay-webhooks': `replay-webhooks       deliver again the reminders SENT in a time window to their practice's webhook
+                          --from ISO --to ISO [--practice P]   (same X-Delivery-Id; records nothing)`,
+};
+
+const USAGE = `Usage: npm run cli -- <command> [options]     (or: node dist/apps/cli/src/main.js <command> [options])
+       npm start | npm run migrate | npm run seed-demo | npm run token -- [options]
+
+Commands:
+${Object.values(HELP).map((h) => `  ${h.replace(/\n/g, '\n  ')}`).join('\n')}
+
+Every command takes --help. The environment is described in README.md (Configuration).
 `;
 
 type Command = (args: string[]) => Promise<void>;
 
+/** Messages (not data: a token or the demo's description go to stdout as they are), in the apps' log format. */
+const log = processLogger();
+
+/**
+ * Creates the database if missing and applies pending migrations as the schema owner. The owner's
+ * server must answer first (one line naming DATABASE_OWNER_URL otherwise); `also` adds checks that
+ * run at the same time, so every unreachable service is listed at once.
+ */
+async function migrate(config: AppConfig, also: { redis?: string } = {}): Promise<void> {
+  const ownerUrl = config.DATABASE_OWNER_URL!;
+  await preflight({ postgres: [{ variable: 'DATABASE_OWNER_URL', url: ownerUrl, serverOnly: true }], redis: also.redis });
+  if (await ensureDatabase(ownerUrl)) log.info('database created');
+  const applied = await runMigrations(ownerUrl, (m) => log.info(m));
+  log.info(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');
+}
+
 const commands: Record<string, Command> = {
-  async migrate() {
-    const config = parseConfig(process.env);
-    const ownerUrl = config.DATABASE_OWNER_URL ?? config.DATABASE_URL;
-    if (await ensureDatabase(ownerUrl)) console.log('database created');
-    const applied = await runMigrations(ownerUrl, (m) => console.log(m));
-    console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');
+  async migrate(args) {
+    parseArgs({ args, options: {} });
+    await migrate(parseConfig(process.env, { migrates: true }));
   },
 
   async token(args) {
@@ -66,7 +103,9 @@ const commands: Record<string, Command> = {
     if (values.practice !== undefined && !EXTERNAL_ID.test(values.practice)) {
       throw new Error(`invalid --practice "${values.practice}": letters, digits and . _ : @ -, up to 128 characters`);
     }
-    await commands.migrate!([]);
+    const config = parseConfig(process.env, { migrates: true });
+    await migrate(config);
+    await preflight({ postgres: [{ variable: 'DATABASE_URL', url: config.DATABASE_URL }] });
     const { createSeedDemoContext, describeDemo, issueDemoTokens, seedDemo } = await import('./seed-demo.js');
     const app = await createSeedDemoContext();
     try {
@@ -94,8 +133,11 @@ const commands: Record<string, Command> = {
     if (report.failed.length) process.exitCode = 1;
   },
 
-  async start() {
-    await commands.migrate!([]);
+  async start(args) {
+    parseArgs({ args, options: {} });
+    const config = parseConfig(process.env, { migrates: true });
+    // the owner's server and Redis at once, then (after migrate) the service role; each process preflights again
+    await migrate(config, { redis: config.REDIS_URL });
     const { startApi } = await import('../../api/src/bootstrap.js');
     const { startWorker } = await import('../../worker/src/bootstrap.js');
     await startWorker();
@@ -105,16 +147,31 @@ const commands: Record<string, Command> = {
 
 async function main(): Promise<void> {
   const [name, ...rest] = process.argv.slice(2);
-  const command = name ? commands[name] : undefined;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    process.stdout.write(topic && HELP[topic] ? `Usage: npm run cli -- ${HELP[topic]}\n` : USAGE);
+    return;
+  }
+  const command = commands[name];
   if (!command) {
-    process.stderr.write(USAGE);
-    process.exit(name ? 2 : 0);
+    process.stderr.write(`unknown command "${name}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`Usage: npm run cli -- ${HELP[name]}\n`);
+    return;
   }
   await command(rest);
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigValidationError) exitOnStartupError(err);
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof ConfigValidationError || err instanceof DependencyUnavailableError) exitOnStartupError(err);
+  // a mistake in the command line: the message and the command's help, exit 2
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    const name = process.argv[2]!;
+    process.stderr.write(`${(err as Error).message}\n\nUsage: npm run cli -- ${HELP[name] ?? ''}\n`);
+    process.exit(2);
+  }
+  log.fatal(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

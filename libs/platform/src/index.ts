@@ -1,12 +1,15 @@
 export { ConfigModule } from './config/config.module.js';
 export { AppConfigService, configFromEnv, configFrom } from './config/app-config.js';
-export { parseConfig, configSchema, ConfigValidationError, type AppConfig } from './config/config.schema.js';
+export { parseConfig, configSchema, ConfigValidationError, type AppConfig, type ConfigPurpose } from './config/config.schema.js';
+export { preflight, checkPostgres, checkRedis, addressOf, DependencyUnavailableError, type PostgresTarget } from './config/preflight.js';
 export { DatabaseModule, EventUpcasters } from './database/database.module.js';
 export { Database, streamLock, type Transaction, type TransactionOptions } from './database/database.js';
 export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
 export { runMigrations } from './database/migrate.js';
 export { MIGRATIONS } from './database/migrations.js';
 export { LoggingModule, requestIdOf } from './logging/logging.module.js';
+export { processLogger, QuietStartupLogger, isPretty } from './logging/log-format.js';
+export { apiStartupBlock, workerStartupLine, boundAddress } from './logging/startup-banner.js';
 export { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 export { SubscriptionHost } from './subscriptions/subscription-host.js';
 export { exitOnStartupError, exitWhenShutdownStalls } from './config/startup.js';

@@ -1,11 +1,20 @@
+import { processLogger } from '../logging/log-format.js';
 import { ConfigValidationError } from './config.schema.js';
+import { DependencyUnavailableError } from './preflight.js';
 
-/** Ends the process with a short, readable reason (no stack for a configuration mistake). */
+/**
+ * Ends the process with a short, readable reason in the service's log format: one line per
+ * configuration problem or unreachable service (no stack for those), the error with its stack otherwise.
+ */
 export function exitOnStartupError(err: unknown): never {
+  const log = processLogger(process.env, 'info');
   if (err instanceof ConfigValidationError) {
-    process.stderr.write(`${err.message}\n`);
+    for (const problem of err.problems) log.fatal(`configuration: ${problem}`);
+    log.fatal(`start-up stopped: ${err.problems.length} configuration problem(s) above (see README, Configuration)`);
+  } else if (err instanceof DependencyUnavailableError) {
+    for (const problem of err.problems) log.fatal(problem);
   } else {
-    process.stderr.write(`Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    log.fatal({ err }, `start-up failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   process.exit(1);
 }
@@ -20,9 +29,7 @@ export function exitOnStartupError(err: unknown): never {
 export function exitWhenShutdownStalls(graceMs: number): void {
   const arm = (signal: NodeJS.Signals) => {
     setTimeout(() => {
-      process.stderr.write(
-        `${JSON.stringify({ level: 50, time: Date.now(), pid: process.pid, msg: `still shutting down ${graceMs} ms after ${signal}: exiting` })}\n`,
-      );
+      processLogger(process.env, 'info').error(`still shutting down ${graceMs} ms after ${signal}: exiting`);
       process.exit(1);
     }, graceMs).unref();
   };
