@@ -24,6 +24,14 @@ export default {
     },
     {
       ...shared,
+      // a real browser (Debian's headless chromium) against the API: `npm run test:e2e`
+      displayName: 'browser',
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+    },
+    {
+      ...shared,
       // crash, restart and kill real processes of the compiled build: `npm run test:faults`
       displayName: 'faults',
       globalSetup: '<rootDir>/test/global-setup.mjs',

@@ -28,3 +28,10 @@ it('answers no introspection', async () => {
   expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   expect(res.data).toBeNull();
 });
+
+it('serves no GraphiQL page and none of its files', async () => {
+  const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
+  expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
+  const asset = await fetch(`${api.url}/graphiql-assets/graphiql.min.js`);
+  expect(asset.status).toBe(404);
+});
