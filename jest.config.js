@@ -8,7 +8,8 @@ const shared = {
     '^#(event-store|platform|engagement|reminders)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testEnvironment: 'node',
+  // Node, plus: every child process a test file leaves running is killed after it (test/support/environment.cjs)
+  testEnvironment: '<rootDir>/test/support/environment.cjs',
 };
 export default {
   // real services: a generous ceiling per test, never a performance assertion (only read at the top level)

@@ -84,7 +84,7 @@ it('runs a query with a bearer token typed into the Headers tab and shows the da
   await page.click('.graphiql-execute-button');
   await page.waitForFunction(
     (id) => {
-      const result = document.querySelector('.result-window .CodeMirror') as unknown as { CodeMirror?: { getValue(): string } } | null;
+      const result = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.result-window .CodeMirror') as { CodeMirror?: { getValue(): string } } | null;
       return result?.CodeMirror?.getValue().includes(id) ?? false;
     },
     { timeout: 30_000 },

@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import { runMigrations } from '#platform';
@@ -10,7 +7,9 @@ import { TestApi, type Caller } from '../support/api.js';
 import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { M, ok, person } from '../support/engagements.js';
+import { buildOnce } from '../support/build.js';
 import { AppProcess } from '../support/processes.js';
+import { runScopedPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, getJson, sample } from './support.js';
 
@@ -24,11 +23,9 @@ import { freePort, getJson, sample } from './support.js';
 
 jest.setTimeout(60_000);
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WORKER_ENTRY = `${ROOT}dist/apps/worker/src/main.js`;
 const SUBSCRIBERS = ['activity-by-day', 'reminder-scheduler'];
 const METRICS_TOKEN = `metrics-${randomUUID()}`;
-const QUEUE_PREFIX = `ops-2w-${randomUUID().slice(0, 8)}`;
+const QUEUE_PREFIX = runScopedPrefix('q', `ops-2w-${randomUUID().slice(0, 8)}`);
 const MAX_LAG_SECONDS = 3;
 
 const database = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_workers_${randomBytes(3).toString('hex')}`;
@@ -45,15 +42,6 @@ const admin: Caller = { id: 'admin-1', role: 'ADMIN', practiceId };
 const coach: Caller = { id: 'coach-1', role: 'COACH', practiceId, name: 'Mark Coach' };
 const client: Caller = { id: 'client-1', role: 'CLIENT', practiceId, name: 'Sam Client' };
 let engagementId: string;
-
-/** The build the workers run: compiled now, so they run this tree's code (tsc emits despite type errors elsewhere). */
-function build(): void {
-  const started = Date.now();
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (!existsSync(WORKER_ENTRY) || statSync(WORKER_ENTRY).mtimeMs < started - 1_000) {
-    throw new Error(`npm run build did not produce ${WORKER_ENTRY}: ${tsc.stdout}${tsc.stderr}`);
-  }
-}
 
 /** A test whose failure carries the workers' last log lines: a child process's trouble shows nowhere else. */
 function itWithLogs(name: string, body: () => Promise<void>): void {
@@ -133,7 +121,7 @@ async function dueSoonReminder(homeworkId: string) {
 }
 
 beforeAll(async () => {
-  build();
+  buildOnce(); // the build the workers run: this tree's code
   const server = new pg.Client({ connectionString: Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/postgres' }).toString() });
   await server.connect();
   await server.query(`CREATE DATABASE ${database}`);
@@ -142,7 +130,11 @@ beforeAll(async () => {
   owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
   hooks = await startHttpReceiver(204);
   api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
-  workers.push(...(await Promise.all([startWorker(), startWorker()])));
+  // each worker is kept as soon as it runs, so one failing start never leaves the other unstopped
+  const started = await Promise.allSettled([startWorker(), startWorker()]);
+  for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 
   ok(
     await api.gql(
@@ -164,6 +156,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // (a worker whose start failed half-way is killed by the test environment: test/support/environment.cjs)
   for (const w of workers) await w.process.kill('SIGKILL');
   await api?.app.get(ReminderClock).queue.obliterate({ force: true }).catch(() => undefined);
   await api?.close();
