@@ -20,7 +20,8 @@ const HELP: Record<string, string> = {
   start: `start                 check the configuration, PostgreSQL and Redis; migrate; then run the API and a
                         worker in this one process (development: GraphiQL on /graphql)`,
   migrate: `migrate               create the database if missing and apply pending migrations, as the schema owner
-                        (DATABASE_OWNER_URL; a default in development)`,
+                        (DATABASE_OWNER_URL; a default in development)
+                          [--wait SECONDS]  retry the connection that long first (containers starting together)`,
   token: `token                 print a bearer token signed with JWT_SECRET (development and tests)
                           --practice P --role ADMIN|COACH|CLIENT --sub ID [--name N] [--email E] [--ttl SECONDS]
                           (--ttl: validity in seconds, default 3600)`,
@@ -56,9 +57,20 @@ const log = processLogger();
  * server must answer first (one line naming DATABASE_OWNER_URL otherwise); `also` adds checks that
  * run at the same time, so every unreachable service is listed at once.
  */
-async function migrate(config: AppConfig, also: { redis?: string } = {}): Promise<void> {
+async function migrate(config: AppConfig, also: { redis?: string; waitSeconds?: number } = {}): Promise<void> {
   const ownerUrl = config.DATABASE_OWNER_URL!;
-  await preflight({ postgres: [{ variable: 'DATABASE_OWNER_URL', url: ownerUrl, serverOnly: true }], redis: also.redis });
+  const needs = { postgres: [{ variable: 'DATABASE_OWNER_URL' as const, url: ownerUrl, serverOnly: true }], redis: also.redis };
+  const deadline = Date.now() + (also.waitSeconds ?? 0) * 1000;
+  for (;;) {
+    try {
+      await preflight(needs);
+      break;
+    } catch (err) {
+      if (!(err instanceof DependencyUnavailableError) || Date.now() >= deadline) throw err;
+      log.info(`waiting for PostgreSQL (${Math.ceil((deadline - Date.now()) / 1000)} s left): ${err.problems.join('; ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
   if (await ensureDatabase(ownerUrl)) log.info('database created');
   const applied = await runMigrations(ownerUrl, (m) => log.info(m));
   log.info(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');
@@ -66,8 +78,10 @@ async function migrate(config: AppConfig, also: { redis?: string } = {}): Promis
 
 const commands: Record<string, Command> = {
   async migrate(args) {
-    parseArgs({ args, options: {} });
-    await migrate(parseConfig(process.env, { migrates: true }));
+    const { values } = parseArgs({ args, options: { wait: { type: 'string', default: '0' } } });
+    const waitSeconds = Number(values.wait);
+    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new Error(`invalid --wait "${values.wait}": whole seconds, 0 to 3600`);
+    await migrate(parseConfig(process.env, { migrates: true }), { waitSeconds });
   },
 
   async token(args) {
