@@ -115,7 +115,8 @@ const help = hw['Ask for help so people say yes'];
 if (!hook || hook.drafts.length !== 2 || hook.drafts[1].feedback?.verdict !== 'ACCEPTED') throw new Error(`"Articulate your hook" is not accepted on the second draft: ${JSON.stringify(hook)}`);
 if (!help || help.drafts.length !== 1 || help.drafts[0].feedback) throw new Error(`"Ask for help so people say yes" has no draft waiting for feedback: ${JSON.stringify(help)}`);
 if (!(detail.engagement.jobSearch.applications > 0)) throw new Error('no job search in the demo');
-if (timeline.engagement.timeline.edges.length < 12) throw new Error(`the timeline has ${timeline.engagement.timeline.edges.length} events, the demo wrote 12`);
+const versions = timeline.engagement.timeline.edges.map((e) => e.node.version);
+if (versions.length < 5 || versions[0] !== 1 || versions.some((v, i) => i > 0 && v !== versions[i - 1] + 1)) throw new Error(`the timeline is not the engagement's events oldest first: versions ${versions}`);
 console.log(`README queries: ${queries.length} answered as the README says (engagement ${id})`);
 NODE
 
