@@ -27,8 +27,7 @@ const HELP: Record<string, string> = {
                           (--ttl: validity in seconds, default 3600)`,
   'seed-demo': `seed-demo             migrate, then write the demo engagement (idempotent) and print tokens to try it
                           [--practice P]   (default demo-practice)`,
-  'rebuild-projection': `rebuild-projection NAME
-                        rebuild the engagement read models (NAME: engagement) from the event log into
+  'rebuild-projection': `rebuild-projection NAME  rebuild the engagement read models (NAME: engagement) from the event log into
                           shadow tables while the live ones serve, then swap them in atomically; prints the rate
                           [--keep-previous]  keep the replaced tables in schema rebuild_previous
                           [--verify [--practice P]...]  build and compare with the live tables instead (no swap)
@@ -42,10 +41,18 @@ const USAGE = `Usage: npm run cli -- <command> [options]     (or: node dist/apps
        npm start | npm run migrate | npm run seed-demo | npm run token -- [options]
 
 Commands:
-${Object.values(HELP).map((h) => `  ${h.replace(/\n/g, '\n  ')}`).join('\n')}
+${Object.values(HELP).map((h) => `  ${h}`).join('\n')}
 
 Every command takes --help. The environment is described in README.md (Configuration).
 `;
+
+/** `Usage: npm run cli -- token` and the command's description and options below it. */
+function commandHelp(name: string): string {
+  const [first, ...rest] = HELP[name]!.split('\n');
+  const match = /^(\S+(?: NAME)?)\s+(.*)$/.exec(first!);
+  const lines = match ? [match[2]!, ...rest.map((l) => l.trim())] : [first!, ...rest];
+  return `Usage: npm run cli -- ${match ? match[1] : name} [options]\n\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
 
 type Command = (args: string[]) => Promise<void>;
 
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
   const [name, ...rest] = process.argv.slice(2);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    process.stdout.write(topic && HELP[topic] ? `Usage: npm run cli -- ${HELP[topic]}\n` : USAGE);
+    process.stdout.write(topic && HELP[topic] ? commandHelp(topic) : USAGE);
     return;
   }
   const command = commands[name];
@@ -172,7 +179,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`Usage: npm run cli -- ${HELP[name]}\n`);
+    process.stdout.write(commandHelp(name));
     return;
   }
   await command(rest);
@@ -183,7 +190,7 @@ main().catch((err: unknown) => {
   // a mistake in the command line: the message and the command's help, exit 2
   if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     const name = process.argv[2]!;
-    process.stderr.write(`${(err as Error).message}\n\nUsage: npm run cli -- ${HELP[name] ?? ''}\n`);
+    process.stderr.write(`${(err as Error).message}\n\n${HELP[name] ? commandHelp(name) : USAGE}`);
     process.exit(2);
   }
   log.fatal(err instanceof Error ? err.message : String(err));

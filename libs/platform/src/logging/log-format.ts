@@ -20,7 +20,7 @@ export function baseLogOptions(level: string): LoggerOptions {
 export function prettyStream(sync = false): DestinationStream {
   return PinoPretty({
     translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
-    ignore: 'pid,hostname,context',
+    ignore: 'pid,hostname,context,responseTime',
     messageFormat: '{if context}[{context}] {end}{msg}',
     singleLine: true,
     sync,

@@ -37,7 +37,15 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           },
         };
-        return { pinoHttp: isPretty(config.get('NODE_ENV')) ? [options, prettyStream()] : options };
+        if (!isPretty(config.get('NODE_ENV'))) return { pinoHttp: options };
+        // development: a request is one short line, "POST /graphql 200 (12 ms)", with its correlation id
+        const pretty = {
+          ...options,
+          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
+            `${req.method} ${(req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode} (${Math.round(ms)} ms)`,
+          serializers: { ...options.serializers, res: () => undefined, req: () => undefined },
+        };
+        return { pinoHttp: [pretty, prettyStream()] };
       },
     }),
   ],
