@@ -204,3 +204,41 @@ describe('the command line', () => {
     }
   });
 });
+
+describe('the test run itself', () => {
+  /** `jest` for one small suite, with the environment of a machine missing a service. */
+  function jestRun(env: Record<string, string>): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = track(
+        spawn(
+          process.execPath,
+          ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand', '--selectProjects', 'integration', '--testPathPatterns', 'test/api/smoke'],
+          { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
+      let output = '';
+      child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+      child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, output, lines: output.split('\n').filter((l) => l.trim() !== '') }));
+    });
+  }
+
+  it('stops at once with one line naming Redis when Redis is missing, and Jest exits', async () => {
+    const result = await jestRun({ TEST_DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: `redis://127.0.0.1:${deadPort}` });
+    expect(result.code).toBe(1);
+    expect(result.lines.filter((l) => l.startsWith('tests stopped:'))).toEqual([
+      `tests stopped: Redis is unreachable at 127.0.0.1:${deadPort} (REDIS_URL): connection refused — start Redis (or set REDIS_URL) and run the tests again`,
+    ]);
+    expect(result.output).not.toMatch(/PASS|FAIL|Exceeded timeout/);
+  });
+
+  it('stops at once with one line naming PostgreSQL when PostgreSQL is missing', async () => {
+    const result = await jestRun({ TEST_DATABASE_URL: deadPostgres(TEST_DATABASE_URL), REDIS_URL });
+    expect(result.code).toBe(1);
+    expect(result.lines.filter((l) => l.startsWith('tests stopped:'))).toEqual([
+      `tests stopped: PostgreSQL is unreachable at 127.0.0.1:${deadPort} (TEST_DATABASE_URL): connection refused — start PostgreSQL (or set TEST_DATABASE_URL) and run the tests again`,
+    ]);
+    expect(result.output).not.toContain('hunter2-secret');
+  });
+});
