@@ -7,6 +7,7 @@ import {
   ensureDatabase,
   EXTERNAL_ID,
   exitOnStartupError,
+  loadDevelopmentEnvFile,
   parseConfig,
   preflight,
   processLogger,
@@ -167,6 +168,7 @@ const commands: Record<string, Command> = {
 };
 
 async function main(): Promise<void> {
+  loadDevelopmentEnvFile();
   const [name, ...rest] = process.argv.slice(2);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;

@@ -1,6 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { processLogger } from '../logging/log-format.js';
 import { ConfigValidationError } from './config.schema.js';
 import { DependencyUnavailableError } from './preflight.js';
+
+/**
+ * In development, a `.env` file in the working directory fills the variables the environment does
+ * not set (as @nestjs/config reads it), before the configuration and the start-up checks read them.
+ */
+export function loadDevelopmentEnvFile(file = '.env'): void {
+  if ((process.env.NODE_ENV || 'development') !== 'development' || !existsSync(file)) return;
+  // the environment wins over the file
+  for (const [k, v] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) if (process.env[k] === undefined) process.env[k] = v;
+}
 
 /**
  * Ends the process with a short, readable reason in the service's log format: one line per
