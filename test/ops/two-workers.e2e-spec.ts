@@ -71,6 +71,8 @@ async function startWorker(): Promise<{ process: AppProcess; url: string }> {
     SUBSCRIPTION_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS),
     REMINDER_RECONCILE_MS: '3600000',
     WEBHOOK_TIMEOUT_MS: '2000',
+    // a delivery that timed out on a loaded machine is retried within a second, not after the 30 s default
+    REMINDER_BACKOFF_MS: '500',
   }).start();
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`the worker on port ${port} to answer`, async () => {
