@@ -8,7 +8,8 @@ const shared = {
     '^#(event-store|platform|engagement|reminders)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testEnvironment: 'node',
+  // Node, plus: every child process a test file leaves running is killed after it (test/support/environment.cjs)
+  testEnvironment: '<rootDir>/test/support/environment.cjs',
 };
 export default {
   // real services: a generous ceiling per test, never a performance assertion (only read at the top level)
@@ -43,6 +44,14 @@ export default {
       globalSetup: '<rootDir>/test/global-setup.mjs',
       globalTeardown: '<rootDir>/test/global-teardown.mjs',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+    },
+    {
+      ...shared,
+      // a real browser (Debian's headless chromium) against the API: `npm run test:e2e`
+      displayName: 'browser',
+      globalSetup: '<rootDir>/test/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/global-teardown.mjs',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
     },
     {
       ...shared,

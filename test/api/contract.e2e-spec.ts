@@ -1,5 +1,5 @@
 // The contract guard: the schema the real API writes at start-up keeps the whole
-// public contract, as the shared tool judges it (exit 0: compatible; 1:
+// public contract (docs/api-contract.graphql), as scripts/contract-check.mjs judges it (exit 0: compatible; 1:
 // breaking changes; 2: could not check). The detailed checks (descriptions,
 // defaults, what was added) are in test/graphql/schema-contract.int-spec.ts.
 import { execFile } from 'node:child_process';
@@ -29,7 +29,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** Runs the shared contract check with this Node, from the repository root (it takes graphql from there). */
+/** Runs the repository's contract check with this Node, from the repository root (it takes graphql from there). */
 function contractCheck(schemaFile: string): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [fileURLToPath(CONTRACT_CHECK_URL), schemaFile], { cwd: REPO_ROOT }, (err, stdout) => {

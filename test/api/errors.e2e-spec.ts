@@ -6,29 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { SignJWT } from 'jose';
-import type pg from 'pg';
 import request from 'supertest';
 import type { GraphQLResponse } from '../support/api.js';
-import { TestApi } from '../support/api.js';
-import { testPool } from '../support/db.js';
 import { TEST_JWT_SECRET } from '../support/env.js';
-import { EventLog, M, Q, Story, inAnHour, newCast, ok, person, type Cast } from '../support/engagements.js';
+import { M, Q, Story, inAnHour, newCast, ok, person, type Cast } from '../support/engagements.js';
+import { e2e } from '../support/e2e.js';
 
 jest.setTimeout(30_000);
 
-let api: TestApi;
-let pool: pg.Pool;
-let log: EventLog;
-
-beforeAll(async () => {
-  api = await TestApi.start();
-  pool = testPool(2);
-  log = new EventLog(pool);
-});
-afterAll(async () => {
-  await pool?.end();
-  await api?.close();
-});
+const the = e2e({ pool: 2 });
 
 /** What no answer may show: a stack trace, a file path, SQL or PostgreSQL's own words. */
 const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.(ts|js):\d+/, /\b(SELECT|INSERT|UPDATE|DELETE)\b/, /\bviolates\b|\bsyntax for type\b|relation "/];
@@ -59,40 +45,40 @@ describe('authentication', () => {
 
   const cases: [what: string, header: () => Promise<string | null>][] = [
     ['no Authorization header', async () => null],
-    ['an expired token', async () => `Bearer ${await api.token(cast.coach, -60)}`],
+    ['an expired token', async () => `Bearer ${await the.api.token(cast.coach, -60)}`],
     ['a token signed with another secret', async () => `Bearer ${await sign('a-different-secret-of-at-least-32-characters')}`],
     ['an unsigned token (alg none)', async () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, sub: cast.coach.id, exp: Math.floor(Date.now() / 1000) + 3600 })}.`],
     ['a token without exp', async () => `Bearer ${await sign(TEST_JWT_SECRET, claims, null)}`],
     ['a token with an unknown role', async () => `Bearer ${await sign(TEST_JWT_SECRET, { ...claims, role: 'SUPERUSER' })}`],
     ['a token without practice_id', async () => `Bearer ${await sign(TEST_JWT_SECRET, { role: 'ADMIN' })}`],
     ['a tampered payload', async () => {
-      const [h, , s] = (await api.token(cast.coach)).split('.');
+      const [h, , s] = (await the.api.token(cast.coach)).split('.');
       return `Bearer ${h}.${b64({ ...claims, role: 'ADMIN', sub: cast.coach.id, exp: Math.floor(Date.now() / 1000) + 3600 })}.${s}`;
     }],
     ['a header that is not "Bearer <JWT>"', async () => `Basic ${Buffer.from('coach:secret').toString('base64')}`],
     ['"Bearer" and garbage', async () => 'Bearer not.a-jwt'],
     ['"Bearer" alone', async () => 'Bearer '],
-    ['a token without "Bearer"', async () => api.token(cast.coach)],
+    ['a token without "Bearer"', async () => the.api.token(cast.coach)],
   ];
 
   it.each(cases)('%s → UNAUTHENTICATED, HTTP 401, nothing stored', async (_what, header) => {
     const value = await header();
     const input = { input: { coach: person(cast.coach), client: person(cast.client), title: 'Should never exist' } };
-    const res = await api.gql(M.openEngagement, input, value === null ? null : { authorization: value });
+    const res = await the.api.gql(M.openEngagement, input, value === null ? null : { authorization: value });
     expect(res.status).toBe(401);
     expect(refusal(res)).toEqual({ code: 'UNAUTHENTICATED' });
     expect(res.data ?? null).toBeNull();
-    const query = await api.gql(Q.viewer, {}, value === null ? null : { authorization: value });
+    const query = await the.api.gql(Q.viewer, {}, value === null ? null : { authorization: value });
     expect([query.status, refusal(query)]).toEqual([401, { code: 'UNAUTHENTICATED' }]);
-    expect(await log.countInPractice(cast.practiceId)).toBe(0);
+    expect(await the.log.countInPractice(cast.practiceId)).toBe(0);
   });
 
   it('accepts the same request with a valid token (the cases above fail for their token alone)', async () => {
-    const res = await api.gql(M.openEngagement, { input: { coach: person(cast.coach), client: person(cast.client), title: 'Valid' } }, {
+    const res = await the.api.gql(M.openEngagement, { input: { coach: person(cast.coach), client: person(cast.client), title: 'Valid' } }, {
       authorization: `Bearer ${await sign(TEST_JWT_SECRET)}`,
     });
     ok(res);
-    expect(await log.countInPractice(cast.practiceId)).toBe(1);
+    expect(await the.log.countInPractice(cast.practiceId)).toBe(1);
   });
 });
 
@@ -103,7 +89,7 @@ describe('bad input', () => {
   let draftId: string;
 
   beforeAll(async () => {
-    const f = await new Story(api, cast).withDraft();
+    const f = await new Story(the.api, cast).withDraft();
     ({ homeworkId, draftId } = f);
     engagementId = f.engagement.id;
   });
@@ -172,46 +158,46 @@ describe('bad input', () => {
   ];
 
   it.each(cases)('%s → BAD_USER_INPUT naming the field, nothing stored', async (_what, operation, variables, field) => {
-    const before = { practice: await log.countInPractice(cast.practiceId), stream: await log.version(engagementId) };
+    const before = { practice: await the.log.countInPractice(cast.practiceId), stream: await the.log.version(engagementId) };
     // each as a caller who may do it, so the input alone is at fault
     const caller = operation === M.submitDraft ? cast.client : operation === M.updatePracticeSettings ? cast.admin : cast.coach;
-    const res = await api.gql(operation, variables(), caller);
+    const res = await the.api.gql(operation, variables(), caller);
     expect(refusal(res)).toMatchObject({ code: 'BAD_USER_INPUT', field });
-    expect({ practice: await log.countInPractice(cast.practiceId), stream: await log.version(engagementId) }).toEqual(before);
+    expect({ practice: await the.log.countInPractice(cast.practiceId), stream: await the.log.version(engagementId) }).toEqual(before);
   });
 
   it('says plainly what is wrong with a due date that is no date', async () => {
-    const res = await api.gql(M.assignHomework, homework({ dueAt: '2026-02-30T25:00:00Z' }), cast.coach);
+    const res = await the.api.gql(M.assignHomework, homework({ dueAt: '2026-02-30T25:00:00Z' }), cast.coach);
     expect(refusal(res)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.dueAt' });
     expect(res.errors![0]!.message).toBe('input.dueAt: must be a valid date-time');
   });
 
   it('takes text right at its limits in full, never truncated', async () => {
     const title = 't'.repeat(200);
-    const opened = ok(await api.gql<any>(M.openEngagement, open({ title }), cast.coach)).openEngagement;
+    const opened = ok(await the.api.gql<any>(M.openEngagement, open({ title }), cast.coach)).openEngagement;
     expect(opened.title).toBe(title);
-    const draft = ok(await api.gql<any>(M.submitDraft, { input: { homeworkId: await newHomework(), content: '😀'.repeat(25_000) } }, cast.client)).submitDraft;
-    const { rows } = await pool.query('SELECT length(content)::int AS n FROM drafts WHERE id = $1', [draft.id]);
+    const draft = ok(await the.api.gql<any>(M.submitDraft, { input: { homeworkId: await newHomework(), content: '😀'.repeat(25_000) } }, cast.client)).submitDraft;
+    const { rows } = await the.pool.query('SELECT length(content)::int AS n FROM drafts WHERE id = $1', [draft.id]);
     // 25,000 emoji are 50,000 UTF-16 units (the limit), 25,000 characters to PostgreSQL
     expect(rows[0].n).toBe(25_000);
   });
 
   async function newHomework(): Promise<string> {
-    return ok(await api.gql<any>(M.assignHomework, homework({ title: 'Ask for help so people say yes' }), cast.coach)).assignHomework.id;
+    return ok(await the.api.gql<any>(M.assignHomework, homework({ title: 'Ask for help so people say yes' }), cast.coach)).assignHomework.id;
   }
 
   it('refuses a bad timeline cursor on a nested field with BAD_USER_INPUT', async () => {
     for (const after of ['not-a-cursor', "v:1' or 1=1 --", Buffer.from('v:-1').toString('base64url')]) {
-      const res = await api.gql(Q.timeline, { id: engagementId, first: 5, after }, cast.coach);
+      const res = await the.api.gql(Q.timeline, { id: engagementId, first: 5, after }, cast.coach);
       expect(refusal(res)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     }
   });
 
   it('answers a body that is not JSON, and one far too large, without a stack trace', async () => {
-    const notJson = await request(api.url).post('/graphql').set('content-type', 'application/json').send('{"query": ');
+    const notJson = await request(the.api.url).post('/graphql').set('content-type', 'application/json').send('{"query": ');
     expect(notJson.status).toBe(400);
     expectNoLeak(notJson.text);
-    const huge = await request(api.url)
+    const huge = await request(the.api.url)
       .post('/graphql')
       .set('content-type', 'application/json')
       .send(JSON.stringify({ query: Q.viewer, variables: { pad: 'x'.repeat(2_000_000) } }));
@@ -226,7 +212,7 @@ describe('unknown ids', () => {
   let engagementId: string;
 
   beforeAll(async () => {
-    engagementId = (await new Story(api, cast).open()).id;
+    engagementId = (await new Story(the.api, cast).open()).id;
   });
 
   const cases: [string, string, Record<string, unknown>, 'coach' | 'client'][] = [
@@ -245,11 +231,11 @@ describe('unknown ids', () => {
   ];
 
   it.each(cases)('%s of a well-formed but unknown id → NOT_FOUND, nothing stored', async (_name, operation, variables, who) => {
-    const res = await api.gql(operation, variables, cast[who]);
+    const res = await the.api.gql(operation, variables, cast[who]);
     expect(refusal(res)).toEqual({ code: 'NOT_FOUND' });
-    expect(await log.version(nowhere)).toBe(0);
-    expect(await log.countInPractice(cast.practiceId)).toBe(1);
-    expect(await log.version(engagementId)).toBe(1);
+    expect(await the.log.version(nowhere)).toBe(0);
+    expect(await the.log.countInPractice(cast.practiceId)).toBe(1);
+    expect(await the.log.version(engagementId)).toBe(1);
   });
 });
 
@@ -259,23 +245,23 @@ describe('rules a user will hit', () => {
 
   beforeEach(() => {
     cast = newCast('errors-rules');
-    story = new Story(api, cast);
+    story = new Story(the.api, cast);
   });
 
   /** Runs a mutation that must break `rule`, and proves it stored nothing. */
   async function breaks(rule: string, streamId: string, operation: string, input: Record<string, unknown>, as = cast.coach): Promise<void> {
-    const before = await log.countInPractice(cast.practiceId);
-    const version = await log.version(streamId);
-    const res = await api.gql(operation, { input }, as);
+    const before = await the.log.countInPractice(cast.practiceId);
+    const version = await the.log.version(streamId);
+    const res = await the.api.gql(operation, { input }, as);
     expect(refusal(res)).toEqual({ code: 'RULE_VIOLATED', rule });
-    expect(await log.countInPractice(cast.practiceId)).toBe(before);
-    expect(await log.version(streamId)).toBe(version);
+    expect(await the.log.countInPractice(cast.practiceId)).toBe(before);
+    expect(await the.log.version(streamId)).toBe(version);
   }
 
   it('COACH_IS_CLIENT: a coach cannot be its own client', async () => {
-    const res = await api.gql(M.openEngagement, { input: { coach: person(cast.coach), client: person(cast.coach), title: 'Self-help' } }, cast.coach);
+    const res = await the.api.gql(M.openEngagement, { input: { coach: person(cast.coach), client: person(cast.coach), title: 'Self-help' } }, cast.coach);
     expect(refusal(res)).toEqual({ code: 'RULE_VIOLATED', rule: 'COACH_IS_CLIENT' });
-    expect(await log.countInPractice(cast.practiceId)).toBe(0);
+    expect(await the.log.countInPractice(cast.practiceId)).toBe(0);
   });
 
   it('INTAKE_REQUIRED: no homework before the intake', async () => {
@@ -293,7 +279,7 @@ describe('rules a user will hit', () => {
     const { id } = await story.open();
     await story.intake(id);
     await breaks('DUE_DATE_IN_PAST', id, M.assignHomework, { engagementId: id, title: 'Late', instructions: '', dueAt: new Date(Date.now() - 60_000).toISOString() });
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM homework WHERE engagement_id = $1', [id]);
+    const { rows } = await the.pool.query('SELECT count(*)::int AS n FROM homework WHERE engagement_id = $1', [id]);
     expect(rows[0].n).toBe(0);
   });
 
@@ -321,7 +307,7 @@ describe('rules a user will hit', () => {
 
   it('HOMEWORK_NOT_OPEN: no feedback on a draft of cancelled homework', async () => {
     const { engagement, homeworkId, draftId } = await story.withDraft();
-    ok(await api.gql(M.cancelHomework, { input: { homeworkId, reason: 'Not needed any more' } }, cast.coach));
+    ok(await the.api.gql(M.cancelHomework, { input: { homeworkId, reason: 'Not needed any more' } }, cast.coach));
     await breaks('HOMEWORK_NOT_OPEN', engagement.id, M.giveFeedback, { draftId, verdict: 'ACCEPTED', comments: '' });
   });
 
@@ -348,7 +334,7 @@ describe('rules a user will hit', () => {
     await breaks('ENGAGEMENT_CLOSED', engagement.id, M.cancelHomework, { homeworkId, reason: 'Closed' });
     await breaks('ENGAGEMENT_CLOSED', engagement.id, M.closeEngagement, { engagementId: engagement.id, outcome: 'OTHER' });
     // the closed check comes after who may act: a stranger learns nothing about the state
-    const res = await api.gql(M.closeEngagement, { input: { engagementId: engagement.id, outcome: 'OTHER' } }, cast.otherCoach);
+    const res = await the.api.gql(M.closeEngagement, { input: { engagementId: engagement.id, outcome: 'OTHER' } }, cast.otherCoach);
     expect(refusal(res)).toEqual({ code: 'FORBIDDEN' });
   });
 });

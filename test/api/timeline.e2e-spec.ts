@@ -1,28 +1,14 @@
 // Paging: an engagement's timeline page by page with cursors, and the
 // engagement list with cursors, totals, filters and what each role may list.
 import { jest } from '@jest/globals';
-import type pg from 'pg';
 import type { Caller } from '../support/api.js';
-import { TestApi } from '../support/api.js';
-import { testPool } from '../support/db.js';
-import { EventLog, M, Q, Story, codeOf, inAnHour, newCast, ok, person, type Cast } from '../support/engagements.js';
+import { M, Q, Story, codeOf, inAnHour, newCast, ok, person, type Cast } from '../support/engagements.js';
 import { waitFor } from '../support/wait.js';
+import { e2e } from '../support/e2e.js';
 
 jest.setTimeout(30_000);
 
-let api: TestApi;
-let pool: pg.Pool;
-let log: EventLog;
-
-beforeAll(async () => {
-  api = await TestApi.start();
-  pool = testPool(2);
-  log = new EventLog(pool);
-});
-afterAll(async () => {
-  await pool?.end();
-  await api?.close();
-});
+const the = e2e({ pool: 2 });
 
 interface Page {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -30,7 +16,7 @@ interface Page {
 }
 
 async function timelinePage(id: string, caller: Caller, first: number, after?: string | null): Promise<Page> {
-  return ok(await api.gql<any>(Q.timeline, { id, first, after }, caller)).engagement.timeline;
+  return ok(await the.api.gql<any>(Q.timeline, { id, first, after }, caller)).engagement.timeline;
 }
 
 describe('timeline', () => {
@@ -38,18 +24,18 @@ describe('timeline', () => {
   let id: string;
 
   beforeAll(async () => {
-    const story = new Story(api, cast);
+    const story = new Story(the.api, cast);
     ({ id } = await story.open()); // 1
     await story.intake(id); // 2
     for (const title of ['Articulate your hook', 'Ask for help so people say yes', 'List twenty contacts']) await story.assign(id, title); // 3-5
     for (const minutes of [60, 45]) {
-      ok(await api.gql(M.logCoachingSession, { input: { engagementId: id, heldAt: new Date().toISOString(), durationMinutes: minutes, summary: 'Pitch practice' } }, cast.coach));
+      ok(await the.api.gql(M.logCoachingSession, { input: { engagementId: id, heldAt: new Date().toISOString(), durationMinutes: minutes, summary: 'Pitch practice' } }, cast.coach));
     } // 6-7
     for (const channel of ['JOB_BOARD', 'NETWORKING', 'REFERRAL']) {
-      ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: id, channel, applications: 2, interviews: 1 } }, cast.client));
+      ok(await the.api.gql(M.logJobSearchActivity, { input: { engagementId: id, channel, applications: 2, interviews: 1 } }, cast.client));
     } // 8-10
     await story.pause(id); // 11
-    ok(await api.gql(M.resumeEngagement, { input: { engagementId: id } }, cast.coach)); // 12
+    ok(await the.api.gql(M.resumeEngagement, { input: { engagementId: id } }, cast.coach)); // 12
   });
 
   it('pages through all 12 events, 5 at a time, versions 1..12 without gaps or repeats', async () => {
@@ -72,7 +58,7 @@ describe('timeline', () => {
     expect(nodes.map((n) => n.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(new Set(pages.flatMap((p) => p.edges.map((e) => e.cursor))).size).toBe(12);
     // exactly the stored stream
-    const stored = await log.stream(id);
+    const stored = await the.log.stream(id);
     expect(nodes.map((n) => [n.version, n.type])).toEqual(stored.map((e) => [e.version, e.type]));
     expect(nodes.at(-1)).toMatchObject({ type: 'EngagementResumed', actorRole: 'COACH', actorId: cast.coach.id });
   });
@@ -86,8 +72,8 @@ describe('timeline', () => {
   });
 
   it('refuses a cursor it never returned, and a page beyond 200', async () => {
-    expect(codeOf(await api.gql(Q.timeline, { id, first: 5, after: 'bogus' }, cast.coach))).toBe('BAD_USER_INPUT');
-    const tooMany = await api.gql(Q.timeline, { id, first: 201 }, cast.coach);
+    expect(codeOf(await the.api.gql(Q.timeline, { id, first: 5, after: 'bogus' }, cast.coach))).toBe('BAD_USER_INPUT');
+    const tooMany = await the.api.gql(Q.timeline, { id, first: 201 }, cast.coach);
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 });
@@ -98,7 +84,7 @@ describe('engagements list', () => {
   const opened: { id: string; title: string; coach: Caller; client: Caller }[] = [];
 
   async function list(caller: Caller, variables: Record<string, unknown> = {}) {
-    return ok(await api.gql<any>(Q.engagements, variables, caller)).engagements as Page & { totalCount: number };
+    return ok(await the.api.gql<any>(Q.engagements, variables, caller)).engagements as Page & { totalCount: number };
   }
   const idsOf = (page: Page) => page.edges.map((e) => e.node.id as string);
   const newestFirst = (items: typeof opened) => [...items].reverse().map((e) => e.id);
@@ -116,7 +102,7 @@ describe('engagements list', () => {
       [cast.otherCoach, cast.client, 'Golf: offers'],
     ];
     for (const [coach, client, title] of plan) {
-      const e = ok(await api.gql<any>(M.openEngagement, { input: { coach: person(coach), client: person(client), title } }, cast.admin)).openEngagement;
+      const e = ok(await the.api.gql<any>(M.openEngagement, { input: { coach: person(coach), client: person(client), title } }, cast.admin)).openEngagement;
       opened.push({ id: e.id, title, coach, client });
     }
   });
@@ -173,7 +159,7 @@ describe('engagements list', () => {
     const both = await list(cast.admin, { filter: { coachId: cast.coach.id, clientId: cast.client.id } });
     expect(idsOf(both)).toEqual([opened[4]!.id, opened[0]!.id]);
 
-    ok(await api.gql(M.recordIntake, intakeOf(opened[1]!.id), cast.admin));
+    ok(await the.api.gql(M.recordIntake, intakeOf(opened[1]!.id), cast.admin));
     const active = await list(cast.admin, { filter: { status: ['ACTIVE'] } });
     expect([idsOf(active), active.totalCount]).toEqual([[opened[1]!.id], 1]);
     const intake = await list(cast.admin, { filter: { status: ['INTAKE', 'PAUSED'] } });
@@ -194,13 +180,13 @@ describe('engagements list', () => {
 
   it('filters by overdue homework once a due time has passed', async () => {
     const target = opened[6]!;
-    ok(await api.gql(M.recordIntake, intakeOf(target.id), cast.admin));
+    ok(await the.api.gql(M.recordIntake, intakeOf(target.id), cast.admin));
     const dueAt = new Date(Date.now() + 2_000).toISOString();
     const homework = ok(
-      await api.gql<any>(M.assignHomework, { input: { engagementId: target.id, title: 'Due very soon', instructions: '', dueAt } }, cast.otherCoach),
+      await the.api.gql<any>(M.assignHomework, { input: { engagementId: target.id, title: 'Due very soon', instructions: '', dueAt } }, cast.otherCoach),
     ).assignHomework;
     // another engagement's homework is due later: never overdue here
-    ok(await api.gql(M.assignHomework, { input: { engagementId: opened[1]!.id, title: 'Due later', instructions: '', dueAt: inAnHour() } }, cast.coach));
+    ok(await the.api.gql(M.assignHomework, { input: { engagementId: opened[1]!.id, title: 'Due later', instructions: '', dueAt: inAnHour() } }, cast.coach));
 
     const notYet = await list(cast.admin, { filter: { hasOverdueHomework: true } });
     expect(idsOf(notYet)).toEqual([]);
@@ -214,7 +200,7 @@ describe('engagements list', () => {
     const notOverdue = await list(cast.admin, { filter: { hasOverdueHomework: false } });
     expect(idsOf(notOverdue)).toEqual(newestFirst(opened.filter((e) => e !== target)));
     const seen = ok(
-      await api.gql<any>(`query ($id: ID!) { engagement(id: $id) { overdueHomeworkCount homework { id overdue } } }`, { id: target.id }, cast.client),
+      await the.api.gql<any>(`query ($id: ID!) { engagement(id: $id) { overdueHomeworkCount homework { id overdue } } }`, { id: target.id }, cast.client),
     ).engagement;
     expect(seen).toEqual({ overdueHomeworkCount: 1, homework: [{ id: homework.id, overdue: true }] });
     // combined with the role's own scope: the client is on it, the other client is not

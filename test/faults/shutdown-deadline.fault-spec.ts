@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 // A shutdown hook that never finishes (a connection that hangs, a job that never
@@ -16,7 +17,7 @@ it('exits 1 with a log line when a shutdown outlives its deadline', async () => 
     process.on('SIGTERM', () => {}); // a hook that never finishes
     setInterval(() => {}, 1000);
     console.log('ready');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));

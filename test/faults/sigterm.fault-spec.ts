@@ -2,6 +2,7 @@ import pg from 'pg';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
+import { waitFor } from '../support/wait.js';
 import { ASSIGN, freePort, openActiveEngagement, post } from './shared.js';
 
 // SIGTERM while the API is busy: requests already in flight finish with their
@@ -35,7 +36,8 @@ it('finishes in-flight mutations on SIGTERM and loses none it acknowledged', asy
       }
     }),
   );
-  await new Promise((r) => setTimeout(r, 1_500));
+  // the load is flowing (a condition, not a fixed pause)
+  await waitFor('more than 10 acknowledged mutations', () => results.filter((r) => r.body?.data?.assignHomework).length > 10, { timeoutMs: 30_000 });
   const acknowledgedBefore = results.filter((r) => r.body?.data?.assignHomework).length;
   expect(acknowledgedBefore).toBeGreaterThan(10);
   await api.kill('SIGTERM');

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import pg from 'pg';
+import { REMINDER_QUEUE } from '#reminders';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { startHttpReceiver } from '../support/http-receiver.js';
 import { AppProcess } from '../support/processes.js';
+import { runScopedPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { ASSIGN, freePort, openActiveEngagement, post, tokens } from './shared.js';
 
@@ -34,6 +37,7 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
   const env = { QUEUE_PREFIX: `fault-${randomUUID().slice(0, 8)}`, REMINDER_RECONCILE_MS: '1000', REMINDER_BACKOFF_MS: '200' };
   const port = await freePort();
   const api = await new AppProcess('api', { ...env, PORT: String(port) }).start();
+  // (a worker whose start fails is killed by the test environment, test/support/environment.cjs)
   const workers = await Promise.all([new AppProcess('worker', env).start(), new AppProcess('worker', env).start()]);
   try {
     const practiceId = uniqueId('fault-2w');
@@ -68,10 +72,22 @@ it(`delivers and records each of ${REMINDERS} reminders once when one of two wor
     await waitFor(`${REMINDERS} SENT rows`, async () =>
       (await count("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND status = 'SENT'", practiceId)) === REMINDERS,
     { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 1_000)); // a late duplicate would land now
     const ids = new Set(
       (await owner.query<{ id: string }>("SELECT id FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON'", [practiceId])).rows.map((r) => r.id),
     );
+    // no job of these reminders is left to run (all SENT, so the reconciler adds none back): a late
+    // duplicate could only come from a job still waiting, active or delayed (the overdue reminders,
+    // hours away, keep their own delayed jobs)
+    const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const queue = new Queue(REMINDER_QUEUE, { connection: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) }, prefix: runScopedPrefix('q', env.QUEUE_PREFIX) });
+    try {
+      await waitFor('every due-soon reminder job to have run', async () => {
+        const pending = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+        return pending.every((job) => !ids.has((job.data as { reminderId?: string }).reminderId ?? ''));
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+    } finally {
+      await queue.close();
+    }
     // every delivery names one of the reminders; each reminder is recorded once on its engagement's stream
     expect(deliveries().filter((d) => !ids.has(d))).toEqual([]);
     expect(new Set(deliveries()).size).toBe(REMINDERS);

@@ -1,9 +1,9 @@
 // Proves, in detail, that the schema the REAL API generates (apps/api/schema.gql,
 // written at start-up by autoSchemaFile + sortSchema) keeps the public contract
-// (../shared/docs/api-contract.graphql): nothing breaking, nothing dangerous
+// (docs/api-contract.graphql, a copy of the published one): nothing breaking, nothing dangerous
 // but Role.SYSTEM, nothing added but the additions listed below, same
-// defaults, same descriptions. The shared
-// contract-check tool runs against the same file in test/api/contract.e2e-spec.ts.
+// defaults, same descriptions. The
+// repository's contract check (scripts/contract-check.mjs) runs against the same file in test/api/contract.e2e-spec.ts.
 import { readFileSync } from 'node:fs';
 import { GraphQLISODateTime } from '@nestjs/graphql';
 import {

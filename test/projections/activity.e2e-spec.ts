@@ -1,32 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { TestApi, type Caller } from '../support/api.js';
-import { testPool } from '../support/db.js';
+import type { Caller } from '../support/api.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
-import { TestWorker } from '../support/worker.js';
+import { e2e } from '../support/e2e.js';
 
-// The asynchronous activity-by-day projection (a worker subscriber) counts each
+// The asynchronous activity-by-day projection (a the.worker subscriber) counts each
 // event exactly once; the dashboard serves it.
 
-let api: TestApi;
-let worker: TestWorker;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  const env = { QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}` };
-  api = await TestApi.start(env);
-  worker = await TestWorker.start(env);
-  pool = testPool(2);
-});
-afterAll(async () => {
-  await worker?.close();
-  await api?.close();
-  await pool?.end();
-});
+const the = e2e({ env: { QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}` }, worker: true, pool: 2 });
 
 async function countsFromLog(practiceId: string): Promise<Record<string, number>> {
-  const { rows } = await pool.query<{ type: string; n: string }>(
+  const { rows } = await the.pool.query<{ type: string; n: string }>(
     'SELECT type, count(*) AS n FROM events WHERE practice_id = $1 GROUP BY type',
     [practiceId],
   );
@@ -37,24 +21,24 @@ it('counts every event of a practice once, per day and type, and serves it on th
   const practiceId = uniqueId('activity');
   const coach: Caller = { id: 'coach-1', role: 'COACH', practiceId };
   const admin: Caller = { id: 'admin-1', role: 'ADMIN', practiceId };
-  const must = async (p: ReturnType<TestApi['gql']>) => {
+  const must = async (p: ReturnType<typeof the.api.gql>) => {
     const r = await p;
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data as any;
   };
   for (let e = 0; e < 3; e++) {
-    const id = (await must(api.gql(
+    const id = (await must(the.api.gql(
       'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }',
       { i: { coach: { id: 'coach-1', name: 'Coach' }, client: { id: `client-${e}`, name: 'Client' }, title: `Activity ${e}` } },
       coach,
     ))).openEngagement.id;
-    await must(api.gql(
+    await must(the.api.gql(
       'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }',
       { i: { engagementId: id, presentingQuestion: 'Q', background: '', goals: [], currentStrategy: '', baseline: [] } },
       coach,
     ));
     for (let h = 0; h < 4; h++) {
-      await must(api.gql('mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', { i: { engagementId: id, title: `H${h}`, instructions: '' } }, coach));
+      await must(the.api.gql('mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', { i: { engagementId: id, title: `H${h}`, instructions: '' } }, coach));
     }
   }
   const expected = await countsFromLog(practiceId);
@@ -62,7 +46,7 @@ it('counts every event of a practice once, per day and type, and serves it on th
 
   const today = new Date().toISOString().slice(0, 10);
   const served = await waitFor('the projection to catch up', async () => {
-    const r = await api.gql<any>('{ practiceDashboard { activity(days: 7) { day eventType events } } }', {}, admin);
+    const r = await the.api.gql<any>('{ practiceDashboard { activity(days: 7) { day eventType events } } }', {}, admin);
     const rows = r.data?.practiceDashboard.activity as { day: string; eventType: string; events: number }[] | undefined;
     const total = rows?.reduce((n, x) => n + x.events, 0) ?? 0;
     return total === 18 ? rows : null;
@@ -70,8 +54,8 @@ it('counts every event of a practice once, per day and type, and serves it on th
   expect(Object.fromEntries(served.map((r) => [r.eventType, r.events]))).toEqual(expected);
   expect(served.every((r) => r.day === today)).toBe(true);
 
-  const other = await api.gql<any>('{ practiceDashboard { activity { events } } }', {}, { ...admin, practiceId: uniqueId('other') });
+  const other = await the.api.gql<any>('{ practiceDashboard { activity { events } } }', {}, { ...admin, practiceId: uniqueId('other') });
   expect(other.data.practiceDashboard.activity).toEqual([]);
-  const bad = await api.gql('{ practiceDashboard { activity(days: 0) { events } } }', {}, admin);
+  const bad = await the.api.gql('{ practiceDashboard { activity(days: 0) { events } } }', {}, admin);
   expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'days' });
 });

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { deleteKeys } from '../support/redis.js';
 import { ReminderClock } from '#reminders';
 import { waitFor } from '../support/wait.js';
 import { activeEngagement, assignHomework, inSeconds, ReminderRig, untilPassed, waitForRows, type Story } from './harness.js';
@@ -76,9 +77,10 @@ describe('a reminder is sent once', () => {
     // the flush must come before they fire, or this would not test the re-adding
     expect(Date.now()).toBeLessThan(dueAt.getTime());
 
+    // Redis loses the queue's data: every key of the rig's queue goes (never FLUSHALL: Redis is shared)
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      await redis.flushall();
+      await deleteKeys(redis, `${rig.env.QUEUE_PREFIX}:*`);
     } finally {
       await redis.quit();
     }

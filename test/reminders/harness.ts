@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { runScopedPrefix } from '../support/redis.js';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import { ReminderClock } from '#reminders';
@@ -33,7 +34,7 @@ export class ReminderRig {
     const hooks = await startHttpReceiver(204);
     const smtp = await startSmtpReceiver();
     const env = {
-      QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+      QUEUE_PREFIX: runScopedPrefix('q', `test-${randomUUID().slice(0, 8)}`),
       SMTP_URL: smtp.url,
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       WEBHOOK_TIMEOUT_MS: '2000',

@@ -1,8 +1,12 @@
 import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from './db.js';
+import { scopeRedisPrefixes } from './redis.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
 
-/** The environment every app the tests boot runs with; a test may override single variables. */
+/**
+ * The environment every app the tests boot runs with; a test may override single variables.
+ * QUEUE_PREFIX and RATE_LIMIT_PREFIX always end up under the run's Redis prefix (./redis.ts).
+ */
 export function setTestEnv(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -16,5 +20,6 @@ export function setTestEnv(overrides: Record<string, string> = {}): void {
     // in-process workers answer health and metrics on a free port, not the fixed 9464
     WORKER_HTTP_PORT: '0',
     ...overrides,
+    ...scopeRedisPrefixes(overrides),
   });
 }

@@ -2,16 +2,49 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from './db.js';
 import { TEST_JWT_SECRET } from './env.js';
+import { scopeRedisPrefixes } from './redis.js';
 import { waitFor } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-// a test that times out or a run that is interrupted must not leave apps running (they would
-// keep taking subscribers and jobs from the next run)
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
+// a test that fails, times out or is interrupted must not leave processes running (they would keep
+// taking subscribers and jobs from the next run): every child the tests start is tracked here; the
+// test environment (test/support/environment.cjs) kills those still running when the file is over,
+// whatever happened, and so does the test process on its exit or interruption
+const live: Set<ChildProcess> = ((globalThis as { __coachingChildren?: Set<ChildProcess> }).__coachingChildren ??= new Set());
+
+/** Tracks a child process until it exits (any spawn of the tests goes through here). */
+export function track<T extends ChildProcess>(child: T): T {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** SIGKILLs every tracked child still running; resolves when all have exited. */
+export async function killAllChildren(): Promise<number> {
+  const running = [...live].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          if (!child.kill('SIGKILL')) resolve();
+        }),
+    ),
+  );
+  return running.length;
+}
+
+const killNow = () => {
   for (const child of live) child.kill('SIGKILL');
-});
+};
+process.once('exit', killNow);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killNow();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** An app of the compiled build (dist/) running as a real child process, as in production. */
 export class AppProcess {
@@ -49,6 +82,7 @@ export class AppProcess {
         // a worker's health/metrics port: any free one, so several workers can run at once (set it to reach them)
         WORKER_HTTP_PORT: '0',
         ...this.env,
+        ...scopeRedisPrefixes(this.env),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -57,9 +91,8 @@ export class AppProcess {
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    live.add(child);
+    track(child);
     child.on('exit', (code, signal) => {
-      live.delete(child);
       this.exits.push({ code, signal });
     });
     this.child = child;

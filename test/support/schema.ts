@@ -10,9 +10,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Written by the API at start-up outside production (autoSchemaFile + sortSchema). */
 export const SCHEMA_FILE = 'apps/api/schema.gql';
 export const SCHEMA_PATH = fileURLToPath(new URL(`../../${SCHEMA_FILE}`, import.meta.url));
-/** `../shared` beside the clone, as on developers' machines and in CI. */
-export const CONTRACT_URL = new URL('../../../shared/docs/api-contract.graphql', import.meta.url);
-export const CONTRACT_CHECK_URL = new URL('../../../shared/tools/contract-check.mjs', import.meta.url);
+/** The published contract and its checker, both committed in this repository (nothing outside it is needed). */
+export const CONTRACT_URL = new URL('../../docs/api-contract.graphql', import.meta.url);
+export const CONTRACT_CHECK_URL = new URL('../../scripts/contract-check.mjs', import.meta.url);
 
 /** The schema the running API serves. */
 export function liveSchema(api: TestApi): GraphQLSchema {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { exitOnStartupError } from '#platform';
+import { exitOnStartupError, loadDevelopmentEnvFile } from '#platform';
 import { startApi } from './bootstrap.js';
 
+loadDevelopmentEnvFile();
 startApi().catch(exitOnStartupError);

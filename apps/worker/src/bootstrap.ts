@@ -1,22 +1,25 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppConfigService, exitWhenShutdownStalls, parseConfig } from '#platform';
+import { AppConfigService, exitWhenShutdownStalls, parseConfig, preflight, QuietStartupLogger, workerStartupLine } from '#platform';
 
 /**
  * Starts a worker: subscribers, reminder processing, and its HTTP server for
- * probes and scrapes on WORKER_HTTP_PORT (all interfaces; 0 picks a free port,
- * as tests and several workers on one host do).
+ * probes and scrapes on HOST:WORKER_HTTP_PORT (0 picks a free port, as tests and
+ * several workers on one host do).
  */
-export async function startWorker(): Promise<NestExpressApplication> {
-  parseConfig(process.env);
+export async function startWorker(options: { preflight?: boolean } = { preflight: true }): Promise<NestExpressApplication> {
+  const config = parseConfig(process.env);
+  // PostgreSQL and Redis answer, or one line each says which is missing and the process exits 1
+  if (options.preflight) {
+    await preflight({ postgres: [{ variable: 'DATABASE_URL', url: config.DATABASE_URL }], redis: config.REDIS_URL });
+  }
   const { WorkerModule } = await import('./worker.module.js');
   const app = await NestFactory.create<NestExpressApplication>(WorkerModule, { bufferLogs: true, bodyParser: false, abortOnError: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.enableShutdownHooks();
   exitWhenShutdownStalls(app.get(AppConfigService).get('SHUTDOWN_TIMEOUT_MS'));
-  await app.listen(app.get(AppConfigService).get('WORKER_HTTP_PORT'));
-  const address = app.getHttpServer().address() as { port: number } | null;
-  app.get(Logger).log(`worker started; health and metrics on port ${address?.port}`);
+  await app.listen(config.WORKER_HTTP_PORT, config.HOST!);
+  app.get(Logger).log(workerStartupLine(app.getHttpServer()));
   return app;
 }

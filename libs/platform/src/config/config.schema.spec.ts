@@ -4,6 +4,7 @@ const valid = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgres://app@db:5432/coaching',
   JWT_SECRET: 'x'.repeat(32),
+  SECRETS_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -24,11 +25,49 @@ describe('configuration', () => {
     expect(config.DATABASE_POOL_SIZE).toBe(20);
   });
 
-  it('names each missing variable in production', () => {
+  it('names each missing variable in production, SECRETS_KEYS included, all at once', () => {
     expect(problems({ NODE_ENV: 'production' })).toEqual([
       'DATABASE_URL is required but not set',
       'JWT_SECRET is required but not set',
+      'SECRETS_KEYS is required in production (keys that encrypt stored webhook secrets: id:<base64 of 32 bytes>)',
     ]);
+  });
+
+  it('lists malformed values and what production requires together', () => {
+    expect(problems({ NODE_ENV: 'production', PORT: 'x', JWT_SECRET: 'short' })).toEqual([
+      'PORT: Invalid input: expected number, received NaN',
+      'DATABASE_URL is required but not set',
+      'JWT_SECRET: must be at least 32 characters',
+      'SECRETS_KEYS is required in production (keys that encrypt stored webhook secrets: id:<base64 of 32 bytes>)',
+    ]);
+  });
+
+  it('refuses SECRETS_KEYS that are not id:<32 bytes in base64>', () => {
+    for (const bad of ['k1', 'k1:short', `k1:${Buffer.alloc(32).toString('base64')},bad id:x`, `:${Buffer.alloc(32).toString('base64')}`]) {
+      expect(problems({ ...valid, SECRETS_KEYS: bad })).toEqual([expect.stringMatching(/^SECRETS_KEYS: must be "id:<base64 of 32 bytes>/)]);
+    }
+    expect(problems({ ...valid, SECRETS_KEYS: `a:${Buffer.alloc(32, 1).toString('base64')},b:${Buffer.alloc(32, 2).toString('base64')}` })).toEqual([]);
+  });
+
+  it('refuses the public development JWT secret in production', () => {
+    expect(problems({ ...valid, JWT_SECRET: 'development-only-secret-do-not-use-in-production' })).toEqual([
+      'JWT_SECRET: the public development value cannot be used in production',
+    ]);
+  });
+
+  it('wants DATABASE_OWNER_URL for a command that migrates, unless development lends its default', () => {
+    expect(() => parseConfig(valid, { migrates: true })).toThrow(/DATABASE_OWNER_URL is required to create the database and run migrations/);
+    expect(parseConfig({ ...valid, DATABASE_OWNER_URL: 'postgres://owner@db:5432/coaching' }, { migrates: true }).DATABASE_OWNER_URL).toBe(
+      'postgres://owner@db:5432/coaching',
+    );
+    expect(parseConfig({}, { migrates: true }).DATABASE_OWNER_URL).toBe('postgres://postgres@127.0.0.1:5432/coaching');
+  });
+
+  it('binds 127.0.0.1 by default in development and tests, all interfaces in production; HOST overrides', () => {
+    expect(parseConfig({}).HOST).toBe('127.0.0.1');
+    expect(parseConfig(valid).HOST).toBe('0.0.0.0');
+    expect(parseConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(problems({ HOST: 'not a host!' })).toEqual([expect.stringMatching(/^HOST: /)]);
   });
 
   it('names each malformed variable', () => {

@@ -19,6 +19,12 @@ const postgresUrl = z
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * the address the API and the worker's HTTP server bind: 127.0.0.1 in development and tests (the
+   * development JWT secret is public, so the machine's network must not reach it), 0.0.0.0 (all
+   * interfaces) in production and in containers; parseConfig fills the default per NODE_ENV
+   */
+  HOST: z.string().regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'an address or host name, e.g. 127.0.0.1, 0.0.0.0, ::').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** the service's own role: no table ownership, no BYPASSRLS */
@@ -77,7 +83,16 @@ export const configSchema = z.object({
   JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
 
   /** keys that encrypt stored secrets (AES-256-GCM): "id:base64key[,id:base64key...]", first one encrypts */
-  SECRETS_KEYS: z.string().optional(),
+  SECRETS_KEYS: z
+    .string()
+    .refine(
+      (spec) => spec.split(',').every((part) => {
+        const [id, b64, extra] = part.trim().split(':');
+        return !!id && /^[A-Za-z0-9_-]{1,32}$/.test(id) && !!b64 && extra === undefined && Buffer.from(b64, 'base64').length === 32;
+      }),
+      'must be "id:<base64 of 32 bytes>[,id:<base64 of 32 bytes>...]" (e.g. k1:$(openssl rand -base64 32))',
+    )
+    .optional(),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL').optional(),
   SMTP_FROM: z.string().default('Coaching reminders <reminders@localhost>'),
@@ -203,17 +218,41 @@ export const DEVELOPMENT_DEFAULTS: Readonly<Record<string, string>> = {
   JWT_SECRET: 'development-only-secret-do-not-use-in-production',
 };
 
-/** Parses the environment; throws ConfigValidationError naming each bad variable. */
-export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+/** What a command is about to do, for the settings only it needs. */
+export interface ConfigPurpose {
+  /** it creates the database and runs migrations (migrate, start, seed-demo): it needs the schema owner */
+  migrates?: boolean;
+}
+
+/**
+ * Parses the environment; throws ConfigValidationError naming every bad or missing variable at once
+ * (each malformed value, then what production or the command itself requires), before anything runs.
+ */
+export function parseConfig(env: Record<string, string | undefined>, purpose: ConfigPurpose = {}): AppConfig {
   const input: Record<string, string> = {};
-  if ((env.NODE_ENV ?? 'development') === 'development') Object.assign(input, DEVELOPMENT_DEFAULTS);
+  const nodeEnv = env.NODE_ENV || 'development';
+  if (nodeEnv === 'development') Object.assign(input, DEVELOPMENT_DEFAULTS);
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
   const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
-    const missing = issue.code === 'invalid_type' && input[name] === undefined;
-    return missing ? `${name} is required but not set` : `${name}: ${issue.message}`;
-  });
-  throw new ConfigValidationError(problems);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const missing = issue.code === 'invalid_type' && input[name] === undefined;
+        return missing ? `${name} is required but not set` : `${name}: ${issue.message}`;
+      });
+  if (nodeEnv === 'production' && input.SECRETS_KEYS === undefined) {
+    problems.push('SECRETS_KEYS is required in production (keys that encrypt stored webhook secrets: id:<base64 of 32 bytes>)');
+  }
+  if (nodeEnv === 'production' && input.JWT_SECRET === DEVELOPMENT_DEFAULTS.JWT_SECRET) {
+    problems.push('JWT_SECRET: the public development value cannot be used in production');
+  }
+  if (purpose.migrates && input.DATABASE_OWNER_URL === undefined) {
+    problems.push(
+      "DATABASE_OWNER_URL is required to create the database and run migrations (the schema owner; DATABASE_URL's role owns nothing)",
+    );
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigValidationError(problems);
+  const config = result.data;
+  return { ...config, HOST: config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1') };
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfigService } from '../config/app-config.js';
+import { baseLogOptions, isPretty, prettyStream } from './log-format.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -15,7 +16,8 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
 }
 
 /**
- * Structured JSON logs (pino). Every line logged while serving a request
+ * Logs (pino): one readable line per event in development (pino-pretty), JSON lines in production
+ * and tests, ISO times in both (./log-format.ts). Every line logged while serving a request
  * carries its id, which is also the correlation id stored on the events the
  * request appends and on the jobs they cause.
  */
@@ -24,9 +26,9 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   imports: [
     LoggerModule.forRootAsync({
       inject: [AppConfigService],
-      useFactory: (config: AppConfigService) => ({
-        pinoHttp: {
-          level: config.get('LOG_LEVEL'),
+      useFactory: (config: AppConfigService) => {
+        const options = {
+          ...baseLogOptions(config.get('LOG_LEVEL')),
           genReqId: requestIdOf,
           customProps: (req: IncomingMessage) => ({ correlationId: (req as IncomingMessage & { id: string }).id }),
           redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
@@ -34,8 +36,17 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           },
-        },
-      }),
+        };
+        if (!isPretty(config.get('NODE_ENV'))) return { pinoHttp: options };
+        // development: a request is one short line, "POST /graphql 200 (12 ms)", with its correlation id
+        const pretty = {
+          ...options,
+          customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
+            `${req.method} ${(req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url} ${res.statusCode} (${Math.round(ms)} ms)`,
+          serializers: { ...options.serializers, res: () => undefined, req: () => undefined },
+        };
+        return { pinoHttp: [pretty, prettyStream()] };
+      },
     }),
   ],
 })
