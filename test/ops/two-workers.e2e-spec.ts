@@ -229,7 +229,9 @@ itWithLogs('follows one correlation id from the request to its events, reminder 
   expect(events).toEqual([{ correlation: requestId }]);
   const reminder = await dueSoonReminder(homeworkId);
   expect(reminder.correlation_id).toBe(requestId);
-  const job = await api.app.get(ReminderClock).queue.getJob(ReminderClock.jobId(reminder.id, reminder.scheduled_for));
+  // the scheduler adds the job right after its transaction commits: the row can be seen a moment before
+  const queue = api.app.get(ReminderClock).queue;
+  const job = await waitFor('the reminder\'s job', () => queue.getJob(ReminderClock.jobId(reminder.id, reminder.scheduled_for)));
   expect(job?.data).toMatchObject({ reminderId: reminder.id, correlationId: requestId });
 
   // due 20 s after the request; a generous ceiling for a loaded machine, not a timing assertion
