@@ -28,9 +28,16 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   const callbacks: (() => void)[] = [];
+  // statements of one transaction run one after another (callers may start several at once, as
+  // Promise.all does): node-postgres still queues them itself, but that is deprecated (pg 9 drops it)
+  let last: Promise<unknown> = Promise.resolve();
   const tx: Transaction = {
     client,
-    query: (text, values) => client.query(text, values) as never,
+    query: (text, values) => {
+      const run = last.then(() => client.query(text, values));
+      last = run.catch(() => undefined);
+      return run as never;
+    },
     afterCommit: (cb) => callbacks.push(cb),
   };
   let broken = false;
