@@ -4,6 +4,7 @@
 // (test/support/db.ts). The database is dropped again in global-teardown.mjs.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { startTestPgBouncer } from './pgbouncer-setup.mjs';
 
 export default async function globalSetup() {
   const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/coaching_test');
@@ -23,4 +24,5 @@ export default async function globalSetup() {
   // test workers inherit this process's environment
   process.env.TEST_DATABASE_URL = url.toString();
   process.env.COACHING_TEST_DATABASE = name;
+  await startTestPgBouncer();
 }

@@ -1,6 +1,8 @@
 import pg from 'pg';
+import { stopTestPgBouncer } from './pgbouncer-setup.mjs';
 
 export default async function globalTeardown() {
+  await stopTestPgBouncer();
   const name = process.env.COACHING_TEST_DATABASE;
   if (!name || process.env.KEEP_TEST_DATABASE) return;
   const admin = new URL(process.env.TEST_DATABASE_URL);

@@ -1,4 +1,4 @@
-import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from './db.js';
+import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
 
@@ -6,7 +6,8 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
 export function setTestEnv(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: TEST_APP_DATABASE_URL,
+    DATABASE_URL: TEST_APP_POOLED_URL,
+    DATABASE_DIRECT_URL: TEST_APP_DATABASE_URL,
     DATABASE_OWNER_URL: TEST_DATABASE_URL,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -27,7 +27,7 @@ type Command = (args: string[]) => Promise<void>;
 const commands: Record<string, Command> = {
   async migrate() {
     const config = parseConfig(process.env);
-    const ownerUrl = config.DATABASE_OWNER_URL ?? config.DATABASE_URL;
+    const ownerUrl = config.DATABASE_OWNER_URL ?? config.DATABASE_DIRECT_URL ?? config.DATABASE_URL;
     if (await ensureDatabase(ownerUrl)) console.log('database created');
     const applied = await runMigrations(ownerUrl, (m) => console.log(m));
     console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema is up to date');

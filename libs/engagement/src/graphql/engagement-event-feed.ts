@@ -123,7 +123,9 @@ export class EngagementEventFeed implements OnApplicationShutdown {
 
   private async listen(): Promise<void> {
     if (this.client) return;
-    const client = new pg.Client({ connectionString: this.config.get('DATABASE_URL'), application_name: 'engagement-event-feed' });
+    // LISTEN needs a session: the direct URL when DATABASE_URL goes through PgBouncer
+    const url = this.config.get('DATABASE_DIRECT_URL') ?? this.config.get('DATABASE_URL');
+    const client = new pg.Client({ connectionString: url, application_name: 'engagement-event-feed' });
     client.on('notification', () => this.wake?.());
     client.on('error', () => {
       if (this.client === client) this.client = null;

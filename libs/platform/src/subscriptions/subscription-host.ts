@@ -39,7 +39,8 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    const url = this.config.get('DATABASE_URL');
+    // the lock holder needs a session of its own (LISTEN, a session advisory lock): never through PgBouncer
+    const url = this.config.get('DATABASE_DIRECT_URL') ?? this.config.get('DATABASE_URL');
     this.runners = this.classes.classes.map((cls) => {
       const subscriber = this.moduleRef.get(cls, { strict: false });
       return new SubscriptionRunner(subscriber, {
