@@ -7,7 +7,8 @@ export function setTestEnv(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, {
     NODE_ENV: 'test',
     DATABASE_URL: TEST_APP_POOLED_URL,
-    DATABASE_DIRECT_URL: TEST_APP_DATABASE_URL,
+    // a test that points DATABASE_URL elsewhere gets its sessions there too
+    DATABASE_DIRECT_URL: overrides.DATABASE_URL ?? TEST_APP_DATABASE_URL,
     DATABASE_OWNER_URL: TEST_DATABASE_URL,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

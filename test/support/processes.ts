@@ -39,7 +39,7 @@ export class AppProcess {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
         DATABASE_URL: TEST_APP_POOLED_URL,
-        DATABASE_DIRECT_URL: TEST_APP_DATABASE_URL,
+        DATABASE_DIRECT_URL: this.env.DATABASE_URL ?? TEST_APP_DATABASE_URL,
         DATABASE_OWNER_URL: TEST_DATABASE_URL,
         JWT_SECRET: TEST_JWT_SECRET,
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
