@@ -43,9 +43,17 @@ export async function freePort() {
 }
 
 const live = new Set();
-process.once('exit', () => {
+const killAll = () => {
   for (const b of live) b.killNow();
-});
+};
+process.once('exit', killAll);
+// a run stopped by a signal does not reach 'exit' handlers: kill PgBouncer, then die of the signal
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 const quote = (v) => `"${String(v).replace(/"/g, '""')}"`;
 
@@ -179,7 +187,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   });
   console.log(`pgbouncer (transaction pooling) on 127.0.0.1:${bouncer.port}, pid ${bouncer.pid}; Ctrl-C stops it`);
-  const stop = () => bouncer.stop().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }

@@ -31,9 +31,17 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
 }
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+// a run stopped by a signal (Ctrl-C, a CI timeout) does not reach 'exit' handlers: kill them, then die of it
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface ClusterNode {
   port: number;
@@ -73,7 +81,7 @@ export class LocalRedisCluster {
             '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
             '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000',
             '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
-            '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', '',
+            '--maxmemory-policy', 'noeviction', '--repl-diskless-sync-delay', '0', '--daemonize', 'no', '--logfile', '',
           ],
           { stdio: 'ignore' },
         );
@@ -91,6 +99,19 @@ export class LocalRedisCluster {
         timeout: 60_000,
       });
       await cluster.waitHealthy(nodes);
+      // a replica that has not finished its first sync cannot take over: wait for every link
+      await waitFor(
+        'every replica in sync with its primary',
+        async () => {
+          let linked = 0;
+          for (const n of nodes) {
+            const info = await cluster.cli(n.port, 'INFO', 'replication').catch(() => '');
+            if (/role:slave/.test(info) && /master_link_status:up/.test(info)) linked += 1;
+          }
+          return linked === 3;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
       return cluster;
     } catch (err) {
       await cluster.stop();
