@@ -172,7 +172,7 @@ export class EngagementProjector {
     await tx.query(
       `INSERT INTO ${this.t('job_search_stats')} AS s (engagement_id, practice_id, channel, applications, interviews, offers)
        VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (engagement_id, channel) DO UPDATE
+       ON CONFLICT (practice_id, engagement_id, channel) DO UPDATE
          SET applications = s.applications + EXCLUDED.applications,
              interviews = s.interviews + EXCLUDED.interviews,
              offers = s.offers + EXCLUDED.offers`,

@@ -9,6 +9,7 @@ import { ActivityByDay1764000000010 } from './migrations/1764000000010-activity-
 import { OperatorReaders1764000000007 } from './migrations/1764000000007-operator-readers.js';
 import { RowLevelSecurityInitPlans1764000000011 } from './migrations/1764000000011-row-level-security-initplans.js';
 import { WebhookBodies1764000000020 } from './migrations/1764000000020-webhook-bodies.js';
+import { PracticeInEveryKey1764000000100 } from './migrations/1764000000100-practice-in-every-key.js';
 
 /** Every schema change, in order. Add new migrations at the end; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   AccessAudit1764000000006,
   RowLevelSecurityInitPlans1764000000011,
   WebhookBodies1764000000020,
+  PracticeInEveryKey1764000000100,
 ];
