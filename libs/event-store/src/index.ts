@@ -6,3 +6,4 @@ export { SubscriptionRunner, type Subscriber, type SubscriptionRunnerOptions, ty
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';
 export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './validation.js';
 export { eventStoreSchemaSql } from './schema.js';
+export { PartitionedSubscriptionRunner, partitionOf, type PartitionedRunnerOptions, type PartitionedStatus } from './partitioned-runner.js';
