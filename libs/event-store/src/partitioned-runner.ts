@@ -252,9 +252,14 @@ export class PartitionedSubscriptionRunner {
   }
 
   private async loadCheckpoint(p: number): Promise<Checkpoint> {
+    // a new partition starts where the subscriber's single-owner checkpoint stands (switching a
+    // running deployment to partitions re-applies nothing); with none, at the start of the log
     await this.options.pool.query(
-      `INSERT INTO subscription_checkpoints (name, transaction_id, position) VALUES ($1, '0', 0) ON CONFLICT (name) DO NOTHING`,
-      [this.checkpointName(p)],
+      `INSERT INTO subscription_checkpoints (name, transaction_id, position)
+       SELECT $1, coalesce((SELECT transaction_id FROM subscription_checkpoints WHERE name = $2), '0'),
+                  coalesce((SELECT position FROM subscription_checkpoints WHERE name = $2), 0)
+       ON CONFLICT (name) DO NOTHING`,
+      [this.checkpointName(p), this.name],
     );
     const { rows } = await this.options.pool.query<{ transaction_id: string; position: string }>(
       'SELECT transaction_id::text AS transaction_id, position FROM subscription_checkpoints WHERE name = $1',
