@@ -62,7 +62,8 @@ describe('reminder queues on Redis Cluster', () => {
   it('lose no reminder and send none twice when a primary holding queues is killed', async () => {
     const clock = rig.worker.get(ReminderClock);
     // practices spread over the shards, 4 reminders each, all due a few seconds ahead
-    const dueAt = inSeconds(12);
+    // far enough ahead that the kill and the failover happen before they are due, even on a loaded machine
+    const dueAt = inSeconds(20);
     const stories: Story[] = await Promise.all(
       Array.from({ length: 8 }, () => activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 })),
     );
