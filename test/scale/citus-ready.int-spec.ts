@@ -1,5 +1,6 @@
-import type pg from 'pg';
-import { migrateTestDatabase, testPool } from '../support/db.js';
+import pg from 'pg';
+import { runMigrations } from '#platform';
+import { TEST_DATABASE_URL } from '../support/db.js';
 
 // Citus distributes a table by one column and wants that column in every primary key, unique
 // constraint (and unique index) and foreign key, so each of them can be checked on one shard. The
@@ -56,13 +57,32 @@ async function violations(pool: pg.Pool, schema: string, exempt: Record<string, 
   return found;
 }
 
+// a database of its own with exactly what the migrations make (other tests add scratch tables to the shared one)
+const base = new URL(TEST_DATABASE_URL);
+const database = `${base.pathname.slice(1)}_citus`;
+const url = Object.assign(new URL(base), { pathname: `/${database}` }).toString();
+const admin = Object.assign(new URL(base), { pathname: '/postgres' }).toString();
 let pool: pg.Pool;
+
+async function onServer(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 beforeAll(async () => {
-  await migrateTestDatabase();
-  pool = testPool(2);
+  await onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await onServer(`CREATE DATABASE ${database}`);
+  await runMigrations(url);
+  pool = new pg.Pool({ connectionString: url, max: 2 });
 });
 afterAll(async () => {
   await pool?.end();
+  await onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });
 
 it('every table of practice data has practice_id in its primary key, unique constraints and indexes, and foreign keys', async () => {
