@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { startTestPgBouncer } from './pgbouncer-setup.mjs';
 
 function where(url, port) {
   const u = new URL(url);
@@ -88,4 +89,6 @@ export default async function globalSetup() {
   state.timer = setInterval(() => sample().catch(() => undefined), 250);
   state.timer.unref();
   globalThis.__coachingTestRun = state;
+
+  await startTestPgBouncer();
 }

@@ -2,6 +2,7 @@
 // checks that none is left, and prints the peak of the run's PostgreSQL connections.
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { stopTestPgBouncer } from './pgbouncer-setup.mjs';
 
 async function removeRunKeys(url, prefix) {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -31,6 +32,7 @@ async function removeRunKeys(url, prefix) {
 }
 
 export default async function globalTeardown() {
+  await stopTestPgBouncer();
   const state = globalThis.__coachingTestRun;
   if (state) {
     clearInterval(state.timer);

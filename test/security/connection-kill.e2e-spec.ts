@@ -120,7 +120,7 @@ it("the live feed's LISTEN connection killed: the feed listens again and subscri
 
 it("a subscriber's lock-holding connection killed: the worker takes the lock again and goes on processing", async () => {
   const host = worker.get(SubscriptionHost);
-  const runner = host.runner('activity-by-day')!;
+  const runner = { status: () => host.status().find((s) => s.name === 'activity-by-day')! };
   await waitFor('the worker to own activity-by-day', () => runner.status().leader);
   const [holder] = await backends(owner, 'subscriber:activity-by-day');
   expect(holder).toBeDefined();

@@ -13,6 +13,19 @@ export const TEST_APP_DATABASE_URL = (() => {
   return url.toString();
 })();
 
+/**
+ * The apps' DATABASE_URL: through PgBouncer (transaction pooling) when the run was started with
+ * TEST_VIA_PGBOUNCER=1, else the service role's direct URL. DATABASE_DIRECT_URL stays direct.
+ */
+export const TEST_APP_POOLED_URL = (() => {
+  const port = process.env.TEST_PGBOUNCER_PORT;
+  if (!port) return TEST_APP_DATABASE_URL;
+  const url = new URL(TEST_APP_DATABASE_URL);
+  url.hostname = '127.0.0.1';
+  url.port = port;
+  return url.toString();
+})();
+
 let migrated: Promise<unknown> | null = null;
 
 /** Brings the test database's schema up to date (once per test file; cheap when nothing is pending). */

@@ -1,4 +1,4 @@
-import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from './db.js';
+import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 import { scopeRedisPrefixes } from './redis.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
@@ -10,7 +10,9 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
 export function setTestEnv(overrides: Record<string, string> = {}): void {
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DATABASE_URL: TEST_APP_DATABASE_URL,
+    DATABASE_URL: TEST_APP_POOLED_URL,
+    // a test that points DATABASE_URL elsewhere gets its sessions there too
+    DATABASE_DIRECT_URL: overrides.DATABASE_URL ?? TEST_APP_DATABASE_URL,
     DATABASE_OWNER_URL: TEST_DATABASE_URL,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

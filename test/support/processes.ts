@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from './db.js';
+import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 import { TEST_JWT_SECRET } from './env.js';
 import { scopeRedisPrefixes } from './redis.js';
 import { waitFor } from './wait.js';
@@ -71,7 +71,8 @@ export class AppProcess {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
-        DATABASE_URL: TEST_APP_DATABASE_URL,
+        DATABASE_URL: TEST_APP_POOLED_URL,
+        DATABASE_DIRECT_URL: this.env.DATABASE_URL ?? TEST_APP_DATABASE_URL,
         DATABASE_OWNER_URL: TEST_DATABASE_URL,
         JWT_SECRET: TEST_JWT_SECRET,
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import { AppConfigService } from '#platform';
-import { redisConnection } from './redis.js';
+import { redisClusterClient, redisConnection, reminderQueuePrefixes, shardOf } from './redis.js';
+import type { Cluster } from 'ioredis';
 
 export const REMINDER_QUEUE = 'reminders';
 
@@ -31,15 +32,19 @@ export interface ClockEntry {
 @Injectable()
 export class ReminderClock implements OnApplicationShutdown {
   private readonly logger = new Logger(ReminderClock.name);
-  readonly queue: Queue;
+  /** one queue on a single Redis; on Redis Cluster one per shard (REMINDER_QUEUE_SHARDS), a practice's from its id */
+  readonly queues: Queue[];
+  private readonly cluster: Cluster | null;
   private readonly jobOptions: JobsOptions;
 
   constructor(config: AppConfigService) {
-    this.queue = new Queue(REMINDER_QUEUE, {
-      connection: redisConnection(config.get('REDIS_URL'), 'queue'),
-      prefix: config.get('QUEUE_PREFIX'),
-    });
-    this.queue.on('error', (err) => this.logger.warn(`reminder queue: ${err.message}`));
+    const nodes = config.get('REDIS_CLUSTER_NODES');
+    this.cluster = nodes ? redisClusterClient(nodes, 'queue') : null;
+    const connection = this.cluster ?? redisConnection(config.get('REDIS_URL'), 'queue');
+    this.queues = reminderQueuePrefixes(config.get('QUEUE_PREFIX'), this.cluster !== null, config.get('REMINDER_QUEUE_SHARDS')).map(
+      (prefix) => new Queue(REMINDER_QUEUE, { connection, prefix }),
+    );
+    for (const q of this.queues) q.on('error', (err) => this.logger.warn(`reminder queue: ${err.message}`));
     this.jobOptions = {
       attempts: config.get('REMINDER_ATTEMPTS'),
       backoff: { type: 'exponential', delay: config.get('REMINDER_BACKOFF_MS') },
@@ -48,14 +53,38 @@ export class ReminderClock implements OnApplicationShutdown {
     };
   }
 
+  /** The first (on a single Redis: the only) queue: metrics, health and the dashboard look at it. */
+  get queue(): Queue {
+    return this.queues[0]!;
+  }
+
+  /** The queue of a practice's reminders. */
+  queueOf(practiceId: string): Queue {
+    return this.queues[shardOf(practiceId, this.queues.length)]!;
+  }
+
+  /** Where a job of this entry can be: its practice's queue, or every queue when the practice is not given. */
+  private queuesFor(e: { practiceId?: string }): Queue[] {
+    return e.practiceId !== undefined ? [this.queueOf(e.practiceId)] : this.queues;
+  }
+
   static jobId(id: string, at: Date): string {
     return `${id}_${at.getTime()}`;
   }
 
   async schedule(entries: readonly ClockEntry[]): Promise<void> {
     const now = Date.now();
+    const byQueue = new Map<Queue, ClockEntry[]>();
+    for (const e of entries) {
+      const q = this.queueOf(e.practiceId);
+      byQueue.set(q, [...(byQueue.get(q) ?? []), e]);
+    }
+    for (const [queue, mine] of byQueue) await this.addTo(queue, mine, now);
+  }
+
+  private async addTo(queue: Queue, entries: readonly ClockEntry[], now: number): Promise<void> {
     for (let i = 0; i < entries.length; i += 500) {
-      await this.queue.addBulk(
+      await queue.addBulk(
         entries.slice(i, i + 500).map((e) => ({
           name: 'deliver',
           data: {
@@ -70,10 +99,12 @@ export class ReminderClock implements OnApplicationShutdown {
     }
   }
 
-  async unschedule(entries: readonly Omit<ClockEntry, 'practiceId'>[]): Promise<void> {
+  async unschedule(entries: readonly (Omit<ClockEntry, 'practiceId'> & { practiceId?: string })[]): Promise<void> {
     await Promise.all(
-      entries.map((e) =>
-        this.queue.remove(ReminderClock.jobId(e.id, e.at)).catch(() => 0 /* active or already gone: the processor re-checks the row */),
+      entries.flatMap((e) =>
+        this.queuesFor(e).map((q) =>
+          q.remove(ReminderClock.jobId(e.id, e.at)).catch(() => 0 /* active or already gone: the processor re-checks the row */),
+        ),
       ),
     );
   }
@@ -84,12 +115,13 @@ export class ReminderClock implements OnApplicationShutdown {
    * `schedule` cannot: a failed job is kept under its id, and adding a job whose id exists does
    * nothing. Returns how many it retried.
    */
-  async revive(entries: readonly Omit<ClockEntry, 'practiceId'>[]): Promise<number> {
+  async revive(entries: readonly (Omit<ClockEntry, 'practiceId'> & { practiceId?: string })[]): Promise<number> {
     let revived = 0;
-    for (let i = 0; i < entries.length; i += 500) {
+    const located = entries.flatMap((e) => this.queuesFor(e).map((queue) => ({ queue, e })));
+    for (let i = 0; i < located.length; i += 500) {
       await Promise.all(
-        entries.slice(i, i + 500).map(async (e) => {
-          const job = await this.queue.getJob(ReminderClock.jobId(e.id, e.at));
+        located.slice(i, i + 500).map(async ({ queue, e }) => {
+          const job = await queue.getJob(ReminderClock.jobId(e.id, e.at));
           if (!job || !(await job.isFailed())) return;
           await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
             () => revived++,
@@ -102,6 +134,7 @@ export class ReminderClock implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await Promise.all(this.queues.map((q) => q.close()));
+    await this.cluster?.quit().catch(() => this.cluster?.disconnect());
   }
 }

@@ -11,7 +11,8 @@ import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 import { cancelReason, desiredReminders } from './reminder-policy.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
-import { redisConnection } from './redis.js';
+import { redisClusterClient, redisConnection, reminderQueuePrefixes } from './redis.js';
+import type { Cluster } from 'ioredis';
 
 interface ReminderRow extends Record<string, unknown> {
   id: string;
@@ -76,7 +77,8 @@ const BATCH = 500;
 @Injectable()
 export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReminderProcessor.name);
-  private worker: Worker | null = null;
+  private workers: Worker[] = [];
+  private cluster: Cluster | null = null;
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
   private pending: Pending[] = [];
@@ -100,26 +102,34 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker(REMINDER_QUEUE, (job: Job<ReminderJobData>, token?: string) => this.process(job, token), {
-      connection: redisConnection(this.config.get('REDIS_URL'), 'worker'),
-      prefix: this.config.get('QUEUE_PREFIX'),
-      concurrency: this.config.get('REMINDER_CONCURRENCY'),
-      lockDuration: LOCK_MS,
-      stalledInterval: STALLED_CHECK_MS,
-    });
-    this.worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
-    this.worker.on('failed', (job, err) => {
-      if (err instanceof DelayedError || err.name === 'DelayedError') return;
-      this.logger.warn(
-        { reminderId: job?.data.reminderId, correlationId: job?.data.correlationId, attempt: job?.attemptsMade, err: err.message },
-        'reminder delivery failed',
-      );
+    // on Redis Cluster one worker per queue shard, sharing REMINDER_CONCURRENCY
+    const nodes = this.config.get('REDIS_CLUSTER_NODES');
+    this.cluster = nodes ? redisClusterClient(nodes, 'worker') : null;
+    const prefixes = reminderQueuePrefixes(this.config.get('QUEUE_PREFIX'), this.cluster !== null, this.config.get('REMINDER_QUEUE_SHARDS'));
+    this.workers = prefixes.map((prefix) => {
+      const worker = new Worker(REMINDER_QUEUE, (job: Job<ReminderJobData>, token?: string) => this.process(job, token), {
+        connection: this.cluster ?? redisConnection(this.config.get('REDIS_URL'), 'worker'),
+        prefix,
+        concurrency: Math.max(1, Math.ceil(this.config.get('REMINDER_CONCURRENCY') / prefixes.length)),
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
+      });
+      worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
+      worker.on('failed', (job, err) => {
+        if (err instanceof DelayedError || err.name === 'DelayedError') return;
+        this.logger.warn(
+          { reminderId: job?.data.reminderId, correlationId: job?.data.correlationId, attempt: job?.attemptsMade, err: err.message },
+          'reminder delivery failed',
+        );
+      });
+      return worker;
     });
   }
 
   /** Lets active jobs finish (graceful SIGTERM): BullMQ's close waits for them. */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.cluster?.quit().catch(() => this.cluster?.disconnect());
     await this.email?.close();
     await this.webhook.close();
   }

@@ -55,7 +55,7 @@ export class ReminderReconciler implements OnApplicationBootstrap, OnApplication
     const now = Date.now();
     await this.clock.schedule(rows.map((r) => ({ id: r.id, practiceId: r.practice_id, at: r.scheduled_for })));
     // a row past its time and still SCHEDULED may have a job that gave up: run it again
-    await this.clock.revive(rows.filter((r) => r.scheduled_for.getTime() <= now).map((r) => ({ id: r.id, at: r.scheduled_for })));
+    await this.clock.revive(rows.filter((r) => r.scheduled_for.getTime() <= now).map((r) => ({ id: r.id, practiceId: r.practice_id, at: r.scheduled_for })));
     return rows.length;
   }
 

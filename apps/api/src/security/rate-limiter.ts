@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { AppConfigService, type Principal } from '#platform';
 
 /** Who a request counts against: a principal (sub within practice) or, without a valid token, an address. */
@@ -65,7 +65,9 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly perPrincipal: number;
   private readonly perAddress: number;
   private readonly prefix: string;
-  private redis: Redis | null = null;
+  private redis: Redis | Cluster | null = null;
+  /** on Redis Cluster each principal's keys carry a hash tag, so they stay in one slot */
+  private readonly tagged: boolean;
   private lastComplaint = 0;
 
   constructor(config: AppConfigService) {
@@ -74,16 +76,24 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
     this.perPrincipal = config.get('RATE_LIMIT_PER_WINDOW');
     this.perAddress = config.get('RATE_LIMIT_ANONYMOUS_PER_WINDOW');
     this.prefix = config.get('RATE_LIMIT_PREFIX');
+    const nodes = config.get('REDIS_CLUSTER_NODES');
+    this.tagged = nodes !== undefined;
     if (!this.enabled) return;
-    this.redis = new Redis(config.get('REDIS_URL'), {
+    const options = {
       lazyConnect: true,
       // fail fast while Redis is away: the request goes through instead of waiting for it
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: 500,
-      retryStrategy: (times) => Math.min(times * 200, 5_000),
+      retryStrategy: (times: number) => Math.min(times * 200, 5_000),
       connectionName: 'coaching-ratelimit',
-    });
+    };
+    this.redis = nodes
+      ? new Cluster(
+          nodes.split(',').map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) })),
+          { lazyConnect: true, enableOfflineQueue: false, clusterRetryStrategy: options.retryStrategy, redisOptions: options },
+        )
+      : new Redis(config.get('REDIS_URL'), options);
     this.redis.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW });
     this.redis.on('error', (err) => this.complain(err));
   }
@@ -98,16 +108,15 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
 
   /** The Redis key of a subject: ids may hold `:`, so parts are joined with `/`, which no id or address holds. */
   keyOf(subject: RateLimitSubject): string {
-    return 'principal' in subject
-      ? `${this.prefix}:p/${subject.principal.practiceId}/${subject.principal.id}`
-      : `${this.prefix}:ip/${subject.ip}`;
+    const id = 'principal' in subject ? `p/${subject.principal.practiceId}/${subject.principal.id}` : `ip/${subject.ip}`;
+    return this.tagged ? `${this.prefix}:{${id}}` : `${this.prefix}:${id}`;
   }
 
   async check(subject: RateLimitSubject): Promise<RateLimitDecision> {
     if (!this.redis) return { allowed: true, retryAfterMs: 0 };
     const limit = 'principal' in subject ? this.perPrincipal : this.perAddress;
     try {
-      const [admitted, wait] = (await (this.redis as Redis & { slidingWindow(key: string, window: number, limit: number): Promise<[number, number]> }).slidingWindow(
+      const [admitted, wait] = (await (this.redis as (Redis | Cluster) & { slidingWindow(key: string, window: number, limit: number): Promise<[number, number]> }).slidingWindow(
         this.keyOf(subject),
         this.windowMs,
         limit,
@@ -120,7 +129,7 @@ export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The connection, for tests that take Redis away from the limiter. */
-  get connection(): Redis | null {
+  get connection(): Redis | Cluster | null {
     return this.redis;
   }
 

@@ -47,7 +47,7 @@ export async function rebuildProjection(args: string[], out: CommandOutput = std
   const app = await opsContext('rebuild');
   const config = app.get(AppConfigService);
   const owner = new pg.Pool({
-    connectionString: config.get('DATABASE_OWNER_URL') ?? config.get('DATABASE_URL'),
+    connectionString: config.get('DATABASE_OWNER_URL') ?? config.get('DATABASE_DIRECT_URL') ?? config.get('DATABASE_URL'),
     max: concurrency + 3,
     application_name: 'coaching-rebuild',
   });

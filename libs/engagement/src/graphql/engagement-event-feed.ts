@@ -90,7 +90,9 @@ export class EngagementEventFeed implements OnApplicationShutdown {
   private async ensureRunning(): Promise<void> {
     this.follower ??= follow(this.store, (events) => this.dispatch(events), {
       connect: async () => {
-        const client = new pg.Client({ connectionString: this.config.get('DATABASE_URL'), application_name: 'engagement-event-feed' });
+        // LISTEN needs a session: the direct URL when DATABASE_URL goes through PgBouncer
+        const url = this.config.get('DATABASE_DIRECT_URL') ?? this.config.get('DATABASE_URL');
+        const client = new pg.Client({ connectionString: url, application_name: 'engagement-event-feed' });
         await client.connect();
         return client;
       },

@@ -422,7 +422,7 @@ export class ReadModelFold {
     }
   }
 
-  /** The projector's ON CONFLICT (engagement_id, channel) DO UPDATE: counters summed, the first row's practice kept. */
+  /** The projector's ON CONFLICT (practice_id, engagement_id, channel) DO UPDATE: counters summed, the first row's practice kept. */
   private addJobSearch(e: StoredEvent, engagementId: string, practice: string, channel: string, applications: number, interviews: number, offers: number): void {
     // bigint columns: anything but a whole number fails the projector's INSERT, and sums of them must stay exact
     for (const n of [applications, interviews, offers]) {
@@ -663,9 +663,10 @@ export function upsertStatements(fold: ReadModelFold, schema: string): Statement
     const upsert = conflict ? ` ON CONFLICT (${conflict}) DO UPDATE SET ${update}` : '';
     out.push({ ...s, text: `${s.text}${upsert} RETURNING *` });
   };
-  add(ENGAGEMENTS, changed.engagements, 'id');
-  add(HOMEWORK, changed.homework, 'id');
-  add(JOB_SEARCH, changed.jobSearch, 'engagement_id, channel');
+  // the keys lead with practice_id (Citus-ready: migration 1764000000100)
+  add(ENGAGEMENTS, changed.engagements, 'practice_id, id');
+  add(HOMEWORK, changed.homework, 'practice_id, id');
+  add(JOB_SEARCH, changed.jobSearch, 'practice_id, engagement_id, channel');
   add(DRAFTS, fold.drafts, null);
   add(FEEDBACK, fold.feedback, null);
   add(SESSIONS, fold.sessions, null);

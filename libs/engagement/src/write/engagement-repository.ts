@@ -67,7 +67,7 @@ export class EngagementRepository {
     await tx.query(
       `INSERT INTO engagement_snapshots (stream_id, practice_id, version, state_version, state)
        VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (stream_id) DO UPDATE
+       ON CONFLICT (practice_id, stream_id) DO UPDATE
          SET version = EXCLUDED.version, state_version = EXCLUDED.state_version, state = EXCLUDED.state
        WHERE engagement_snapshots.practice_id = EXCLUDED.practice_id`,
       [streamId, practiceId, version, STATE_VERSION, JSON.stringify(state)],

@@ -31,6 +31,11 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl,
   /** the role that owns the schema and runs migrations; defaults to DATABASE_URL */
   DATABASE_OWNER_URL: postgresUrl.optional(),
+  /**
+   * a direct (session) connection to PostgreSQL when DATABASE_URL goes through PgBouncer in
+   * transaction mode: LISTEN and the subscribers' session advisory locks use it; defaults to DATABASE_URL
+   */
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** log SQL statements (development aid) */
   DATABASE_LOG_SQL: bool.default(false),
@@ -38,6 +43,16 @@ export const configSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   /** prefix of every BullMQ key; lets several deployments (or test runs) share one Redis; `{coaching}` (a hash tag) on Redis Cluster */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}-]{1,64}$/).default('coaching'),
+  /**
+   * Redis Cluster instead of REDIS_URL: seed nodes "host:port,host:port,..."; the reminder queue is
+   * then split into REMINDER_QUEUE_SHARDS queues with hash-tagged prefixes, a reminder's shard from its practice
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, 'must be host:port[,host:port...]')
+    .optional(),
+  /** reminder queues on Redis Cluster (one hash slot each); 1 on a single Redis */
+  REMINDER_QUEUE_SHARDS: z.coerce.number().int().min(1).max(256).default(8),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** PEM public key for RS256 tokens of a practice's own identity provider */
@@ -101,6 +116,11 @@ export const configSchema = z.object({
   SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** how often a standby tries to take over a subscriber whose owner died */
   SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /**
+   * K > 0: every asynchronous subscriber runs as K partitions (by practice) shared fairly by all
+   * workers, each partition with its own lock and checkpoint; 0: one worker owns each subscriber
+   */
+  SUBSCRIPTION_PARTITIONS: z.coerce.number().int().min(0).max(1024).default(0),
   /** a worker is not ready while a subscriber's oldest unprocessed event is older than this */
   SUBSCRIPTION_MAX_LAG_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
 

@@ -5,6 +5,7 @@ import { AccessAudit1764000000006 } from './migrations/1764000000006-access-audi
 import { OperatorReaders1764000000007 } from './migrations/1764000000007-operator-readers.js';
 import { RowLevelSecurityInitPlans1764000000011 } from './migrations/1764000000011-row-level-security-initplans.js';
 import { IdempotencyPerActor1764000000019 } from './migrations/1764000000019-idempotency-per-actor.js';
+import { PracticeInEveryKey1764000000100 } from './migrations/1764000000100-practice-in-every-key.js';
 
 /**
  * The platform's schema changes: the event store's tables (its SQL, from the
@@ -22,4 +23,5 @@ export const PLATFORM_MIGRATIONS = [
   OperatorReaders1764000000007,
   RowLevelSecurityInitPlans1764000000011,
   IdempotencyPerActor1764000000019,
+  PracticeInEveryKey1764000000100,
 ];

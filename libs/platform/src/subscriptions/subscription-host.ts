@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import pg from 'pg';
-import { PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
+import { PartitionedSubscriptionRunner, PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
 import { AppConfigService } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 
@@ -28,7 +28,7 @@ export abstract class SubscriberClasses {
 @Injectable()
 export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SubscriptionHost.name);
-  private runners: SubscriptionRunner[] = [];
+  private runners: (SubscriptionRunner | PartitionedSubscriptionRunner)[] = [];
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -39,31 +39,43 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    const url = this.config.get('DATABASE_URL');
+    // the lock holder needs a session of its own (LISTEN, a session advisory lock): never through PgBouncer
+    const url = this.config.get('DATABASE_DIRECT_URL') ?? this.config.get('DATABASE_URL');
     this.runners = this.classes.classes.map((cls) => {
       const subscriber = this.moduleRef.get(cls, { strict: false });
+      const connect = async () => {
+        // A killed process closes its socket and PostgreSQL frees the lock at once; a host that vanishes
+        // (power, network) sends nothing, so the server probes the session: gone within ~11 s, not hours.
+        const client = new pg.Client({
+          connectionString: url,
+          application_name: `subscriber:${subscriber.name}`,
+          options: LOCK_SESSION_KEEPALIVES,
+          keepAlive: true,
+        });
+        await client.connect();
+        return client;
+      };
+      const logger = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
+      const partitions = this.config.get('SUBSCRIPTION_PARTITIONS');
+      if (partitions > 0) {
+        // K partitions shared by every worker (docs/scaling.md "Projection work over several workers")
+        return new PartitionedSubscriptionRunner(subscriber, {
+          store: this.store,
+          pool: this.db.pool,
+          connect,
+          partitions,
+          pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
+          rebalanceIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
+          logger,
+        });
+      }
       return new SubscriptionRunner(subscriber, {
         store: this.store,
         pool: this.db.pool,
-        connect: async () => {
-          const client = new pg.Client({
-            connectionString: url,
-            application_name: `subscriber:${subscriber.name}`,
-            // A killed process closes its socket and PostgreSQL frees the lock at once; a host that vanishes
-            // (power, network) sends nothing, so the server probes the session: gone within ~11 s, not hours.
-            options: LOCK_SESSION_KEEPALIVES,
-            keepAlive: true,
-          });
-          await client.connect();
-          return client;
-        },
+        connect,
         pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
         takeoverIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
-        logger: {
-          log: (m) => this.logger.log(m),
-          warn: (m) => this.logger.warn(m),
-          error: (m) => this.logger.error(m),
-        },
+        logger,
       });
     });
     for (const r of this.runners) r.start();
@@ -74,10 +86,26 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
   }
 
   status(): SubscriptionStatus[] {
-    return this.runners.map((r) => r.status());
+    return this.runners.map((r) => {
+      if (r instanceof SubscriptionRunner) return r.status();
+      // a partitioned subscriber is "owned here" while this process holds any of its partitions
+      const s = r.status();
+      return {
+        name: s.name,
+        running: s.running,
+        leader: s.owned.length > 0,
+        checkpoint: null,
+        processedEvents: s.processedEvents,
+        reads: 0,
+        lastBatchAt: null,
+        lastError: s.lastError,
+        consecutiveFailures: s.lastError ? 1 : 0,
+        ownershipLosses: 0,
+      };
+    });
   }
 
-  runner(name: string): SubscriptionRunner | undefined {
+  runner(name: string): SubscriptionRunner | PartitionedSubscriptionRunner | undefined {
     return this.runners.find((r) => r.name === name);
   }
 }
