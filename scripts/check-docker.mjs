@@ -33,6 +33,8 @@ const settings = Object.fromEntries(
     .map((k) => [k, ValidationSeverity.ERROR]),
 );
 for (const d of validate(dockerfile, settings)) problems.push(`docker/Dockerfile:${d.range.start.line + 1}: ${d.message}`);
+// the PgBouncer image of the compose profile `pgbouncer`: the same validator
+for (const d of validate(readFileSync(join(root, 'docker/pgbouncer/Dockerfile'), 'utf8'), settings)) problems.push(`docker/pgbouncer/Dockerfile:${d.range.start.line + 1}: ${d.message}`);
 const parsed = DockerfileParser.parse(dockerfile);
 const stages = parsed.getFROMs().map((f) => f.getBuildStage()).filter(Boolean);
 for (const copy of parsed.getCOPYs()) {
