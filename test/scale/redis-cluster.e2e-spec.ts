@@ -5,6 +5,7 @@ import { configFrom, parseConfig } from '#platform';
 import { RateLimiter } from '../../apps/api/src/security/rate-limiter.js';
 import { activeEngagement, assignHomework, inSeconds, ReminderRig, untilPassed, type Story } from '../reminders/harness.js';
 import { LocalRedisCluster } from '../support/redis-cluster.js';
+import { runScopedPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 // The reminder queues and the rate limiter on a real Redis Cluster: six local redis-server
@@ -40,7 +41,7 @@ afterAll(async () => {
 describe('reminder queues on Redis Cluster', () => {
   it('are one queue per shard, each in one hash slot, spread over the primaries; a practice keeps to its shard', async () => {
     const clock = rig.worker.get(ReminderClock);
-    expect(clock.queues.map((q) => q.opts.prefix)).toEqual(Array.from({ length: SHARDS }, (_, i) => `{scale-${i}}`));
+    expect(clock.queues.map((q) => q.opts.prefix)).toEqual(Array.from({ length: SHARDS }, (_, i) => `{${runScopedPrefix('q', 'scale')}-${i}}`)); // the test support puts every prefix under the run's
     const slots = await Promise.all(clock.queues.map((q) => cluster.keyslot(`${q.opts.prefix}:reminders:meta`)));
     const owners = new Set(await Promise.all(slots.map((slot) => cluster.primaryOfSlot(slot))));
     expect(owners.size).toBeGreaterThan(1);
