@@ -92,6 +92,21 @@ const ADDITIONS: Record<string, string> = {
   'RescheduleHomeworkInput.dueAt': 'the new due time, in the future',
   'RescheduleHomeworkInput.expectedVersion': null as unknown as string,
   'RescheduleHomeworkInput.idempotencyKey': null as unknown as string,
+  // issue 12: time travel
+  'Query.engagement(asOf:)': 'time travel: the engagement as it stood at this instant, folded from its stream (null if it did not exist yet)',
+  'Query.engagement(asOfVersion:)': 'time travel: the engagement as it stood after this version of its stream',
+  'Engagement.asOf': "the point in time this past view shows (engagement(asOf:) or the asOfVersion event's time); null: the live engagement",
+  'Engagement.changes':
+    'what changed between two versions, event by event (at most 1000 versions apart): e.g. what the client changed since the feedback',
+  'Engagement.changes(fromVersion:)': 'the version to compare from (0: before the engagement was opened)',
+  'Engagement.changes(toVersion:)': "the version to compare to; default: the version shown (the current one, or the past view's)",
+  FieldChange: 'One field of an engagement that one event changed (Engagement.changes).',
+  'FieldChange.path': 'where, dotted; collections by id (homework.<id>.drafts.<id>.content, sessions.<id>, jobSearch.<CHANNEL>.applications)',
+  'FieldChange.before': 'the value before the event (null: it did not exist)',
+  'FieldChange.after': 'the value after the event (null: it ceased to exist)',
+  'FieldChange.version': 'the version of the event that made the change',
+  'FieldChange.occurredAt': null as unknown as string,
+  'FieldChange.actorId': 'who made it',
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
@@ -99,12 +114,20 @@ const ADDED_FIELDS = Object.keys(ADDITIONS).filter(
   (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!),
 );
 
+/** arguments added to fields of the contract (Type.field(arg:)) */
+const ADDED_ARGS = Object.keys(ADDITIONS).filter((c) => {
+  const field = c.split('(')[0]!;
+  return c.includes('(') && !ADDED_FIELDS.includes(field) && !ADDED_TYPES.includes(field.split('.')[0]!);
+});
+
 /** The SDL without what the service added (Role.SYSTEM stays). */
 function withoutAddedFields(sdl: string): string {
   const stripped = visit(parse(sdl), {
     ObjectTypeDefinition(node) {
       if (ADDED_TYPES.includes(node.name.value)) return null;
-      const fields = node.fields?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`));
+      const fields = node.fields
+        ?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`))
+        .map((f) => ({ ...f, arguments: f.arguments?.filter((a) => !ADDED_ARGS.includes(`${node.name.value}.${f.name.value}(${a.name.value}:)`)) }));
       return { ...node, fields };
     },
     InputObjectTypeDefinition(node) {
@@ -171,10 +194,14 @@ describe('the generated schema file against the public contract', () => {
     expect(breaking).toEqual([]);
   });
 
-  it('has no dangerous change except the Role.SYSTEM addition', () => {
+  it('has no dangerous change except the Role.SYSTEM addition and the listed optional arguments', () => {
     const dangerous = findDangerousChanges(contract, built).map((c) => ({ type: c.type, description: c.description }));
     expect(dangerous).toEqual([
       { type: DangerousChangeType.VALUE_ADDED_TO_ENUM, description: 'SYSTEM was added to enum type Role.' },
+      ...ADDED_ARGS.map((c) => {
+        const [, field, arg] = /^(.+)\((.+):\)$/.exec(c)!;
+        return { type: DangerousChangeType.OPTIONAL_ARG_ADDED, description: `An optional arg ${arg} on ${field} was added.` };
+      }),
     ]);
   });
 
@@ -185,6 +212,10 @@ describe('the generated schema file against the public contract', () => {
         `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: SYSTEM was removed from enum type Role.`,
         ...ADDED_FIELDS.map((coordinate) => `${BreakingChangeType.FIELD_REMOVED}: ${coordinate} was removed.`),
         ...ADDED_TYPES.map((type) => `${BreakingChangeType.TYPE_REMOVED}: ${type} was removed.`),
+        ...ADDED_ARGS.map((c) => {
+          const [, field, arg] = /^(.+)\((.+):\)$/.exec(c)!;
+          return `${BreakingChangeType.ARG_REMOVED}: ${field} arg ${arg} was removed.`;
+        }),
       ].sort(),
     );
   });
