@@ -6,9 +6,10 @@ import { HealthModule } from './health/health.module.js';
 import { ApiMetricsModule } from './metrics/api-metrics.module.js';
 import { ReminderQueueModule } from '#reminders';
 import { ReminderFieldsModule } from './reminders/reminder-fields.js';
+import { EventWebhooksModule } from './webhooks/event-webhooks.resolver.js';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderFieldsModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderFieldsModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule, EventWebhooksModule],
 })
 export class ApiModule {}

@@ -40,3 +40,4 @@ export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type Reb
 export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';
 // time travel: a model of a past view (engagement(asOf:)) carries it; live-only fields answer empty for it
 export { pastViewOf, PastView } from './history/past-view.js';
+export { PageInfo } from './graphql/types/pagination.types.js';
