@@ -41,3 +41,5 @@ export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';
 // time travel: a model of a past view (engagement(asOf:)) carries it; live-only fields answer empty for it
 export { pastViewOf, PastView } from './history/past-view.js';
 export { PageInfo } from './graphql/types/pagination.types.js';
+export { personReadModelRows } from './history/person-rows.js';
+export { GraphQLJSON } from './graphql/types/scalars.js';

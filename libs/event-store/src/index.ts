@@ -9,4 +9,4 @@ export { eventStoreSchemaSql } from './schema.js';
 export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
 export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
 export { follow, Waker, type Follower, type FollowOptions } from './follow.js';
-export { readPracticeLog } from './practice-log.js';
+export { readPracticeLog, readPersonEvents, type RawEvent } from './practice-log.js';
