@@ -166,6 +166,25 @@ const ADDITIONS: Record<string, string> = {
   'WebhookSubscription.id': null as unknown as string,
   'WebhookSubscription.lastDeliveryAt': null as unknown as string,
   'WebhookSubscription.url': null as unknown as string,
+  // issue 12: GDPR export
+  ExportedEvent: "One stored event of a personal data export, exactly as written.",
+  'ExportedEvent.data': "the data as stored",
+  'ExportedEvent.metadata': "actor, role, practice, correlation and causation ids",
+  'ExportedEvent.occurredAt': null as unknown as string,
+  'ExportedEvent.position': "its global position",
+  'ExportedEvent.schemaVersion': "the shape version the data was written with (upcasters read older ones)",
+  'ExportedEvent.streamId': "its stream (the engagement id for engagement events)",
+  'ExportedEvent.type': null as unknown as string,
+  'ExportedEvent.version': null as unknown as string,
+  PersonExport: "Everything the practice holds about one person, inline (GDPR access / portability).",
+  'PersonExport.engagementIds': "the engagements they coach or are the client of",
+  'PersonExport.events': "every event of those engagements and every event they made, in log order",
+  'PersonExport.exportedAt': null as unknown as string,
+  'PersonExport.personId': null as unknown as string,
+  'PersonExport.practiceId': null as unknown as string,
+  'PersonExport.readModels': "the read-model rows about them, by table (engagements, homework, drafts, feedback, coaching_sessions, job_search_stats, reminders, access_audit)",
+  'Query.exportPersonData': "ADMIN only: every event and read-model row about one person of the practice, as JSON",
+  'Query.exportPersonData(personId:)': null as unknown as string,
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
