@@ -41,5 +41,6 @@ export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';
 // time travel: a model of a past view (engagement(asOf:)) carries it; live-only fields answer empty for it
 export { pastViewOf, PastView } from './history/past-view.js';
 export { PageInfo } from './graphql/types/pagination.types.js';
-export { personReadModelRows } from './history/person-rows.js';
+export { personReadModelRows, MAX_PERSON_ENGAGEMENTS, MAX_EXPORT_EVENTS, TooManyEngagements } from './history/person-rows.js';
+export { MAX_CHANGES } from './history/changes.js';
 export { GraphQLJSON } from './graphql/types/scalars.js';

@@ -18,6 +18,8 @@ export { replaySubscription, MAX_REPLAY } from './event-webhooks/event-webhook-r
 export { buildEventWebhookBody } from './event-webhooks/event-webhook-body.js';
 export {
   insertSubscription,
+  MAX_SUBSCRIPTIONS,
+  MAX_EVENT_TYPES,
   updateSubscription,
   deleteSubscription,
   subscriptionsOf,

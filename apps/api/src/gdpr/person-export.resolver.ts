@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
 import { Args, Context, Field, GraphQLISODateTime, ID, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { readPersonEvents } from '#event-store';
-import { GraphQLJSON, personReadModelRows } from '#engagement';
+import { GraphQLJSON, MAX_EXPORT_EVENTS, MAX_PERSON_ENGAGEMENTS, TooManyEngagements, personReadModelRows } from '#engagement';
 import { AccessAuditTrail, AccessDenied, BadUserInput, accessAuditOfPerson, type RequestContext } from '#platform';
 import { remindersOfPerson } from '#reminders';
-
-/** At most this many events in one export (a person's whole history is far smaller). */
-export const MAX_EXPORT_EVENTS = 100_000;
 
 @ObjectType({ description: 'One stored event of a personal data export, exactly as written.' })
 export class ExportedEvent {
@@ -67,7 +64,10 @@ export class PersonExportResolver {
     if (personId.length === 0 || personId.length > 128) throw new BadUserInput('personId', 'must be 1 to 128 characters');
     const practiceId = principal.practiceId;
     const tx = ctx.session.asQueryable();
-    const { engagementIds, rows } = await personReadModelRows(tx, practiceId, personId);
+    const { engagementIds, rows } = await personReadModelRows(tx, practiceId, personId).catch((err: unknown) => {
+      if (err instanceof TooManyEngagements) throw new BadUserInput('personId', `is in more than ${MAX_PERSON_ENGAGEMENTS} engagements: export them with the CLI`);
+      throw err;
+    });
     const events = await readPersonEvents(tx, practiceId, engagementIds, personId, MAX_EXPORT_EVENTS + 1);
     if (events.length > MAX_EXPORT_EVENTS) throw new BadUserInput('personId', `has more than ${MAX_EXPORT_EVENTS} events: export them with the CLI`);
     const reminders = await remindersOfPerson(tx, practiceId, personId, engagementIds);

@@ -25,6 +25,8 @@ import {
   deleteSubscription,
   deliveriesPage,
   insertSubscription,
+  MAX_SUBSCRIPTIONS,
+  MAX_EVENT_TYPES,
   MAX_REPLAY,
   replaySubscription,
   subscriptionsOf,
@@ -224,7 +226,7 @@ function checkSecret(secret: string, field = 'input.secret'): string {
 
 function checkTypes(types: string[] | null | undefined, field = 'input.eventTypes'): string[] | null {
   if (!types || types.length === 0) return null;
-  if (types.length > 50) throw new BadUserInput(field, 'must list at most 50 types');
+  if (types.length > MAX_EVENT_TYPES) throw new BadUserInput(field, `must list at most ${MAX_EVENT_TYPES} types`);
   const unknown = types.find((t) => !EVENT_TYPES.has(t));
   if (unknown !== undefined) throw new BadUserInput(field, `${JSON.stringify(unknown.slice(0, 100))} is not an event type`);
   return [...new Set(types)];
@@ -287,7 +289,9 @@ export class EventWebhooksResolver {
       description: checkDescription(input.description),
     };
     await ctx.release();
-    return toModel(await this.db.transaction(practiceId, (tx) => insertSubscription(tx, row)));
+    const created = await this.db.transaction(practiceId, (tx) => insertSubscription(tx, row));
+    if (!created) throw new BadUserInput('input', `the practice has ${MAX_SUBSCRIPTIONS} webhook subscriptions, the most it may have`);
+    return toModel(created);
   }
 
   @Mutation(() => WebhookSubscription, { description: 'ADMIN only: change, pause or resume a webhook subscription' })

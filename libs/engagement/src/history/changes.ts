@@ -15,6 +15,12 @@ export interface FieldChangeModel {
 /** At most this many versions in one `changes` answer (each is a fold step and a comparison of the view). */
 export const MAX_CHANGE_RANGE = 1000;
 
+/** At most this many changes in one answer (an event changes a handful of fields; a wider answer asks for a narrower range). */
+export const MAX_CHANGES = 20_000;
+
+/** More changes than MAX_CHANGES between the two versions. */
+export class TooManyChanges extends Error {}
+
 /**
  * What changed in the engagement's view from `fromVersion` (the state after
  * it; 0: nothing yet) to `toVersion`, event by event: the stream folded with
@@ -42,9 +48,10 @@ export function changesBetween(
       before = after;
       continue;
     }
-    diff('', before, after, (path, b, a) =>
-      out.push({ path, before: b, after: a, version: e.version, occurredAt: e.occurredAt, actorId: e.metadata.actorId }),
-    );
+    diff('', before, after, (path, b, a) => {
+      if (out.length >= MAX_CHANGES) throw new TooManyChanges();
+      out.push({ path, before: b, after: a, version: e.version, occurredAt: e.occurredAt, actorId: e.metadata.actorId });
+    });
     before = after;
   }
   return out;

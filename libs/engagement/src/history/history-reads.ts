@@ -1,7 +1,7 @@
 import type { PostgresEventStore, StoredEvent } from '#event-store';
 import { BadUserInput, type RequestContext } from '#platform';
 import type { EngagementModel } from '../read/read-models.js';
-import { changesBetween, MAX_CHANGE_RANGE, type FieldChangeModel } from './changes.js';
+import { changesBetween, MAX_CHANGE_RANGE, MAX_CHANGES, TooManyChanges, type FieldChangeModel } from './changes.js';
 import { PastView, pastViewOf, type PastPoint } from './past-view.js';
 
 /** The point a time-travel read asks for, checked (BAD_USER_INPUT naming the argument); null: the live engagement. */
@@ -47,5 +47,10 @@ export async function changesOf(
   if (to <= from) return [];
   const past = pastViewOf(e);
   const events = past ? past.events : await readUpTo(store, ctx, e.id, to);
-  return changesBetween(e.id, e.practiceId, events, from, to);
+  try {
+    return changesBetween(e.id, e.practiceId, events, from, to);
+  } catch (err) {
+    if (err instanceof TooManyChanges) throw new BadUserInput('toVersion', `more than ${MAX_CHANGES} changes: ask for a narrower range`);
+    throw err;
+  }
 }

@@ -35,10 +35,20 @@ export interface WebhookDeliveryRow extends Record<string, unknown> {
   delivered_at: Date | null;
 }
 
+/** Event types one subscription may name. */
+export const MAX_EVENT_TYPES = 50;
+
+/** Subscriptions one practice may have. */
+export const MAX_SUBSCRIPTIONS = 20;
+
+/** A new subscription; null when the practice has MAX_SUBSCRIPTIONS already (checked under a per-practice lock). */
 export async function insertSubscription(
   tx: Queryable,
   s: { id: string; practiceId: string; url: string; secretSealed: string; eventTypes: string[] | null; description: string | null },
-): Promise<WebhookSubscriptionRow> {
+): Promise<WebhookSubscriptionRow | null> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('webhook-subscriptions:' || $1, 0))", [s.practiceId]);
+  const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscriptions WHERE practice_id = $1', [s.practiceId]);
+  if (count.rows[0]!.n >= MAX_SUBSCRIPTIONS) return null;
   const { rows } = await tx.query<WebhookSubscriptionRow>(
     `INSERT INTO webhook_subscriptions (id, practice_id, url, secret_sealed, event_types, description)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

@@ -63,9 +63,16 @@ export class EventWebhooks1764000000200 implements MigrationInterface {
     await q.query(`ALTER FUNCTION webhook_deliveries_due_practices() SECURITY DEFINER SET app.system_reader = 'on' SET search_path = public`);
     await q.query('REVOKE ALL ON FUNCTION webhook_deliveries_due_practices() FROM PUBLIC');
     await q.query(`GRANT EXECUTE ON FUNCTION webhook_deliveries_due_practices() TO ${APP_ROLE}`);
+    // no subscription exists before this migration and each gets only the events committed after its creation:
+    // the fan-out starts at the log's end instead of reading the whole history once for nobody
+    await q.query(`INSERT INTO subscription_checkpoints (name, transaction_id, position)
+      SELECT 'event-webhooks', coalesce(max(transaction_id), '0'::xid8), coalesce(max(position), 0) FROM (
+        SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) last
+      ON CONFLICT (name) DO NOTHING`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM subscription_checkpoints WHERE name = 'event-webhooks'`);
     await q.query('DROP FUNCTION IF EXISTS webhook_deliveries_due_practices()');
     await q.query('DROP TABLE IF EXISTS webhook_deliveries');
     await q.query('DROP TABLE IF EXISTS webhook_subscriptions');
