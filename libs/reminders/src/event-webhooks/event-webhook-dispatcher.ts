@@ -5,7 +5,7 @@ import { WebhookSender } from '../delivery/webhook-sender.js';
 import { claimDue, practicesWithDueDeliveries, recordDelivered, recordFailed, type ClaimedDelivery } from './event-webhook-store.js';
 
 /** Deliveries one practice's round claims; sent at once, each to its own receiver. */
-const CLAIM = 50;
+const CLAIM = 500;
 
 /**
  * Event webhooks, step two: sends the queued deliveries. Each round finds the
@@ -80,14 +80,17 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
     const rounds = await Promise.all(
       practices.map(async (practiceId) => {
         const claimed = await this.db.transaction(practiceId, (tx) => claimDue(tx, practiceId, CLAIM, this.leaseMs));
-        await Promise.all(claimed.map((d) => this.deliver(practiceId, d)));
+        const outcomes = await Promise.all(claimed.map((d) => this.deliver(practiceId, d)));
+        const done = outcomes.filter((o): o is { d: ClaimedDelivery; status: number | null } => o !== null);
+        await this.db.transaction(practiceId, (tx) => recordDelivered(tx, practiceId, done));
         return claimed.length;
       }),
     );
     return rounds.reduce((a, b) => a + b, 0);
   }
 
-  private async deliver(practiceId: string, d: ClaimedDelivery): Promise<void> {
+  /** One attempt; a success is returned for the round to record, a failure is recorded here. */
+  private async deliver(practiceId: string, d: ClaimedDelivery): Promise<{ d: ClaimedDelivery; status: number | null } | null> {
     let secret: string;
     try {
       secret = this.secrets.decrypt(d.secret_sealed);
@@ -95,7 +98,7 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
       await this.db.transaction(practiceId, (tx) =>
         recordFailed(tx, practiceId, d, { status: null, error: `secret cannot be read: ${(err as Error).message}`, retryInMs: this.backoffMs, pauseAfter: 1 }),
       );
-      return;
+      return null;
     }
     const attempt = await this.sender.send({
       url: d.url,
@@ -103,14 +106,12 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
       deliveryId: d.position,
       body: d.body,
     });
-    if (attempt.ok) {
-      await this.db.transaction(practiceId, (tx) => recordDelivered(tx, practiceId, d, attempt.status));
-      return;
-    }
+    if (attempt.ok) return { d, status: attempt.status };
     const retryInMs = Math.min(3_600_000, this.backoffMs * 2 ** Math.min(d.attempts, 20));
     const { paused } = await this.db.transaction(practiceId, (tx) =>
       recordFailed(tx, practiceId, d, { status: attempt.status, error: attempt.error ?? `HTTP ${attempt.status}`, retryInMs, pauseAfter: this.pauseAfter }),
     );
     if (paused) this.logger.warn(`event webhooks: subscription ${d.subscription_id} of practice ${practiceId} paused after repeated failures`);
+    return null;
   }
 }

@@ -226,15 +226,18 @@ export async function claimDue(tx: Queryable, practiceId: string, limit: number,
   return rows;
 }
 
-export async function recordDelivered(tx: Queryable, practiceId: string, d: ClaimedDelivery, status: number | null): Promise<void> {
+/** Successful attempts of one round, recorded together (two statements). */
+export async function recordDelivered(tx: Queryable, practiceId: string, done: readonly { d: ClaimedDelivery; status: number | null }[]): Promise<void> {
+  if (done.length === 0) return;
   await tx.query(
-    `UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, delivered_at = now(), last_status = $4, last_error = NULL
-      WHERE subscription_id = $1 AND position = $2 AND practice_id = $3`,
-    [d.subscription_id, d.position, practiceId, status],
+    `UPDATE webhook_deliveries d SET status = 'DELIVERED', attempts = d.attempts + 1, delivered_at = now(), last_status = x.st, last_error = NULL
+       FROM unnest($2::uuid[], $3::bigint[], $4::int[]) AS x(s, p, st)
+      WHERE d.subscription_id = x.s AND d.position = x.p AND d.practice_id = $1`,
+    [practiceId, done.map((x) => x.d.subscription_id), done.map((x) => x.d.position), done.map((x) => x.status)],
   );
   await tx.query(
-    'UPDATE webhook_subscriptions SET last_delivery_at = now(), consecutive_failures = 0, failing = false WHERE id = $1 AND practice_id = $2',
-    [d.subscription_id, practiceId],
+    'UPDATE webhook_subscriptions SET last_delivery_at = now(), consecutive_failures = 0, failing = false WHERE id = ANY($2::uuid[]) AND practice_id = $1',
+    [practiceId, [...new Set(done.map((x) => x.d.subscription_id))]],
   );
 }
 
