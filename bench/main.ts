@@ -12,9 +12,11 @@ import { benchRebuild } from './rebuild.bench.js';
 import { benchReminders } from './reminders.bench.js';
 import { writeReport } from './report.js';
 import { benchSubscriptionLag } from './subscription.bench.js';
+import { benchTimeTravel } from './time-travel.bench.js';
+import { benchEventWebhooks } from './event-webhooks.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
-const SECTIONS = ['event-store', 'projections', 'api', 'reminders', 'rebuild'] as const;
+const SECTIONS = ['event-store', 'projections', 'api', 'reminders', 'rebuild', 'time-travel', 'event-webhooks'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
     await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));
     await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));
     await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
+    await section('time-travel', () => benchTimeTravel(appEnv, { events: 1000, rounds: 50 }));
+    await section('event-webhooks', () => benchEventWebhooks(pool, appEnv, { events: 10_000 }));
     await section('rebuild', () => benchRebuild(BENCH_DATABASE_URL, appEnv, { engagements: Number(values['rebuild-engagements']) }));
   } finally {
     await pool.end();

@@ -37,6 +37,8 @@ const TABLE_OWNER: Record<string, Part> = {
   practice_settings: 'engagement',
   activity_by_day: 'engagement',
   reminders: 'reminders',
+  webhook_subscriptions: 'reminders',
+  webhook_deliveries: 'reminders',
   access_audit: 'platform',
 };
 

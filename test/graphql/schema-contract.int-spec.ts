@@ -92,6 +92,99 @@ const ADDITIONS: Record<string, string> = {
   'RescheduleHomeworkInput.dueAt': 'the new due time, in the future',
   'RescheduleHomeworkInput.expectedVersion': null as unknown as string,
   'RescheduleHomeworkInput.idempotencyKey': null as unknown as string,
+  // issue 12: time travel
+  'Query.engagement(asOf:)': 'time travel: the engagement as it stood at this instant, folded from its stream (null if it did not exist yet)',
+  'Query.engagement(asOfVersion:)': 'time travel: the engagement as it stood after this version of its stream',
+  'Engagement.asOf': "the point in time this past view shows (engagement(asOf:) or the asOfVersion event's time); null: the live engagement",
+  'Engagement.changes':
+    'what changed between two versions, event by event (at most 1000 versions apart): e.g. what the client changed since the feedback',
+  'Engagement.changes(fromVersion:)': 'the version to compare from (0: before the engagement was opened)',
+  'Engagement.changes(toVersion:)': "the version to compare to; default: the version shown (the current one, or the past view's)",
+  FieldChange: 'One field of an engagement that one event changed (Engagement.changes).',
+  'FieldChange.path': 'where, dotted; collections by id (homework.<id>.drafts.<id>.content, sessions.<id>, jobSearch.<CHANNEL>.applications)',
+  'FieldChange.before': 'the value before the event (null: it did not exist)',
+  'FieldChange.after': 'the value after the event (null: it ceased to exist)',
+  'FieldChange.version': 'the version of the event that made the change',
+  'FieldChange.occurredAt': null as unknown as string,
+  'FieldChange.actorId': 'who made it',
+  // issue 12: event webhooks with replay
+  CreateWebhookSubscriptionInput: "A URL to receive the practice's committed events.",
+  'CreateWebhookSubscriptionInput.description': null as unknown as string,
+  'CreateWebhookSubscriptionInput.eventTypes': "only these event types; omitted: every type",
+  'CreateWebhookSubscriptionInput.secret': "signs every delivery (X-Signature, webhook-signature); 16 to 256 printable characters; never shown again",
+  'CreateWebhookSubscriptionInput.url': "http(s); private and loopback addresses are refused when delivering, as for reminder webhooks",
+  'Mutation.createWebhookSubscription': "ADMIN only: deliver the practice's committed events (from now on) to a URL",
+  'Mutation.createWebhookSubscription(input:)': null as unknown as string,
+  'Mutation.deleteWebhookSubscription': "ADMIN only: delete a webhook subscription and its deliveries",
+  'Mutation.deleteWebhookSubscription(id:)': null as unknown as string,
+  'Mutation.replayWebhookSubscription': "ADMIN only: queue the practice's events again from a position or an instant (at most 100000), with their original delivery ids; returns how many were queued",
+  'Mutation.replayWebhookSubscription(fromPosition:)': "from this global position (a delivery id), inclusive",
+  'Mutation.replayWebhookSubscription(fromTime:)': "from the events that occurred at or after this instant",
+  'Mutation.replayWebhookSubscription(id:)': null as unknown as string,
+  'Mutation.updateWebhookSubscription': "ADMIN only: change, pause or resume a webhook subscription",
+  'Mutation.updateWebhookSubscription(input:)': null as unknown as string,
+  'Query.webhookSubscriptions': "ADMIN only: the practice's event webhook subscriptions, oldest first",
+  UpdateWebhookSubscriptionInput: "Changes to a webhook subscription; omitted fields stay as they are.",
+  'UpdateWebhookSubscriptionInput.active': "false pauses it; true resumes it (and clears failing)",
+  'UpdateWebhookSubscriptionInput.description': null as unknown as string,
+  'UpdateWebhookSubscriptionInput.eventTypes': "only these event types; an empty list: every type",
+  'UpdateWebhookSubscriptionInput.id': null as unknown as string,
+  'UpdateWebhookSubscriptionInput.secret': "a new secret (write-only)",
+  'UpdateWebhookSubscriptionInput.url': null as unknown as string,
+  WebhookDelivery: "One committed event's delivery to one subscription.",
+  'WebhookDelivery.attempts': "attempts so far",
+  'WebhookDelivery.deliveredAt': null as unknown as string,
+  'WebhookDelivery.eventType': "the event type, e.g. DraftSubmitted",
+  'WebhookDelivery.id': "the delivery id: the event's global position (X-Delivery-Id, webhook-id)",
+  'WebhookDelivery.lastError': "why the last attempt failed",
+  'WebhookDelivery.lastStatus': "the receiver's HTTP status at the last attempt",
+  'WebhookDelivery.nextAttemptAt': "when the next attempt is due (null: delivered)",
+  'WebhookDelivery.occurredAt': null as unknown as string,
+  'WebhookDelivery.status': null as unknown as string,
+  'WebhookDelivery.streamId': "the stream of the event (the engagement id for engagement events)",
+  WebhookDeliveryConnection: "A page of a subscription's deliveries, newest event first.",
+  'WebhookDeliveryConnection.edges': null as unknown as string,
+  'WebhookDeliveryConnection.pageInfo': null as unknown as string,
+  WebhookDeliveryEdge: "A delivery and its cursor.",
+  'WebhookDeliveryEdge.cursor': "pass as `after` for the older deliveries",
+  'WebhookDeliveryEdge.node': null as unknown as string,
+  WebhookDeliveryStatus: "where a delivery stands",
+  'WebhookDeliveryStatus.DELIVERED': "the receiver answered 2xx",
+  'WebhookDeliveryStatus.PENDING': "queued, not attempted yet",
+  'WebhookDeliveryStatus.RETRYING': "attempted and failed; retried after a back-off",
+  WebhookSubscription: "A URL that receives the practice's committed events, signed with its secret (never shown).",
+  'WebhookSubscription.active': "deliveries are being made (false: paused, by an ADMIN or after repeated failures)",
+  'WebhookSubscription.backlog': "deliveries not yet made",
+  'WebhookSubscription.createdAt': "events committed from then on are delivered (older ones: replay)",
+  'WebhookSubscription.deliveries': "its deliveries, newest event first",
+  'WebhookSubscription.deliveries(after:)': "the endCursor of the previous page",
+  'WebhookSubscription.deliveries(first:)': "page size, at most 200",
+  'WebhookSubscription.deliveries(status:)': "only deliveries in this state",
+  'WebhookSubscription.description': null as unknown as string,
+  'WebhookSubscription.eventTypes': "the event types it receives; null: every type",
+  'WebhookSubscription.failing': "paused because its deliveries kept failing; updating it with active: true resumes it",
+  'WebhookSubscription.id': null as unknown as string,
+  'WebhookSubscription.lastDeliveryAt': null as unknown as string,
+  'WebhookSubscription.url': null as unknown as string,
+  // issue 12: GDPR export
+  ExportedEvent: "One stored event of a personal data export, exactly as written.",
+  'ExportedEvent.data': "the data as stored",
+  'ExportedEvent.metadata': "actor, role, practice, correlation and causation ids",
+  'ExportedEvent.occurredAt': null as unknown as string,
+  'ExportedEvent.position': "its global position",
+  'ExportedEvent.schemaVersion': "the shape version the data was written with (upcasters read older ones)",
+  'ExportedEvent.streamId': "its stream (the engagement id for engagement events)",
+  'ExportedEvent.type': null as unknown as string,
+  'ExportedEvent.version': null as unknown as string,
+  PersonExport: "Everything the practice holds about one person, inline (GDPR access / portability).",
+  'PersonExport.engagementIds': "the engagements they coach or are the client of",
+  'PersonExport.events': "every event of those engagements and every event they made, in log order",
+  'PersonExport.exportedAt': null as unknown as string,
+  'PersonExport.personId': null as unknown as string,
+  'PersonExport.practiceId': null as unknown as string,
+  'PersonExport.readModels': "the read-model rows about them, by table (engagements, homework, drafts, feedback, coaching_sessions, job_search_stats, reminders, access_audit)",
+  'Query.exportPersonData': "ADMIN only: every event and read-model row about one person of the practice, as JSON",
+  'Query.exportPersonData(personId:)': null as unknown as string,
 };
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
@@ -99,15 +192,26 @@ const ADDED_FIELDS = Object.keys(ADDITIONS).filter(
   (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!),
 );
 
+/** arguments added to fields of the contract (Type.field(arg:)) */
+const ADDED_ARGS = Object.keys(ADDITIONS).filter((c) => {
+  const field = c.split('(')[0]!;
+  return c.includes('(') && !ADDED_FIELDS.includes(field) && !ADDED_TYPES.includes(field.split('.')[0]!);
+});
+
 /** The SDL without what the service added (Role.SYSTEM stays). */
 function withoutAddedFields(sdl: string): string {
   const stripped = visit(parse(sdl), {
     ObjectTypeDefinition(node) {
       if (ADDED_TYPES.includes(node.name.value)) return null;
-      const fields = node.fields?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`));
+      const fields = node.fields
+        ?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`))
+        .map((f) => ({ ...f, arguments: f.arguments?.filter((a) => !ADDED_ARGS.includes(`${node.name.value}.${f.name.value}(${a.name.value}:)`)) }));
       return { ...node, fields };
     },
     InputObjectTypeDefinition(node) {
+      return ADDED_TYPES.includes(node.name.value) ? null : undefined;
+    },
+    EnumTypeDefinition(node) {
       return ADDED_TYPES.includes(node.name.value) ? null : undefined;
     },
   });
@@ -171,10 +275,14 @@ describe('the generated schema file against the public contract', () => {
     expect(breaking).toEqual([]);
   });
 
-  it('has no dangerous change except the Role.SYSTEM addition', () => {
+  it('has no dangerous change except the Role.SYSTEM addition and the listed optional arguments', () => {
     const dangerous = findDangerousChanges(contract, built).map((c) => ({ type: c.type, description: c.description }));
     expect(dangerous).toEqual([
       { type: DangerousChangeType.VALUE_ADDED_TO_ENUM, description: 'SYSTEM was added to enum type Role.' },
+      ...ADDED_ARGS.map((c) => {
+        const [, field, arg] = /^(.+)\((.+):\)$/.exec(c)!;
+        return { type: DangerousChangeType.OPTIONAL_ARG_ADDED, description: `An optional arg ${arg} on ${field} was added.` };
+      }),
     ]);
   });
 
@@ -185,6 +293,10 @@ describe('the generated schema file against the public contract', () => {
         `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: SYSTEM was removed from enum type Role.`,
         ...ADDED_FIELDS.map((coordinate) => `${BreakingChangeType.FIELD_REMOVED}: ${coordinate} was removed.`),
         ...ADDED_TYPES.map((type) => `${BreakingChangeType.TYPE_REMOVED}: ${type} was removed.`),
+        ...ADDED_ARGS.map((c) => {
+          const [, field, arg] = /^(.+)\((.+):\)$/.exec(c)!;
+          return `${BreakingChangeType.ARG_REMOVED}: ${field} arg ${arg} was removed.`;
+        }),
       ].sort(),
     );
   });

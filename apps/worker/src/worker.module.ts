@@ -15,7 +15,7 @@ import {
   SubscriptionsModule,
 } from '#platform';
 import { ActivityProjection } from '#engagement';
-import { ReminderClock, ReminderScheduler, RemindersModule } from '#reminders';
+import { EventWebhookFanout, ReminderClock, ReminderScheduler, RemindersModule } from '#reminders';
 import { WorkerHealthController } from './health/worker-health.controller.js';
 
 /**
@@ -31,7 +31,7 @@ import { WorkerHealthController } from './health/worker-health.controller.js';
     MetricsModule,
     AuthModule,
     RemindersModule,
-    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection] }),
+    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection, EventWebhookFanout] }),
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
   ],
   controllers: [WorkerHealthController, MetricsController],

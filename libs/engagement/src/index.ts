@@ -38,3 +38,9 @@ export {
 } from './practice/practice-settings.js';
 export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type RebuildReport, type RebuildHooks, type TableComparison } from './rebuild/read-model-rebuild.js';
 export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';
+// time travel: a model of a past view (engagement(asOf:)) carries it; live-only fields answer empty for it
+export { pastViewOf, PastView } from './history/past-view.js';
+export { PageInfo } from './graphql/types/pagination.types.js';
+export { personReadModelRows, MAX_PERSON_ENGAGEMENTS, MAX_EXPORT_EVENTS, TooManyEngagements } from './history/person-rows.js';
+export { MAX_CHANGES } from './history/changes.js';
+export { GraphQLJSON } from './graphql/types/scalars.js';

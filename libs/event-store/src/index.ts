@@ -10,3 +10,4 @@ export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
 export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
 export { follow, Waker, type Follower, type FollowOptions } from './follow.js';
 export { PartitionedSubscriptionRunner, partitionOf, type PartitionedRunnerOptions, type PartitionedStatus } from './partitioned-runner.js';
+export { readPracticeLog, readPersonEvents, type RawEvent } from './practice-log.js';

@@ -34,4 +34,4 @@ export { QueueProbe } from './metrics/queue-probe.js';
 export { OpsHealth, readiness } from './metrics/ops-health.js';
 export { QueueMetrics, SubscriptionMetrics } from './metrics/ops-collectors.js';
 export { ExecutionTimeout } from './security/errors.js';
-export { AccessAuditLog, AccessAuditModule, AccessAuditTrail, type AccessAuditRow, type AccessRead } from './security/access-audit.js';
+export { AccessAuditLog, AccessAuditModule, AccessAuditTrail, accessAuditOfPerson, type AccessAuditRow, type AccessRead } from './security/access-audit.js';

@@ -9,5 +9,22 @@ export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } fr
 export { signBody, verifySignature, buildWebhookBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret } from './delivery/webhook-payload.js';
 export { WebhookSender, type WebhookAttempt } from './delivery/webhook-sender.js';
 export type { ReminderMessage } from './delivery/reminder-message.js';
-export { remindersOfHomework, sentReminderCount, reminderOutcomesByDay, type ReminderModel } from './reminder-queries.js';
+export { remindersOfHomework, sentReminderCount, reminderOutcomesByDay, remindersOfPerson, type ReminderModel } from './reminder-queries.js';
 export { REMINDER_MIGRATIONS } from './migrations/index.js';
+// event webhooks (issue 12): the subscriptions' store, the fan-out subscriber, the dispatcher, replay
+export { EventWebhookFanout } from './event-webhooks/event-webhook-fanout.js';
+export { EventWebhookDispatcher } from './event-webhooks/event-webhook-dispatcher.js';
+export { replaySubscription, MAX_REPLAY } from './event-webhooks/event-webhook-replay.js';
+export { buildEventWebhookBody } from './event-webhooks/event-webhook-body.js';
+export {
+  insertSubscription,
+  MAX_SUBSCRIPTIONS,
+  MAX_EVENT_TYPES,
+  updateSubscription,
+  deleteSubscription,
+  subscriptionsOf,
+  backlogs,
+  deliveriesPage,
+  type WebhookSubscriptionRow,
+  type WebhookDeliveryRow,
+} from './event-webhooks/event-webhook-store.js';

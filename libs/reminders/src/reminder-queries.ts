@@ -91,3 +91,12 @@ export async function reminderOutcomesByDay(
   );
   return rows.map((r) => ({ day: r.day, sent: Number(r.sent), failed: Number(r.failed), cancelled: Number(r.cancelled) }));
 }
+
+/** The reminders of a person (GDPR export): sent to them, or about their engagements. */
+export async function remindersOfPerson(tx: Queryable, practiceId: string, personId: string, engagementIds: readonly string[]): Promise<Record<string, unknown>[]> {
+  const { rows } = await tx.query(
+    'SELECT * FROM reminders WHERE practice_id = $1 AND (recipient_id = $2 OR engagement_id = ANY($3::uuid[])) ORDER BY scheduled_for, id',
+    [practiceId, personId, engagementIds],
+  );
+  return rows;
+}

@@ -4,6 +4,8 @@ import { ReminderClock } from './reminder-clock.js';
 import { ReminderProcessor } from './reminder-processor.js';
 import { ReminderReconciler } from './reminder-reconciler.js';
 import { ReminderScheduler } from './reminder-scheduler.js';
+import { EventWebhookDispatcher } from './event-webhooks/event-webhook-dispatcher.js';
+import { EventWebhookFanout } from './event-webhooks/event-webhook-fanout.js';
 
 /** The queue alone: for processes that only look at it (the API's queue dashboard). */
 @Module({ providers: [ReminderClock], exports: [ReminderClock] })
@@ -12,7 +14,7 @@ export class ReminderQueueModule {}
 /** Scheduling (an event-log subscriber), delivery (a BullMQ worker) and reconciliation: the worker's part. */
 @Module({
   imports: [EngagementWriteModule, ReminderQueueModule],
-  providers: [ReminderScheduler, ReminderProcessor, ReminderReconciler],
-  exports: [ReminderScheduler, ReminderProcessor, ReminderReconciler, ReminderQueueModule],
+  providers: [ReminderScheduler, ReminderProcessor, ReminderReconciler, EventWebhookFanout, EventWebhookDispatcher],
+  exports: [ReminderScheduler, ReminderProcessor, ReminderReconciler, ReminderQueueModule, EventWebhookFanout, EventWebhookDispatcher],
 })
 export class RemindersModule {}

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Args, Context, Field, Int, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import DataLoader from 'dataloader';
-import { ActivityArgs, Homework, PracticeDashboard, Reminder } from '#engagement';
+import { ActivityArgs, Homework, PracticeDashboard, Reminder, pastViewOf } from '#engagement';
 import { BadUserInput, type RequestContext } from '#platform';
 import { reminderOutcomesByDay, remindersOfHomework, sentReminderCount, type ReminderModel } from '#reminders';
 
@@ -17,6 +17,8 @@ class HomeworkReminders {
 export class HomeworkRemindersResolver {
   @ResolveField(() => [Reminder])
   async reminders(@Parent() h: { id: string }, @Context() ctx: RequestContext): Promise<ReminderModel[]> {
+    // reminders are live only: a past view (engagement(asOf:)) has none
+    if (pastViewOf(h)) return [];
     const session = ctx.session;
     const { loader } = ctx.perRequest(
       HomeworkReminders,

@@ -1,4 +1,5 @@
-import { ENGAGEMENT_EVENT_TYPES, JOB_SEARCH_CHANNELS, LIMITS } from '#engagement';
+import { ENGAGEMENT_EVENT_TYPES, JOB_SEARCH_CHANNELS, LIMITS, MAX_CHANGES, MAX_EXPORT_EVENTS, MAX_PERSON_ENGAGEMENTS } from '#engagement';
+import { MAX_EVENT_TYPES, MAX_SUBSCRIPTIONS } from '#reminders';
 
 /**
  * The most items each unpaged list of the schema can hold (`Type.field`),
@@ -21,6 +22,12 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'PracticeDashboard.reminderOutcomes': LIMITS.activityDays,
   'PracticeDashboard.engagementsByStatus': 4, // EngagementStatus: INTAKE, ACTIVE, PAUSED, CLOSED
   'PracticeSettings.dueSoonOffsetsMinutes': LIMITS.dueSoonOffsets,
+  // issue 12: the history
+  'Engagement.changes': MAX_CHANGES,
+  'PersonExport.engagementIds': MAX_PERSON_ENGAGEMENTS,
+  'PersonExport.events': MAX_EXPORT_EVENTS,
+  'Query.webhookSubscriptions': MAX_SUBSCRIPTIONS,
+  'WebhookSubscription.eventTypes': MAX_EVENT_TYPES,
 };
 
 /** A connection's `edges` asked for without `first` (and no default): the largest page a list serves. */

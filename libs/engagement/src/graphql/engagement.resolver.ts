@@ -12,6 +12,9 @@ import { JobSearchFunnel } from './types/job-search.types.js';
 import { EngagementFilter } from './types/inputs.js';
 import { Viewer } from './types/person.types.js';
 import { EngagementEventConnection } from './types/timeline.types.js';
+import { ChangesArgs, FieldChange } from './types/history.types.js';
+import { pastViewOf } from '../history/past-view.js';
+import { changesOf, pastEngagement, pastPointOf } from '../history/history-reads.js';
 
 @Resolver(() => Engagement)
 export class EngagementResolver {
@@ -24,10 +27,13 @@ export class EngagementResolver {
   }
 
   @Query(() => Engagement, { nullable: true })
-  async engagement(@Args() args: EngagementByIdArgs, @Context() ctx: RequestContext): Promise<EngagementModel> {
-    const engagement = await visibleEngagement(ctx, validate(inputs.id, args.id, 'id'));
+  async engagement(@Args() args: EngagementByIdArgs, @Context() ctx: RequestContext): Promise<EngagementModel | null> {
+    const id = validate(inputs.id, args.id, 'id');
+    const point = pastPointOf(args);
+    // a past view is authorized as the live engagement is (NOT_FOUND across practices, FORBIDDEN within)
+    const engagement = await visibleEngagement(ctx, id);
     noteRead(ctx, engagement, 'Query.engagement');
-    return engagement;
+    return point ? pastEngagement(this.store, ctx, engagement, point) : engagement;
   }
 
   @Query(() => EngagementConnection)
@@ -47,34 +53,41 @@ export class EngagementResolver {
 
   @ResolveField(() => [Homework])
   async homework(@Parent() e: EngagementModel, @Args() args: HomeworkFilterArgs, @Context() ctx: RequestContext) {
-    const all = await loaders(ctx).homeworkOfEngagement.load(e.id);
+    const all = pastViewOf(e)?.homework ?? (await loaders(ctx).homeworkOfEngagement.load(e.id));
     return args.status?.length ? all.filter((h) => args.status!.includes(h.status)) : all;
   }
 
   @ResolveField(() => [CoachingSession])
   sessions(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).sessionsOfEngagement.load(e.id);
+    return pastViewOf(e)?.sessions ?? loaders(ctx).sessionsOfEngagement.load(e.id);
   }
 
   @ResolveField(() => JobSearchFunnel)
   async jobSearch(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
-    return funnel(await loaders(ctx).jobSearchOfEngagement.load(e.id));
+    return funnel(pastViewOf(e)?.jobSearch ?? (await loaders(ctx).jobSearchOfEngagement.load(e.id)));
   }
 
   @ResolveField(() => Int)
   overdueHomeworkCount(@Parent() e: EngagementModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).overdueCountOfEngagement.load(e.id);
+    return pastViewOf(e)?.overdueCount ?? loaders(ctx).overdueCountOfEngagement.load(e.id);
+  }
+
+  @ResolveField(() => [FieldChange], {
+    description: 'what changed between two versions, event by event (at most 1000 versions apart): e.g. what the client changed since the feedback',
+  })
+  changes(@Parent() e: EngagementModel, @Args() args: ChangesArgs, @Context() ctx: RequestContext) {
+    return changesOf(this.store, ctx, e, args);
   }
 
   @ResolveField(() => EngagementEventConnection)
   async timeline(@Parent() e: EngagementModel, @Args() args: TimelineArgs, @Context() ctx: RequestContext) {
     const first = validate(inputs.pageSize, args.first ?? 50, 'first');
     const afterVersion = args.after ? decodeTimelineCursor(args.after) : 0;
-    const events = await this.store.readStream(e.id, {
-      fromVersion: afterVersion + 1,
-      maxCount: first + 1,
-      tx: ctx.session.asQueryable(),
-    });
+    const past = pastViewOf(e);
+    // a past view's timeline ends at its version
+    const events = past
+      ? past.events.filter((ev) => ev.version > afterVersion).slice(0, first + 1)
+      : await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: first + 1, tx: ctx.session.asQueryable() });
     const page = events.slice(0, first).filter((ev) => ev.metadata.practiceId === e.practiceId);
     const edges = page.map((ev) => ({ cursor: encodeTimelineCursor(ev.version), node: engagementEventOf(ev) }));
     return { edges, pageInfo: { hasNextPage: events.length > first, endCursor: edges.at(-1)?.cursor ?? null } };

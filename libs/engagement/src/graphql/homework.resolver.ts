@@ -5,6 +5,7 @@ import { inputs, validate } from './input-validation.js';
 import { loaders, noteRead, visibleEngagement } from './request.js';
 import { Engagement } from './types/engagement.types.js';
 import { Draft, Feedback, Homework, HomeworkByIdArgs } from './types/homework.types.js';
+import { pastViewOf } from '../history/past-view.js';
 
 /** A homework if the caller may see its engagement (NOT_FOUND across practices, FORBIDDEN within). */
 export async function visibleHomework(ctx: RequestContext, id: string): Promise<HomeworkModel> {
@@ -24,16 +25,18 @@ export class HomeworkResolver {
 
   @ResolveField(() => Engagement)
   engagement(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).engagement.load(h.engagementId);
+    return pastViewOf(h)?.engagement ?? loaders(ctx).engagement.load(h.engagementId);
   }
 
   @ResolveField(() => [Draft])
   drafts(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).draftsOfHomework.load(h.id);
+    return pastViewOf(h)?.draftsOf(h.id) ?? loaders(ctx).draftsOfHomework.load(h.id);
   }
 
   @ResolveField(() => Draft, { nullable: true })
   latestDraft(@Parent() h: HomeworkModel, @Context() ctx: RequestContext) {
+    const past = pastViewOf(h);
+    if (past) return h.latestDraftId ? past.draft(h.latestDraftId) : null;
     return h.latestDraftId ? loaders(ctx).draft.load(h.latestDraftId) : null;
   }
 }
@@ -42,12 +45,14 @@ export class HomeworkResolver {
 export class DraftResolver {
   @ResolveField(() => Homework)
   homework(@Parent() d: DraftModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).homework.load(d.homeworkId);
+    const past = pastViewOf(d);
+    return past ? past.homeworkOne(d.homeworkId) : loaders(ctx).homework.load(d.homeworkId);
   }
 
   @ResolveField(() => Feedback, { nullable: true })
   feedback(@Parent() d: DraftModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).feedbackOfDraft.load(d.id);
+    const past = pastViewOf(d);
+    return past ? past.feedbackOf(d.id) : loaders(ctx).feedbackOfDraft.load(d.id);
   }
 }
 
@@ -55,6 +60,7 @@ export class DraftResolver {
 export class FeedbackResolver {
   @ResolveField(() => Draft)
   draft(@Parent() f: FeedbackModel, @Context() ctx: RequestContext) {
-    return loaders(ctx).draft.load(f.draftId);
+    const past = pastViewOf(f);
+    return past ? past.draft(f.draftId) : loaders(ctx).draft.load(f.draftId);
   }
 }

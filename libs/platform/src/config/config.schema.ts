@@ -150,6 +150,12 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** let webhooks go to loopback and private addresses (local development and tests only) */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** event webhooks: first retry delay of a failed delivery; doubles each attempt, at most an hour */
+  EVENT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  /** event webhooks: failed attempts in a row after which a subscription is paused and flagged failing */
+  EVENT_WEBHOOK_PAUSE_AFTER: z.coerce.number().int().min(1).max(1_000).default(8),
+  /** event webhooks: how often the dispatcher looks for due deliveries when idle */
+  EVENT_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
 
   GRAPHQL_PLAYGROUND: bool.optional(),
   /**

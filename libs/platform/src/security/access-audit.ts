@@ -121,3 +121,17 @@ export class AccessAuditLog {
 
 @Module({ providers: [AccessAuditLog], exports: [AccessAuditLog] })
 export class AccessAuditModule {}
+
+/** The access audit's entries about a person (GDPR export): reads they made, and reads of their engagements. */
+export async function accessAuditOfPerson(
+  tx: { query<R extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }> },
+  practiceId: string,
+  personId: string,
+  engagementIds: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    'SELECT * FROM access_audit WHERE practice_id = $1 AND (actor_id = $2 OR engagement_id = ANY($3::uuid[])) ORDER BY id',
+    [practiceId, personId, engagementIds],
+  );
+  return rows;
+}

@@ -102,6 +102,12 @@ export class Engagement {
     description: "the stream's current version; pass it as expectedVersion to refuse a write made on stale data",
   })
   version!: number;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'the point in time this past view shows (engagement(asOf:) or the asOfVersion event\'s time); null: the live engagement',
+  })
+  asOf?: Date | null;
 }
 
 @ObjectType()
@@ -164,4 +170,13 @@ export class EngagementsArgs {
 export class EngagementByIdArgs {
   @Field(() => ID)
   id!: string;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'time travel: the engagement as it stood at this instant, folded from its stream (null if it did not exist yet)',
+  })
+  asOf?: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'time travel: the engagement as it stood after this version of its stream' })
+  asOfVersion?: number | null;
 }

@@ -11,3 +11,4 @@ export * from './dashboard.types.js';
 export * from './settings.types.js';
 export * from './access-audit.types.js';
 export * from './operation-descriptions.js';
+export * from './history.types.js';

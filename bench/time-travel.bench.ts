@@ -1,0 +1,104 @@
+import { configFrom, parseConfig, TokenService } from '#platform';
+import { startApp } from './processes.js';
+import { percentile, record } from './support.js';
+
+// Time travel (issue 12): an asOf read of an engagement with 1,000 events
+// against the live read of the same engagement, same query, same run.
+
+/** A GraphQL call as the engagement's coach or client; throws on errors. */
+export type Gql = (query: string, variables: Record<string, unknown>, as: 'coach' | 'client') => Promise<any>;
+
+const VIEW = `id version status openHomeworkCount
+  homework { id status dueAt drafts { id revision content feedback { verdict comments } } }
+  sessions { id heldAt summary }
+  jobSearch { applications interviews offers channels { channel applications } }
+  timeline(first: 50) { edges { node { version type } } }`;
+export const LIVE_QUERY = `query ($id: ID!) { engagement(id: $id) { ${VIEW} } }`;
+export const PAST_QUERY = `query ($id: ID!, $v: Int) { engagement(id: $id, asOfVersion: $v) { ${VIEW} } }`;
+
+/**
+ * One engagement with `events` events, as a year of coaching writes them:
+ * open, intake, 100 homework each with a draft, feedback asking for changes,
+ * a second draft and acceptance, then sessions and job-search activity.
+ */
+export async function longEngagement(gql: Gql, events: number, coach: { id: string; name: string }, client: { id: string; name: string }): Promise<string> {
+  const open = await gql('mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', { i: { coach, client, title: 'A year of coaching' } }, 'coach');
+  const id = open.openEngagement.id as string;
+  await gql(
+    'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }',
+    { i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: 'IT', goals: ['Interviews'], currentStrategy: 'Job boards', baseline: [{ channel: 'JOB_BOARD', applications: 500, interviews: 8 }] } },
+    'coach',
+  );
+  let written = 2;
+  const dueAt = new Date(Date.now() + 365 * 24 * 3600_000).toISOString();
+  for (let h = 0; h < 100 && written + 5 <= events; h++, written += 5) {
+    const hw = await gql('mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', { i: { engagementId: id, title: `Homework ${h}`, instructions: 'Script your pitch', dueAt } }, 'coach');
+    const homeworkId = hw.assignHomework.id as string;
+    for (const verdict of ['CHANGES_REQUESTED', 'ACCEPTED']) {
+      const d = await gql('mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: `Draft of homework ${h}: my hook is turning IT programmes around.` } }, 'client');
+      await gql('mutation ($i: GiveFeedbackInput!) { giveFeedback(input: $i) { id } }', { i: { draftId: d.submitDraft.id, verdict, comments: 'Shorter, please.' } }, 'coach');
+    }
+  }
+  for (let i = 0; written < events; i++, written++) {
+    if (i % 2 === 0 && i < 1800) {
+      await gql('mutation ($i: LogCoachingSessionInput!) { logCoachingSession(input: $i) { id } }', { i: { engagementId: id, heldAt: new Date().toISOString(), durationMinutes: 45, summary: `Session ${i}` } }, 'coach');
+    } else {
+      await gql('mutation ($i: LogJobSearchActivityInput!) { logJobSearchActivity(input: $i) { id } }', { i: { engagementId: id, channel: 'NETWORKING', applications: 1, interviews: i % 5 === 0 ? 1 : 0 } }, 'client');
+    }
+  }
+  return id;
+}
+
+/** Latencies (ms) of the live read and of the asOf read at the stream's last version, alternated. */
+export async function measureTimeTravel(gql: Gql, id: string, version: number, rounds: number): Promise<{ live: number[]; past: number[] }> {
+  const live: number[] = [];
+  const past: number[] = [];
+  // warm both paths up
+  await gql(LIVE_QUERY, { id }, 'coach');
+  await gql(PAST_QUERY, { id, v: version }, 'coach');
+  for (let i = 0; i < rounds; i++) {
+    let t = performance.now();
+    await gql(LIVE_QUERY, { id }, 'coach');
+    live.push(performance.now() - t);
+    t = performance.now();
+    await gql(PAST_QUERY, { id, v: version }, 'coach');
+    past.push(performance.now() - t);
+  }
+  return { live: live.sort((a, b) => a - b), past: past.sort((a, b) => a - b) };
+}
+
+export async function benchTimeTravel(env: Record<string, string>, opts: { events: number; rounds: number }): Promise<void> {
+  const port = 3900 + Math.floor(Math.random() * 1000);
+  const api = await startApp('api', env, port);
+  try {
+    const practiceId = 'bench-time-travel';
+    const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
+    const token = { coach: await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-tt', expiresIn: 3600 }), client: await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-tt', expiresIn: 3600 }) };
+    const gql: Gql = async (query, variables, as) => {
+      const r = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token[as]}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await r.json()) as { data?: any; errors?: unknown[] };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+    const id = await longEngagement(gql, opts.events, { id: 'coach-tt', name: 'Coach' }, { id: 'client-tt', name: 'Client' });
+    const { live, past } = await measureTimeTravel(gql, id, opts.events, opts.rounds);
+    const p50 = percentile(past, 50);
+    const ref = percentile(live, 50);
+    record({
+      section: 'time-travel',
+      name: `engagement(asOfVersion) of a ${opts.events}-event engagement, p50`,
+      value: p50,
+      unit: 'ms',
+      reference: { name: 'the live read, same query', value: ref, unit: 'ms' },
+      target: '≤ 3× the live read',
+      met: p50 <= 3 * ref,
+      extra: `p99 ${percentile(past, 99).toFixed(1)} ms vs live ${percentile(live, 99).toFixed(1)} ms; ${opts.rounds} alternating rounds, homework → drafts → feedback, sessions, funnel, 50 timeline events`,
+    });
+  } finally {
+    await api.stop();
+  }
+}

@@ -1,0 +1,265 @@
+import type { Queryable, StoredEvent } from '#event-store';
+import { buildEventWebhookBody } from './event-webhook-body.js';
+
+// The event webhooks' tables (webhook_subscriptions, webhook_deliveries):
+// only this file names them. Every function runs in the caller's
+// practice-scoped transaction; row-level security is the second lock.
+
+export interface WebhookSubscriptionRow extends Record<string, unknown> {
+  id: string;
+  practice_id: string;
+  url: string;
+  secret_sealed: string;
+  event_types: string[] | null;
+  description: string | null;
+  active: boolean;
+  failing: boolean;
+  consecutive_failures: number;
+  created_at: Date;
+  last_delivery_at: Date | null;
+}
+
+export interface WebhookDeliveryRow extends Record<string, unknown> {
+  subscription_id: string;
+  position: string;
+  stream_id: string;
+  event_type: string;
+  occurred_at: Date;
+  body: string;
+  status: 'PENDING' | 'DELIVERED';
+  attempts: number;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+/** Event types one subscription may name. */
+export const MAX_EVENT_TYPES = 50;
+
+/** Subscriptions one practice may have. */
+export const MAX_SUBSCRIPTIONS = 20;
+
+/** A new subscription; null when the practice has MAX_SUBSCRIPTIONS already (checked under a per-practice lock). */
+export async function insertSubscription(
+  tx: Queryable,
+  s: { id: string; practiceId: string; url: string; secretSealed: string; eventTypes: string[] | null; description: string | null },
+): Promise<WebhookSubscriptionRow | null> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('webhook-subscriptions:' || $1, 0))", [s.practiceId]);
+  const count = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscriptions WHERE practice_id = $1', [s.practiceId]);
+  if (count.rows[0]!.n >= MAX_SUBSCRIPTIONS) return null;
+  const { rows } = await tx.query<WebhookSubscriptionRow>(
+    `INSERT INTO webhook_subscriptions (id, practice_id, url, secret_sealed, event_types, description)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+    [s.id, s.practiceId, s.url, s.secretSealed, s.eventTypes, s.description],
+  );
+  return rows[0]!;
+}
+
+/** Changes what is given; `active: true` also clears the failing flag and makes the backlog due now. */
+export async function updateSubscription(
+  tx: Queryable,
+  practiceId: string,
+  id: string,
+  change: { url?: string; secretSealed?: string; eventTypes?: string[] | null; description?: string | null; active?: boolean },
+): Promise<WebhookSubscriptionRow | null> {
+  const { rows } = await tx.query<WebhookSubscriptionRow>(
+    `UPDATE webhook_subscriptions SET
+        url = coalesce($3, url),
+        secret_sealed = coalesce($4, secret_sealed),
+        event_types = CASE WHEN $5 THEN $6::text[] ELSE event_types END,
+        description = CASE WHEN $7 THEN $8 ELSE description END,
+        active = coalesce($9, active),
+        failing = CASE WHEN $9 IS TRUE THEN false ELSE failing END,
+        consecutive_failures = CASE WHEN $9 IS TRUE THEN 0 ELSE consecutive_failures END
+      WHERE id = $1 AND practice_id = $2 RETURNING *`,
+    [
+      id,
+      practiceId,
+      change.url ?? null,
+      change.secretSealed ?? null,
+      change.eventTypes !== undefined,
+      change.eventTypes ?? null,
+      change.description !== undefined,
+      change.description ?? null,
+      change.active ?? null,
+    ],
+  );
+  if (rows[0] && change.active === true) {
+    await tx.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE subscription_id = $1 AND practice_id = $2 AND status = 'PENDING'`, [id, practiceId]);
+  }
+  return rows[0] ?? null;
+}
+
+export async function deleteSubscription(tx: Queryable, practiceId: string, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM webhook_subscriptions WHERE id = $1 AND practice_id = $2', [id, practiceId]);
+  return rowCount === 1;
+}
+
+export async function subscriptionsOf(tx: Queryable, practiceId: string, id?: string): Promise<WebhookSubscriptionRow[]> {
+  const { rows } = await tx.query<WebhookSubscriptionRow>(
+    `SELECT * FROM webhook_subscriptions WHERE practice_id = $1 AND ($2::uuid IS NULL OR id = $2) ORDER BY created_at, id`,
+    [practiceId, id ?? null],
+  );
+  return rows;
+}
+
+/** Deliveries not yet made, per subscription. */
+export async function backlogs(tx: Queryable, practiceId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await tx.query<{ subscription_id: string; n: number }>(
+    `SELECT subscription_id, count(*)::int AS n FROM webhook_deliveries
+      WHERE practice_id = $1 AND subscription_id = ANY($2::uuid[]) AND status = 'PENDING' GROUP BY subscription_id`,
+    [practiceId, ids],
+  );
+  return new Map(rows.map((r) => [r.subscription_id, r.n]));
+}
+
+/** A page of a subscription's deliveries, newest (highest position) first. */
+export async function deliveriesPage(
+  tx: Queryable,
+  practiceId: string,
+  subscriptionId: string,
+  opts: { first: number; beforePosition: number | null; status: 'PENDING' | 'DELIVERED' | 'RETRYING' | null },
+): Promise<WebhookDeliveryRow[]> {
+  const { rows } = await tx.query<WebhookDeliveryRow>(
+    `SELECT * FROM webhook_deliveries
+      WHERE practice_id = $1 AND subscription_id = $2 AND ($3::bigint IS NULL OR position < $3)
+        AND (CASE $4::text WHEN 'DELIVERED' THEN status = 'DELIVERED'
+                           WHEN 'PENDING' THEN status = 'PENDING' AND attempts = 0
+                           WHEN 'RETRYING' THEN status = 'PENDING' AND attempts > 0
+                           ELSE true END)
+      ORDER BY position DESC LIMIT $5`,
+    [practiceId, subscriptionId, opts.beforePosition, opts.status, opts.first],
+  );
+  return rows;
+}
+
+/**
+ * Queues the events of one practice for every subscription of it that wants
+ * them and existed when the event occurred. A delivery already queued stays
+ * as it is (at-least-once, once queued): the fan-out can run a batch again.
+ */
+export async function enqueueEvents(tx: Queryable, practiceId: string, events: readonly StoredEvent[]): Promise<number> {
+  const subs = await subscriptionsOf(tx, practiceId);
+  return enqueueFor(tx, practiceId, subs, events, false, (s, e) => e.occurredAt.getTime() >= s.created_at.getTime());
+}
+
+/** Queues (again) the events for one subscription: a replay. Delivered ones become PENDING again, same id and body. */
+export async function requeueEvents(tx: Queryable, practiceId: string, sub: WebhookSubscriptionRow, events: readonly StoredEvent[]): Promise<number> {
+  return enqueueFor(tx, practiceId, [sub], events, true, () => true);
+}
+
+async function enqueueFor(
+  tx: Queryable,
+  practiceId: string,
+  subs: readonly WebhookSubscriptionRow[],
+  events: readonly StoredEvent[],
+  again: boolean,
+  wants: (s: WebhookSubscriptionRow, e: StoredEvent) => boolean,
+): Promise<number> {
+  const cols = { sub: [] as string[], pos: [] as number[], stream: [] as string[], type: [] as string[], at: [] as Date[], body: [] as string[] };
+  const bodies = new Map<number, string>();
+  for (const s of subs) {
+    const types = s.event_types ? new Set(s.event_types) : null;
+    for (const e of events) {
+      if (e.metadata.practiceId !== practiceId || (types && !types.has(e.type)) || !wants(s, e)) continue;
+      let body = bodies.get(e.position);
+      if (body === undefined) bodies.set(e.position, (body = buildEventWebhookBody(e)));
+      cols.sub.push(s.id);
+      cols.pos.push(e.position);
+      cols.stream.push(e.streamId);
+      cols.type.push(e.type);
+      cols.at.push(e.occurredAt);
+      cols.body.push(body);
+    }
+  }
+  if (cols.sub.length === 0) return 0;
+  const conflict = again
+    ? `DO UPDATE SET status = 'PENDING', attempts = 0, next_attempt_at = now(), last_status = NULL, last_error = NULL, delivered_at = NULL`
+    : 'DO NOTHING';
+  const { rowCount } = await tx.query(
+    `INSERT INTO webhook_deliveries (subscription_id, position, practice_id, stream_id, event_type, occurred_at, body)
+     SELECT s, p, $1, st, t, a, b FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[]) AS x(s, p, st, t, a, b)
+     ON CONFLICT (subscription_id, position) ${conflict}`,
+    [practiceId, cols.sub, cols.pos, cols.stream, cols.type, cols.at, cols.body],
+  );
+  return rowCount ?? 0;
+}
+
+/** The practices with a delivery due on an active subscription (a definer function: across practices). */
+export async function practicesWithDueDeliveries(tx: Queryable): Promise<string[]> {
+  const { rows } = await tx.query<{ practice_id: string }>('SELECT practice_id FROM webhook_deliveries_due_practices()');
+  return rows.map((r) => r.practice_id);
+}
+
+export interface ClaimedDelivery extends WebhookDeliveryRow {
+  url: string;
+  secret_sealed: string;
+}
+
+/**
+ * Claims due deliveries of a practice for `leaseMs`: per subscription and
+ * stream only the oldest pending one (ordered per engagement), on active
+ * subscriptions; a claimed one is not due again until its lease ends.
+ */
+export async function claimDue(tx: Queryable, practiceId: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  const { rows } = await tx.query<ClaimedDelivery>(
+    `WITH heads AS (
+       SELECT DISTINCT ON (d.subscription_id, d.stream_id) d.subscription_id, d.position, d.next_attempt_at
+         FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
+        WHERE d.practice_id = $1 AND d.status = 'PENDING'
+        ORDER BY d.subscription_id, d.stream_id, d.position
+     ), due AS (
+       SELECT d.subscription_id, d.position FROM heads h
+         JOIN webhook_deliveries d ON d.subscription_id = h.subscription_id AND d.position = h.position
+        WHERE h.next_attempt_at <= now()
+        ORDER BY h.position LIMIT $2
+          FOR UPDATE OF d SKIP LOCKED
+     )
+     UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
+       FROM due, webhook_subscriptions s
+      WHERE d.subscription_id = due.subscription_id AND d.position = due.position AND s.id = d.subscription_id
+      RETURNING d.*, s.url, s.secret_sealed`,
+    [practiceId, limit, leaseMs],
+  );
+  return rows;
+}
+
+/** Successful attempts of one round, recorded together (two statements). */
+export async function recordDelivered(tx: Queryable, practiceId: string, done: readonly { d: ClaimedDelivery; status: number | null }[]): Promise<void> {
+  if (done.length === 0) return;
+  await tx.query(
+    `UPDATE webhook_deliveries d SET status = 'DELIVERED', attempts = d.attempts + 1, delivered_at = now(), last_status = x.st, last_error = NULL
+       FROM unnest($2::uuid[], $3::bigint[], $4::int[]) AS x(s, p, st)
+      WHERE d.subscription_id = x.s AND d.position = x.p AND d.practice_id = $1`,
+    [practiceId, done.map((x) => x.d.subscription_id), done.map((x) => x.d.position), done.map((x) => x.status)],
+  );
+  await tx.query(
+    'UPDATE webhook_subscriptions SET last_delivery_at = now(), consecutive_failures = 0, failing = false WHERE id = ANY($2::uuid[]) AND practice_id = $1',
+    [practiceId, [...new Set(done.map((x) => x.d.subscription_id))]],
+  );
+}
+
+/** A failed attempt: retried after `retryInMs`; the subscription is paused and flagged after `pauseAfter` failures in a row. */
+export async function recordFailed(
+  tx: Queryable,
+  practiceId: string,
+  d: ClaimedDelivery,
+  outcome: { status: number | null; error: string; retryInMs: number; pauseAfter: number },
+): Promise<{ paused: boolean }> {
+  await tx.query(
+    `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $4, last_error = $5,
+            next_attempt_at = now() + make_interval(secs => $6::double precision / 1000)
+      WHERE subscription_id = $1 AND position = $2 AND practice_id = $3`,
+    [d.subscription_id, d.position, practiceId, outcome.status, outcome.error.slice(0, 500), outcome.retryInMs],
+  );
+  const { rows } = await tx.query<{ active: boolean }>(
+    `UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1,
+            failing = failing OR consecutive_failures + 1 >= $3,
+            active = active AND consecutive_failures + 1 < $3
+      WHERE id = $1 AND practice_id = $2 RETURNING active`,
+    [d.subscription_id, practiceId, outcome.pauseAfter],
+  );
+  return { paused: rows[0]?.active === false };
+}
