@@ -181,7 +181,7 @@ async function enqueueFor(
   const { rowCount } = await tx.query(
     `INSERT INTO webhook_deliveries (subscription_id, position, practice_id, stream_id, event_type, occurred_at, body)
      SELECT s, p, $1, st, t, a, b FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[]) AS x(s, p, st, t, a, b)
-     ON CONFLICT (subscription_id, position) ${conflict}`,
+     ON CONFLICT (practice_id, subscription_id, position) ${conflict}`,
     [practiceId, cols.sub, cols.pos, cols.stream, cols.type, cols.at, cols.body],
   );
   return rowCount ?? 0;

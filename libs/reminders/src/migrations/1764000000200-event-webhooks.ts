@@ -17,7 +17,7 @@ export class EventWebhooks1764000000200 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE webhook_subscriptions (
-      id                   uuid        PRIMARY KEY,
+      id                   uuid        NOT NULL,
       practice_id          text        NOT NULL,
       url                  text        NOT NULL,
       secret_sealed        text        NOT NULL,
@@ -27,11 +27,13 @@ export class EventWebhooks1764000000200 implements MigrationInterface {
       failing              boolean     NOT NULL DEFAULT false,
       consecutive_failures int         NOT NULL DEFAULT 0,
       created_at           timestamptz NOT NULL DEFAULT now(),
-      last_delivery_at     timestamptz
+      last_delivery_at     timestamptz,
+      -- practice_id leads every key (Citus-ready, as migration 1764000000100 made the others)
+      PRIMARY KEY (practice_id, id)
     )`);
     await q.query('CREATE INDEX webhook_subscriptions_practice ON webhook_subscriptions (practice_id)');
     await q.query(`CREATE TABLE webhook_deliveries (
-      subscription_id uuid        NOT NULL REFERENCES webhook_subscriptions (id) ON DELETE CASCADE,
+      subscription_id uuid        NOT NULL,
       position        bigint      NOT NULL,
       practice_id     text        NOT NULL,
       stream_id       text        NOT NULL,
@@ -45,7 +47,8 @@ export class EventWebhooks1764000000200 implements MigrationInterface {
       last_error      text,
       created_at      timestamptz NOT NULL DEFAULT now(),
       delivered_at    timestamptz,
-      PRIMARY KEY (subscription_id, position)
+      PRIMARY KEY (practice_id, subscription_id, position),
+      FOREIGN KEY (practice_id, subscription_id) REFERENCES webhook_subscriptions (practice_id, id) ON DELETE CASCADE
     )`);
     await q.query(`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (practice_id, next_attempt_at) WHERE status = 'PENDING'`);
     await q.query(`CREATE INDEX webhook_deliveries_stream ON webhook_deliveries (subscription_id, stream_id, position) WHERE status = 'PENDING'`);
