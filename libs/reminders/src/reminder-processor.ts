@@ -9,7 +9,7 @@ import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
-import { cancelReason, desiredReminders } from './reminder-policy.js';
+import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
 import { redisConnection } from './redis.js';
 
@@ -44,6 +44,20 @@ interface Pending {
   token: string | undefined;
   resolve(result: string): void;
   reject(err: unknown): void;
+}
+
+/** The stored row as the firing rules see it. */
+function firingReminder(row: ReminderRow): FiringReminder {
+  return {
+    id: row.id,
+    kind: row.kind,
+    homeworkId: row.homework_id,
+    draftId: row.draft_id,
+    recipientEmail: row.recipient_email,
+    webhookDelivered: row.webhook_delivered_at !== null,
+    emailDelivered: row.email_delivered_at !== null,
+    attempts: row.attempts,
+  };
 }
 
 /**
@@ -230,27 +244,25 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
     for (const row of read.claimed) {
-      const subject = read.subjects.get(row.engagement_id);
-      const wanted = subject ? desiredReminders(subject, read.settings, now).find((d) => d.id === row.id) : undefined;
-      const homework = subject?.homework.find((h) => h.id === row.homework_id);
+      const subject = read.subjects.get(row.engagement_id) ?? null;
       const job = items.find((i) => i.job.data.reminderId === row.id)!.job;
-      const wantWebhook = read.settings.webhookUrl !== null && !row.webhook_delivered_at;
-      const wantEmail = read.settings.emailReminders && this.email !== null && row.recipient_email !== null && !row.email_delivered_at;
-      const alreadyDelivered = row.webhook_delivered_at !== null || row.email_delivered_at !== null;
-      if (!subject || !wanted) {
-        const reason = subject ? cancelReason(subject, homework, row.kind, row.draft_id, now) : 'engagement no longer exists';
-        cancels.push({ id: row.id, reason });
-        outcome.set(row.id, `cancelled: ${reason}`);
-      } else if (wanted.scheduledFor.getTime() > now.getTime() + 1_000) {
-        // the rules now want it later (settings changed; the scheduler moves the row and its job)
+      const decision = decideFiring({
+        reminder: firingReminder(row),
+        subject,
+        settings: read.settings,
+        emailConfigured: this.email !== null,
+        attempt: { made: job.attemptsMade, allowed: job.opts.attempts ?? 1, maxAttempts },
+        now,
+      });
+      if (decision.action === 'CANCEL') {
+        cancels.push({ id: row.id, reason: decision.reason });
+        outcome.set(row.id, `cancelled: ${decision.reason}`);
+      } else if (decision.action === 'RELEASE') {
+        // the scheduler moves the row and its job
         releases.push(row.id);
-        outcome.set(row.id, 'not due under the current settings');
-      } else if (!wantWebhook && !wantEmail && !alreadyDelivered) {
-        cancels.push({ id: row.id, reason: 'no delivery channel configured' });
-        outcome.set(row.id, 'cancelled: no delivery channel configured');
+        outcome.set(row.id, decision.reason);
       } else {
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || row.attempts + 1 >= maxAttempts * 3;
-        deliveries.push({ row, subject, webhook: wantWebhook, email: wantEmail, lastAttempt });
+        deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
       }
     }
 
@@ -287,19 +299,16 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const r = results[i]!;
       if (r.webhookOk) webhookDone.push(d.row.id);
       if (r.emailOk) emailDone.push(d.row.id);
-      const channels: ReminderChannel[] = [];
-      if (d.row.webhook_delivered_at || r.webhookOk) channels.push('WEBHOOK');
-      if (d.row.email_delivered_at || r.emailOk) channels.push('EMAIL');
-      const error = r.errors.length ? r.errors.join('; ') : null;
-      if (error && !d.lastAttempt) {
-        retry.push({ id: d.row.id, error });
-        outcome.set(d.row.id, `retry: ${error}`);
-      } else if (channels.length === 0) {
-        failed.push({ id: d.row.id, error: error ?? 'nothing delivered' });
-        outcome.set(d.row.id, `failed: ${error}`);
+      const settled = settleDelivery(firingReminder(d.row), r, d.lastAttempt);
+      if (settled.action === 'RETRY') {
+        retry.push({ id: d.row.id, error: settled.error });
+        outcome.set(d.row.id, `retry: ${settled.error}`);
+      } else if (settled.action === 'FAILED') {
+        failed.push({ id: d.row.id, error: settled.error });
+        outcome.set(d.row.id, `failed: ${settled.error}`);
       } else {
-        toRecord.push({ row: d.row, channels, error });
-        outcome.set(d.row.id, `sent by ${channels.join(' and ')}`);
+        toRecord.push({ row: d.row, channels: settled.channels, error: settled.error });
+        outcome.set(d.row.id, `sent by ${settled.channels.join(' and ')}`);
       }
     });
 
