@@ -92,11 +92,39 @@ const ADDITIONS: Record<string, string> = {
   'RescheduleHomeworkInput.dueAt': 'the new due time, in the future',
   'RescheduleHomeworkInput.expectedVersion': null as unknown as string,
   'RescheduleHomeworkInput.idempotencyKey': null as unknown as string,
+  // issue 13: the escalation ladder
+  'ReminderKind.HOMEWORK_ESCALATED':
+    "a step of the practice's escalation ladder: to the step's target (client, coach or admin), after the homework went overdue",
+  'Reminder.escalationStep': "HOMEWORK_ESCALATED: its step of the practice's escalation ladder, from 1",
+  'Reminder.escalationTarget': 'HOMEWORK_ESCALATED: who the step notifies',
+  'PracticeSettings.escalation':
+    "after HOMEWORK_DUE_SOON and HOMEWORK_OVERDUE (to the client), while the homework is still the client's to do: one HOMEWORK_ESCALATED reminder per step, numbered from 1; default: the coach 48 h and the admin 7 days after overdue",
+  'PracticeSettings.escalationEmail': 'where ADMIN escalation steps are emailed; null: webhook only',
+  'UpdatePracticeSettingsInput.escalation': 'replaces the whole ladder; [] turns escalation off',
+  'UpdatePracticeSettingsInput.escalationEmail': "where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only)",
+  EscalationStep: 'one rung of the escalation ladder: a HOMEWORK_ESCALATED reminder with this step number',
+  'EscalationStep.afterMinutes': 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)',
+  'EscalationStep.notify': null as unknown as string,
+  'EscalationStep.channel': "null: every channel the practice's settings allow",
+  EscalationStepInput: null as unknown as string,
+  'EscalationStepInput.afterMinutes': 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)',
+  'EscalationStepInput.notify': null as unknown as string,
+  'EscalationStepInput.channel': "absent: every channel the practice's settings allow",
+  EscalationTarget: "who a step of the escalation ladder notifies (ADMIN: the practice's escalation contact)",
+  'EscalationTarget.CLIENT': null as unknown as string,
+  'EscalationTarget.COACH': null as unknown as string,
+  'EscalationTarget.ADMIN': null as unknown as string,
+  EscalationChannel: "a step's channels (as the practice's settings allow)",
+  'EscalationChannel.WEBHOOK': null as unknown as string,
+  'EscalationChannel.EMAIL': null as unknown as string,
+  'EscalationChannel.BOTH': null as unknown as string,
 };
+/** values added to the contract's enums (a dangerous change each, reviewed): Enum.VALUE */
+const ADDED_ENUM_VALUES = ['ReminderKind.HOMEWORK_ESCALATED'];
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
 const ADDED_FIELDS = Object.keys(ADDITIONS).filter(
-  (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!),
+  (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!) && !ADDED_ENUM_VALUES.includes(c),
 );
 
 /** The SDL without what the service added (Role.SYSTEM stays). */
@@ -108,7 +136,14 @@ function withoutAddedFields(sdl: string): string {
       return { ...node, fields };
     },
     InputObjectTypeDefinition(node) {
-      return ADDED_TYPES.includes(node.name.value) ? null : undefined;
+      if (ADDED_TYPES.includes(node.name.value)) return null;
+      const fields = node.fields?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`));
+      return { ...node, fields };
+    },
+    EnumTypeDefinition(node) {
+      if (ADDED_TYPES.includes(node.name.value)) return null;
+      const values = node.values?.filter((v) => !ADDED_ENUM_VALUES.includes(`${node.name.value}.${v.name.value}`));
+      return { ...node, values };
     },
   });
   return print(stripped);
@@ -175,6 +210,15 @@ describe('the generated schema file against the public contract', () => {
     const dangerous = findDangerousChanges(contract, built).map((c) => ({ type: c.type, description: c.description }));
     expect(dangerous).toEqual([
       { type: DangerousChangeType.VALUE_ADDED_TO_ENUM, description: 'SYSTEM was added to enum type Role.' },
+      ...ADDED_ENUM_VALUES.map((c) => ({
+        type: DangerousChangeType.VALUE_ADDED_TO_ENUM,
+        description: `${c.split('.')[1]} was added to enum type ${c.split('.')[0]}.`,
+      })),
+      // optional fields added to the contract's inputs (listed in ADDITIONS)
+      ...ADDED_FIELDS.filter((c) => isInputObjectType(contract.getType(c.split('.')[0]!))).map((c) => ({
+        type: DangerousChangeType.OPTIONAL_INPUT_FIELD_ADDED,
+        description: `An optional field ${c.split('.')[1]} on input type ${c.split('.')[0]} was added.`,
+      })),
     ]);
   });
 
@@ -183,6 +227,7 @@ describe('the generated schema file against the public contract', () => {
     expect(removedByContract.sort()).toEqual(
       [
         `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: SYSTEM was removed from enum type Role.`,
+        ...ADDED_ENUM_VALUES.map((c) => `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: ${c.split('.')[1]} was removed from enum type ${c.split('.')[0]}.`),
         ...ADDED_FIELDS.map((coordinate) => `${BreakingChangeType.FIELD_REMOVED}: ${coordinate} was removed.`),
         ...ADDED_TYPES.map((type) => `${BreakingChangeType.TYPE_REMOVED}: ${type} was removed.`),
       ].sort(),

@@ -70,8 +70,9 @@ export function decideFiring(input: FiringInput): FiringDecision {
   if (wanted.scheduledFor.getTime() > now.getTime() + FIRE_EARLY_TOLERANCE_MS) {
     return { action: 'RELEASE', reason: 'not due under the current settings' };
   }
-  const webhook = settings.webhookUrl !== null && !r.webhookDelivered;
-  const email = settings.emailReminders && input.emailConfigured && r.recipientEmail !== null && !r.emailDelivered;
+  // an escalation step may be limited to one channel; the practice's settings still decide whether it is on
+  const webhook = settings.webhookUrl !== null && !r.webhookDelivered && wanted.channel !== 'EMAIL';
+  const email = settings.emailReminders && input.emailConfigured && r.recipientEmail !== null && !r.emailDelivered && wanted.channel !== 'WEBHOOK';
   if (!webhook && !email && !r.webhookDelivered && !r.emailDelivered) {
     return { action: 'CANCEL', reason: 'no delivery channel configured' };
   }

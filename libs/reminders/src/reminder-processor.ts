@@ -23,7 +23,8 @@ interface ReminderRow extends Record<string, unknown> {
   recipient_id: string;
   recipient_name: string;
   recipient_email: string | null;
-  recipient_role: 'CLIENT' | 'COACH';
+  recipient_role: 'CLIENT' | 'COACH' | 'ADMIN';
+  escalation_step: number | null;
   scheduled_for: Date;
   attempts: number;
   webhook_delivered_at: Date | null;

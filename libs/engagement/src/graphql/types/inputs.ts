@@ -16,7 +16,7 @@ import {
   uuid,
   version,
 } from '../input-validation.js';
-import { EngagementOutcome, EngagementStatus as EngagementStatusEnum, FeedbackVerdict, JobSearchChannel } from './enums.js';
+import { EngagementOutcome, EngagementStatus as EngagementStatusEnum, EscalationChannel, EscalationTarget, FeedbackVerdict, JobSearchChannel } from './enums.js';
 import { field, inputType } from './input-type.js';
 
 // Every input of the API, declared once: each field's GraphQL type beside its
@@ -156,6 +156,14 @@ export const CloseEngagementInput = inputType('CloseEngagementInput', {
   idempotencyKey: optionalKey,
 });
 
+export const EscalationStepInput = inputType('EscalationStepInput', {
+  afterMinutes: field(() => Int, reminderMinutes(), { description: 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)' }),
+  notify: field(() => EscalationTarget, z.enum(['CLIENT', 'COACH', 'ADMIN'])),
+  channel: field(() => EscalationChannel, z.enum(['WEBHOOK', 'EMAIL', 'BOTH']).nullish(), {
+    description: "absent: every channel the practice's settings allow",
+  }),
+});
+
 export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInput', {
   webhookUrl: field(
     () => String,
@@ -184,4 +192,18 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
   ),
   overdueAfterMinutes: field(() => Int, reminderMinutes().nullish()),
   feedbackWindowMinutes: field(() => Int, reminderMinutes().nullish()),
+  escalation: field(
+    () => [EscalationStepInput],
+    z
+      .array(EscalationStepInput.schema)
+      .max(LIMITS.escalationSteps, `at most ${LIMITS.escalationSteps} steps`)
+      .refine((steps) => steps.every((s, i) => i === 0 || s.afterMinutes > steps[i - 1]!.afterMinutes), 'steps must be in increasing afterMinutes')
+      .nullish(),
+    { description: 'replaces the whole ladder; [] turns escalation off' },
+  ),
+  escalationEmail: field(
+    () => String,
+    z.string().max(LIMITS.email).refine((s) => s === '' || EMAIL.test(s), 'must be an email address').nullish(),
+    { description: "where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only)" },
+  ),
 });
