@@ -180,6 +180,9 @@ export interface SettingsInput {
   webhook?: boolean;
   /** where this practice's webhooks go instead of the rig's receiver */
   webhookUrl?: string;
+  /** the escalation ladder; a story's practice has none unless a test asks (the default one is days long) */
+  escalation?: { afterMinutes: number; notify: 'CLIENT' | 'COACH' | 'ADMIN'; channel?: 'WEBHOOK' | 'EMAIL' | 'BOTH' | null }[];
+  escalationEmail?: string | null;
 }
 
 /** A practice with reminder settings and one ACTIVE engagement. */
@@ -199,6 +202,8 @@ export async function activeEngagement(rig: ReminderRig, settings: SettingsInput
           dueSoonOffsetsMinutes: settings.dueSoonOffsetsMinutes ?? [0],
           overdueAfterMinutes: settings.overdueAfterMinutes ?? 60,
           feedbackWindowMinutes: settings.feedbackWindowMinutes ?? 60,
+          escalation: settings.escalation ?? [],
+          escalationEmail: settings.escalationEmail ?? null,
         },
       },
       admin,

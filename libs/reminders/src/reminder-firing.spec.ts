@@ -27,6 +27,8 @@ const engagement = (over: Partial<PolicyEngagement> = {}, hw: Partial<PolicyHome
 const overdue = reminderId('HOMEWORK_OVERDUE', HW);
 const dueSoon = reminderId('HOMEWORK_DUE_SOON', HW, 60);
 const feedback = reminderId('FEEDBACK_PENDING', DRAFT);
+const step1 = reminderId('HOMEWORK_ESCALATED', HW, undefined, 1);
+const step2 = reminderId('HOMEWORK_ESCALATED', HW, undefined, 2);
 
 function input(over: {
   id?: string;
@@ -42,6 +44,7 @@ function input(over: {
   attempts?: number;
   made?: number;
   overdueAfterMinutes?: number;
+  escalation?: FiringInput['settings']['escalation'];
 }): FiringInput {
   return {
     reminder: {
@@ -61,6 +64,10 @@ function input(over: {
       feedbackWindowMinutes: 30,
       webhookUrl: over.webhookUrl === undefined ? 'https://hooks.example.com/r' : over.webhookUrl,
       emailReminders: over.emailReminders ?? true,
+      escalation: over.escalation ?? [
+        { afterMinutes: 60, notify: 'COACH', channel: 'WEBHOOK' },
+        { afterMinutes: 120, notify: 'ADMIN', channel: null },
+      ],
     },
     emailConfigured: over.emailConfigured ?? true,
     attempt: { made: over.made ?? 0, allowed: 3, maxAttempts: 3 },
@@ -89,6 +96,20 @@ describe('decideFiring', () => {
     ['homework accepted', input({ subject: engagement({}, { status: 'ACCEPTED' }) }), { action: 'CANCEL', reason: 'homework accepted' }],
     ['a due-soon reminder long after the due time', input({ id: dueSoon, kind: 'HOMEWORK_DUE_SOON', now: at(24 * 60 + 6) }), { action: 'CANCEL', reason: 'due time passed' }],
     ['settings now want it later: back to sleep', input({ overdueAfterMinutes: 60 }), { action: 'RELEASE', reason: 'not due under the current settings' }],
+    ['escalation step 1 at its time, on its one channel (WEBHOOK)', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60) }), { action: 'DELIVER', webhook: true, email: false, lastAttempt: false }],
+    ['escalation step 2 on every channel the settings allow', input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60) }), { action: 'DELIVER', webhook: true, email: true, lastAttempt: false }],
+    [
+      'an EMAIL step in a practice without email: no channel, cancelled',
+      input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60), emailReminders: false, escalation: [{ afterMinutes: 60, notify: 'ADMIN', channel: 'EMAIL' }] }),
+      { action: 'CANCEL', reason: 'no delivery channel configured' },
+    ],
+    [
+      'escalation step 2 after a draft: cancelled',
+      input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60), subject: engagement({}, { status: 'SUBMITTED', awaitingDraft: { id: DRAFT, submittedAt: at(25 * 60) } }) }),
+      { action: 'CANCEL', reason: 'draft submitted' },
+    ],
+    ['a step removed from the ladder: cancelled', input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60), escalation: [] }), { action: 'CANCEL', reason: 'settings changed' }],
+    ['a step moved later: back to sleep', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60), escalation: [{ afterMinutes: 90, notify: 'COACH', channel: null }] }), { action: 'RELEASE', reason: 'not due under the current settings' }],
     [
       'feedback pending while the draft waits',
       input({ id: feedback, kind: 'FEEDBACK_PENDING', subject: engagement({}, { status: 'SUBMITTED', awaitingDraft: { id: DRAFT, submittedAt: at(0) } }), now: at(31) }),

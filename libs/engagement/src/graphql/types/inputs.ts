@@ -197,7 +197,7 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
     z
       .array(EscalationStepInput.schema)
       .max(LIMITS.escalationSteps, `at most ${LIMITS.escalationSteps} steps`)
-      .refine((steps) => steps.every((s, i) => i === 0 || s.afterMinutes > steps[i - 1]!.afterMinutes), 'steps must be in increasing afterMinutes')
+      .refine((steps) => steps.every((s, i) => i === 0 || s.afterMinutes >= steps[i - 1]!.afterMinutes), 'steps must be in order of afterMinutes')
       .nullish(),
     { description: 'replaces the whole ladder; [] turns escalation off' },
   ),
