@@ -45,6 +45,8 @@ function input(over: {
   made?: number;
   overdueAfterMinutes?: number;
   escalation?: FiringInput['settings']['escalation'];
+  quietHours?: { start: string; end: string } | null;
+  zone?: string;
 }): FiringInput {
   return {
     reminder: {
@@ -68,7 +70,9 @@ function input(over: {
         { afterMinutes: 60, notify: 'COACH', channel: 'WEBHOOK' },
         { afterMinutes: 120, notify: 'ADMIN', channel: null },
       ],
+      quietHours: over.quietHours ?? null,
     },
+    recipientZone: over.zone ?? 'UTC',
     emailConfigured: over.emailConfigured ?? true,
     attempt: { made: over.made ?? 0, allowed: 3, maxAttempts: 3 },
     now: over.now ?? at(24 * 60 + 1),
@@ -110,6 +114,28 @@ describe('decideFiring', () => {
     ],
     ['a step removed from the ladder: cancelled', input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60), escalation: [] }), { action: 'CANCEL', reason: 'settings changed' }],
     ['a step moved later: back to sleep', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60), escalation: [{ afterMinutes: 90, notify: 'COACH', channel: null }] }), { action: 'RELEASE', reason: 'not due under the current settings' }],
+    // T0 + 24 h + 1 min is 12:01 UTC on 2 March 2026: 01:01 next day in Auckland (UTC+13), 02:01 in Honolulu (UTC−10)
+    [
+      'quiet hours in Auckland (UTC+13): held to 08:00 NZDT',
+      input({ quietHours: { start: '21:00', end: '08:00' }, zone: 'Pacific/Auckland' }),
+      { action: 'HOLD', until: new Date('2026-03-02T19:00:00Z'), reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)' },
+    ],
+    [
+      'quiet hours in Honolulu (UTC−10): held to 08:00 HST',
+      input({ quietHours: { start: '21:00', end: '08:00' }, zone: 'Pacific/Honolulu' }),
+      { action: 'HOLD', until: new Date('2026-03-02T18:00:00Z'), reason: 'quiet hours (21:00–08:00 in Pacific/Honolulu)' },
+    ],
+    ['quiet hours, but daytime in London: goes', input({ quietHours: { start: '21:00', end: '08:00' }, zone: 'Europe/London' }), { action: 'DELIVER', webhook: true, email: true, lastAttempt: false }],
+    [
+      'a held reminder at the end of its hold: goes',
+      input({ quietHours: { start: '21:00', end: '08:00' }, zone: 'Pacific/Honolulu', now: new Date('2026-03-02T18:00:00Z') }),
+      { action: 'DELIVER', webhook: true, email: true, lastAttempt: false },
+    ],
+    [
+      'a held reminder whose cause went during the hold: cancelled, not sent',
+      input({ quietHours: { start: '21:00', end: '08:00' }, zone: 'Pacific/Honolulu', now: new Date('2026-03-02T18:00:00Z'), subject: engagement({}, { status: 'ACCEPTED' }) }),
+      { action: 'CANCEL', reason: 'homework accepted' },
+    ],
     [
       'feedback pending while the draft waits',
       input({ id: feedback, kind: 'FEEDBACK_PENDING', subject: engagement({}, { status: 'SUBMITTED', awaitingDraft: { id: DRAFT, submittedAt: at(0) } }), now: at(31) }),

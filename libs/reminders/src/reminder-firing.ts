@@ -1,4 +1,5 @@
 import type { ReminderChannel, ReminderKind } from '#engagement';
+import { quietUntil, type QuietHours } from './quiet-hours.js';
 import { cancelReason, desiredReminders, type PolicyEngagement, type PolicySettings } from './reminder-policy.js';
 
 // What to do with a reminder whose job fired: a pure function of the stored
@@ -7,8 +8,10 @@ import { cancelReason, desiredReminders, type PolicyEngagement, type PolicySetti
 // processor reads its inputs, asks these two functions, and does what they say.
 //
 // * decideFiring: send it (on which channels, to whom, and whether this is the
-//   last attempt), cancel it (and why, in words an admin understands), or let it
-//   go back to sleep (the rules now want it later; the scheduler moves it).
+//   last attempt), cancel it (and why, in words an admin understands), let it
+//   go back to sleep (the rules now want it later; the scheduler moves it), or
+//   hold it (HELD) to the end of the practice's quiet hours in the recipient's
+//   time zone.
 // * settleDelivery: after the channels ran, record it SENT (on the channels
 //   that reached the recipient, this attempt or an earlier one), retry it, or
 //   mark it FAILED with the last error.
@@ -32,6 +35,7 @@ export interface FiringReminder {
 export interface FiringSettings extends PolicySettings {
   webhookUrl: string | null;
   emailReminders: boolean;
+  quietHours?: QuietHours | null;
 }
 
 export interface FiringAttempt {
@@ -51,13 +55,16 @@ export interface FiringInput {
   /** whether this process can send email at all (SMTP configured) */
   emailConfigured: boolean;
   attempt: FiringAttempt;
+  /** the recipient's IANA time zone (quiet hours are theirs) */
+  recipientZone: string;
   now: Date;
 }
 
 export type FiringDecision =
   | { action: 'DELIVER'; webhook: boolean; email: boolean; lastAttempt: boolean }
   | { action: 'CANCEL'; reason: string }
-  | { action: 'RELEASE'; reason: string };
+  | { action: 'RELEASE'; reason: string }
+  | { action: 'HOLD'; until: Date; reason: string };
 
 export function decideFiring(input: FiringInput): FiringDecision {
   const { reminder: r, subject, settings, now } = input;
@@ -75,6 +82,11 @@ export function decideFiring(input: FiringInput): FiringDecision {
   const email = settings.emailReminders && input.emailConfigured && r.recipientEmail !== null && !r.emailDelivered && wanted.channel !== 'WEBHOOK';
   if (!webhook && !email && !r.webhookDelivered && !r.emailDelivered) {
     return { action: 'CANCEL', reason: 'no delivery channel configured' };
+  }
+  const quiet = quietUntil(now, settings.quietHours ?? null, input.recipientZone);
+  if (quiet) {
+    const { start, end } = settings.quietHours!;
+    return { action: 'HOLD', until: quiet, reason: `quiet hours (${start}–${end} in ${input.recipientZone})` };
   }
   const lastAttempt = input.attempt.made + 1 >= input.attempt.allowed || r.attempts + 1 >= input.attempt.maxAttempts * 3;
   return { action: 'DELIVER', webhook, email, lastAttempt };

@@ -61,6 +61,13 @@ function firingReminder(row: ReminderRow): FiringReminder {
   };
 }
 
+/** The recipient's time zone: the engagement's client or coach; the practice's admin contact: UTC. */
+function recipientZone(row: ReminderRow, subject: ReminderSubject | null): string {
+  if (row.recipient_role === 'CLIENT') return subject?.client.timezone ?? 'UTC';
+  if (row.recipient_role === 'COACH') return subject?.coach.timezone ?? 'UTC';
+  return 'UTC';
+}
+
 /**
  * BullMQ's job lock: renewed every half of it; a job whose worker died is found stalled and run
  * again within about LOCK_MS + STALLED_CHECK_MS (its rows' lease has ended by then too).
@@ -193,7 +200,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const read = await this.db.transaction(practiceId, async (tx) => {
       const { rows: claimed } = await tx.query<ReminderRow>(
         `UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED' AND scheduled_for <= now() + interval '1 second'
+          WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD')
+            AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= now() + interval '1 second'
             AND (lease_until IS NULL OR lease_until < now())
          RETURNING *`,
         [ids, lease, this.config.get('REMINDER_LEASE_SECONDS')],
@@ -201,8 +209,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const claimedIds = new Set(claimed.map((r) => r.id));
       const rest = ids.filter((id) => !claimedIds.has(id));
       const { rows: others } = rest.length
-        ? await tx.query<{ id: string; status: string; scheduled_for: Date; lease_until: Date | null }>(
-            'SELECT id, status, scheduled_for, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
+        ? await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_until: Date | null }>(
+            'SELECT id, status, scheduled_for, held_until, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
             [rest],
           )
         : { rows: [] };
@@ -227,13 +235,14 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       const other = others.get(id);
-      if (row || !other || other.status !== 'SCHEDULED') {
+      if (row || !other || (other.status !== 'SCHEDULED' && other.status !== 'HELD')) {
         item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
       } else {
         // leased by another run (look again soon: it may finish or die), or not due yet (come back
         // then): never end the job silently, never burn an attempt on it
         const leased = other.lease_until !== null && other.lease_until.getTime() > Date.now();
-        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : other.scheduled_for.getTime();
+        const due = other.status === 'HELD' && other.held_until ? other.held_until : other.scheduled_for;
+        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : due.getTime();
         await this.delay(item, at + 50);
       }
     }
@@ -242,6 +251,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const outcome = new Map<string, string>();
     const cancels: { id: string; reason: string }[] = [];
     const releases: string[] = [];
+    const holds: { id: string; until: Date; reason: string }[] = [];
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
     for (const row of read.claimed) {
@@ -253,11 +263,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         settings: read.settings,
         emailConfigured: this.email !== null,
         attempt: { made: job.attemptsMade, allowed: job.opts.attempts ?? 1, maxAttempts },
+        recipientZone: recipientZone(row, subject),
         now,
       });
       if (decision.action === 'CANCEL') {
         cancels.push({ id: row.id, reason: decision.reason });
         outcome.set(row.id, `cancelled: ${decision.reason}`);
+      } else if (decision.action === 'HOLD') {
+        holds.push({ id: row.id, until: decision.until, reason: decision.reason });
+        outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
       } else if (decision.action === 'RELEASE') {
         // the scheduler moves the row and its job
         releases.push(row.id);
@@ -318,7 +332,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // re-attempts only the channels that failed.
     const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
     const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
-    if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
+    if (attempted.length || cancels.length || retry.length || releases.length || failed.length || holds.length) await this.db.transaction(practiceId, async (tx) => {
+      if (holds.length) {
+        await tx.query(
+          `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS h(id, until, reason)
+            WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
+          [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease],
+        );
+      }
       if (attempted.length) {
         await tx.query(
           `UPDATE reminders SET attempts = attempts + 1,
@@ -333,7 +355,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         await tx.query(
           `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = c.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
              FROM unnest($1::uuid[], $2::text[]) AS c(id, reason)
-            WHERE r.id = c.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+            WHERE r.id = c.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
           [cancels.map((c) => c.id), cancels.map((c) => c.reason), lease],
         );
       }
@@ -349,7 +371,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         await tx.query(
           `UPDATE reminders r SET status = 'FAILED', last_error = f.error, lease_until = NULL, lease_token = NULL, updated_at = now()
              FROM unnest($1::uuid[], $2::text[]) AS f(id, error)
-            WHERE r.id = f.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+            WHERE r.id = f.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
           [failed.map((f) => f.id), failed.map((f) => f.error), lease],
         );
       }
@@ -368,8 +390,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (status === 'failed') this.logger.warn(line, 'reminder failed');
       else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
       if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
+      const hold = holds.find((h) => h.id === row.id);
       for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
-        if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
+        if (hold) void this.delay(item, hold.until.getTime());
+        else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
         else item.resolve(result);
       }
     }
@@ -451,7 +475,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
                 lease_until = NULL, lease_token = NULL, updated_at = now()
            FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS channel, unnest($3::text[]) AS error,
                         string_to_array(unnest($4::text[]), ',') AS channels, unnest($5::bool[]) AS fresh) AS s
-          WHERE r.id = s.id AND r.status = 'SCHEDULED'`,
+          WHERE r.id = s.id AND r.status IN ('SCHEDULED', 'HELD')`,
         [
           toRecord.map((r) => r.row.id),
           toRecord.map((r) => r.channels[0]!),

@@ -21,7 +21,7 @@ const ENGAGEMENT_TRIGGERS = new Set([
 interface ExistingRow extends Record<string, unknown> {
   id: string;
   kind: ReminderKind;
-  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
+  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED' | 'HELD' | 'DIGESTED';
   scheduled_for: Date;
   homework_id: string | null;
   draft_id: string | null;
@@ -72,7 +72,7 @@ export class ReminderScheduler implements Subscriber {
     for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
+        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status IN ('SCHEDULED', 'HELD')`,
         [practiceId],
       );
       const ids = new Set([...(await activeEngagementIds(tx, practiceId)), ...rows.map((r) => r.id)]);
@@ -131,22 +131,26 @@ export class ReminderScheduler implements Subscriber {
           [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId, d.step],
         );
         changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
-      } else if (row.status === 'CANCELLED' || (row.status === 'SCHEDULED' && row.scheduled_for.getTime() !== d.scheduledFor.getTime())) {
+      } else if (
+        row.status === 'CANCELLED' ||
+        ((row.status === 'SCHEDULED' || row.status === 'HELD') && row.scheduled_for.getTime() !== d.scheduledFor.getTime())
+      ) {
+        // moved (or back): a hold was for the old time, the new time is judged when it comes
         await q.query(
-          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, recipient_id = $6, recipient_name = $3,
+          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, recipient_id = $6, recipient_name = $3,
              recipient_email = $4, recipient_role = $7, correlation_id = $5, updated_at = now()
            WHERE id = $1`,
           [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient],
         );
-        if (row.status === 'SCHEDULED') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
+        if (row.status === 'SCHEDULED' || row.status === 'HELD') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
         changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
       }
     }
     for (const row of rows) {
-      if (row.status !== 'SCHEDULED' || wanted.has(row.id)) continue;
+      if ((row.status !== 'SCHEDULED' && row.status !== 'HELD') || wanted.has(row.id)) continue;
       const homework = subject.homework.find((h) => h.id === row.homework_id);
       await q.query(
-        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status = 'SCHEDULED'`,
+        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status IN ('SCHEDULED', 'HELD')`,
         [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now)],
       );
       changes.unschedule.push({ id: row.id, at: row.scheduled_for });

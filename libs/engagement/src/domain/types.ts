@@ -33,6 +33,8 @@ export interface Person {
   id: string;
   name: string;
   email: string | null;
+  /** IANA time zone (reminders' quiet hours and digests follow it); absent in older events: UTC */
+  timezone?: string | null;
 }
 
 export interface Actor {

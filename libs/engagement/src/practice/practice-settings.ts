@@ -16,6 +16,8 @@ export interface PracticeSettingsModel {
   /** the ladder after the overdue reminder, in increasing afterMinutes */
   escalation: EscalationStepModel[];
   escalationEmail: string | null;
+  /** the recipient's local "HH:MM" window in which reminders are held to its end; null: none */
+  quietHours: { start: string; end: string } | null;
 }
 
 export interface EscalationStepModel {
@@ -41,6 +43,7 @@ export const DEFAULT_SETTINGS: PracticeSettingsModel = {
   feedbackWindowMinutes: 48 * 60,
   escalation: DEFAULT_ESCALATION,
   escalationEmail: null,
+  quietHours: null,
 };
 
 /** What changes: absent = unchanged; null or '' clears the webhook URL or secret. */
@@ -53,6 +56,8 @@ export interface SettingsChange {
   feedbackWindowMinutes?: number | null;
   escalation?: (Omit<EscalationStepModel, 'channel'> & { channel?: EscalationChannel | null })[] | null;
   escalationEmail?: string | null;
+  /** null: no quiet hours any more */
+  quietHours?: { start: string; end: string } | null;
 }
 
 /** The stream of a practice's own events (settings changes), beside its engagements' streams. */
@@ -67,6 +72,7 @@ interface SettingsRow extends Record<string, unknown> {
   feedback_window_minutes: number;
   escalation: EscalationStepModel[] | null;
   escalation_email: string | null;
+  quiet_hours: { start: string; end: string } | null;
 }
 
 /** Reads settings (the secret only ever decrypted for delivery) and stores changes. */
@@ -87,6 +93,7 @@ export class PracticeSettingsRepository {
       feedbackWindowMinutes: r.feedback_window_minutes,
       escalation: r.escalation ?? DEFAULT_ESCALATION,
       escalationEmail: r.escalation_email,
+      quietHours: r.quiet_hours,
       sealedSecret: r.webhook_secret,
     };
   }
@@ -141,17 +148,18 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
         feedbackWindowMinutes: change.feedbackWindowMinutes ?? current.feedbackWindowMinutes,
         escalation: (change.escalation ?? current.escalation).map((s) => ({ afterMinutes: s.afterMinutes, notify: s.notify, channel: s.channel ?? null })),
         escalationEmail: change.escalationEmail === undefined ? current.escalationEmail : change.escalationEmail || null,
+        quietHours: change.quietHours === undefined ? current.quietHours : change.quietHours && { start: change.quietHours.start, end: change.quietHours.end },
       };
       await tx.query(
         `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
-           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10)
+           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11)
          ON CONFLICT (practice_id) DO UPDATE SET
            webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
            email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
            overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
            updated_at = now(), updated_by = EXCLUDED.updated_by,
-           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email`,
+           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours`,
         [
           practiceId,
           next.webhookUrl,
@@ -163,6 +171,7 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
           origin.actor.id,
           JSON.stringify(next.escalation),
           next.escalationEmail,
+          next.quietHours && JSON.stringify(next.quietHours),
         ],
       );
       await this.store.append(

@@ -51,8 +51,11 @@ export async function readEngagementFacts(
     client_name: string;
     client_email: string | null;
     updated_at: Date;
+    coach_timezone: string;
+    client_timezone: string;
   }>(
-    `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at
+    `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at,
+            coach_timezone, client_timezone
        FROM engagements WHERE id = ANY($1::uuid[])`,
     [ids],
   );
@@ -62,8 +65,8 @@ export async function readEngagementFacts(
       practiceId: e.practice_id,
       title: e.title,
       status: e.status,
-      coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email },
-      client: { id: e.client_id, name: e.client_name, email: e.client_email },
+      coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email, timezone: e.coach_timezone },
+      client: { id: e.client_id, name: e.client_name, email: e.client_email, timezone: e.client_timezone },
       lastActivityAt: e.updated_at,
       homework: [],
     });

@@ -34,6 +34,8 @@ export interface EngagementValues {
   client_id: string;
   client_name: string;
   client_email: string | null;
+  coach_timezone: string;
+  client_timezone: string;
   /** the JSON text the projector passes (jsonb normalises it the same way) */
   intake: string | null;
   outcome: string | null;
@@ -151,6 +153,8 @@ export class ReadModelFold {
       client_id: r.client_id,
       client_name: r.client_name,
       client_email: r.client_email,
+      coach_timezone: r.coach_timezone ?? 'UTC',
+      client_timezone: r.client_timezone ?? 'UTC',
       intake: r.intake === null ? null : JSON.stringify(r.intake),
       outcome: r.outcome,
       close_note: (r.close_note as string | null | undefined) ?? null,
@@ -234,6 +238,9 @@ export class ReadModelFold {
           client_id: d.client.id,
           client_name: d.client.name,
           client_email: d.client.email,
+          // events from before time zones carry none: UTC (what the reminders assumed then)
+          coach_timezone: d.coach.timezone ?? 'UTC',
+          client_timezone: d.client.timezone ?? 'UTC',
           intake: null,
           outcome: null,
           close_note: null,
@@ -505,6 +512,8 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     ['client_id', 'text'],
     ['client_name', 'text'],
     ['client_email', 'text'],
+    ['coach_timezone', 'text'],
+    ['client_timezone', 'text'],
     ['intake', 'jsonb'],
     ['outcome', 'text'],
     ['close_note', 'text'],

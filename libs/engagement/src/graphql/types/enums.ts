@@ -101,9 +101,17 @@ export const ReminderStatus = {
   SENT: 'SENT',
   CANCELLED: 'CANCELLED',
   FAILED: 'FAILED',
+  HELD: 'HELD',
+  DIGESTED: 'DIGESTED',
 } as const;
 export type ReminderStatus = (typeof ReminderStatus)[keyof typeof ReminderStatus];
-registerEnumType(ReminderStatus, { name: 'ReminderStatus' });
+registerEnumType(ReminderStatus, {
+  name: 'ReminderStatus',
+  valuesMap: {
+    HELD: { description: "waiting for the end of the practice's quiet hours in the recipient's time zone (heldUntil; the reason in note)" },
+    DIGESTED: { description: "past the recipient's daily budget: listed in a digest instead (note names the digest)" },
+  },
+});
 
 export const ReminderChannel = {
   WEBHOOK: 'WEBHOOK',

@@ -13,6 +13,7 @@ import {
   line,
   reminderMinutes,
   text,
+  timeZone,
   uuid,
   version,
 } from '../input-validation.js';
@@ -44,6 +45,9 @@ export const PersonInput = inputType('PersonInput', {
   id: field(() => ID, externalId),
   name: field(() => String, line(LIMITS.personName)),
   email: field(() => String, z.string().max(LIMITS.email).regex(EMAIL, 'must be an email address').nullish()),
+  timezone: field(() => String, timeZone.nullish(), {
+    description: "IANA time zone, e.g. Pacific/Auckland: reminders' quiet hours follow it; absent: UTC",
+  }),
 });
 
 export const ChannelStatInput = inputType('ChannelStatInput', {
@@ -164,6 +168,13 @@ export const EscalationStepInput = inputType('EscalationStepInput', {
   }),
 });
 
+const wallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)');
+
+export const QuietHoursInput = inputType('QuietHoursInput', {
+  start: field(() => String, wallTime, { description: '"HH:MM", when the window opens (the recipient\'s local time)' }),
+  end: field(() => String, wallTime, { description: '"HH:MM", when it closes; earlier than start: the window spans midnight' }),
+});
+
 export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInput', {
   webhookUrl: field(
     () => String,
@@ -205,5 +216,10 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
     () => String,
     z.string().max(LIMITS.email).refine((s) => s === '' || EMAIL.test(s), 'must be an email address').nullish(),
     { description: "where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only)" },
+  ),
+  quietHours: field(
+    () => QuietHoursInput,
+    QuietHoursInput.schema.refine((q) => q.start !== q.end, 'start and end must differ').nullable().optional(),
+    { description: 'null: no quiet hours' },
   ),
 });

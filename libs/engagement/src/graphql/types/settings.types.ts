@@ -1,6 +1,15 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { EscalationChannel, EscalationTarget } from './enums.js';
 
+@ObjectType({ description: "a daily window, in each recipient's own time zone, in which reminders are held to its end" })
+export class QuietHours {
+  @Field(() => String, { description: '"HH:MM", when the window opens' })
+  start!: string;
+
+  @Field(() => String, { description: '"HH:MM", when it closes; earlier than start: the window spans midnight' })
+  end!: string;
+}
+
 @ObjectType({ description: 'one rung of the escalation ladder: a HOMEWORK_ESCALATED reminder with this step number' })
 export class EscalationStep {
   @Field(() => Int, { description: 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)' })
@@ -46,4 +55,7 @@ export class PracticeSettings {
 
   @Field(() => String, { nullable: true, description: 'where ADMIN escalation steps are emailed; null: webhook only' })
   escalationEmail!: string | null;
+
+  @Field(() => QuietHours, { nullable: true, description: 'null: reminders go at any hour' })
+  quietHours!: QuietHours | null;
 }
