@@ -375,8 +375,9 @@ function own<T>(record: Record<string, T>, id: string): T | undefined {
   return Object.hasOwn(record, id) ? record[id] : undefined;
 }
 
-function copyPerson({ id, name, email }: Person): Person {
-  return { id, name, email };
+/** A person as the event keeps them; the time zone only when given (older events have none: UTC). */
+function copyPerson({ id, name, email, timezone }: Person): Person {
+  return timezone ? { id, name, email, timezone } : { id, name, email };
 }
 
 // ---------------------------------------------------------------------------

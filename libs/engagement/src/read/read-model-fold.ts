@@ -512,8 +512,6 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     ['client_id', 'text'],
     ['client_name', 'text'],
     ['client_email', 'text'],
-    ['coach_timezone', 'text'],
-    ['client_timezone', 'text'],
     ['intake', 'jsonb'],
     ['outcome', 'text'],
     ['close_note', 'text'],
@@ -523,6 +521,8 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     ['updated_at', 'timestamptz'],
     ['closed_at', 'timestamptz'],
     ['version', 'int'],
+    ['coach_timezone', 'text'],
+    ['client_timezone', 'text'],
   ],
   values: (r) => [
     r.id,
@@ -544,6 +544,8 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     r.updated_at,
     r.closed_at,
     r.version,
+    r.coach_timezone,
+    r.client_timezone,
   ],
 };
 
