@@ -27,7 +27,8 @@ function windowAroundNow(zone: string): { quietHours: { start: string; end: stri
 
 const overdueOf = (rows: ReminderRow[]) => rows.find((r) => r.kind === 'HOMEWORK_OVERDUE');
 const PEOPLE = `query ($id: ID!) { engagement(id: $id) { client { timezone } coach { timezone }
-  homework { reminders { kind status heldUntil note sentAt } } } }`;
+  homework { reminders { id kind status heldUntil note sentAt } }
+  timeline(first: 100) { edges { node { type actorRole data } } } } }`;
 
 describe('quiet hours, in the recipient time zone', () => {
   it.concurrent.each([
@@ -55,6 +56,20 @@ describe('quiet hours, in the recipient time zone', () => {
         heldUntil: ends.toISOString(),
         sentAt: null,
       });
+      // on the timeline: ReminderHeld, by the reminder system, with when and why
+      const timeline = shown.engagement.timeline.edges.map((e: any) => e.node);
+      expect(timeline.filter((n: any) => n.type === 'ReminderHeld')).toEqual([
+        {
+          type: 'ReminderHeld',
+          actorRole: 'SYSTEM',
+          data: expect.objectContaining({
+            reminderId: overdueOf(held)!.id,
+            kind: 'HOMEWORK_OVERDUE',
+            heldUntil: ends.toISOString(),
+            reason: `quiet hours (${quietHours.start}–${quietHours.end} in ${zone})`,
+          }),
+        },
+      ]);
 
       // the UTC client's wall clock is hours away from the window: sent at once, no hold
       const sentNow = await waitForRows(rig, 'the UTC client reminder SENT', utc.engagementId, (r) => overdueOf(r)?.status === 'SENT', { homeworkId: control });

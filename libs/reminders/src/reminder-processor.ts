@@ -332,15 +332,9 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // re-attempts only the channels that failed.
     const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
     const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
-    if (attempted.length || cancels.length || retry.length || releases.length || failed.length || holds.length) await this.db.transaction(practiceId, async (tx) => {
-      if (holds.length) {
-        await tx.query(
-          `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
-             FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS h(id, until, reason)
-            WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
-          [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease],
-        );
-      }
+    // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
+    if (holds.length) await this.recordHolds(practiceId, holds.map((h) => ({ ...h, row: byId.get(h.id)! })), lease);
+    if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
       if (attempted.length) {
         await tx.query(
           `UPDATE reminders SET attempts = attempts + 1,
@@ -483,6 +477,39 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           toRecord.map((r) => r.channels.join(',')),
           toRecord.map((r) => r.error === null),
         ],
+      );
+    });
+  }
+
+  private async recordHolds(practiceId: string, holds: { id: string; until: Date; reason: string; row: ReminderRow }[], lease: string): Promise<void> {
+    const byEngagement = new Map<string, typeof holds>();
+    for (const h of holds) byEngagement.set(h.row.engagement_id, [...(byEngagement.get(h.row.engagement_id) ?? []), h]);
+    const now = new Date();
+    const actor = { id: 'reminders', role: 'SYSTEM' as const };
+    const requests = [...byEngagement].map(([engagementId, held]) => ({
+      streamId: engagementId,
+      origin: { actor, practiceId, correlationId: held[0]!.row.correlation_id ?? `reminder:${held[0]!.id}`, causationId: `hold:${held[0]!.id}`, now },
+      command: {
+        type: 'RecordRemindersHeld' as const,
+        data: {
+          reminders: held.map(({ row, until, reason }) => ({
+            reminderId: row.id,
+            kind: row.kind,
+            recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
+            homeworkId: row.homework_id,
+            heldUntil: until.toISOString(),
+            reason,
+          })),
+        },
+        context: { actor, now },
+      },
+    }));
+    await this.executor.executeMany(practiceId, requests, async (tx) => {
+      await tx.query(
+        `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
+           FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS h(id, until, reason)
+          WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
+        [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease],
       );
     });
   }

@@ -381,6 +381,7 @@ export class ReadModelFold {
         return;
       }
       case 'ReminderSent':
+      case 'ReminderHeld':
         // the projector's touch: greatest(version), greatest(updated_at); applying that per event or once for a run
         // of them gives the same row
         if (en) {
