@@ -18,9 +18,15 @@ export function isWallTime(s: string): boolean {
   return HH_MM.test(s);
 }
 
-/** Whether the name is an IANA time zone this runtime knows (e.g. "Pacific/Auckland"). */
+/** An IANA zone's name: "UTC", "Pacific/Auckland", "Etc/GMT+10", "America/Argentina/Buenos_Aires" (not "+13:00"). */
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * Whether the name is an IANA time zone this runtime knows (e.g. "Pacific/Auckland"). Offsets
+ * such as "+13:00", which some Intl versions also take, are not names: they have no DST rules.
+ */
 export function isTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  return IANA_NAME.test(name) && IANAZone.isValidZone(name);
 }
 
 function minutesOf(hhmm: string): number {

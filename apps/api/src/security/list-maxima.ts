@@ -21,6 +21,7 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'PracticeDashboard.reminderOutcomes': LIMITS.activityDays,
   'PracticeDashboard.engagementsByStatus': 4, // EngagementStatus: INTAKE, ACTIVE, PAUSED, CLOSED
   'PracticeSettings.dueSoonOffsetsMinutes': LIMITS.dueSoonOffsets,
+  'PracticeSettings.escalation': LIMITS.escalationSteps,
 };
 
 /** A connection's `edges` asked for without `first` (and no default): the largest page a list serves. */

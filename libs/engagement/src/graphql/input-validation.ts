@@ -72,7 +72,8 @@ export function reminderMinutes() {
 export const timeZone = z
   .string()
   .max(64, 'must be at most 64 characters')
-  .refine((s) => IANAZone.isValidZone(s), 'must be an IANA time zone, e.g. Europe/London');
+  // a name, not an offset ("+13:00" has no DST rules), that this runtime's zone data knows
+  .refine((s) => /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(s) && IANAZone.isValidZone(s), 'must be an IANA time zone, e.g. Europe/London');
 
 export function isHttpUrl(s: string): boolean {
   try {
