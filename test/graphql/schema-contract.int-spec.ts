@@ -185,11 +185,54 @@ const ADDITIONS: Record<string, string> = {
   'PersonExport.readModels': "the read-model rows about them, by table (engagements, homework, drafts, feedback, coaching_sessions, job_search_stats, reminders, access_audit)",
   'Query.exportPersonData': "ADMIN only: every event and read-model row about one person of the practice, as JSON",
   'Query.exportPersonData(personId:)': null as unknown as string,
+  // issue 13: the escalation ladder
+  'ReminderKind.HOMEWORK_ESCALATED':
+    "a step of the practice's escalation ladder: to the step's target (client, coach or admin), after the homework went overdue",
+  'Reminder.escalationStep': "HOMEWORK_ESCALATED: its step of the practice's escalation ladder, from 1",
+  'Reminder.escalationTarget': 'HOMEWORK_ESCALATED: who the step notifies',
+  'PracticeSettings.escalation':
+    "after HOMEWORK_DUE_SOON and HOMEWORK_OVERDUE (to the client), while the homework is still the client's to do: one HOMEWORK_ESCALATED reminder per step, numbered from 1; default: the coach 48 h and the admin 7 days after overdue",
+  'PracticeSettings.escalationEmail': 'where ADMIN escalation steps are emailed; null: webhook only',
+  'UpdatePracticeSettingsInput.escalation': 'replaces the whole ladder; [] turns escalation off',
+  'UpdatePracticeSettingsInput.escalationEmail': "where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only)",
+  EscalationStep: 'one rung of the escalation ladder: a HOMEWORK_ESCALATED reminder with this step number',
+  'EscalationStep.afterMinutes': 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)',
+  'EscalationStep.notify': null as unknown as string,
+  'EscalationStep.channel': "null: every channel the practice's settings allow",
+  EscalationStepInput: null as unknown as string,
+  'EscalationStepInput.afterMinutes': 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)',
+  'EscalationStepInput.notify': null as unknown as string,
+  'EscalationStepInput.channel': "absent: every channel the practice's settings allow",
+  EscalationTarget: "who a step of the escalation ladder notifies (ADMIN: the practice's escalation contact)",
+  'EscalationTarget.CLIENT': null as unknown as string,
+  'EscalationTarget.COACH': null as unknown as string,
+  'EscalationTarget.ADMIN': null as unknown as string,
+  EscalationChannel: "a step's channels (as the practice's settings allow)",
+  'EscalationChannel.WEBHOOK': null as unknown as string,
+  'EscalationChannel.EMAIL': null as unknown as string,
+  'EscalationChannel.BOTH': null as unknown as string,
+  // issue 13: quiet hours in the recipient's time zone; held and digested reminders
+  'PersonInput.timezone': "IANA time zone, e.g. Pacific/Auckland: reminders' quiet hours follow it; absent: UTC",
+  'Person.timezone': "IANA time zone of an engagement's coach or client (UTC when none was given)",
+  'PracticeSettings.quietHours': 'null: reminders go at any hour',
+  'UpdatePracticeSettingsInput.quietHours': 'null: no quiet hours',
+  QuietHours: "a daily window, in each recipient's own time zone, in which reminders are held to its end",
+  'QuietHours.start': '"HH:MM", when the window opens',
+  'QuietHours.end': '"HH:MM", when it closes; earlier than start: the window spans midnight',
+  QuietHoursInput: null as unknown as string,
+  'QuietHoursInput.start': '"HH:MM", when the window opens (the recipient\'s local time)',
+  'QuietHoursInput.end': '"HH:MM", when it closes; earlier than start: the window spans midnight',
+  'ReminderStatus.HELD': "waiting for the end of the practice's quiet hours in the recipient's time zone (heldUntil; the reason in note)",
+  'ReminderStatus.DIGESTED': "past the recipient's daily budget: listed in a digest instead (note names the digest)",
+  'Reminder.heldUntil': 'HELD: when the hold ends and it goes',
+  'Reminder.note': 'why it was HELD or DIGESTED, e.g. "quiet hours (21:00–08:00 in Pacific/Auckland)"',
 };
+/** values added to the contract's enums (a dangerous change each, reviewed): Enum.VALUE */
+const ADDED_ENUM_VALUES = ['ReminderKind.HOMEWORK_ESCALATED', 'ReminderStatus.HELD', 'ReminderStatus.DIGESTED'];
 /** added types (no dot) and fields of contract types (Type.field), Role.SYSTEM aside */
 const ADDED_TYPES = Object.keys(ADDITIONS).filter((c) => !c.includes('.'));
 const ADDED_FIELDS = Object.keys(ADDITIONS).filter(
-  (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!),
+  (c) => c !== 'Role.SYSTEM' && c.includes('.') && !c.includes('(') && !ADDED_TYPES.includes(c.split('.')[0]!) && !ADDED_ENUM_VALUES.includes(c),
 );
 
 /** arguments added to fields of the contract (Type.field(arg:)) */
@@ -209,10 +252,14 @@ function withoutAddedFields(sdl: string): string {
       return { ...node, fields };
     },
     InputObjectTypeDefinition(node) {
-      return ADDED_TYPES.includes(node.name.value) ? null : undefined;
+      if (ADDED_TYPES.includes(node.name.value)) return null;
+      const fields = node.fields?.filter((f) => !ADDED_FIELDS.includes(`${node.name.value}.${f.name.value}`));
+      return { ...node, fields };
     },
     EnumTypeDefinition(node) {
-      return ADDED_TYPES.includes(node.name.value) ? null : undefined;
+      if (ADDED_TYPES.includes(node.name.value)) return null;
+      const values = node.values?.filter((v) => !ADDED_ENUM_VALUES.includes(`${node.name.value}.${v.name.value}`));
+      return { ...node, values };
     },
   });
   return print(stripped);
@@ -275,15 +322,25 @@ describe('the generated schema file against the public contract', () => {
     expect(breaking).toEqual([]);
   });
 
-  it('has no dangerous change except the Role.SYSTEM addition and the listed optional arguments', () => {
+  it('has no dangerous change except the Role.SYSTEM addition and the listed additions', () => {
+    const byText = (a: { description: string }, b: { description: string }) => a.description.localeCompare(b.description);
     const dangerous = findDangerousChanges(contract, built).map((c) => ({ type: c.type, description: c.description }));
-    expect(dangerous).toEqual([
+    expect(dangerous.sort(byText)).toEqual([
       { type: DangerousChangeType.VALUE_ADDED_TO_ENUM, description: 'SYSTEM was added to enum type Role.' },
       ...ADDED_ARGS.map((c) => {
         const [, field, arg] = /^(.+)\((.+):\)$/.exec(c)!;
         return { type: DangerousChangeType.OPTIONAL_ARG_ADDED, description: `An optional arg ${arg} on ${field} was added.` };
       }),
-    ]);
+      ...ADDED_ENUM_VALUES.map((c) => ({
+        type: DangerousChangeType.VALUE_ADDED_TO_ENUM,
+        description: `${c.split('.')[1]} was added to enum type ${c.split('.')[0]}.`,
+      })),
+      // optional fields added to the contract's inputs (listed in ADDITIONS)
+      ...ADDED_FIELDS.filter((c) => isInputObjectType(contract.getType(c.split('.')[0]!))).map((c) => ({
+        type: DangerousChangeType.OPTIONAL_INPUT_FIELD_ADDED,
+        description: `An optional field ${c.split('.')[1]} on input type ${c.split('.')[0]} was added.`,
+      })),
+    ].sort(byText));
   });
 
   it('adds nothing but the listed additions (nothing else breaks when going back to the contract)', () => {
@@ -291,6 +348,7 @@ describe('the generated schema file against the public contract', () => {
     expect(removedByContract.sort()).toEqual(
       [
         `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: SYSTEM was removed from enum type Role.`,
+        ...ADDED_ENUM_VALUES.map((c) => `${BreakingChangeType.VALUE_REMOVED_FROM_ENUM}: ${c.split('.')[1]} was removed from enum type ${c.split('.')[0]}.`),
         ...ADDED_FIELDS.map((coordinate) => `${BreakingChangeType.FIELD_REMOVED}: ${coordinate} was removed.`),
         ...ADDED_TYPES.map((type) => `${BreakingChangeType.TYPE_REMOVED}: ${type} was removed.`),
         ...ADDED_ARGS.map((c) => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PostgresEventStore } from '#event-store';
 import { Database } from '#platform';
 import {
+  CommandExecutor,
   ENGAGEMENT_EVENT_TYPES,
   ENGAGEMENT_READ_MODELS,
   EngagementProjector,
@@ -63,6 +64,7 @@ async function history(cast: Cast, closeIt: boolean): Promise<string> {
   ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: e.id, channel: 'NETWORKING', applications: 3, interviews: 2 } }, cast.client));
   ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: e.id, channel: 'JOB_BOARD', applications: 40, interviews: 1 } }, cast.client));
   await remind(cast, e.id, ask.id);
+  await hold(cast, e.id, ask.id);
   await s.pause(e.id);
   ok(await api.gql(M.resumeEngagement, { input: { engagementId: e.id } }, cast.coach));
   if (closeIt) await s.close(e.id);
@@ -77,6 +79,35 @@ async function remind(cast: Cast, engagementId: string, homeworkId: string | nul
       { engagementId, reminderId: randomUUID(), kind: 'HOMEWORK_DUE_SOON', recipient: person(cast.client) as never, channels: ['WEBHOOK'], homeworkId, draftId: null },
     ),
   );
+}
+
+/** A reminder held by quiet hours, recorded on the engagement as the reminder worker does it. */
+async function hold(cast: Cast, engagementId: string, homeworkId: string | null): Promise<void> {
+  const now = new Date();
+  const actor = { id: 'reminders', role: 'SYSTEM' as const };
+  const [outcome] = await api.app.get(CommandExecutor).executeMany(cast.practiceId, [
+    {
+      streamId: engagementId,
+      origin: { actor, practiceId: cast.practiceId, correlationId: randomUUID(), causationId: 'test', now },
+      command: {
+        type: 'RecordRemindersHeld',
+        data: {
+          reminders: [
+            {
+              reminderId: randomUUID(),
+              kind: 'HOMEWORK_OVERDUE',
+              recipient: person(cast.client) as never,
+              homeworkId,
+              heldUntil: new Date(now.getTime() + 3_600_000).toISOString(),
+              reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)',
+            },
+          ],
+        },
+        context: { actor, now },
+      },
+    },
+  ]);
+  if (outcome instanceof Error) throw outcome;
 }
 
 /** One write of the load that runs during the rebuild: a new engagement with homework (ids of what it made). */

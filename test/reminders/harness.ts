@@ -107,6 +107,8 @@ export class ReminderRig {
       draft_id: string | null;
       channel: string | null;
       attempts: number;
+      held_until: Date | null;
+      note: string | null;
     }>('SELECT * FROM reminders WHERE engagement_id = $1 ORDER BY scheduled_for, kind', [engagementId]);
     return rows;
   }
@@ -181,10 +183,20 @@ export interface SettingsInput {
   webhook?: boolean;
   /** where this practice's webhooks go instead of the rig's receiver */
   webhookUrl?: string;
+  /** the escalation ladder; a story's practice has none unless a test asks (the default one is days long) */
+  escalation?: { afterMinutes: number; notify: 'CLIENT' | 'COACH' | 'ADMIN'; channel?: 'WEBHOOK' | 'EMAIL' | 'BOTH' | null }[];
+  escalationEmail?: string | null;
+  quietHours?: { start: string; end: string } | null;
+}
+
+/** The engagement's people, beyond the harness's defaults. */
+export interface PeopleInput {
+  /** the client's IANA time zone */
+  clientTimezone?: string;
 }
 
 /** A practice with reminder settings and one ACTIVE engagement. */
-export async function activeEngagement(rig: ReminderRig, settings: SettingsInput = {}): Promise<Story> {
+export async function activeEngagement(rig: ReminderRig, settings: SettingsInput = {}, people: PeopleInput = {}): Promise<Story> {
   const practiceId = uniqueId('rp');
   const admin: Caller = { id: 'admin-1', role: 'ADMIN', practiceId };
   const coach: Caller = { id: 'coach-1', role: 'COACH', practiceId };
@@ -200,28 +212,36 @@ export async function activeEngagement(rig: ReminderRig, settings: SettingsInput
           dueSoonOffsetsMinutes: settings.dueSoonOffsetsMinutes ?? [0],
           overdueAfterMinutes: settings.overdueAfterMinutes ?? 60,
           feedbackWindowMinutes: settings.feedbackWindowMinutes ?? 60,
+          escalation: settings.escalation ?? [],
+          escalationEmail: settings.escalationEmail ?? null,
+          quietHours: settings.quietHours ?? null,
         },
       },
       admin,
     ),
   );
-  return { practiceId, admin, coach, client, engagementId: await openEngagement(rig, coach) };
+  return { practiceId, admin, coach, client, engagementId: await openEngagement(rig, coach, people) };
 }
 
 /** Another ACTIVE engagement (same coach and client) in the story's practice. */
-export async function anotherEngagement(rig: ReminderRig, s: Story): Promise<Story> {
-  return { ...s, engagementId: await openEngagement(rig, s.coach) };
+export async function anotherEngagement(rig: ReminderRig, s: Story, people: PeopleInput = {}): Promise<Story> {
+  return { ...s, engagementId: await openEngagement(rig, s.coach, people) };
 }
 
 /** Opens an engagement as `coach` and records its intake: ACTIVE. */
-async function openEngagement(rig: ReminderRig, coach: Caller): Promise<string> {
+async function openEngagement(rig: ReminderRig, coach: Caller, people: PeopleInput = {}): Promise<string> {
   const opened = await ok<{ openEngagement: { id: string } }>(
     rig.api.gql(
       `mutation ($input: OpenEngagementInput!) { openEngagement(input: $input) { id } }`,
       {
         input: {
           coach: { id: 'coach-1', name: 'Mark Coach', email: 'mark@coach.example' },
-          client: { id: 'client-1', name: 'Sam Client', email: 'sam@client.example' },
+          client: {
+            id: 'client-1',
+            name: 'Sam Client',
+            email: 'sam@client.example',
+            ...(people.clientTimezone ? { timezone: people.clientTimezone } : {}),
+          },
           title: 'Back to work',
         },
       },

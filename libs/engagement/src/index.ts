@@ -34,7 +34,9 @@ export {
   UpdatePracticeSettingsCommand,
   DEFAULT_SETTINGS,
   practiceStream,
+  DEFAULT_ESCALATION,
   type PracticeSettingsModel,
+  type EscalationStepModel,
 } from './practice/practice-settings.js';
 export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type RebuildReport, type RebuildHooks, type TableComparison } from './rebuild/read-model-rebuild.js';
 export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EngagementStatus, HomeworkStatus, ReminderKind } from '#engagement';
+import type { EngagementStatus, EscalationChannel, EscalationTarget, HomeworkStatus, ReminderKind } from '#engagement';
 
 // Which reminders an engagement should have right now: a pure function of its
 // current state and its practice's settings. The scheduler makes the stored
@@ -19,6 +19,10 @@ import type { EngagementStatus, HomeworkStatus, ReminderKind } from '#engagement
 //   draft awaiting feedback puts the homework in the coach's hands, so it is
 //   not overdue for the client; changes requested after the due time make it
 //   overdue again (at once).
+// * HOMEWORK_ESCALATED, one per step of the practice's escalation ladder
+//   (numbered from 1), to the step's target (client, coach or the practice's
+//   admin contact), `afterMinutes` after the overdue reminder's time, while
+//   it is the client's turn: like the overdue reminder, a draft cancels it.
 // * FEEDBACK_PENDING, to the coach, `feedbackWindow` minutes after the latest
 //   draft was submitted, while that draft awaits feedback.
 // * Only an ACTIVE engagement has reminders: pausing or closing cancels them;
@@ -33,6 +37,8 @@ export interface PolicySettings {
   dueSoonOffsetsMinutes: readonly number[];
   overdueAfterMinutes: number;
   feedbackWindowMinutes: number;
+  /** the ladder after the overdue reminder; absent: none */
+  escalation?: readonly { afterMinutes: number; notify: EscalationTarget; channel: EscalationChannel | null }[];
 }
 
 export interface PolicyHomework {
@@ -54,8 +60,12 @@ export interface ReminderSpec {
   kind: ReminderKind;
   homeworkId: string;
   draftId: string | null;
-  recipient: 'CLIENT' | 'COACH';
+  recipient: EscalationTarget;
   scheduledFor: Date;
+  /** HOMEWORK_ESCALATED: its step (from 1) */
+  step: number | null;
+  /** the channels it may use; null: every channel the settings allow */
+  channel: EscalationChannel | null;
 }
 
 const MINUTE = 60_000;
@@ -81,6 +91,8 @@ export function desiredReminders(e: PolicyEngagement, settings: PolicySettings, 
           draftId: null,
           recipient: 'CLIENT',
           scheduledFor: new Date(at),
+          step: null,
+          channel: null,
         });
       }
       const overdueAt = Math.max(due + settings.overdueAfterMinutes * MINUTE, due + 1_000);
@@ -91,6 +103,20 @@ export function desiredReminders(e: PolicyEngagement, settings: PolicySettings, 
         draftId: null,
         recipient: 'CLIENT',
         scheduledFor: new Date(overdueAt),
+        step: null,
+        channel: null,
+      });
+      (settings.escalation ?? []).forEach((s, i) => {
+        out.push({
+          id: reminderId('HOMEWORK_ESCALATED', h.id, undefined, i + 1),
+          kind: 'HOMEWORK_ESCALATED',
+          homeworkId: h.id,
+          draftId: null,
+          recipient: s.notify,
+          scheduledFor: new Date(overdueAt + s.afterMinutes * MINUTE),
+          step: i + 1,
+          channel: s.channel,
+        });
       });
     }
     if (h.status === 'SUBMITTED' && h.awaitingDraft) {
@@ -102,6 +128,8 @@ export function desiredReminders(e: PolicyEngagement, settings: PolicySettings, 
         draftId: h.awaitingDraft.id,
         recipient: 'COACH',
         scheduledFor: new Date(at),
+        step: null,
+        channel: null,
       });
     }
   }
@@ -112,8 +140,9 @@ export function desiredReminders(e: PolicyEngagement, settings: PolicySettings, 
  * A reminder's id is a name-based UUID (v5 layout) of what it is about, so
  * the same cause always maps to the same row and the same job, in any process.
  */
-export function reminderId(kind: ReminderKind, subjectId: string, offsetMinutes?: number): string {
-  const name = offsetMinutes === undefined ? `${kind}:${subjectId}` : `${kind}:${subjectId}:${offsetMinutes}`;
+export function reminderId(kind: ReminderKind, subjectId: string, offsetMinutes?: number, step?: number): string {
+  const name =
+    step !== undefined ? `${kind}:${subjectId}:step${step}` : offsetMinutes === undefined ? `${kind}:${subjectId}` : `${kind}:${subjectId}:${offsetMinutes}`;
   const h = createHash('sha1').update('coaching-reminders/v1:').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import { CommandExecutor, PracticeSettingsRepository, type PracticeSettingsModel, type ReminderChannel, type ReminderKind } from '#engagement';
+import { CommandExecutor, PracticeSettingsRepository, type PracticeSettingsModel } from '#engagement';
 import { AppConfigService, Database, Metrics } from '#platform';
 import { EmailSender } from './delivery/email-sender.js';
 import { renderReminderEmail } from './delivery/email-templates.js';
@@ -9,42 +9,38 @@ import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
-import { cancelReason, desiredReminders } from './reminder-policy.js';
+import { recordHeld, recordSent, type RecordEntry, type ReminderRow } from './reminder-recording.js';
+import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes } from './redis.js';
 import type { Cluster } from 'ioredis';
-
-interface ReminderRow extends Record<string, unknown> {
-  id: string;
-  practice_id: string;
-  engagement_id: string;
-  homework_id: string | null;
-  draft_id: string | null;
-  kind: ReminderKind;
-  recipient_id: string;
-  recipient_name: string;
-  recipient_email: string | null;
-  recipient_role: 'CLIENT' | 'COACH';
-  scheduled_for: Date;
-  attempts: number;
-  webhook_delivered_at: Date | null;
-  email_delivered_at: Date | null;
-  correlation_id: string | null;
-  /** the webhook body, stored at the first attempt and sent unchanged by every later one */
-  webhook_body: string | null;
-}
-
-interface RecordEntry {
-  row: ReminderRow;
-  channels: ReminderChannel[];
-  error: string | null;
-}
 
 interface Pending {
   job: Job<ReminderJobData>;
   token: string | undefined;
   resolve(result: string): void;
   reject(err: unknown): void;
+}
+
+/** The stored row as the firing rules see it. */
+function firingReminder(row: ReminderRow): FiringReminder {
+  return {
+    id: row.id,
+    kind: row.kind,
+    homeworkId: row.homework_id,
+    draftId: row.draft_id,
+    recipientEmail: row.recipient_email,
+    webhookDelivered: row.webhook_delivered_at !== null,
+    emailDelivered: row.email_delivered_at !== null,
+    attempts: row.attempts,
+  };
+}
+
+/** The recipient's time zone: the engagement's client or coach; the practice's admin contact: UTC. */
+function recipientZone(row: ReminderRow, subject: ReminderSubject | null): string {
+  if (row.recipient_role === 'CLIENT') return subject?.client.timezone ?? 'UTC';
+  if (row.recipient_role === 'COACH') return subject?.coach.timezone ?? 'UTC';
+  return 'UTC';
 }
 
 /**
@@ -188,7 +184,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const read = await this.db.transaction(practiceId, async (tx) => {
       const { rows: claimed } = await tx.query<ReminderRow>(
         `UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED' AND scheduled_for <= now() + interval '1 second'
+          WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD')
+            AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= now() + interval '1 second'
             AND (lease_until IS NULL OR lease_until < now())
          RETURNING *`,
         [ids, lease, this.config.get('REMINDER_LEASE_SECONDS')],
@@ -196,8 +193,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const claimedIds = new Set(claimed.map((r) => r.id));
       const rest = ids.filter((id) => !claimedIds.has(id));
       const { rows: others } = rest.length
-        ? await tx.query<{ id: string; status: string; scheduled_for: Date; lease_until: Date | null }>(
-            'SELECT id, status, scheduled_for, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
+        ? await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_until: Date | null }>(
+            'SELECT id, status, scheduled_for, held_until, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
             [rest],
           )
         : { rows: [] };
@@ -222,13 +219,14 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       const other = others.get(id);
-      if (row || !other || other.status !== 'SCHEDULED') {
+      if (row || !other || (other.status !== 'SCHEDULED' && other.status !== 'HELD')) {
         item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
       } else {
         // leased by another run (look again soon: it may finish or die), or not due yet (come back
         // then): never end the job silently, never burn an attempt on it
         const leased = other.lease_until !== null && other.lease_until.getTime() > Date.now();
-        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : other.scheduled_for.getTime();
+        const due = other.status === 'HELD' && other.held_until ? other.held_until : other.scheduled_for;
+        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : due.getTime();
         await this.delay(item, at + 50);
       }
     }
@@ -237,30 +235,33 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const outcome = new Map<string, string>();
     const cancels: { id: string; reason: string }[] = [];
     const releases: string[] = [];
+    const holds: { id: string; until: Date; reason: string }[] = [];
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
     for (const row of read.claimed) {
-      const subject = read.subjects.get(row.engagement_id);
-      const wanted = subject ? desiredReminders(subject, read.settings, now).find((d) => d.id === row.id) : undefined;
-      const homework = subject?.homework.find((h) => h.id === row.homework_id);
+      const subject = read.subjects.get(row.engagement_id) ?? null;
       const job = items.find((i) => i.job.data.reminderId === row.id)!.job;
-      const wantWebhook = read.settings.webhookUrl !== null && !row.webhook_delivered_at;
-      const wantEmail = read.settings.emailReminders && this.email !== null && row.recipient_email !== null && !row.email_delivered_at;
-      const alreadyDelivered = row.webhook_delivered_at !== null || row.email_delivered_at !== null;
-      if (!subject || !wanted) {
-        const reason = subject ? cancelReason(subject, homework, row.kind, row.draft_id, now) : 'engagement no longer exists';
-        cancels.push({ id: row.id, reason });
-        outcome.set(row.id, `cancelled: ${reason}`);
-      } else if (wanted.scheduledFor.getTime() > now.getTime() + 1_000) {
-        // the rules now want it later (settings changed; the scheduler moves the row and its job)
+      const decision = decideFiring({
+        reminder: firingReminder(row),
+        subject,
+        settings: read.settings,
+        emailConfigured: this.email !== null,
+        attempt: { made: job.attemptsMade, allowed: job.opts.attempts ?? 1, maxAttempts },
+        recipientZone: recipientZone(row, subject),
+        now,
+      });
+      if (decision.action === 'CANCEL') {
+        cancels.push({ id: row.id, reason: decision.reason });
+        outcome.set(row.id, `cancelled: ${decision.reason}`);
+      } else if (decision.action === 'HOLD') {
+        holds.push({ id: row.id, until: decision.until, reason: decision.reason });
+        outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
+      } else if (decision.action === 'RELEASE') {
+        // the scheduler moves the row and its job
         releases.push(row.id);
-        outcome.set(row.id, 'not due under the current settings');
-      } else if (!wantWebhook && !wantEmail && !alreadyDelivered) {
-        cancels.push({ id: row.id, reason: 'no delivery channel configured' });
-        outcome.set(row.id, 'cancelled: no delivery channel configured');
+        outcome.set(row.id, decision.reason);
       } else {
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || row.attempts + 1 >= maxAttempts * 3;
-        deliveries.push({ row, subject, webhook: wantWebhook, email: wantEmail, lastAttempt });
+        deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
       }
     }
 
@@ -297,19 +298,16 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const r = results[i]!;
       if (r.webhookOk) webhookDone.push(d.row.id);
       if (r.emailOk) emailDone.push(d.row.id);
-      const channels: ReminderChannel[] = [];
-      if (d.row.webhook_delivered_at || r.webhookOk) channels.push('WEBHOOK');
-      if (d.row.email_delivered_at || r.emailOk) channels.push('EMAIL');
-      const error = r.errors.length ? r.errors.join('; ') : null;
-      if (error && !d.lastAttempt) {
-        retry.push({ id: d.row.id, error });
-        outcome.set(d.row.id, `retry: ${error}`);
-      } else if (channels.length === 0) {
-        failed.push({ id: d.row.id, error: error ?? 'nothing delivered' });
-        outcome.set(d.row.id, `failed: ${error}`);
+      const settled = settleDelivery(firingReminder(d.row), r, d.lastAttempt);
+      if (settled.action === 'RETRY') {
+        retry.push({ id: d.row.id, error: settled.error });
+        outcome.set(d.row.id, `retry: ${settled.error}`);
+      } else if (settled.action === 'FAILED') {
+        failed.push({ id: d.row.id, error: settled.error });
+        outcome.set(d.row.id, `failed: ${settled.error}`);
       } else {
-        toRecord.push({ row: d.row, channels, error });
-        outcome.set(d.row.id, `sent by ${channels.join(' and ')}`);
+        toRecord.push({ row: d.row, channels: settled.channels, error: settled.error });
+        outcome.set(d.row.id, `sent by ${settled.channels.join(' and ')}`);
       }
     });
 
@@ -318,6 +316,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // re-attempts only the channels that failed.
     const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
     const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
+    // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
+    if (holds.length) await recordHeld(this.executor, practiceId, holds.map((h) => ({ ...h, row: byId.get(h.id)! })), lease);
     if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
       if (attempted.length) {
         await tx.query(
@@ -333,7 +333,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         await tx.query(
           `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = c.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
              FROM unnest($1::uuid[], $2::text[]) AS c(id, reason)
-            WHERE r.id = c.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+            WHERE r.id = c.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
           [cancels.map((c) => c.id), cancels.map((c) => c.reason), lease],
         );
       }
@@ -349,7 +349,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         await tx.query(
           `UPDATE reminders r SET status = 'FAILED', last_error = f.error, lease_until = NULL, lease_token = NULL, updated_at = now()
              FROM unnest($1::uuid[], $2::text[]) AS f(id, error)
-            WHERE r.id = f.id AND r.lease_token = $3 AND r.status = 'SCHEDULED'`,
+            WHERE r.id = f.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
           [failed.map((f) => f.id), failed.map((f) => f.error), lease],
         );
       }
@@ -368,8 +368,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (status === 'failed') this.logger.warn(line, 'reminder failed');
       else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
       if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
+      const hold = holds.find((h) => h.id === row.id);
       for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
-        if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
+        if (hold) void this.delay(item, hold.until.getTime());
+        else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
         else item.resolve(result);
       }
     }
@@ -398,7 +400,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         for (const w of waiting) byPractice.set(w.practiceId, [...(byPractice.get(w.practiceId) ?? []), w]);
         for (const [practiceId, group] of byPractice) {
           try {
-            await this.record(practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items));
+            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items.map((i) => i.job)));
             for (const g of group) g.resolve();
           } catch (err) {
             for (const g of group) g.reject(err);
@@ -408,59 +410,6 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       this.recording = false;
     }
-  }
-
-  private async record(practiceId: string, toRecord: RecordEntry[], items: Pending[]): Promise<void> {
-    const byEngagement = new Map<string, typeof toRecord>();
-    for (const r of toRecord) byEngagement.set(r.row.engagement_id, [...(byEngagement.get(r.row.engagement_id) ?? []), r]);
-    const now = new Date();
-    const requests = [...byEngagement].map(([engagementId, reminders]) => {
-      const first = reminders[0]!.row;
-      const job = items.find((i) => i.job.data.reminderId === first.id)?.job;
-      return {
-        streamId: engagementId,
-        origin: {
-          actor: { id: 'reminders', role: 'SYSTEM' as const },
-          practiceId,
-          correlationId: first.correlation_id ?? `reminder:${first.id}`,
-          causationId: `job:${job?.id ?? first.id}`,
-          now,
-        },
-        command: {
-          type: 'RecordRemindersSent' as const,
-          data: {
-            reminders: reminders.map(({ row, channels }) => ({
-              reminderId: row.id,
-              kind: row.kind,
-              recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
-              channels,
-              homeworkId: row.homework_id,
-              draftId: row.draft_id,
-            })),
-          },
-          context: { actor: { id: 'reminders', role: 'SYSTEM' as const }, now },
-        },
-      };
-    });
-    await this.executor.executeMany(practiceId, requests, async (tx) => {
-      await tx.query(
-        `UPDATE reminders r SET status = 'SENT', sent_at = now(), channel = s.channel, last_error = s.error,
-                webhook_delivered_at = CASE WHEN 'WEBHOOK' = ANY(s.channels) THEN coalesce(r.webhook_delivered_at, now()) END,
-                email_delivered_at = CASE WHEN 'EMAIL' = ANY(s.channels) THEN coalesce(r.email_delivered_at, now()) END,
-                attempts = r.attempts + CASE WHEN s.fresh THEN 1 ELSE 0 END,
-                lease_until = NULL, lease_token = NULL, updated_at = now()
-           FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS channel, unnest($3::text[]) AS error,
-                        string_to_array(unnest($4::text[]), ',') AS channels, unnest($5::bool[]) AS fresh) AS s
-          WHERE r.id = s.id AND r.status = 'SCHEDULED'`,
-        [
-          toRecord.map((r) => r.row.id),
-          toRecord.map((r) => r.channels[0]!),
-          toRecord.map((r) => r.error),
-          toRecord.map((r) => r.channels.join(',')),
-          toRecord.map((r) => r.error === null),
-        ],
-      );
-    });
   }
 
   private async deliver(

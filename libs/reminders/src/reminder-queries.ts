@@ -9,7 +9,7 @@ interface ReminderRow extends Record<string, unknown> {
   id: string;
   homework_id: string;
   kind: ReminderKind;
-  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
+  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED' | 'HELD' | 'DIGESTED';
   recipient_id: string;
   recipient_name: string;
   recipient_email: string | null;
@@ -19,6 +19,10 @@ interface ReminderRow extends Record<string, unknown> {
   attempts: number;
   last_error: string | null;
   cancel_reason: string | null;
+  escalation_step: number | null;
+  held_until: Date | null;
+  note: string | null;
+  recipient_role: 'CLIENT' | 'COACH' | 'ADMIN';
 }
 
 export interface ReminderModel {
@@ -32,6 +36,10 @@ export interface ReminderModel {
   attempts: number;
   lastError: string | null;
   cancelReason: string | null;
+  heldUntil: Date | null;
+  note: string | null;
+  escalationStep: number | null;
+  escalationTarget: 'CLIENT' | 'COACH' | 'ADMIN' | null;
 }
 
 export function toReminder(r: ReminderRow): ReminderModel {
@@ -46,6 +54,10 @@ export function toReminder(r: ReminderRow): ReminderModel {
     attempts: r.attempts,
     lastError: r.last_error,
     cancelReason: r.cancel_reason,
+    heldUntil: r.status === 'HELD' ? r.held_until : null,
+    note: r.note,
+    escalationStep: r.escalation_step,
+    escalationTarget: r.kind === 'HOMEWORK_ESCALATED' ? r.recipient_role : null,
   };
 }
 
@@ -53,7 +65,7 @@ export function toReminder(r: ReminderRow): ReminderModel {
 export async function remindersOfHomework(q: Queryable, practiceId: string, homeworkIds: readonly string[]): Promise<ReminderModel[][]> {
   const { rows } = await q.query<ReminderRow>(
     `SELECT id, homework_id, kind, status, recipient_id, recipient_name, recipient_email, scheduled_for, sent_at, channel,
-            attempts, last_error, cancel_reason
+            attempts, last_error, cancel_reason, escalation_step, recipient_role, held_until, note
        FROM reminders WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY scheduled_for, id`,
     [homeworkIds, practiceId],
   );

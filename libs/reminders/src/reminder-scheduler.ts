@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
-import { activeEngagementIds, LIMITS, PracticeSettingsRepository, type ReminderKind } from '#engagement';
+import { activeEngagementIds, LIMITS, PracticeSettingsRepository, type EscalationTarget, type Person, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
-import { enterPractice, loadReminderSubject } from './reminder-state.js';
+import { enterPractice, loadReminderSubject, type ReminderSubject } from './reminder-state.js';
 
 /** Events that can change which reminders an engagement should have. */
 const ENGAGEMENT_TRIGGERS = new Set([
@@ -21,7 +21,7 @@ const ENGAGEMENT_TRIGGERS = new Set([
 interface ExistingRow extends Record<string, unknown> {
   id: string;
   kind: ReminderKind;
-  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED';
+  status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED' | 'HELD' | 'DIGESTED';
   scheduled_for: Date;
   homework_id: string | null;
   draft_id: string | null;
@@ -72,7 +72,7 @@ export class ReminderScheduler implements Subscriber {
     for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
-        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status = 'SCHEDULED'`,
+        `SELECT DISTINCT engagement_id AS id FROM reminders WHERE practice_id = $1 AND status IN ('SCHEDULED', 'HELD')`,
         [practiceId],
       );
       const ids = new Set([...(await activeEngagementIds(tx, practiceId)), ...rows.map((r) => r.id)]);
@@ -103,7 +103,7 @@ export class ReminderScheduler implements Subscriber {
     const correlationId = cause.correlationId;
     const subject = await loadReminderSubject(q, engagementId);
     if (!subject) return;
-    const settings: PolicySettings = await this.settings.read(q, subject.practiceId);
+    const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, subject.practiceId);
     const desired = desiredReminders(subject, settings, now);
     const { rows } = await q.query<ExistingRow>(
       'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE engagement_id = $1',
@@ -117,7 +117,7 @@ export class ReminderScheduler implements Subscriber {
 
     for (const d of desired) {
       const row = existing.get(d.id);
-      const recipient = d.recipient === 'CLIENT' ? subject.client : subject.coach;
+      const recipient = recipientOf(d.recipient, subject, settings.escalationEmail);
       if (!row) {
         // a reminder for a moment that had passed before its cause appeared is not news any more
         if (d.scheduledFor.getTime() < cause.at.getTime()) continue;
@@ -126,27 +126,31 @@ export class ReminderScheduler implements Subscriber {
         perHomework.set(d.homeworkId, count + 1);
         await q.query(
           `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
-             recipient_email, recipient_role, scheduled_for, status, correlation_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'SCHEDULED', $12)`,
-          [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId],
+             recipient_email, recipient_role, scheduled_for, status, correlation_id, escalation_step)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'SCHEDULED', $12, $13)`,
+          [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId, d.step],
         );
         changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
-      } else if (row.status === 'CANCELLED' || (row.status === 'SCHEDULED' && row.scheduled_for.getTime() !== d.scheduledFor.getTime())) {
+      } else if (
+        row.status === 'CANCELLED' ||
+        ((row.status === 'SCHEDULED' || row.status === 'HELD') && row.scheduled_for.getTime() !== d.scheduledFor.getTime())
+      ) {
+        // moved (or back): a hold was for the old time, the new time is judged when it comes
         await q.query(
-          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, recipient_name = $3,
-             recipient_email = $4, correlation_id = $5, updated_at = now()
+          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, recipient_id = $6, recipient_name = $3,
+             recipient_email = $4, recipient_role = $7, correlation_id = $5, updated_at = now()
            WHERE id = $1`,
-          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId],
+          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient],
         );
-        if (row.status === 'SCHEDULED') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
+        if (row.status === 'SCHEDULED' || row.status === 'HELD') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
         changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
       }
     }
     for (const row of rows) {
-      if (row.status !== 'SCHEDULED' || wanted.has(row.id)) continue;
+      if ((row.status !== 'SCHEDULED' && row.status !== 'HELD') || wanted.has(row.id)) continue;
       const homework = subject.homework.find((h) => h.id === row.homework_id);
       await q.query(
-        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status = 'SCHEDULED'`,
+        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status IN ('SCHEDULED', 'HELD')`,
         [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now)],
       );
       changes.unschedule.push({ id: row.id, at: row.scheduled_for });
@@ -162,4 +166,11 @@ export class ReminderScheduler implements Subscriber {
       // Redis unreachable: the rows are SCHEDULED without jobs until reconciliation
     }
   }
+}
+
+/** Who a reminder goes to: the engagement's client or coach, or the practice's escalation contact. */
+export function recipientOf(target: EscalationTarget, subject: ReminderSubject, escalationEmail: string | null): Person {
+  if (target === 'CLIENT') return subject.client;
+  if (target === 'COACH') return subject.coach;
+  return { id: `practice-admin:${subject.practiceId}`, name: 'Practice admin', email: escalationEmail };
 }

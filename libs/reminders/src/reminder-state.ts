@@ -9,7 +9,8 @@ export interface ReminderSubject extends PolicyEngagement {
   title: string;
   coach: Person;
   client: Person;
-  homework: (PolicyHomework & { title: string; awaitingDraft: { id: string; submittedAt: Date; revision: number } | null })[];
+  lastActivityAt: Date;
+  homework: (PolicyHomework & { title: string; awaitingDraft: { id: string; submittedAt: Date; revision: number } | null; draftCount: number })[];
 }
 
 /** The engagement as the reminder rules see it now; null when it does not exist (in this practice). */

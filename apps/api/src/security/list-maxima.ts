@@ -28,6 +28,8 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'PersonExport.events': MAX_EXPORT_EVENTS,
   'Query.webhookSubscriptions': MAX_SUBSCRIPTIONS,
   'WebhookSubscription.eventTypes': MAX_EVENT_TYPES,
+  // issue 13: the reminder ladder
+  'PracticeSettings.escalation': LIMITS.escalationSteps,
 };
 
 /** A connection's `edges` asked for without `first` (and no default): the largest page a list serves. */

@@ -53,6 +53,11 @@ export type RecordReminderSent = Cmd<
 >;
 /** Several reminders of one engagement at once (the reminder worker records in batches). */
 export type RecordRemindersSent = Cmd<'RecordRemindersSent', { reminders: RecordReminderSent['data'][] }>;
+/** Reminders the reminder worker held (quiet hours): each becomes a ReminderHeld on the timeline. */
+export type RecordRemindersHeld = Cmd<
+  'RecordRemindersHeld',
+  { reminders: { reminderId: string; kind: ReminderKind; recipient: Person; homeworkId: string | null; heldUntil: string; reason: string }[] }
+>;
 export type PauseEngagement = Cmd<'PauseEngagement', { reason: string }>;
 export type ResumeEngagement = Cmd<'ResumeEngagement', { reason: string | null }>;
 export type CloseEngagement = Cmd<'CloseEngagement', { outcome: EngagementOutcome; note: string | null }>;
@@ -69,6 +74,7 @@ export type EngagementCommand =
   | LogJobSearchActivity
   | RecordReminderSent
   | RecordRemindersSent
+  | RecordRemindersHeld
   | PauseEngagement
   | ResumeEngagement
   | CloseEngagement;

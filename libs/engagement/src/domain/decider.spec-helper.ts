@@ -228,6 +228,28 @@ export const EVERY_LATER_COMMAND: Array<{
     command: (a = as.system) =>
       ({ type: 'RecordRemindersSent', data: { reminders: [cmd.recordReminder().data] }, context: { actor: a, now: NOW } }) as EngagementCommand,
   },
+  {
+    type: 'RecordRemindersHeld',
+    produces: 'ReminderHeld',
+    history: ACTIVE,
+    command: (a = as.system) =>
+      ({
+        type: 'RecordRemindersHeld',
+        data: {
+          reminders: [
+            {
+              reminderId: cmd.recordReminder().data.reminderId,
+              kind: 'HOMEWORK_OVERDUE',
+              recipient: cmd.recordReminder().data.recipient,
+              homeworkId: null,
+              heldUntil: '2026-03-02T19:00:00.000Z',
+              reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)',
+            },
+          ],
+        },
+        context: { actor: a, now: NOW },
+      }) as EngagementCommand,
+  },
   { type: 'PauseEngagement', produces: 'EngagementPaused', history: ACTIVE, command: (a) => cmd.pause({}, a) },
   { type: 'ResumeEngagement', produces: 'EngagementResumed', history: PAUSED, command: (a) => cmd.resume({}, a) },
   { type: 'CloseEngagement', produces: 'EngagementClosed', history: ACTIVE, command: (a) => cmd.close({}, a) },

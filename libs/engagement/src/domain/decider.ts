@@ -12,6 +12,7 @@ import type {
   RescheduleHomework,
   RecordReminderSent,
   RecordRemindersSent,
+  RecordRemindersHeld,
   ResumeEngagement,
   SubmitDraft,
 } from './commands.js';
@@ -75,6 +76,8 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
       return recordReminderSent(command, live);
     case 'RecordRemindersSent':
       return recordRemindersSent(command, live);
+    case 'RecordRemindersHeld':
+      return recordRemindersHeld(command);
     case 'PauseEngagement':
       return pauseEngagement(command, live);
     case 'ResumeEngagement':
@@ -293,6 +296,21 @@ function recordRemindersSent(command: RecordRemindersSent, state: LiveState): En
   return events;
 }
 
+/** Each hold is a fact of the timeline (the worker records it with the row's HELD, in one commit). */
+function recordRemindersHeld(command: RecordRemindersHeld): EngagementEvent[] {
+  return command.data.reminders.map((r) => ({
+    type: 'ReminderHeld' as const,
+    data: {
+      reminderId: r.reminderId,
+      kind: r.kind,
+      recipient: copyPerson(r.recipient),
+      homeworkId: r.homeworkId,
+      heldUntil: r.heldUntil,
+      reason: r.reason,
+    },
+  }));
+}
+
 function pauseEngagement(command: PauseEngagement, state: LiveState): EngagementEvent[] {
   if (state.status !== 'ACTIVE') {
     throw new RuleViolated('ENGAGEMENT_NOT_ACTIVE', `Only an ACTIVE engagement can be paused; this one is ${state.status}`);
@@ -333,6 +351,7 @@ function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: L
       return;
     case 'RecordReminderSent':
     case 'RecordRemindersSent':
+    case 'RecordRemindersHeld':
       if (actor.role !== 'SYSTEM') throw forbidden(actor, command.type, 'only the reminder system records reminders');
       return;
     case 'RecordIntake':
@@ -375,8 +394,9 @@ function own<T>(record: Record<string, T>, id: string): T | undefined {
   return Object.hasOwn(record, id) ? record[id] : undefined;
 }
 
-function copyPerson({ id, name, email }: Person): Person {
-  return { id, name, email };
+/** A person as the event keeps them; the time zone only when given (older events have none: UTC). */
+function copyPerson({ id, name, email, timezone }: Person): Person {
+  return timezone ? { id, name, email, timezone } : { id, name, email };
 }
 
 // ---------------------------------------------------------------------------
@@ -449,6 +469,9 @@ export function evolve(state: EngagementState, event: EngagementEvent): Engageme
       return { ...state, activityIds: { ...state.activityIds, [event.data.activityId]: true } };
     case 'ReminderSent':
       return { ...state, remindersSent: { ...state.remindersSent, [event.data.reminderId]: true } };
+    case 'ReminderHeld':
+      // a fact of the timeline; the decisions it could affect are the reminder worker's
+      return { ...state };
     case 'EngagementPaused':
       return { ...state, status: 'PAUSED' };
     case 'EngagementResumed':

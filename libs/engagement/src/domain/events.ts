@@ -62,6 +62,20 @@ export interface JobSearchActivityLogged {
     note: string | null;
   };
 }
+/** A reminder held back by the practice's quiet hours until `heldUntil` (the recipient's morning). */
+export interface ReminderHeld {
+  type: 'ReminderHeld';
+  data: {
+    reminderId: string;
+    kind: ReminderKind;
+    recipient: Person;
+    homeworkId: string | null;
+    /** ISO instant the hold ends */
+    heldUntil: string;
+    /** e.g. "quiet hours (21:00–08:00 in Pacific/Auckland)" */
+    reason: string;
+  };
+}
 export interface ReminderSent {
   type: 'ReminderSent';
   data: {
@@ -100,6 +114,7 @@ export type EngagementEvent =
   | CoachingSessionLogged
   | JobSearchActivityLogged
   | ReminderSent
+  | ReminderHeld
   | EngagementPaused
   | EngagementResumed
   | EngagementClosed;
@@ -117,6 +132,7 @@ export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
   'CoachingSessionLogged',
   'JobSearchActivityLogged',
   'ReminderSent',
+  'ReminderHeld',
   'EngagementPaused',
   'EngagementResumed',
   'EngagementClosed',

@@ -54,6 +54,17 @@ const reminder: EngagementEvent = {
     draftId: null,
   },
 };
+const held: EngagementEvent = {
+  type: 'ReminderHeld',
+  data: {
+    reminderId: 'reminder-2',
+    kind: 'HOMEWORK_OVERDUE',
+    recipient: CLIENT,
+    homeworkId: 'hw-1',
+    heldUntil: '2026-03-02T19:00:00.000Z',
+    reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)',
+  },
+};
 const paused: EngagementEvent = { type: 'EngagementPaused', data: { reason: 'holiday' } };
 const resumed: EngagementEvent = { type: 'EngagementResumed', data: { reason: null } };
 const closed: EngagementEvent = { type: 'EngagementClosed', data: { outcome: 'GOALS_MET', note: null } };
@@ -69,6 +80,7 @@ const EVERY_EVENT: EngagementEvent[] = [
   submitted('hw-1', 'draft-1', 1),
   feedback('hw-1', 'draft-1', 'CHANGES_REQUESTED'),
   reminder,
+  held,
   submitted('hw-1', 'draft-2', 2),
   feedback('hw-1', 'draft-2', 'ACCEPTED'),
   cancelled('hw-2'),

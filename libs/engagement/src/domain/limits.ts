@@ -27,6 +27,8 @@ export const LIMITS = {
   dueSoonOffsets: 10,
   /** one year, in minutes: the longest reminder offset or window */
   reminderMinutes: 525_600,
+  /** steps of a practice's escalation ladder */
+  escalationSteps: 10,
   // Hard maxima of the lists an engagement holds (RULE_VIOLATED past them; the cost estimate uses them)
   homeworkPerEngagement: 200,
   draftsPerHomework: 50,

@@ -13,7 +13,11 @@ export type JobSearchChannel =
   | 'DIRECT_APPLICATION'
   | 'OTHER';
 export type EngagementOutcome = 'ROLE_ACCEPTED' | 'GOALS_MET' | 'CLIENT_WITHDREW' | 'COACH_ENDED' | 'OTHER';
-export type ReminderKind = 'HOMEWORK_DUE_SOON' | 'HOMEWORK_OVERDUE' | 'FEEDBACK_PENDING';
+export type ReminderKind = 'HOMEWORK_DUE_SOON' | 'HOMEWORK_OVERDUE' | 'FEEDBACK_PENDING' | 'HOMEWORK_ESCALATED';
+/** Who a step of a practice's escalation ladder notifies. */
+export type EscalationTarget = 'CLIENT' | 'COACH' | 'ADMIN';
+/** A step's channels: one of them, or both (as the practice's settings allow). */
+export type EscalationChannel = 'WEBHOOK' | 'EMAIL' | 'BOTH';
 export type ReminderChannel = 'WEBHOOK' | 'EMAIL';
 
 export const JOB_SEARCH_CHANNELS: readonly JobSearchChannel[] = [
@@ -29,6 +33,8 @@ export interface Person {
   id: string;
   name: string;
   email: string | null;
+  /** IANA time zone (reminders' quiet hours and digests follow it); absent in older events: UTC */
+  timezone?: string | null;
 }
 
 export interface Actor {

@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { BadUserInput, EXTERNAL_ID } from '#platform';
 import { LIMITS } from '../domain/limits.js';
@@ -66,6 +67,13 @@ export const inputs = {
 export function reminderMinutes() {
   return z.number().int('must be a whole number').min(0, 'must be 0 or more').max(LIMITS.reminderMinutes, 'must be at most a year');
 }
+
+/** An IANA time zone name this runtime knows (Luxon asks Intl), e.g. "Pacific/Auckland". */
+export const timeZone = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  // a name, not an offset ("+13:00" has no DST rules), that this runtime's zone data knows
+  .refine((s) => /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(s) && IANAZone.isValidZone(s), 'must be an IANA time zone, e.g. Europe/London');
 
 export function isHttpUrl(s: string): boolean {
   try {

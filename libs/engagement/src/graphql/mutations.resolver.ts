@@ -55,7 +55,7 @@ export class MutationsResolver {
   async openEngagement(@Args('input', { type: () => OpenEngagementInput }) raw: unknown, @Context() ctx: RequestContext) {
     requireRole(ctx, ['COACH', 'ADMIN'], 'openEngagement');
     const { idempotencyKey, coach, client, title } = validate(OpenEngagementInput.schema, raw, 'input');
-    const person = (p: typeof coach) => ({ id: p.id, name: p.name, email: p.email ?? null });
+    const person = (p: typeof coach) => ({ id: p.id, name: p.name, email: p.email ?? null, ...(p.timezone ? { timezone: p.timezone } : {}) });
     const outcome = await this.send(ctx, 'openEngagement', new C.OpenEngagementCommand(originOf(ctx), { coach: person(coach), client: person(client), title }, { idempotencyKey }));
     return this.engagement(ctx, outcome.streamId);
   }

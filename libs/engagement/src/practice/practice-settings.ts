@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandHandler, Command, type ICommandHandler } from '@nestjs/cqrs';
 import { PostgresEventStore, type Queryable } from '#event-store';
 import { Database, SecretBox } from '#platform';
+import type { EscalationChannel, EscalationTarget } from '../domain/types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
 
 /** A practice's reminder settings (PRODUCT.md "Reminders"). */
@@ -12,7 +13,26 @@ export interface PracticeSettingsModel {
   dueSoonOffsetsMinutes: number[];
   overdueAfterMinutes: number;
   feedbackWindowMinutes: number;
+  /** the ladder after the overdue reminder, in increasing afterMinutes */
+  escalation: EscalationStepModel[];
+  escalationEmail: string | null;
+  /** the recipient's local "HH:MM" window in which reminders are held to its end; null: none */
+  quietHours: { start: string; end: string } | null;
 }
+
+export interface EscalationStepModel {
+  /** minutes after the homework's HOMEWORK_OVERDUE time */
+  afterMinutes: number;
+  notify: EscalationTarget;
+  /** null: every channel the settings allow */
+  channel: EscalationChannel | null;
+}
+
+/** The issue's default ladder: the client at due-soon and at overdue (the reminders of old), then these. */
+export const DEFAULT_ESCALATION: EscalationStepModel[] = [
+  { afterMinutes: 48 * 60, notify: 'COACH', channel: null },
+  { afterMinutes: 7 * 24 * 60, notify: 'ADMIN', channel: null },
+];
 
 export const DEFAULT_SETTINGS: PracticeSettingsModel = {
   webhookUrl: null,
@@ -21,6 +41,9 @@ export const DEFAULT_SETTINGS: PracticeSettingsModel = {
   dueSoonOffsetsMinutes: [24 * 60],
   overdueAfterMinutes: 24 * 60,
   feedbackWindowMinutes: 48 * 60,
+  escalation: DEFAULT_ESCALATION,
+  escalationEmail: null,
+  quietHours: null,
 };
 
 /** What changes: absent = unchanged; null or '' clears the webhook URL or secret. */
@@ -31,6 +54,10 @@ export interface SettingsChange {
   dueSoonOffsetsMinutes?: number[] | null;
   overdueAfterMinutes?: number | null;
   feedbackWindowMinutes?: number | null;
+  escalation?: (Omit<EscalationStepModel, 'channel'> & { channel?: EscalationChannel | null })[] | null;
+  escalationEmail?: string | null;
+  /** null: no quiet hours any more */
+  quietHours?: { start: string; end: string } | null;
 }
 
 /** The stream of a practice's own events (settings changes), beside its engagements' streams. */
@@ -43,6 +70,9 @@ interface SettingsRow extends Record<string, unknown> {
   due_soon_offsets_minutes: number[];
   overdue_after_minutes: number;
   feedback_window_minutes: number;
+  escalation: EscalationStepModel[] | null;
+  escalation_email: string | null;
+  quiet_hours: { start: string; end: string } | null;
 }
 
 /** Reads settings (the secret only ever decrypted for delivery) and stores changes. */
@@ -61,6 +91,9 @@ export class PracticeSettingsRepository {
       dueSoonOffsetsMinutes: [...r.due_soon_offsets_minutes].sort((a, b) => b - a),
       overdueAfterMinutes: r.overdue_after_minutes,
       feedbackWindowMinutes: r.feedback_window_minutes,
+      escalation: r.escalation ?? DEFAULT_ESCALATION,
+      escalationEmail: r.escalation_email,
+      quietHours: r.quiet_hours,
       sealedSecret: r.webhook_secret,
     };
   }
@@ -113,16 +146,20 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
         dueSoonOffsetsMinutes: [...(change.dueSoonOffsetsMinutes ?? current.dueSoonOffsetsMinutes)].sort((a, b) => b - a),
         overdueAfterMinutes: change.overdueAfterMinutes ?? current.overdueAfterMinutes,
         feedbackWindowMinutes: change.feedbackWindowMinutes ?? current.feedbackWindowMinutes,
+        escalation: (change.escalation ?? current.escalation).map((s) => ({ afterMinutes: s.afterMinutes, notify: s.notify, channel: s.channel ?? null })),
+        escalationEmail: change.escalationEmail === undefined ? current.escalationEmail : change.escalationEmail || null,
+        quietHours: change.quietHours === undefined ? current.quietHours : change.quietHours && { start: change.quietHours.start, end: change.quietHours.end },
       };
       await tx.query(
         `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
-           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
+           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11)
          ON CONFLICT (practice_id) DO UPDATE SET
            webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
            email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
            overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
-           updated_at = now(), updated_by = EXCLUDED.updated_by`,
+           updated_at = now(), updated_by = EXCLUDED.updated_by,
+           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours`,
         [
           practiceId,
           next.webhookUrl,
@@ -132,6 +169,9 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
           next.overdueAfterMinutes,
           next.feedbackWindowMinutes,
           origin.actor.id,
+          JSON.stringify(next.escalation),
+          next.escalationEmail,
+          next.quietHours && JSON.stringify(next.quietHours),
         ],
       );
       await this.store.append(

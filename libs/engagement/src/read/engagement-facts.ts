@@ -11,6 +11,8 @@ export interface EngagementFacts {
   status: EngagementStatus;
   coach: Person;
   client: Person;
+  /** the engagement's latest change (any event): its last activity */
+  lastActivityAt: Date;
   homework: {
     id: string;
     title: string;
@@ -19,6 +21,8 @@ export interface EngagementFacts {
     assignedAt: Date;
     /** the latest draft, when it awaits feedback */
     awaitingDraft: { id: string; submittedAt: Date; revision: number } | null;
+    /** drafts submitted so far */
+    draftCount: number;
   }[];
 }
 
@@ -46,8 +50,12 @@ export async function readEngagementFacts(
     client_id: string;
     client_name: string;
     client_email: string | null;
+    updated_at: Date;
+    coach_timezone: string;
+    client_timezone: string;
   }>(
-    `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email
+    `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at,
+            coach_timezone, client_timezone
        FROM engagements WHERE id = ANY($1::uuid[])`,
     [ids],
   );
@@ -57,8 +65,9 @@ export async function readEngagementFacts(
       practiceId: e.practice_id,
       title: e.title,
       status: e.status,
-      coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email },
-      client: { id: e.client_id, name: e.client_name, email: e.client_email },
+      coach: { id: e.coach_id, name: e.coach_name, email: e.coach_email, timezone: e.coach_timezone },
+      client: { id: e.client_id, name: e.client_name, email: e.client_email, timezone: e.client_timezone },
+      lastActivityAt: e.updated_at,
       homework: [],
     });
   }
@@ -72,8 +81,9 @@ export async function readEngagementFacts(
     draft_id: string | null;
     revision: number | null;
     submitted_at: Date | null;
+    draft_count: number;
   }>(
-    `SELECT h.id, h.engagement_id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at
+    `SELECT h.id, h.engagement_id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at, h.draft_count
        FROM homework h
        LEFT JOIN drafts d ON d.id = h.latest_draft_id AND h.status = 'SUBMITTED'
       WHERE h.engagement_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR h.id = ANY($2::uuid[]))`,
@@ -87,6 +97,7 @@ export async function readEngagementFacts(
       dueAt: h.due_at,
       assignedAt: h.assigned_at,
       awaitingDraft: h.draft_id ? { id: h.draft_id, submittedAt: h.submitted_at!, revision: h.revision! } : null,
+      draftCount: h.draft_count,
     });
   }
   return out;

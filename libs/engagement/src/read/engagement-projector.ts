@@ -3,7 +3,7 @@ import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } fr
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
 
 /** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
-const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
+const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
 
 /**
  * Projects engagement events into the read models (engagements, homework,

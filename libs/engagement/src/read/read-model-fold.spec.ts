@@ -112,6 +112,9 @@ it('folds a history into the rows the projector leaves, counts and versions incl
     updated_at: at(12),
     closed_at: at(12),
     version: 12,
+    // events without time zones: UTC
+    coach_timezone: 'UTC',
+    client_timezone: 'UTC',
   });
   expect(fold.homework.get(H1)).toMatchObject({ status: 'ACCEPTED', latest_draft_id: D1, draft_count: 1, assigned_at: at(3), updated_at: at(6) });
   expect(fold.homework.get(H2)).toMatchObject({ status: 'CANCELLED', draft_count: 0, latest_draft_id: null, updated_at: at(7) });

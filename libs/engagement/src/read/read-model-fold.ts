@@ -34,6 +34,8 @@ export interface EngagementValues {
   client_id: string;
   client_name: string;
   client_email: string | null;
+  coach_timezone: string;
+  client_timezone: string;
   /** the JSON text the projector passes (jsonb normalises it the same way) */
   intake: string | null;
   outcome: string | null;
@@ -151,6 +153,8 @@ export class ReadModelFold {
       client_id: r.client_id,
       client_name: r.client_name,
       client_email: r.client_email,
+      coach_timezone: r.coach_timezone ?? 'UTC',
+      client_timezone: r.client_timezone ?? 'UTC',
       intake: r.intake === null ? null : JSON.stringify(r.intake),
       outcome: r.outcome,
       close_note: (r.close_note as string | null | undefined) ?? null,
@@ -234,6 +238,9 @@ export class ReadModelFold {
           client_id: d.client.id,
           client_name: d.client.name,
           client_email: d.client.email,
+          // events from before time zones carry none: UTC (what the reminders assumed then)
+          coach_timezone: d.coach.timezone ?? 'UTC',
+          client_timezone: d.client.timezone ?? 'UTC',
           intake: null,
           outcome: null,
           close_note: null,
@@ -374,6 +381,7 @@ export class ReadModelFold {
         return;
       }
       case 'ReminderSent':
+      case 'ReminderHeld':
         // the projector's touch: greatest(version), greatest(updated_at); applying that per event or once for a run
         // of them gives the same row
         if (en) {
@@ -514,6 +522,8 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     ['updated_at', 'timestamptz'],
     ['closed_at', 'timestamptz'],
     ['version', 'int'],
+    ['coach_timezone', 'text'],
+    ['client_timezone', 'text'],
   ],
   values: (r) => [
     r.id,
@@ -535,6 +545,8 @@ const ENGAGEMENTS: TableShape<EngagementValues> = {
     r.updated_at,
     r.closed_at,
     r.version,
+    r.coach_timezone,
+    r.client_timezone,
   ],
 };
 

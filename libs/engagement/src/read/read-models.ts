@@ -22,6 +22,8 @@ export interface EngagementRow extends Record<string, unknown> {
   client_id: string;
   client_name: string;
   client_email: string | null;
+  coach_timezone?: string;
+  client_timezone?: string;
   intake: IntakeJson | null;
   outcome: EngagementOutcome | null;
   open_homework_count: number;
@@ -91,6 +93,7 @@ export interface PersonModel {
   id: string;
   name: string;
   email: string | null;
+  timezone?: string | null;
 }
 
 export interface EngagementModel {
@@ -178,8 +181,8 @@ export function toEngagement(r: EngagementRow): EngagementModel {
     practiceId: r.practice_id,
     title: r.title,
     status: r.status,
-    coach: { id: r.coach_id, name: r.coach_name, email: r.coach_email },
-    client: { id: r.client_id, name: r.client_name, email: r.client_email },
+    coach: { id: r.coach_id, name: r.coach_name, email: r.coach_email, timezone: r.coach_timezone ?? 'UTC' },
+    client: { id: r.client_id, name: r.client_name, email: r.client_email, timezone: r.client_timezone ?? 'UTC' },
     intake: r.intake
       ? {
           presentingQuestion: r.intake.presentingQuestion,

@@ -90,6 +90,24 @@ export function renderReminderEmail(message: ReminderMessage, options: RenderOpt
       ];
       break;
     }
+    case 'HOMEWORK_ESCALATED': {
+      const step = message.escalation?.step ?? 0;
+      if (message.recipient.role === 'CLIENT') {
+        subject = `Still overdue: ${quoted}`;
+        lines = [
+          `Your homework ${quoted} for ${engagement} was due ${due ? `on ${due}` : 'earlier'} and is still open.`,
+          `If you need more time or are stuck, let ${message.engagement.coach.name} know.`,
+        ];
+      } else {
+        const client = message.engagement.client.name;
+        subject = `Escalation ${step}: ${client}'s ${quoted} is overdue`;
+        lines = [
+          message.escalation?.clientProgress.summary ?? `${client} has not completed ${quoted}.`,
+          `Engagement: ${engagement} (coach: ${message.engagement.coach.name}).${due ? ` The homework was due on ${due}.` : ''}`,
+        ];
+      }
+      break;
+    }
   }
 
   const greeting = `Hi ${message.recipient.name},`;

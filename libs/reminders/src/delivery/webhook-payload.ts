@@ -21,6 +21,19 @@ export function buildWebhookBody(message: ReminderMessage, sentAt: Date): string
     engagement: { id: engagement.id, title: engagement.title },
     homework: homework && { id: homework.id, title: homework.title, dueAt: homework.dueAt },
     draft: draft && { id: draft.id, revision: draft.revision, submittedAt: draft.submittedAt },
+    // only on HOMEWORK_ESCALATED: the other kinds' bodies are byte for byte as before
+    ...(message.escalation && {
+      escalation: {
+        step: message.escalation.step,
+        target: message.escalation.target,
+        clientProgress: {
+          homeworkStatus: message.escalation.clientProgress.homeworkStatus,
+          draftsSubmitted: message.escalation.clientProgress.draftsSubmitted,
+          lastActivityAt: message.escalation.clientProgress.lastActivityAt,
+          summary: message.escalation.clientProgress.summary,
+        },
+      },
+    }),
   });
 }
 

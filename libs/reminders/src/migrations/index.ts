@@ -2,6 +2,15 @@ import { Reminders1764000000002 } from './1764000000002-reminders.js';
 import { ReminderLeases1764000000003 } from './1764000000003-reminder-leases.js';
 import { WebhookBodies1764000000020 } from './1764000000020-webhook-bodies.js';
 import { EventWebhooks1764000000200 } from './1764000000200-event-webhooks.js';
+import { EscalatedReminders1764000000301 } from './1764000000301-escalated-reminders.js';
+import { HeldReminders1764000000303 } from './1764000000303-held-reminders.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
-export const REMINDER_MIGRATIONS = [Reminders1764000000002, ReminderLeases1764000000003, WebhookBodies1764000000020, EventWebhooks1764000000200];
+export const REMINDER_MIGRATIONS = [
+  Reminders1764000000002,
+  ReminderLeases1764000000003,
+  WebhookBodies1764000000020,
+  EventWebhooks1764000000200,
+  EscalatedReminders1764000000301,
+  HeldReminders1764000000303,
+];

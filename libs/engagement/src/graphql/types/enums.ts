@@ -80,6 +80,7 @@ export const ReminderKind = {
   HOMEWORK_DUE_SOON: 'HOMEWORK_DUE_SOON',
   HOMEWORK_OVERDUE: 'HOMEWORK_OVERDUE',
   FEEDBACK_PENDING: 'FEEDBACK_PENDING',
+  HOMEWORK_ESCALATED: 'HOMEWORK_ESCALATED',
 } as const satisfies { [K in domain.ReminderKind]: K };
 export type ReminderKind = (typeof ReminderKind)[keyof typeof ReminderKind];
 registerEnumType(ReminderKind, {
@@ -88,6 +89,9 @@ registerEnumType(ReminderKind, {
     HOMEWORK_DUE_SOON: { description: "to the client, before a homework's due time" },
     HOMEWORK_OVERDUE: { description: "to the client, after a homework's due time passed without an accepted draft" },
     FEEDBACK_PENDING: { description: "to the coach, when a draft has waited longer than the practice's feedback window" },
+    HOMEWORK_ESCALATED: {
+      description: "a step of the practice's escalation ladder: to the step's target (client, coach or admin), after the homework went overdue",
+    },
   },
 });
 
@@ -97,9 +101,17 @@ export const ReminderStatus = {
   SENT: 'SENT',
   CANCELLED: 'CANCELLED',
   FAILED: 'FAILED',
+  HELD: 'HELD',
+  DIGESTED: 'DIGESTED',
 } as const;
 export type ReminderStatus = (typeof ReminderStatus)[keyof typeof ReminderStatus];
-registerEnumType(ReminderStatus, { name: 'ReminderStatus' });
+registerEnumType(ReminderStatus, {
+  name: 'ReminderStatus',
+  valuesMap: {
+    HELD: { description: "waiting for the end of the practice's quiet hours in the recipient's time zone (heldUntil; the reason in note)" },
+    DIGESTED: { description: "past the recipient's daily budget: listed in a digest instead (note names the digest)" },
+  },
+});
 
 export const ReminderChannel = {
   WEBHOOK: 'WEBHOOK',
@@ -107,3 +119,23 @@ export const ReminderChannel = {
 } as const satisfies { [K in domain.ReminderChannel]: K };
 export type ReminderChannel = (typeof ReminderChannel)[keyof typeof ReminderChannel];
 registerEnumType(ReminderChannel, { name: 'ReminderChannel' });
+
+export const EscalationTarget = {
+  CLIENT: 'CLIENT',
+  COACH: 'COACH',
+  ADMIN: 'ADMIN',
+} as const satisfies { [K in domain.EscalationTarget]: K };
+export type EscalationTarget = (typeof EscalationTarget)[keyof typeof EscalationTarget];
+registerEnumType(EscalationTarget, {
+  name: 'EscalationTarget',
+  description: 'who a step of the escalation ladder notifies (ADMIN: the practice\'s escalation contact)',
+});
+
+/** A separate enum from ReminderChannel: BOTH is a choice, never an outcome a Reminder.channel could report. */
+export const EscalationChannel = {
+  WEBHOOK: 'WEBHOOK',
+  EMAIL: 'EMAIL',
+  BOTH: 'BOTH',
+} as const satisfies { [K in domain.EscalationChannel]: K };
+export type EscalationChannel = (typeof EscalationChannel)[keyof typeof EscalationChannel];
+registerEnumType(EscalationChannel, { name: 'EscalationChannel', description: "a step's channels (as the practice's settings allow)" });

@@ -1,6 +1,6 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { Engagement } from './engagement.types.js';
-import { FeedbackVerdict, HomeworkStatus, ReminderChannel, ReminderKind, ReminderStatus } from './enums.js';
+import { EscalationTarget, FeedbackVerdict, HomeworkStatus, ReminderChannel, ReminderKind, ReminderStatus } from './enums.js';
 import { Person } from './person.types.js';
 
 /**
@@ -43,6 +43,18 @@ export class Reminder {
 
   @Field(() => String, { nullable: true, description: 'why it was CANCELLED, e.g. "draft submitted", "engagement paused"' })
   cancelReason!: string | null;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'HELD: when the hold ends and it goes' })
+  heldUntil?: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'why it was HELD or DIGESTED, e.g. "quiet hours (21:00–08:00 in Pacific/Auckland)"' })
+  note?: string | null;
+
+  @Field(() => Int, { nullable: true, description: "HOMEWORK_ESCALATED: its step of the practice's escalation ladder, from 1" })
+  escalationStep?: number | null;
+
+  @Field(() => EscalationTarget, { nullable: true, description: 'HOMEWORK_ESCALATED: who the step notifies' })
+  escalationTarget?: EscalationTarget | null;
 }
 
 @ObjectType()

@@ -13,10 +13,11 @@ import {
   line,
   reminderMinutes,
   text,
+  timeZone,
   uuid,
   version,
 } from '../input-validation.js';
-import { EngagementOutcome, EngagementStatus as EngagementStatusEnum, FeedbackVerdict, JobSearchChannel } from './enums.js';
+import { EngagementOutcome, EngagementStatus as EngagementStatusEnum, EscalationChannel, EscalationTarget, FeedbackVerdict, JobSearchChannel } from './enums.js';
 import { field, inputType } from './input-type.js';
 
 // Every input of the API, declared once: each field's GraphQL type beside its
@@ -44,6 +45,9 @@ export const PersonInput = inputType('PersonInput', {
   id: field(() => ID, externalId),
   name: field(() => String, line(LIMITS.personName)),
   email: field(() => String, z.string().max(LIMITS.email).regex(EMAIL, 'must be an email address').nullish()),
+  timezone: field(() => String, timeZone.nullish(), {
+    description: "IANA time zone, e.g. Pacific/Auckland: reminders' quiet hours follow it; absent: UTC",
+  }),
 });
 
 export const ChannelStatInput = inputType('ChannelStatInput', {
@@ -156,6 +160,21 @@ export const CloseEngagementInput = inputType('CloseEngagementInput', {
   idempotencyKey: optionalKey,
 });
 
+export const EscalationStepInput = inputType('EscalationStepInput', {
+  afterMinutes: field(() => Int, reminderMinutes(), { description: 'minutes after the homework went overdue (its HOMEWORK_OVERDUE time)' }),
+  notify: field(() => EscalationTarget, z.enum(['CLIENT', 'COACH', 'ADMIN'])),
+  channel: field(() => EscalationChannel, z.enum(['WEBHOOK', 'EMAIL', 'BOTH']).nullish(), {
+    description: "absent: every channel the practice's settings allow",
+  }),
+});
+
+const wallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (00:00 to 23:59)');
+
+export const QuietHoursInput = inputType('QuietHoursInput', {
+  start: field(() => String, wallTime, { description: '"HH:MM", when the window opens (the recipient\'s local time)' }),
+  end: field(() => String, wallTime, { description: '"HH:MM", when it closes; earlier than start: the window spans midnight' }),
+});
+
 export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInput', {
   webhookUrl: field(
     () => String,
@@ -184,4 +203,23 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
   ),
   overdueAfterMinutes: field(() => Int, reminderMinutes().nullish()),
   feedbackWindowMinutes: field(() => Int, reminderMinutes().nullish()),
+  escalation: field(
+    () => [EscalationStepInput],
+    z
+      .array(EscalationStepInput.schema)
+      .max(LIMITS.escalationSteps, `at most ${LIMITS.escalationSteps} steps`)
+      .refine((steps) => steps.every((s, i) => i === 0 || s.afterMinutes >= steps[i - 1]!.afterMinutes), 'steps must be in order of afterMinutes')
+      .nullish(),
+    { description: 'replaces the whole ladder; [] turns escalation off' },
+  ),
+  escalationEmail: field(
+    () => String,
+    z.string().max(LIMITS.email).refine((s) => s === '' || EMAIL.test(s), 'must be an email address').nullish(),
+    { description: "where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only)" },
+  ),
+  quietHours: field(
+    () => QuietHoursInput,
+    QuietHoursInput.schema.refine((q) => q.start !== q.end, 'start and end must differ').nullable().optional(),
+    { description: 'null: no quiet hours' },
+  ),
 });

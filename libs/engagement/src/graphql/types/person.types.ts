@@ -11,6 +11,9 @@ export class Person {
 
   @Field(() => String, { nullable: true })
   email!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'IANA time zone of an engagement\'s coach or client (UTC when none was given)' })
+  timezone?: string | null;
 }
 
 @ObjectType()

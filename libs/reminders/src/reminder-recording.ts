@@ -1,0 +1,129 @@
+import type { Job } from 'bullmq';
+import type { CommandExecutor, ReminderChannel, ReminderKind } from '#engagement';
+import type { ReminderJobData } from './reminder-clock.js';
+
+// The processor's two recordings through the command path: each writes the
+// engagement's events and the reminder rows in one commit.
+
+export interface ReminderRow extends Record<string, unknown> {
+  id: string;
+  practice_id: string;
+  engagement_id: string;
+  homework_id: string | null;
+  draft_id: string | null;
+  kind: ReminderKind;
+  recipient_id: string;
+  recipient_name: string;
+  recipient_email: string | null;
+  recipient_role: 'CLIENT' | 'COACH' | 'ADMIN';
+  escalation_step: number | null;
+  scheduled_for: Date;
+  attempts: number;
+  webhook_delivered_at: Date | null;
+  email_delivered_at: Date | null;
+  correlation_id: string | null;
+  /** the webhook body, stored at the first attempt and sent unchanged by every later one */
+  webhook_body: string | null;
+}
+
+export interface RecordEntry {
+  row: ReminderRow;
+  channels: ReminderChannel[];
+  error: string | null;
+}
+
+/**
+ * ReminderSent on each engagement (one command per engagement, idempotent by
+ * reminder id) and the rows SENT, in one commit.
+ */
+export async function recordSent(executor: CommandExecutor, practiceId: string, toRecord: RecordEntry[], jobs: Job<ReminderJobData>[]): Promise<void> {
+  const byEngagement = new Map<string, typeof toRecord>();
+  for (const r of toRecord) byEngagement.set(r.row.engagement_id, [...(byEngagement.get(r.row.engagement_id) ?? []), r]);
+  const now = new Date();
+  const requests = [...byEngagement].map(([engagementId, reminders]) => {
+    const first = reminders[0]!.row;
+    const job = jobs.find((j) => j.data.reminderId === first.id);
+    return {
+      streamId: engagementId,
+      origin: {
+        actor: { id: 'reminders', role: 'SYSTEM' as const },
+        practiceId,
+        correlationId: first.correlation_id ?? `reminder:${first.id}`,
+        causationId: `job:${job?.id ?? first.id}`,
+        now,
+      },
+      command: {
+        type: 'RecordRemindersSent' as const,
+        data: {
+          reminders: reminders.map(({ row, channels }) => ({
+            reminderId: row.id,
+            kind: row.kind,
+            recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
+            channels,
+            homeworkId: row.homework_id,
+            draftId: row.draft_id,
+          })),
+        },
+        context: { actor: { id: 'reminders', role: 'SYSTEM' as const }, now },
+      },
+    };
+  });
+  await executor.executeMany(practiceId, requests, async (tx) => {
+    await tx.query(
+      `UPDATE reminders r SET status = 'SENT', sent_at = now(), channel = s.channel, last_error = s.error,
+              webhook_delivered_at = CASE WHEN 'WEBHOOK' = ANY(s.channels) THEN coalesce(r.webhook_delivered_at, now()) END,
+              email_delivered_at = CASE WHEN 'EMAIL' = ANY(s.channels) THEN coalesce(r.email_delivered_at, now()) END,
+              attempts = r.attempts + CASE WHEN s.fresh THEN 1 ELSE 0 END,
+              lease_until = NULL, lease_token = NULL, updated_at = now()
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS channel, unnest($3::text[]) AS error,
+                      string_to_array(unnest($4::text[]), ',') AS channels, unnest($5::bool[]) AS fresh) AS s
+        WHERE r.id = s.id AND r.status IN ('SCHEDULED', 'HELD')`,
+      [
+        toRecord.map((r) => r.row.id),
+        toRecord.map((r) => r.channels[0]!),
+        toRecord.map((r) => r.error),
+        toRecord.map((r) => r.channels.join(',')),
+        toRecord.map((r) => r.error === null),
+      ],
+    );
+  });
+}
+
+/** The rows HELD (quiet hours) and ReminderHeld on each engagement's timeline, in one commit. */
+export async function recordHeld(
+executor: CommandExecutor,
+practiceId: string,
+holds: { id: string; until: Date; reason: string; row: ReminderRow }[],
+lease: string,
+): Promise<void> {
+  const byEngagement = new Map<string, typeof holds>();
+  for (const h of holds) byEngagement.set(h.row.engagement_id, [...(byEngagement.get(h.row.engagement_id) ?? []), h]);
+  const now = new Date();
+  const actor = { id: 'reminders', role: 'SYSTEM' as const };
+  const requests = [...byEngagement].map(([engagementId, held]) => ({
+    streamId: engagementId,
+    origin: { actor, practiceId, correlationId: held[0]!.row.correlation_id ?? `reminder:${held[0]!.id}`, causationId: `hold:${held[0]!.id}`, now },
+    command: {
+      type: 'RecordRemindersHeld' as const,
+      data: {
+        reminders: held.map(({ row, until, reason }) => ({
+          reminderId: row.id,
+          kind: row.kind,
+          recipient: { id: row.recipient_id, name: row.recipient_name, email: row.recipient_email },
+          homeworkId: row.homework_id,
+          heldUntil: until.toISOString(),
+          reason,
+        })),
+      },
+      context: { actor, now },
+    },
+  }));
+  await executor.executeMany(practiceId, requests, async (tx) => {
+    await tx.query(
+      `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS h(id, until, reason)
+        WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
+      [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease],
+    );
+  });
+}
