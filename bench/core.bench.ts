@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
@@ -126,12 +127,42 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
     // one assignHomework, recorded: its round trips and, for the reference, its statements
     const spread = await Promise.all(Array.from({ length: 32 }, (_, i) => open(`Spread ${i}`)));
     const recorded: { pid: number; text: string; values: unknown[] }[][] = [];
-    for (const id of spread) recorded.push(await recording(api.pid, recordFile, () => assign(id)));
+    for (const id of spread) recorded.push(await recording(recordFile, () => assign(id)));
     const one = recorded[0]!;
     const writeTx = one.slice(one.findIndex((s) => /^BEGIN;|^BEGIN$/.test(s.text)));
     const writeStatements = writeTx.slice(0, writeTx.findIndex((s) => s.text === 'COMMIT') + 1);
     console.log(`[core] one assignHomework sent ${one.length} statements (round trips):\n${one.map((s) => `  ${s.text.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
 
+    // the same statements from a bare client: each worker replays its own recorded command's write
+    // transaction and rolls it back (so it can repeat it at the same version); a ROLLBACK skips the
+    // commit's WAL flush, so this reference is, if anything, faster than the real thing
+    const bare = new pg.Pool({ connectionString: opts.appUrl, max: 32 });
+    // the recorded command committed, so each replay appends at the version after it, with fresh event
+    // and homework ids (else the events' unique ids would refuse it): otherwise the very same statements
+    const txs = recorded.map((r) => {
+      const w = r.slice(r.findIndex((s) => /^BEGIN;|^BEGIN$/.test(s.text)));
+      const statements = w.slice(0, w.findIndex((s) => s.text === 'COMMIT'));
+      const append = statements.find((s) => s.text.includes('event_store_append('))!;
+      const events = JSON.parse(append.values[1] as string) as { event_id: string; data: { homeworkId?: string } }[];
+      const ids = events.flatMap((e) => [e.event_id, ...(e.data.homeworkId ? [e.data.homeworkId] : [])]);
+      append.values[3] = Number(append.values[3]) + 1;
+      return { text: JSON.stringify(statements), ids };
+    });
+    mkdirSync('bench/out', { recursive: true });
+    writeFileSync('bench/out/recorded.json', JSON.stringify(txs, null, 1));
+    const replay = await runFor(32, seconds * 1000, async (worker) => {
+      const tx = txs[worker % txs.length]!;
+      let text = tx.text;
+      for (const id of tx.ids) text = text.replaceAll(id, randomUUID());
+      const c = await bare.connect();
+      try {
+        for (const s of JSON.parse(text) as { text: string; values: unknown[] }[]) await c.query(s.text, s.values);
+      } finally {
+        await c.query('ROLLBACK');
+        c.release();
+      }
+    });
+    await bare.end();
     const trivial = await cannon({
       url: `${api.url}/graphql`,
       connections: 32,
@@ -163,24 +194,6 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
     });
     const peaks = memory.stop();
     windows.assign = [...assignWindow, hrMicros()];
-    // the same statements from a bare client: each worker replays its own recorded command's write
-    // transaction and rolls it back (so it can repeat it at the same version); a ROLLBACK skips the
-    // commit's WAL flush, so this reference is, if anything, faster than the real thing
-    const bare = new pg.Pool({ connectionString: opts.appUrl, max: 32 });
-    const txs = recorded.map((r) => {
-      const w = r.slice(r.findIndex((s) => /^BEGIN;|^BEGIN$/.test(s.text)));
-      return w.slice(0, w.findIndex((s) => s.text === 'COMMIT'));
-    });
-    const replay = await runFor(32, seconds * 1000, async (worker) => {
-      const c = await bare.connect();
-      try {
-        for (const s of txs[worker % txs.length]!) await c.query(s.text, s.values);
-        await c.query('ROLLBACK');
-      } finally {
-        c.release();
-      }
-    });
-    await bare.end();
     const ok = load.non2xx === 0 && load.errors === 0;
     record({
       section: 'core',
@@ -282,20 +295,22 @@ function sampleMemory(pids: number[]): { stop(): number[] } {
   };
 }
 
-/** Runs one request while the API records its statements (SIGUSR2 toggles; the marker line says it has). */
-async function recording(pid: number, file: string, fn: () => Promise<unknown>): Promise<{ pid: number; text: string; values: unknown[] }[]> {
+/** Runs one request while the API records its statements (bench/record-sql.ts: the flag file turns it on, a marker says so). */
+async function recording(file: string, fn: () => Promise<unknown>): Promise<{ pid: number; text: string; values: unknown[] }[]> {
   const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-  const toggle = async (to: 'on' | 'off') => {
-    const before = lines().filter((l) => l.marker).length;
-    process.kill(pid, 'SIGUSR2');
-    while (lines().filter((l) => l.marker).length === before) await new Promise((r) => setTimeout(r, 20));
-    if (lines().filter((l) => l.marker).at(-1).marker !== to) throw new Error('recording toggle out of step');
+  const switched = async (to: string) => {
+    while (lines().filter((l) => l.marker).at(-1)?.marker !== to) await new Promise((r) => setTimeout(r, 10));
   };
   rmSync(file, { force: true });
-  await toggle('on');
-  await fn();
-  await toggle('off');
-  return lines().filter((l) => !l.marker);
+  writeFileSync(`${file}.on`, '');
+  try {
+    await switched('on');
+    await fn();
+  } finally {
+    rmSync(`${file}.on`, { force: true });
+  }
+  await switched('off');
+  return lines().filter((l) => !l.marker && l.text !== undefined);
 }
 
 /** Now on the monotonic clock, in µs (a V8 CPU profile's timestamps). */

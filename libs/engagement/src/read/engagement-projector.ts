@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Queryable, StoredEvent } from '#event-store';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
@@ -28,11 +29,13 @@ export class EngagementProjector {
     const fold = new ReadModelFold();
     await this.seed(tx, fold, events);
     for (const e of events) fold.apply(e);
-    for (const s of upsertStatements(fold, this.schema)) {
-      const { rows } = await tx.query(s.text, s.values);
+    // every upsert in one round trip (a multi-statement query: their values inlined as literals)
+    const statements = upsertStatements(fold, this.schema);
+    const results = await batch(tx, statements.map((s) => inline(s.text, s.values)));
+    statements.forEach((s, i) => {
       const into = { engagements: out.engagements, homework: out.homework, drafts: out.drafts, feedback: out.feedback, coaching_sessions: out.sessions }[s.table];
-      if (into) for (const r of rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
-    }
+      if (into) for (const r of results[i]!.rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
+    });
     return out;
   }
 
@@ -45,18 +48,22 @@ export class EngagementProjector {
     const jobSearch = homework;
     const drafts = events.flatMap((e) => (e.type === 'FeedbackGiven' ? [String((e.data as { draftId: unknown }).draftId).toLowerCase()] : []));
     const uuids = (ids: string[]) => ids.filter((id) => UUID.test(id));
-    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = await Promise.all([
-      tx.query<EngagementRow>(`SELECT * FROM ${this.t('engagements')} WHERE id = ANY($1::uuid[])`, [uuids(streams)]),
-      homework.length
-        ? tx.query<HomeworkRow>(`SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY($1::uuid[])`, [uuids(homework)])
-        : { rows: [] as HomeworkRow[] },
-      jobSearch.length
-        ? tx.query<JobSearchRow>(`SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY($1::uuid[])`, [uuids(jobSearch)])
-        : { rows: [] as JobSearchRow[] },
-      drafts.length
-        ? tx.query<{ id: string; submitted_at: Date }>(`SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY($1::uuid[])`, [uuids(drafts)])
-        : { rows: [] as { id: string; submitted_at: Date }[] },
-    ]);
+    // one round trip for all of them: a multi-statement query, the ids (checked uuids) inlined as literals
+    const ids = (list: string[]) => `'{${uuids(list).join(',')}}'::uuid[]`;
+    const wanted = [
+      `SELECT * FROM ${this.t('engagements')} WHERE id = ANY(${ids(streams)})`,
+      homework.length ? `SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY(${ids(homework)})` : null,
+      jobSearch.length ? `SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY(${ids(jobSearch)})` : null,
+      drafts.length ? `SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY(${ids(drafts)})` : null,
+    ];
+    const results = await batch(tx, wanted.filter((q): q is string => q !== null));
+    const next = (q: string | null) => (q === null ? { rows: [] } : results.shift()!);
+    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = wanted.map(next) as [
+      { rows: EngagementRow[] },
+      { rows: HomeworkRow[] },
+      { rows: JobSearchRow[] },
+      { rows: { id: string; submitted_at: Date }[] },
+    ];
     for (const r of engagementRows.rows) fold.seedEngagement(r);
     for (const r of homeworkRows.rows) fold.seedHomework(r);
     for (const r of jobSearchRows.rows) fold.seedJobSearch(r);
@@ -65,6 +72,23 @@ export class EngagementProjector {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Several statements in one round trip: node-postgres sends a query without
+ * parameters as one simple-protocol message and answers a result per
+ * statement (the rows parsed as for any query). Inside the caller's
+ * transaction, so one failing fails the transaction as before.
+ */
+async function batch(tx: Queryable, statements: readonly string[]): Promise<{ rows: Record<string, unknown>[] }[]> {
+  if (statements.length === 0) return [];
+  const result = (await tx.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+  return Array.isArray(result) ? result : [result];
+}
+
+/** A statement with its parameters written in as quoted literals (the fold's values are array literals: text). */
+function inline(text: string, values: readonly string[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => pg.escapeLiteral(values[Number(n) - 1]!));
+}
 
 interface JobSearchRow extends Record<string, unknown> {
   engagement_id: string;
