@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
@@ -21,7 +22,7 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
   const recordFile = `/tmp/bench-record-sql-${process.pid}.jsonl`;
   rmSync(recordFile, { force: true });
   const port = 3900 + Math.floor(Math.random() * 1000);
-  const api = await startApp('api', { ...env, BENCH_RECORD_SQL: recordFile }, port, ['--import', './dist/bench/record-sql.js']);
+  const api = await startApp('api', { ...env, BENCH_RECORD_SQL: recordFile }, port, ['--import', fileURLToPath(new URL('./record-sql.js', import.meta.url))]);
   const worker = await startApp('worker', env);
   const practiceId = 'bench-core';
   const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
