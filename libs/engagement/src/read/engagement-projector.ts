@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { Queryable, StoredEvent } from '#event-store';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
+import { batch, inline } from './sql-batch.js';
 
 /** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
 const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
@@ -22,12 +22,38 @@ export class EngagementProjector {
     return `${this.schema}.${table}`;
   }
 
-  /** Applies the events; returns the latest version of every row they wrote. */
-  async apply(tx: Queryable, events: readonly StoredEvent[]): Promise<ProjectedRows> {
+  /**
+   * The reads of every row a command on these streams may touch (engagement,
+   * homework, job-search figures), for the caller to send in a round trip it
+   * makes anyway (the command's load); their results go to `apply` as `prefetched`.
+   */
+  prefetchStatements(streamIds: readonly string[]): string[] {
+    const ids = `'{${[...new Set(streamIds.map((id) => id.toLowerCase()))].filter((id) => UUID.test(id)).join(',')}}'::uuid[]`;
+    return [
+      `SELECT * FROM ${this.t('engagements')} WHERE id = ANY(${ids})`,
+      `SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY(${ids})`,
+      `SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY(${ids})`,
+    ];
+  }
+
+  /**
+   * Applies the events; returns the latest version of every row they wrote.
+   * `prefetched`: the results of `prefetchStatements` for the events' streams,
+   * read in this transaction under the streams' locks (so still current).
+   */
+  async apply(tx: Queryable, events: readonly StoredEvent[], prefetched?: readonly { rows: Record<string, unknown>[] }[]): Promise<ProjectedRows> {
     const out = emptyProjection();
     if (events.length === 0) return out;
     const fold = new ReadModelFold();
-    await this.seed(tx, fold, events);
+    if (prefetched) {
+      const [engagements, homework, jobSearch] = prefetched as [{ rows: EngagementRow[] }, { rows: HomeworkRow[] }, { rows: JobSearchRow[] }];
+      for (const r of engagements.rows) fold.seedEngagement(r);
+      for (const r of homework.rows) fold.seedHomework(r);
+      for (const r of jobSearch.rows) fold.seedJobSearch(r);
+      await this.seedDraftTimes(tx, fold, events);
+    } else {
+      await this.seed(tx, fold, events);
+    }
     for (const e of events) fold.apply(e);
     // every upsert in one round trip (a multi-statement query: their values inlined as literals)
     const statements = upsertStatements(fold, this.schema);
@@ -37,6 +63,15 @@ export class EngagementProjector {
       if (into) for (const r of results[i]!.rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
     });
     return out;
+  }
+
+  /** The submission times of the drafts that feedback events answer (the only rows not prefetched). */
+  private async seedDraftTimes(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[]): Promise<void> {
+    const drafts = events.flatMap((e) => (e.type === 'FeedbackGiven' ? [String((e.data as { draftId: unknown }).draftId).toLowerCase()] : []));
+    const ids = drafts.filter((id) => UUID.test(id));
+    if (ids.length === 0) return;
+    const { rows } = await tx.query<{ id: string; submitted_at: Date }>(`SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY($1::uuid[])`, [ids]);
+    for (const r of rows) fold.seedDraftTime(r.id, r.submitted_at);
   }
 
   /** The current rows the events may change or read, into the fold. */
@@ -72,23 +107,6 @@ export class EngagementProjector {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * Several statements in one round trip: node-postgres sends a query without
- * parameters as one simple-protocol message and answers a result per
- * statement (the rows parsed as for any query). Inside the caller's
- * transaction, so one failing fails the transaction as before.
- */
-async function batch(tx: Queryable, statements: readonly string[]): Promise<{ rows: Record<string, unknown>[] }[]> {
-  if (statements.length === 0) return [];
-  const result = (await tx.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
-  return Array.isArray(result) ? result : [result];
-}
-
-/** A statement with its parameters written in as quoted literals (the fold's values are array literals: text). */
-function inline(text: string, values: readonly string[]): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => pg.escapeLiteral(values[Number(n) - 1]!));
-}
 
 interface JobSearchRow extends Record<string, unknown> {
   engagement_id: string;
