@@ -23,7 +23,8 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
   rmSync(recordFile, { force: true });
   const port = 3900 + Math.floor(Math.random() * 1000);
   const api = await startApp('api', { ...env, BENCH_RECORD_SQL: recordFile }, port, ['--import', fileURLToPath(new URL('./record-sql.js', import.meta.url))]);
-  const worker = await startApp('worker', env);
+  // the worker's health/metrics port: a free one (another worker on this machine may hold the default)
+  const worker = await startApp('worker', { ...env, WORKER_HTTP_PORT: '0' });
   const practiceId = 'bench-core';
   const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
   const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
