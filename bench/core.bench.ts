@@ -234,6 +234,45 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
       extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load`,
     });
 
+    // the issue's figure: an API process that serves only the mutation load (the one above also served the list)
+    const fresh = await startApp('api', env, port + 1);
+    try {
+      const freshIdle = sampleMemory([fresh.pid]).stop();
+      const freshMemory = sampleMemory([fresh.pid]);
+      let k = 0;
+      const freshLoad = await cannon({
+        url: `${fresh.url}/graphql`,
+        connections: 32,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({
+                query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
+                variables: { i: { engagementId: spread[k++ % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
+              }),
+            }),
+          },
+        ],
+      });
+      const [freshPeak] = freshMemory.stop();
+      record({
+        section: 'core',
+        name: 'API resident memory, a fresh API process under the assignHomework load only',
+        value: mb(freshPeak!),
+        unit: 'MB peak',
+        reference: { name: 'the same process idle, just started', value: mb(freshIdle[0]!), unit: 'MB' },
+        target: '< 250 MB',
+        met: freshPeak! < 250 * 2 ** 20 && freshLoad.non2xx === 0,
+        extra: `${Math.round(freshLoad.requests.average)} req/s, ${freshLoad.non2xx} non-2xx`,
+      });
+    } finally {
+      await fresh.stop();
+    }
+
     // command latency as a stream grows: one engagement each at versions ~10, ~100, ~1,000
     // grown by rescheduling one homework (one event each; assignHomework stops at the 200-homework limit)
     const growing = await open('Growing');
