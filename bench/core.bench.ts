@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { startApp } from './processes.js';
@@ -318,6 +319,7 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
     await api.stop();
     await worker.stop();
     rmSync(recordFile, { force: true });
+    await removeQueueKeys(env);
     // the load phases on the monotonic clock a V8 CPU profile uses (bench/profile-summary.ts slices by them)
     mkdirSync('bench/out', { recursive: true });
     writeFileSync('bench/out/core-windows.json', JSON.stringify(windows));
@@ -377,4 +379,19 @@ function hrMicros(): number {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The reminder jobs the section's commands scheduled: every key under the run's queue prefix, removed (no FLUSH). */
+async function removeQueueKeys(env: Record<string, string>): Promise<void> {
+  const prefix = env.QUEUE_PREFIX;
+  if (!prefix) return;
+  const redis = new Redis(process.env.REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
