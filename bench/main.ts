@@ -6,6 +6,7 @@ import { runMigrations } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { PROTECTION_PROFILES } from '../apps/api/src/security/protection-profiles.js';
 import { benchApi } from './api.bench.js';
+import { benchCore } from './core.bench.js';
 import { reportConsoleFigures } from './console.bench.js';
 import { benchEventStore } from './event-store.bench.js';
 import { benchRebuild } from './rebuild.bench.js';
@@ -16,7 +17,7 @@ import { benchTimeTravel } from './time-travel.bench.js';
 import { benchEventWebhooks } from './event-webhooks.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
-const SECTIONS = ['event-store', 'projections', 'api', 'reminders', 'rebuild', 'time-travel', 'event-webhooks'] as const;
+const SECTIONS = ['event-store', 'projections', 'api', 'core', 'reminders', 'rebuild', 'time-travel', 'event-webhooks'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     // reminders first: their worker's scheduler reads the whole log, which the API bench fills
     await section('reminders', () => benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 }));
     await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));
+    await section('core', () => benchCore(pool, appEnv, { seconds, appUrl: appEnv.DATABASE_URL! }));
     await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));
     await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
     await section('time-travel', () => benchTimeTravel(appEnv, { events: 1000, rounds: 50 }));

@@ -2,18 +2,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // dist/bench/ -> repo root
+/** BENCH_APP_ROOT: run the apps of another built checkout (e.g. the base commit, for a before/after comparison) */
+const APP_ROOT = process.env.BENCH_APP_ROOT ?? ROOT;
 
 export interface Service {
   url: string;
+  /** the child's process id (its resident memory: /proc/<pid>/status) */
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */
-export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number): Promise<Service> {
+export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<Service> {
   // BENCH_CPU_PROF=worker (or api) writes a V8 CPU profile of that process to bench/out/
   const profile = process.env.BENCH_CPU_PROF === app ? ['--cpu-prof', '--cpu-prof-dir=bench/out'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, `dist/apps/${app}/src/main.js`], {
-    cwd: ROOT,
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeArgs, `dist/apps/${app}/src/main.js`], {
+    cwd: APP_ROOT,
     env: { ...process.env, ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
@@ -34,6 +38,7 @@ export async function startApp(app: 'api' | 'worker', env: Record<string, string
   }
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -124,3 +124,23 @@ describe('engagements { homework { drafts { feedback } } }', () => {
     expect(dataStatements).toBeLessThanOrEqual(4);
   });
 });
+
+describe('the list answers its plain data from what it loaded (libs/engagement/src/graphql/preloaded-fields.ts)', () => {
+  // `homework(status: …)` has an argument, so it (and everything below it) goes through the field resolvers
+  const ALL_STATUSES = '[ASSIGNED, SUBMITTED, CHANGES_REQUESTED, ACCEPTED, CANCELLED]';
+  const shape = (homework: string) => `query ($first: Int) {
+    engagements(first: $first) { edges { node { id homework${homework} { id title status dueAt drafts { id revision content
+      feedback { id verdict comments draft { id } } homework { id } } } } } }
+  }`;
+
+  it('answers exactly what the field resolvers answer, with the same statements', async () => {
+    const plain = await api.gql<any>(shape(''), { first: 50 }, cast.admin);
+    const resolved = await api.gql<any>(shape(`(status: ${ALL_STATUSES})`), { first: 50 }, cast.admin);
+    const edges = ok(plain).engagements.edges;
+    expect(edges).toHaveLength(50);
+    expect(edges[0].node.homework[0].drafts[0].feedback.verdict).toBe('CHANGES_REQUESTED');
+    expect(edges).toEqual(ok(resolved).engagements.edges);
+    // the feedback's draft and the draft's homework are the field resolvers' (one more statement each at most)
+    expect((plain.body as any).extensions.sqlStatements - SESSION_OVERHEAD).toBeLessThanOrEqual(6);
+  });
+});

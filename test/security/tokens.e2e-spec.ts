@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { TokenService } from '#platform';
+import { configFromEnv, TokenService } from '#platform';
 import { TestApi } from '../support/api.js';
 import { TEST_JWT_SECRET } from '../support/env.js';
 
@@ -140,5 +140,36 @@ describe("practices' own identity providers", () => {
   it("applies the lifetime limit to providers' tokens too", async () => {
     const token = await sign(keysA.privateKey, 'RS256', { claims: { iss: ISSUER_A }, exp: now() + 10 * MAX }, 'a-1');
     expect(await viewer(token)).toEqual(refused(/lifetime exceeds/));
+  });
+});
+
+describe('a verified token remembered (no signature check per request)', () => {
+  it('is refused once it expires, although it was accepted before', async () => {
+    // no clock skew here, so the moment of expiry is exact
+    const tokens = new TokenService(configFromEnv({ ...process.env, JWT_SECRET: TEST_JWT_SECRET, JWT_CLOCK_SKEW_SECONDS: '0' }));
+    const exp = now() + 2;
+    const token = await new SignJWT({ practice_id: 'practice-r', role: 'COACH' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('remembered')
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    await expect(tokens.verify(token)).resolves.toMatchObject({ id: 'remembered', practiceId: 'practice-r' });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ id: 'remembered' }); // from memory
+    while (Date.now() < exp * 1000) await new Promise((r) => setTimeout(r, 50));
+    await expect(tokens.verify(token)).rejects.toThrow(/expired/);
+  });
+
+  it('a token signed with another key is refused even after a valid one was remembered', async () => {
+    const tokens = new TokenService(configFromEnv({ ...process.env, JWT_SECRET: TEST_JWT_SECRET }));
+    const sign = (secret: string) =>
+      new SignJWT({ practice_id: 'practice-r', role: 'COACH' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('remembered')
+        .setIssuedAt()
+        .setExpirationTime(now() + 600)
+        .sign(new TextEncoder().encode(secret));
+    await expect(tokens.verify(await sign(TEST_JWT_SECRET))).resolves.toMatchObject({ id: 'remembered' });
+    await expect(tokens.verify(await sign(`${TEST_JWT_SECRET}-forged`))).rejects.toThrow(/Invalid token/);
   });
 });

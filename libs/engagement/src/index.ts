@@ -28,6 +28,7 @@ export {
   RecordReminderSentCommand,
 } from './write/engagement-commands.js';
 export { EngagementProjector } from './read/engagement-projector.js';
+export { withPreloadedFields } from './graphql/preloaded-fields.js';
 export { ActivityProjection } from './read/activity-projection.js';
 export {
   PracticeSettingsRepository,

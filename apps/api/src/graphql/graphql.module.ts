@@ -3,8 +3,9 @@ import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
-import { EngagementGraphqlModule } from '#engagement';
+import { EngagementGraphqlModule, withPreloadedFields } from '#engagement';
 import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated } from '#platform';
 import { GraphqlErrorFormat } from './error-format.js';
 import { httpContext } from './graphql-context.js';
@@ -78,7 +79,11 @@ class GraphqlSupportModule {}
           // HTTP only: the websocket (subscriptions) is GraphqlSocketTransport's, with the same protections
           context: (arg: { req: Parameters<typeof httpContext>[0] }) => httpContext(arg.req, tokens, db).then((ctx) => security.admit(ctx, arg.req)),
           formatError: (formatted, error) => errors.format(formatted, error),
-          plugins: [requestLifecycle(!production), security.plugin()],
+          // plain data a list loaded for its page answers without a resolver per object (#engagement preloaded-fields)
+          transformSchema: withPreloadedFields,
+          // no cache hints are used: without the cache-control plugin no plugin watches fields, and
+          // Apollo leaves the schema's resolvers unwrapped (a wrapper per resolved field otherwise)
+          plugins: [ApolloServerPluginCacheControlDisabled(), requestLifecycle(!production), security.plugin()],
         };
       },
     }),

@@ -1,4 +1,5 @@
-import { Args, Context, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { PostgresEventStore } from '#event-store';
 import { BadUserInput, type RequestContext } from '#platform';
 import { engagementEventOf } from './timeline.js';
@@ -6,6 +7,7 @@ import { listEngagements } from '../read/engagement-queries.js';
 import { funnel, type EngagementModel } from '../read/read-models.js';
 import { inputs, validate } from './input-validation.js';
 import { loaders, noteRead, visibleEngagement } from './request.js';
+import { attach, selectsPlainly } from './preloaded-fields.js';
 import { CoachingSession, Engagement, EngagementByIdArgs, EngagementConnection, EngagementsArgs, HomeworkFilterArgs, TimelineArgs } from './types/engagement.types.js';
 import { Homework } from './types/homework.types.js';
 import { JobSearchFunnel } from './types/job-search.types.js';
@@ -37,13 +39,14 @@ export class EngagementResolver {
   }
 
   @Query(() => EngagementConnection)
-  async engagements(@Args() args: EngagementsArgs, @Context() ctx: RequestContext) {
+  async engagements(@Args() args: EngagementsArgs, @Context() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
     const principal = ctx.requirePrincipal();
     const first = validate(inputs.pageSize, args.first ?? 20, 'first');
     const filter = validate(EngagementFilter.schema, args.filter ?? {}, 'filter');
     const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date());
     loaders(ctx).prime(page.nodes);
     for (const node of page.nodes) noteRead(ctx, node, 'Query.engagements');
+    await preloadPlainData(ctx, info, page.nodes);
     return {
       edges: page.nodes.map((node, i) => ({ node, cursor: page.cursors[i]! })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
@@ -111,4 +114,34 @@ export class EngagementConnectionResolver {
   totalCount(@Parent() connection: { countTotal: () => Promise<number> }) {
     return connection.countTotal();
   }
+}
+
+/**
+ * homework → drafts → feedback of a page, loaded level by level (one statement
+ * each, as the field resolvers would) and attached to their parents, so the
+ * plain data below the page resolves without a resolver per object.
+ */
+async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, nodes: readonly EngagementModel[]): Promise<void> {
+  const path = ['edges', 'node', 'homework'];
+  if (nodes.length === 0 || !selectsPlainly(info, path)) return;
+  const l = loaders(ctx);
+  const homework = await l.homeworkOfEngagement.loadMany(nodes.map((n) => n.id));
+  const all = homework.flatMap((list, i) => {
+    if (list instanceof Error) throw list;
+    attach(nodes[i]!, 'homework', list);
+    return list;
+  });
+  if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
+  const drafts = await l.draftsOfHomework.loadMany(all.map((h) => h.id));
+  const allDrafts = drafts.flatMap((list, i) => {
+    if (list instanceof Error) throw list;
+    attach(all[i]!, 'drafts', list);
+    return list;
+  });
+  if (allDrafts.length === 0 || !selectsPlainly(info, [...path, 'drafts', 'feedback'])) return;
+  const feedback = await l.feedbackOfDraft.loadMany(allDrafts.map((d) => d.id));
+  feedback.forEach((f, i) => {
+    if (f instanceof Error) throw f;
+    attach(allDrafts[i]!, 'feedback', f);
+  });
 }

@@ -1,6 +1,7 @@
 import type { Queryable, StoredEvent } from '#event-store';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
+import { batch, inline } from './sql-batch.js';
 
 /** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
 const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
@@ -21,19 +22,56 @@ export class EngagementProjector {
     return `${this.schema}.${table}`;
   }
 
-  /** Applies the events; returns the latest version of every row they wrote. */
-  async apply(tx: Queryable, events: readonly StoredEvent[]): Promise<ProjectedRows> {
+  /**
+   * The reads of every row a command on these streams may touch (engagement,
+   * homework, job-search figures), for the caller to send in a round trip it
+   * makes anyway (the command's load); their results go to `apply` as `prefetched`.
+   */
+  prefetchStatements(streamIds: readonly string[]): string[] {
+    const ids = `'{${[...new Set(streamIds.map((id) => id.toLowerCase()))].filter((id) => UUID.test(id)).join(',')}}'::uuid[]`;
+    return [
+      `SELECT * FROM ${this.t('engagements')} WHERE id = ANY(${ids})`,
+      `SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY(${ids})`,
+      `SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY(${ids})`,
+    ];
+  }
+
+  /**
+   * Applies the events; returns the latest version of every row they wrote.
+   * `prefetched`: the results of `prefetchStatements` for the events' streams,
+   * read in this transaction under the streams' locks (so still current).
+   */
+  async apply(tx: Queryable, events: readonly StoredEvent[], prefetched?: readonly { rows: Record<string, unknown>[] }[]): Promise<ProjectedRows> {
     const out = emptyProjection();
     if (events.length === 0) return out;
     const fold = new ReadModelFold();
-    await this.seed(tx, fold, events);
-    for (const e of events) fold.apply(e);
-    for (const s of upsertStatements(fold, this.schema)) {
-      const { rows } = await tx.query(s.text, s.values);
-      const into = { engagements: out.engagements, homework: out.homework, drafts: out.drafts, feedback: out.feedback, coaching_sessions: out.sessions }[s.table];
-      if (into) for (const r of rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
+    if (prefetched) {
+      const [engagements, homework, jobSearch] = prefetched as [{ rows: EngagementRow[] }, { rows: HomeworkRow[] }, { rows: JobSearchRow[] }];
+      for (const r of engagements.rows) fold.seedEngagement(r);
+      for (const r of homework.rows) fold.seedHomework(r);
+      for (const r of jobSearch.rows) fold.seedJobSearch(r);
+      await this.seedDraftTimes(tx, fold, events);
+    } else {
+      await this.seed(tx, fold, events);
     }
+    for (const e of events) fold.apply(e);
+    // every upsert in one round trip (a multi-statement query: their values inlined as literals)
+    const statements = upsertStatements(fold, this.schema);
+    const results = await batch(tx, statements.map((s) => inline(s.text, s.values)));
+    statements.forEach((s, i) => {
+      const into = { engagements: out.engagements, homework: out.homework, drafts: out.drafts, feedback: out.feedback, coaching_sessions: out.sessions }[s.table];
+      if (into) for (const r of results[i]!.rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
+    });
     return out;
+  }
+
+  /** The submission times of the drafts that feedback events answer (the only rows not prefetched). */
+  private async seedDraftTimes(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[]): Promise<void> {
+    const drafts = events.flatMap((e) => (e.type === 'FeedbackGiven' ? [String((e.data as { draftId: unknown }).draftId).toLowerCase()] : []));
+    const ids = drafts.filter((id) => UUID.test(id));
+    if (ids.length === 0) return;
+    const { rows } = await tx.query<{ id: string; submitted_at: Date }>(`SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY($1::uuid[])`, [ids]);
+    for (const r of rows) fold.seedDraftTime(r.id, r.submitted_at);
   }
 
   /** The current rows the events may change or read, into the fold. */
@@ -45,18 +83,22 @@ export class EngagementProjector {
     const jobSearch = homework;
     const drafts = events.flatMap((e) => (e.type === 'FeedbackGiven' ? [String((e.data as { draftId: unknown }).draftId).toLowerCase()] : []));
     const uuids = (ids: string[]) => ids.filter((id) => UUID.test(id));
-    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = await Promise.all([
-      tx.query<EngagementRow>(`SELECT * FROM ${this.t('engagements')} WHERE id = ANY($1::uuid[])`, [uuids(streams)]),
-      homework.length
-        ? tx.query<HomeworkRow>(`SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY($1::uuid[])`, [uuids(homework)])
-        : { rows: [] as HomeworkRow[] },
-      jobSearch.length
-        ? tx.query<JobSearchRow>(`SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY($1::uuid[])`, [uuids(jobSearch)])
-        : { rows: [] as JobSearchRow[] },
-      drafts.length
-        ? tx.query<{ id: string; submitted_at: Date }>(`SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY($1::uuid[])`, [uuids(drafts)])
-        : { rows: [] as { id: string; submitted_at: Date }[] },
-    ]);
+    // one round trip for all of them: a multi-statement query, the ids (checked uuids) inlined as literals
+    const ids = (list: string[]) => `'{${uuids(list).join(',')}}'::uuid[]`;
+    const wanted = [
+      `SELECT * FROM ${this.t('engagements')} WHERE id = ANY(${ids(streams)})`,
+      homework.length ? `SELECT * FROM ${this.t('homework')} WHERE engagement_id = ANY(${ids(homework)})` : null,
+      jobSearch.length ? `SELECT * FROM ${this.t('job_search_stats')} WHERE engagement_id = ANY(${ids(jobSearch)})` : null,
+      drafts.length ? `SELECT id, submitted_at FROM ${this.t('drafts')} WHERE id = ANY(${ids(drafts)})` : null,
+    ];
+    const results = await batch(tx, wanted.filter((q): q is string => q !== null));
+    const next = (q: string | null) => (q === null ? { rows: [] } : results.shift()!);
+    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = wanted.map(next) as [
+      { rows: EngagementRow[] },
+      { rows: HomeworkRow[] },
+      { rows: JobSearchRow[] },
+      { rows: { id: string; submitted_at: Date }[] },
+    ];
     for (const r of engagementRows.rows) fold.seedEngagement(r);
     for (const r of homeworkRows.rows) fold.seedHomework(r);
     for (const r of jobSearchRows.rows) fold.seedJobSearch(r);

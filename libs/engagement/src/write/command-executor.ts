@@ -7,6 +7,7 @@ import { admit, decide, evolve } from '../domain/decider.js';
 import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
+import { batch } from '../read/sql-batch.js';
 import { EngagementRepository, SNAPSHOT_EVERY, type LoadedEngagement } from './engagement-repository.js';
 import { toDomain } from '../domain/events.js';
 
@@ -103,7 +104,12 @@ export class CommandExecutor {
           const earlier = await this.store.findIdempotent(practiceId, actor, key, tx);
           if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
-        const loaded = await this.repository.load(tx, streamId, practiceId);
+        // the state and the read-model rows the command may touch, in one round trip
+        const [state, ...prefetched] = await batch(tx, [
+          this.repository.loadStatement([streamId], practiceId),
+          ...this.projector.prefetchStatements([streamId]),
+        ]);
+        const loaded = this.repository.fromRows(state!.rows, practiceId).get(streamId)!;
         const command = request.command;
         // who may comes before the version: a stale version must not tell the actual one to whoever is refused
         admit(command, loaded.state);
@@ -126,7 +132,7 @@ export class CommandExecutor {
           return this.replay(appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
         }
         const stored = this.stored(streamId, newEvents, appended.firstVersion, appended.positions, origin.now);
-        const projected = await this.projector.apply(tx, stored);
+        const projected = await this.projector.apply(tx, stored, prefetched);
         await this.snapshotIfDue(tx, streamId, practiceId, loaded, stored, appended.nextVersion);
         this.count(stored);
         return { streamId, version: appended.nextVersion, events: stored, replayed: false, projected };

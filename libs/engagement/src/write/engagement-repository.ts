@@ -2,6 +2,7 @@ import type { Queryable, UpcasterRegistry } from '#event-store';
 import type { EventMetadata } from '#event-store';
 import { evolve } from '../domain/decider.js';
 import type { EngagementEvent } from '../domain/events.js';
+import { inline } from '../read/sql-batch.js';
 import { initialState, type EngagementState } from '../domain/state.js';
 
 /** Bump when EngagementState or evolve changes shape: older snapshots are then ignored and replayed. */
@@ -25,6 +26,14 @@ interface LoadRow extends Record<string, unknown> {
   tail: { type: string; version: number; schema_version: number; data: unknown; metadata: EventMetadata }[];
 }
 
+/** The latest snapshot of each stream ($1 text[]) of the practice ($2) at STATE_VERSION ($3), and the events after it. */
+const LOAD_SQL = `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot_state,
+        (SELECT coalesce(json_agg(json_build_object('type', e.type, 'version', e.version, 'schema_version', e.schema_version,
+                                              'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]'::json)
+           FROM event_store_read_stream(ids.id, coalesce(s.version, 0)) e) AS tail
+   FROM unnest($1::text[]) AS ids(id)
+   LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`;
+
 /**
  * Loads an engagement's decider state in one round trip: the latest snapshot
  * plus the events after it. A stream of another practice is invisible: it
@@ -39,16 +48,19 @@ export class EngagementRepository {
 
   /** Several engagements of one practice in one round trip. */
   async loadMany(tx: Queryable, streamIds: readonly string[], practiceId: string): Promise<Map<string, LoadedEngagement>> {
-    const { rows } = await tx.query<LoadRow>(
-      `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.state AS snapshot_state,
-              (SELECT coalesce(json_agg(json_build_object('type', e.type, 'version', e.version, 'schema_version', e.schema_version,
-                                                          'data', e.data, 'metadata', e.metadata) ORDER BY e.version), '[]'::json)
-                 FROM event_store_read_stream(ids.id, coalesce(s.version, 0)) e) AS tail
-         FROM unnest($1::text[]) AS ids(id)
-         LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`,
-      [[...new Set(streamIds)], practiceId, STATE_VERSION],
-    );
-    return new Map(rows.map((row) => [row.stream_id, this.fold(row, practiceId)]));
+    const { rows } = await tx.query<LoadRow>(LOAD_SQL, [[...new Set(streamIds)], practiceId, STATE_VERSION]);
+    return this.fromRows(rows as LoadRow[], practiceId);
+  }
+
+  /** `loadMany`'s statement with its values written in: for a caller that sends it with other statements in one round trip. */
+  loadStatement(streamIds: readonly string[], practiceId: string): string {
+    const ids = `{${[...new Set(streamIds)].map((id) => `"${id.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+    return inline(LOAD_SQL, [ids, practiceId, String(STATE_VERSION)]);
+  }
+
+  /** The engagements of `loadStatement`'s rows. */
+  fromRows(rows: readonly Record<string, unknown>[], practiceId: string): Map<string, LoadedEngagement> {
+    return new Map((rows as LoadRow[]).map((row) => [row.stream_id, this.fold(row, practiceId)]));
   }
 
   private fold(row: LoadRow, practiceId: string): LoadedEngagement {

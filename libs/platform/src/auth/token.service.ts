@@ -24,6 +24,10 @@ interface BoundIssuer {
   key: JWTVerifyGetKey | ReturnType<typeof importSPKI>;
 }
 
+/** How long a verified token is remembered (at most until it expires), and how many are. */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
 /**
  * Bearer tokens: HS256 with JWT_SECRET out of the box; RS256 of identity providers when
  * configured. Every token must carry `exp`, live at most JWT_MAX_LIFETIME_SECONDS (counted from
@@ -44,6 +48,8 @@ export class TokenService {
   private readonly issuers = new Map<string, BoundIssuer>();
   private readonly maxLifetime: number;
   private readonly skew: number;
+  /** tokens whose signature and claims were checked: token → principal, until when it may be reused */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly config: AppConfigService) {
     this.secret = new TextEncoder().encode(config.get('JWT_SECRET'));
@@ -70,6 +76,12 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<Principal> {
+    // a client sends the same token with every request: its signature is checked once, then remembered a short while
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.until) return known.principal;
+      this.verified.delete(token);
+    }
     let payload: JWTPayload;
     let bound: BoundIssuer | null;
     try {
@@ -80,7 +92,24 @@ export class TokenService {
       throw new Unauthenticated('Invalid token');
     }
     this.checkLifetime(payload);
-    return principalOf(payload, bound);
+    const principal = principalOf(payload, bound);
+    this.remember(token, payload, principal);
+    return principal;
+  }
+
+  /**
+   * Remembers a verified token until the earlier of its expiry (no clock
+   * tolerance: a remembered token never outlives what jwtVerify would accept)
+   * and VERIFIED_TTL_MS, so a key withdrawn from a JWKS stops its tokens as
+   * soon as jose's own key cache would. Not before its `nbf`; bounded in size.
+   */
+  private remember(token: string, payload: JWTPayload, principal: Principal): void {
+    const now = Date.now();
+    if (payload.nbf !== undefined && payload.nbf * 1000 > now) return;
+    const until = Math.min(payload.exp! * 1000, now + VERIFIED_TTL_MS);
+    if (until <= now) return;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal: Object.freeze(principal), until });
   }
 
   private async verifySignature(token: string): Promise<{ payload: JWTPayload; bound: BoundIssuer | null }> {

@@ -1,0 +1,397 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { configFrom, parseConfig, TokenService } from '#platform';
+import { startApp } from './processes.js';
+import { percentile, record, runFor } from './support.js';
+
+/**
+ * What users feel, each beside its same-run reference (issue 15):
+ * - the list `engagements(first: 50)` with homework → drafts → feedback against
+ *   one hand-written json_agg statement answering the same shape from node-postgres;
+ * - assignHomework over HTTP against the trivial query and against the very same
+ *   SQL statements (recorded from the API, so the round trips are counted too)
+ *   replayed by a bare pg client in one transaction each;
+ * - command latency at stream versions 10, 100 and 1,000;
+ * - resident memory of the API and the worker, each its own process, under the mutation load.
+ */
+export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opts: { seconds: number; appUrl: string }): Promise<void> {
+  const seconds = opts.seconds;
+  const recordFile = `/tmp/bench-record-sql-${process.pid}.jsonl`;
+  rmSync(recordFile, { force: true });
+  const port = 3900 + Math.floor(Math.random() * 1000);
+  const api = await startApp('api', { ...env, BENCH_RECORD_SQL: recordFile }, port, ['--import', fileURLToPath(new URL('./record-sql.js', import.meta.url))]);
+  // the worker's health/metrics port: a free one (another worker on this machine may hold the default)
+  const worker = await startApp('worker', { ...env, WORKER_HTTP_PORT: '0' });
+  const practiceId = 'bench-core';
+  const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
+  const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
+  const client = await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-bench', expiresIn: 3600 });
+  const gql = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
+    const r = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await r.json()) as { data?: any; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const open = async (title: string) => {
+    const id = (await gql(coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
+      i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title },
+    })).openEngagement.id as string;
+    await gql(coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
+      i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: '', goals: [], currentStrategy: '', baseline: [] },
+    });
+    return id;
+  };
+  const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+  const assign = async (engagementId: string) =>
+    (await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
+      i: { engagementId, title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt },
+    })).assignHomework.id as string;
+  const submit = async (homeworkId: string) =>
+    (await gql(client, 'mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: 'My hook: I turn failing IT programmes around in 90 days.' } })).submitDraft.id as string;
+  const feedback = (draftId: string, verdict: string) =>
+    gql(coach, 'mutation ($i: GiveFeedbackInput!) { giveFeedback(input: $i) { id } }', { i: { draftId, verdict, comments: 'Sharper, please.' } });
+
+  const windows: Record<string, number[]> = {};
+  try {
+    // the list's data: 50 engagements × 4 homework × 2 drafts, each with feedback (1,050 objects)
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const id = await open(`Listed ${i}`);
+        for (let h = 0; h < 4; h++) {
+          const hw = await assign(id);
+          await feedback(await submit(hw), 'CHANGES_REQUESTED');
+          await feedback(await submit(hw), 'ACCEPTED');
+        }
+        return id;
+      }),
+    );
+    const listQuery = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
+    const answer = await gql(coach, listQuery);
+    const objects = answer.engagements.edges.reduce(
+      (n: number, e: any) => n + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0),
+      0,
+    );
+    const bytes = JSON.stringify({ data: answer }).length;
+
+    // the reference: one statement building the same answer, as the deployed role under row-level security
+    const appPool = new pg.Pool({ connectionString: opts.appUrl, max: 8 });
+    const jsonAgg = `SELECT json_build_object('data', json_build_object('engagements', json_build_object('edges', coalesce(json_agg(
+        json_build_object('node', json_build_object('id', e.id, 'homework', (
+          SELECT coalesce(json_agg(json_build_object('id', h.id, 'drafts', (
+            SELECT coalesce(json_agg(json_build_object('id', d.id, 'feedback', (
+              SELECT json_build_object('id', f.id) FROM feedback f WHERE f.draft_id = d.id AND f.practice_id = $1)) ORDER BY d.revision), '[]')
+            FROM drafts d WHERE d.homework_id = h.id AND d.practice_id = $1)) ORDER BY h.assigned_at, h.id), '[]')
+          FROM homework h WHERE h.engagement_id = e.id AND h.practice_id = $1)))
+        ORDER BY e.updated_at DESC, e.id), '[]')))) AS body
+      FROM (SELECT * FROM engagements WHERE practice_id = $1 AND coach_id = $2 ORDER BY updated_at DESC, id LIMIT 50) e`;
+    const handWritten = async () => {
+      const c = await appPool.connect();
+      try {
+        await c.query(`BEGIN READ ONLY; SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`);
+        const { rows } = await c.query({ text: jsonAgg, values: [practiceId, 'coach-bench'], rowMode: 'array', types: { getTypeParser: () => (v: string) => v } });
+        await c.query('COMMIT');
+        return rows[0][0] as string;
+      } finally {
+        c.release();
+      }
+    };
+    const refBytes = (await handWritten()).length;
+    const reference = await runFor(8, seconds * 1000, async () => void (await handWritten()));
+    const listCpu = cpuMs(api.pid);
+    const listWindow = [hrMicros()];
+    const list = await cannon({
+      url: `${api.url}/graphql`,
+      connections: 8,
+      duration: seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+      body: JSON.stringify({ query: listQuery }),
+    });
+    listWindow.push(hrMicros());
+    const listCpuPerRequest = (cpuMs(api.pid) - listCpu) / list.requests.total;
+    windows.list = listWindow;
+    record({
+      section: 'core',
+      name: 'engagements(first: 50) with homework → drafts → feedback, 8 connections',
+      value: list.latency.p50,
+      unit: 'ms p50',
+      reference: { name: 'one hand-written json_agg statement from node-postgres, same rows, 8 clients', value: reference.p50ms, unit: 'ms p50' },
+      target: 'p50 ≤ 2× the hand-written statement',
+      met: list.latency.p50 <= 2 * reference.p50ms,
+      extra: `API CPU ${listCpuPerRequest.toFixed(1)} ms per request; ${objects} objects, ${bytes} bytes (reference ${refBytes}); p99 ${list.latency.p99} ms, ${Math.round(list.requests.average)} req/s; reference ${Math.round(reference.perSecond)} req/s`,
+    });
+
+    // one assignHomework, recorded: its round trips and, for the reference, its statements
+    const spread = await Promise.all(Array.from({ length: 32 }, (_, i) => open(`Spread ${i}`)));
+    const recorded: { pid: number; text: string; values: unknown[] }[][] = [];
+    for (const id of spread) recorded.push(await recording(recordFile, () => assign(id)));
+    const one = recorded[0]!;
+    const writeTx = one.slice(one.findIndex((s) => /^BEGIN;|^BEGIN$/.test(s.text)));
+    const writeStatements = writeTx.slice(0, writeTx.findIndex((s) => s.text === 'COMMIT') + 1);
+    console.log(`[core] one assignHomework sent ${one.length} statements (round trips):\n${one.map((s) => `  ${s.text.replace(/\s+/g, ' ').slice(0, 140)}`).join('\n')}`);
+
+    // the same statements from a bare client: each worker replays its own recorded command's write
+    // transaction and rolls it back (so it can repeat it at the same version); a ROLLBACK skips the
+    // commit's WAL flush, so this reference is, if anything, faster than the real thing
+    const bare = new pg.Pool({ connectionString: opts.appUrl, max: 32 });
+    // the recorded command committed, so each replay appends at the version after it, with fresh event
+    // and homework ids (else the events' unique ids would refuse it): otherwise the very same statements
+    const txs = recorded.map((r) => {
+      const w = r.slice(r.findIndex((s) => /^BEGIN;|^BEGIN$/.test(s.text)));
+      const statements = w.slice(0, w.findIndex((s) => s.text === 'COMMIT'));
+      const append = statements.find((s) => s.text.includes('event_store_append('))!;
+      const events = JSON.parse(append.values[1] as string) as { event_id: string; data: { homeworkId?: string } }[];
+      const ids = events.flatMap((e) => [e.event_id, ...(e.data.homeworkId ? [e.data.homeworkId] : [])]);
+      append.values[3] = Number(append.values[3]) + 1;
+      return { text: JSON.stringify(statements), ids };
+    });
+    mkdirSync('bench/out', { recursive: true });
+    writeFileSync('bench/out/recorded.json', JSON.stringify(txs, null, 1));
+    const replay = await runFor(32, seconds * 1000, async (worker) => {
+      const tx = txs[worker % txs.length]!;
+      let text = tx.text;
+      for (const id of tx.ids) text = text.replaceAll(id, randomUUID());
+      const c = await bare.connect();
+      try {
+        for (const s of JSON.parse(text) as { text: string; values: unknown[] }[]) await c.query(s.text, s.values);
+      } finally {
+        await c.query('ROLLBACK');
+        c.release();
+      }
+    });
+    await bare.end();
+    const trivial = await cannon({
+      url: `${api.url}/graphql`,
+      connections: 32,
+      duration: seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+    let n = 0;
+    const idle = sampleMemory([api.pid, worker.pid]).stop();
+    const memory = sampleMemory([api.pid, worker.pid]);
+    const assignWindow = [hrMicros()];
+    const assignCpu = cpuMs(api.pid);
+    const load = await cannon({
+      url: `${api.url}/graphql`,
+      connections: 32,
+      duration: seconds,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
+              variables: { i: { engagementId: spread[n++ % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
+            }),
+          }),
+        },
+      ],
+    });
+    const peaks = memory.stop();
+    const assignCpuPerRequest = (cpuMs(api.pid) - assignCpu) / load.requests.total;
+    windows.assign = [...assignWindow, hrMicros()];
+    const ok = load.non2xx === 0 && load.errors === 0;
+    record({
+      section: 'core',
+      name: 'assignHomework over HTTP, 32 connections over 32 engagements',
+      value: load.requests.average,
+      unit: 'req/s',
+      reference: { name: 'trivial query { viewer { id } }', value: trivial.requests.average, unit: 'req/s' },
+      target: '≥ 0.3× the trivial query',
+      met: ok && load.requests.average >= 0.3 * trivial.requests.average,
+      extra: `API CPU ${assignCpuPerRequest.toFixed(2)} ms per request; p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms${ok ? '' : `, ${load.non2xx} non-2xx, ${load.errors} errors`}; ${one.length} statements per command, ${writeStatements.length} of them in the write transaction`,
+    });
+    record({
+      section: 'core',
+      name: 'assignHomework over HTTP vs its own SQL from a bare pg client',
+      value: load.requests.average,
+      unit: 'req/s',
+      reference: { name: `the same ${writeStatements.length} write-transaction statements, bare pg client, 32 clients`, value: replay.perSecond, unit: 'tx/s' },
+      target: '≥ 0.7× the bare client',
+      met: ok && load.requests.average >= 0.7 * replay.perSecond,
+      extra: `bare p50 ${replay.p50ms.toFixed(2)} ms`,
+    });
+    const mb = (b: number) => Math.round(b / 2 ** 20);
+    record({
+      section: 'core',
+      name: 'API resident memory under the assignHomework load',
+      value: mb(peaks[0]!),
+      unit: 'MB peak',
+      reference: { name: 'the same process just before the load (after seeding, the list load and the trivial load)', value: mb(idle[0]!), unit: 'MB' },
+      target: '< 250 MB',
+      met: peaks[0]! < 250 * 2 ** 20,
+      extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load`,
+    });
+
+    // the issue's figure: an API process that serves only the mutation load (the one above also served the list)
+    const fresh = await startApp('api', env, port + 1);
+    try {
+      const freshIdle = sampleMemory([fresh.pid]).stop();
+      const freshMemory = sampleMemory([fresh.pid]);
+      let k = 0;
+      const freshLoad = await cannon({
+        url: `${fresh.url}/graphql`,
+        connections: 32,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({
+                query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
+                variables: { i: { engagementId: spread[k++ % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
+              }),
+            }),
+          },
+        ],
+      });
+      const [freshPeak] = freshMemory.stop();
+      record({
+        section: 'core',
+        name: 'API resident memory, a fresh API process under the assignHomework load only',
+        value: mb(freshPeak!),
+        unit: 'MB peak',
+        reference: { name: 'the same process idle, just started', value: mb(freshIdle[0]!), unit: 'MB' },
+        target: '< 250 MB',
+        met: freshPeak! < 250 * 2 ** 20 && freshLoad.non2xx === 0,
+        extra: `${Math.round(freshLoad.requests.average)} req/s, ${freshLoad.non2xx} non-2xx`,
+      });
+    } finally {
+      await fresh.stop();
+    }
+
+    // command latency as a stream grows: one engagement each at versions ~10, ~100, ~1,000
+    // grown by rescheduling one homework (one event each; assignHomework stops at the 200-homework limit)
+    const growing = await open('Growing');
+    const rescheduled = await assign(growing);
+    let version = 3; // opened, intake, the homework
+    let due = Date.now() + 40 * 24 * 3600_000;
+    const reschedule = () =>
+      gql(coach, 'mutation ($i: RescheduleHomeworkInput!) { rescheduleHomework(input: $i) { id } }', {
+        i: { engagementId: growing, homeworkId: rescheduled, dueAt: new Date((due += 60_000)).toISOString() },
+      });
+    const latencies: string[] = [];
+    let at10 = NaN;
+    for (const target of [10, 100, 1000]) {
+      while (version < target) {
+        // one writer at a time: the stream's lock queues them anyway
+        await reschedule();
+        version++;
+      }
+      const samples: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const t = performance.now();
+        await assign(growing);
+        samples.push(performance.now() - t);
+        version++;
+      }
+      samples.sort((a, b) => a - b);
+      const p50 = percentile(samples, 50);
+      if (target === 10) at10 = p50;
+      latencies.push(`v${target}: ${p50.toFixed(1)} ms`);
+      record({
+        section: 'core',
+        name: `assignHomework latency at stream version ${target.toLocaleString('en-US')}`,
+        value: p50,
+        unit: 'ms p50 (1 connection)',
+        reference: { name: 'the same at version 10', value: at10, unit: 'ms p50' },
+        target: 'flat: ≤ 1.5× version 10',
+        met: p50 <= 1.5 * at10,
+        extra: `p99 ${percentile(samples, 99).toFixed(1)} ms`,
+      });
+    }
+    await appPool.end();
+  } finally {
+    await api.stop();
+    await worker.stop();
+    rmSync(recordFile, { force: true });
+    await removeQueueKeys(env);
+    // the load phases on the monotonic clock a V8 CPU profile uses (bench/profile-summary.ts slices by them)
+    mkdirSync('bench/out', { recursive: true });
+    writeFileSync('bench/out/core-windows.json', JSON.stringify(windows));
+  }
+}
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
+/** Peak resident memory of each process, sampled every 100 ms. */
+function sampleMemory(pids: number[]): { stop(): number[] } {
+  const peaks = pids.map(() => 0);
+  const sample = () =>
+    pids.forEach((pid, i) => {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        peaks[i] = Math.max(peaks[i]!, kb * 1024);
+      } catch {
+        // gone
+      }
+    });
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
+}
+
+/** Runs one request while the API records its statements (bench/record-sql.ts: the flag file turns it on, a marker says so). */
+async function recording(file: string, fn: () => Promise<unknown>): Promise<{ pid: number; text: string; values: unknown[] }[]> {
+  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const switched = async (to: string) => {
+    while (lines().filter((l) => l.marker).at(-1)?.marker !== to) await new Promise((r) => setTimeout(r, 10));
+  };
+  rmSync(file, { force: true });
+  writeFileSync(`${file}.on`, '');
+  try {
+    await switched('on');
+    await fn();
+  } finally {
+    rmSync(`${file}.on`, { force: true });
+  }
+  await switched('off');
+  return lines().filter((l) => !l.marker && l.text !== undefined);
+}
+
+/** Now on the monotonic clock, in µs (a V8 CPU profile's timestamps). */
+function hrMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The reminder jobs the section's commands scheduled: every key under the run's queue prefix, removed (no FLUSH). */
+async function removeQueueKeys(env: Record<string, string>): Promise<void> {
+  const prefix = env.QUEUE_PREFIX;
+  if (!prefix) return;
+  const redis = new Redis(process.env.REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
