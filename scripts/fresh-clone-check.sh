@@ -82,12 +82,13 @@ seed="$(npm run --silent seed-demo)"
 echo "$seed" | grep -q '^Demo story written to practice demo-practice (12 events)\.$' || fail "seed-demo did not write the demo: $seed"
 engagement_id="$(echo "$seed" | sed -n 's/^Engagement id: //p')"
 coach_token="$(echo "$seed" | grep -A1 '^  COACH  (coach-mark)' | tail -n 1 | tr -d ' ')"
-[ -n "$engagement_id" ] && [ -n "$coach_token" ] || fail "seed-demo printed no engagement id or coach token"
+demo_admin_token="$(echo "$seed" | grep -A1 '^  ADMIN  (admin-demo)' | tail -n 1 | tr -d ' ')"
+[ -n "$engagement_id" ] && [ -n "$coach_token" ] && [ -n "$demo_admin_token" ] || fail "seed-demo printed no engagement id, coach token or admin token"
 again="$(npm run --silent seed-demo)"
 echo "$again" | grep -q '^Demo story already in practice demo-practice; nothing written\.$' || fail "a second seed-demo wrote something: $again"
 
-echo "== the README's queries, as the coach"
-ENGAGEMENT_ID="$engagement_id" TOKEN="$coach_token" URL="http://127.0.0.1:${port}/graphql" node --input-type=module <<'NODE'
+echo "== the README's queries, as the coach (as the admin where the query says so)"
+ENGAGEMENT_ID="$engagement_id" TOKEN="$coach_token" ADMIN_TOKEN="$demo_admin_token" URL="http://127.0.0.1:${port}/graphql" node --input-type=module <<'NODE'
 import { readFileSync } from 'node:fs';
 const readme = readFileSync('README.md', 'utf8');
 const tryIt = readme.slice(readme.indexOf('## Try it'), readme.indexOf('## ', readme.indexOf('## Try it') + 3));
@@ -98,7 +99,8 @@ const results = [];
 for (const query of queries) {
   const res = await fetch(process.env.URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.TOKEN}` },
+    // a query whose comment says "with the admin token" is sent as the seed's admin, every other as the coach
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${/with the admin token/.test(query) ? process.env.ADMIN_TOKEN : process.env.TOKEN}` },
     body: JSON.stringify({ query, variables: query.includes('$id') ? { id } : {} }),
   });
   const body = await res.json();

@@ -19,7 +19,7 @@ export function apiStartupBlock(server: Server, options: { graphiql: boolean; pr
     `  GraphQL     ${url}/graphql${options.graphiql ? '   (open it in a browser: GraphiQL)' : ''}`,
     `  health      ${url}/health/live   ${url}/health/ready`,
     `  metrics     ${url}/metrics`,
-    `  queues      ${url}/admin/queues   (an ADMIN bearer token, or ADMIN_QUEUES_SECRET)`,
+    `  queues      ${url}/admin/queues   (only with OPERATOR_TOKEN: bearer, or the Basic password; off without it)`,
   ];
   if (!options.production) {
     lines.push(
