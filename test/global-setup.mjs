@@ -76,11 +76,26 @@ export default async function globalSetup() {
   process.env.COACHING_TEST_REDIS_PREFIX ??= `coaching-test-${run.replace('_', '-')}`;
 
   // the run's connections: every database of the run starts with its name (two-workers adds its own)
-  const sampler = new pg.Client({ connectionString: admin.toString(), application_name: 'coaching-test-sampler' });
-  await sampler.connect();
-  const state = { peak: 0, sampler, timer: undefined };
+  // (the fault tests restart PostgreSQL under it: a lost connection is replaced at the next sample, never an
+  // unhandled 'error' that would fail whichever test file is running)
+  const connectSampler = async () => {
+    const client = new pg.Client({ connectionString: admin.toString(), application_name: 'coaching-test-sampler' });
+    client.on('error', () => {
+      if (state.sampler === client) state.sampler = null;
+    });
+    await client.connect();
+    return client;
+  };
+  const state = { peak: 0, sampler: null, connecting: null, timer: undefined };
+  state.sampler = await connectSampler();
   const sample = async () => {
-    const { rows } = await sampler.query(
+    if (!state.sampler) {
+      state.connecting ??= connectSampler()
+        .then((client) => (state.sampler = client))
+        .finally(() => (state.connecting = null));
+      await state.connecting;
+    }
+    const { rows } = await state.sampler.query(
       'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE $1',
       [`${name}%`],
     );

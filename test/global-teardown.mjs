@@ -36,7 +36,7 @@ export default async function globalTeardown() {
   const state = globalThis.__coachingTestRun;
   if (state) {
     clearInterval(state.timer);
-    await state.sampler.end().catch(() => undefined);
+    await state.sampler?.end().catch(() => undefined);
     process.stdout.write(`\nPostgreSQL connections of this run: peak ${state.peak} (pg_stat_activity, sampled every 250 ms)\n`);
   }
   const prefix = process.env.COACHING_TEST_REDIS_PREFIX;

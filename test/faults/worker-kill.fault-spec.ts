@@ -106,4 +106,6 @@ it(`keeps the activity projection exact through ${KILLS} kill -9 of the worker d
   });
   expect(await projected()).toEqual(withMarker);
   await worker.stop();
-});
+  // a ceiling for 20 restarts of a worker that now runs three log subscribers, on a shared machine; its waits
+  // inside go up to 120 s each, so the file's 60 s default would cut it short
+}, 300_000);
