@@ -1,5 +1,9 @@
 import type { Queryable } from '#event-store';
 import type { EngagementStatus, HomeworkStatus, Person } from '../domain/types.js';
+import type { EngagementRow } from './read-models.js';
+
+// the columns of the engagement row these facts read (the row's type is read-models' EngagementRow)
+const FACT_COLUMNS = ['id', 'practice_id', 'title', 'status', 'coach_id', 'coach_name', 'coach_email', 'client_id', 'client_name', 'client_email', 'updated_at'] as const;
 
 // What other libs may read of engagements (the reminders lib: its rules and
 // messages). They call these functions; they never name this lib's tables.
@@ -39,21 +43,9 @@ export async function readEngagementFacts(
   const ids = [...new Set(engagementIds)];
   const out = new Map<string, EngagementFacts>();
   if (ids.length === 0) return out;
-  const { rows: engagements } = await q.query<{
-    id: string;
-    practice_id: string;
-    title: string;
-    status: EngagementStatus;
-    coach_id: string;
-    coach_name: string;
-    coach_email: string | null;
-    client_id: string;
-    client_name: string;
-    client_email: string | null;
-    updated_at: Date;
-    coach_timezone: string;
-    client_timezone: string;
-  }>(
+  const { rows: engagements } = await q.query<
+    Pick<EngagementRow, (typeof FACT_COLUMNS)[number]> & { coach_timezone: string; client_timezone: string }
+  >(
     `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at,
             coach_timezone, client_timezone
        FROM engagements WHERE id = ANY($1::uuid[])`,
