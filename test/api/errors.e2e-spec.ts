@@ -5,6 +5,7 @@
 // nothing.
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import type { GraphQLResponse } from '../support/api.js';
@@ -15,6 +16,14 @@ import { e2e } from '../support/e2e.js';
 jest.setTimeout(30_000);
 
 const the = e2e({ pool: 2 });
+
+// A caller's mistake is the caller's: the operator's log gets no ERROR (with a stack) for any refusal of this
+// file — Nest's exception handler used to log every error a resolver threw, FORBIDDEN and RULE_VIOLATED included.
+const loggedErrors = jest.spyOn(Logger.prototype, 'error');
+afterAll(() => {
+  expect(loggedErrors.mock.calls.map((call) => String(call[0] instanceof Error ? call[0].message : call[0]))).toEqual([]);
+  loggedErrors.mockRestore();
+});
 
 /** What no answer may show: a stack trace, a file path, SQL or PostgreSQL's own words. */
 const LEAKS = [/\n\s+at /, /\bat .+:\d+:\d+/, /node_modules/, /\.(ts|js):\d+/, /\b(SELECT|INSERT|UPDATE|DELETE)\b/, /\bviolates\b|\bsyntax for type\b|relation "/];

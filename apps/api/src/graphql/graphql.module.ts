@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
@@ -8,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import { EngagementGraphqlModule, withPreloadedFields } from '#engagement';
 import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated } from '#platform';
 import { GraphqlErrorFormat } from './error-format.js';
+import { ResolverErrorsFilter } from './resolver-errors.filter.js';
 import { httpContext } from './graphql-context.js';
 import { GRAPHQL_PATH, GraphqlSocketTransport } from './socket-transport.js';
 import { GraphqlSecurity } from '../security/graphql-security.js';
@@ -88,6 +90,7 @@ class GraphqlSupportModule {}
       },
     }),
   ],
-  providers: [GraphqlSocketTransport],
+  // global: every resolver's errors go to the one error mapping unlogged (see the filter)
+  providers: [GraphqlSocketTransport, { provide: APP_FILTER, useClass: ResolverErrorsFilter }],
 })
 export class GraphqlApiModule {}
