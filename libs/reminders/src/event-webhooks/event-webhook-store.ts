@@ -263,3 +263,26 @@ export async function recordFailed(
   );
   return { paused: rows[0]?.active === false };
 }
+
+/** The practices holding DELIVERED rows delivered before `before` (a definer function: across practices). */
+export async function practicesWithPrunableDeliveries(tx: Queryable, before: Date): Promise<string[]> {
+  const { rows } = await tx.query<{ practice_id: string }>('SELECT practice_id FROM webhook_deliveries_prunable_practices($1)', [before]);
+  return rows.map((r) => r.practice_id);
+}
+
+/**
+ * Deletes at most `limit` of a practice's DELIVERED rows delivered before
+ * `before` (oldest first); how many went. Undelivered rows are never touched.
+ * Rows another transaction holds (a replay re-queuing them) are skipped.
+ */
+export async function pruneDelivered(tx: Queryable, practiceId: string, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await tx.query(
+    `DELETE FROM webhook_deliveries d USING (
+       SELECT subscription_id, position FROM webhook_deliveries
+        WHERE practice_id = $1 AND status = 'DELIVERED' AND delivered_at < $2
+        ORDER BY delivered_at LIMIT $3 FOR UPDATE SKIP LOCKED) old
+      WHERE d.practice_id = $1 AND d.subscription_id = old.subscription_id AND d.position = old.position AND d.status = 'DELIVERED'`,
+    [practiceId, before, limit],
+  );
+  return rowCount ?? 0;
+}
