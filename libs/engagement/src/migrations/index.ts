@@ -6,6 +6,9 @@ import { EngagementHistorySnapshots1764000000421 } from './1764000000421-engagem
 
 /** The engagement lib's schema changes (its read models and snapshots); TypeORM runs every lib's in timestamp order. */
 export const ENGAGEMENT_MIGRATIONS = [
-  EngagementReadModels1764000000001, ActivityByDay1764000000010, EscalationLadder1764000000300, QuietHoursTimeZones1764000000302,
+  EngagementReadModels1764000000001,
+  ActivityByDay1764000000010,
+  EscalationLadder1764000000300,
+  QuietHoursTimeZones1764000000302,
   EngagementHistorySnapshots1764000000421,
 ];
