@@ -212,14 +212,16 @@ export async function claimDue(tx: Queryable, practiceId: string, limit: number,
         ORDER BY d.subscription_id, d.stream_id, d.position
      ), due AS (
        SELECT d.subscription_id, d.position FROM heads h
-         JOIN webhook_deliveries d ON d.subscription_id = h.subscription_id AND d.position = h.position
+         JOIN webhook_deliveries d ON d.practice_id = $1 AND d.subscription_id = h.subscription_id AND d.position = h.position
         WHERE h.next_attempt_at <= now()
         ORDER BY h.position LIMIT $2
           FOR UPDATE OF d SKIP LOCKED
      )
      UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
        FROM due, webhook_subscriptions s
-      WHERE d.subscription_id = due.subscription_id AND d.position = due.position AND s.id = d.subscription_id
+      -- practice_id leads the keys: without it each claimed row is looked for among all the subscription's rows
+      WHERE d.practice_id = $1 AND d.subscription_id = due.subscription_id AND d.position = due.position
+        AND s.practice_id = $1 AND s.id = d.subscription_id
       RETURNING d.*, s.url, s.secret_sealed`,
     [practiceId, limit, leaseMs],
   );
