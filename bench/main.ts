@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     await section('core', () => benchCore(pool, appEnv, { seconds, appUrl: appEnv.DATABASE_URL! }));
     await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));
     await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
-    await section('time-travel', () => benchTimeTravel(appEnv, { events: 1000, rounds: 50 }));
+    await section('time-travel', () => benchTimeTravel(pool, appEnv, { events: 1000, rounds: 50 }));
     await section('event-webhooks', () => benchEventWebhooks(pool, appEnv, { events: 10_000 }));
     await section('rebuild', () => benchRebuild(BENCH_DATABASE_URL, appEnv, { engagements: Number(values['rebuild-engagements']) }));
   } finally {

@@ -1,5 +1,7 @@
+import type pg from 'pg';
+import { HISTORY_SNAPSHOT_EVERY } from '#engagement';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { startApp } from './processes.js';
+import { startApp, type Service } from './processes.js';
 import { percentile, record } from './support.js';
 
 // Time travel (issue 12): an asOf read of an engagement with 1,000 events
@@ -49,7 +51,7 @@ export async function longEngagement(gql: Gql, events: number, coach: { id: stri
   return id;
 }
 
-/** Latencies (ms) of the live read and of the asOf read at the stream's last version, alternated. */
+/** Latencies (ms) of the live read and of the asOfVersion read at `version`, alternated. */
 export async function measureTimeTravel(gql: Gql, id: string, version: number, rounds: number): Promise<{ live: number[]; past: number[] }> {
   const live: number[] = [];
   const past: number[] = [];
@@ -67,9 +69,17 @@ export async function measureTimeTravel(gql: Gql, id: string, version: number, r
   return { live: live.sort((a, b) => a - b), past: past.sort((a, b) => a - b) };
 }
 
-export async function benchTimeTravel(env: Record<string, string>, opts: { events: number; rounds: number }): Promise<void> {
+/**
+ * The asOfVersion read of a `events`-event engagement against the live read,
+ * same query, same run, three ways: at a version 99 events past the nearest
+ * time-travel snapshot (the most a view folds on top of one), at a snapshot's
+ * own version, and with the snapshots deleted (the whole stream folded).
+ * The worker runs, as deployed: its subscriber writes the snapshots.
+ */
+export async function benchTimeTravel(pool: pg.Pool, env: Record<string, string>, opts: { events: number; rounds: number }): Promise<void> {
   const port = 3900 + Math.floor(Math.random() * 1000);
   const api = await startApp('api', env, port);
+  let worker: Service | null = null;
   try {
     const practiceId = 'bench-time-travel';
     const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
@@ -85,20 +95,43 @@ export async function benchTimeTravel(env: Record<string, string>, opts: { event
       return body.data;
     };
     const id = await longEngagement(gql, opts.events, { id: 'coach-tt', name: 'Coach' }, { id: 'client-tt', name: 'Client' });
-    const { live, past } = await measureTimeTravel(gql, id, opts.events, opts.rounds);
-    const p50 = percentile(past, 50);
-    const ref = percentile(live, 50);
-    record({
-      section: 'time-travel',
-      name: `engagement(asOfVersion) of a ${opts.events}-event engagement, p50`,
-      value: p50,
-      unit: 'ms',
-      reference: { name: 'the live read, same query', value: ref, unit: 'ms' },
-      target: '≤ 3× the live read',
-      met: p50 <= 3 * ref,
-      extra: `p99 ${percentile(past, 99).toFixed(1)} ms vs live ${percentile(live, 99).toFixed(1)} ms; ${opts.rounds} alternating rounds, homework → drafts → feedback, sessions, funnel, 50 timeline events`,
-    });
+    worker = await startApp('worker', env);
+    const every = HISTORY_SNAPSHOT_EVERY;
+    const lastSnapshot = Math.floor(opts.events / every) * every;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const { rows } = await pool.query<{ v: number | null }>('SELECT max(version) AS v FROM engagement_history_snapshots WHERE stream_id = $1', [id]);
+      if (rows[0]!.v === lastSnapshot) break;
+      if (Date.now() > deadline) throw new Error(`no time-travel snapshot at version ${lastSnapshot} after 300 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const cases: { name: string; version: number; before?: () => Promise<unknown> }[] = [
+      { name: `${every - 1} events past a snapshot (version ${lastSnapshot - 1})`, version: lastSnapshot - 1 },
+      { name: `at a snapshot (version ${lastSnapshot})`, version: lastSnapshot },
+      {
+        name: `no snapshots: the whole stream folded (version ${lastSnapshot - 1})`,
+        version: lastSnapshot - 1,
+        before: () => pool.query('DELETE FROM engagement_history_snapshots WHERE stream_id = $1', [id]),
+      },
+    ];
+    for (const c of cases) {
+      await c.before?.();
+      const { live, past } = await measureTimeTravel(gql, id, c.version, opts.rounds);
+      const p50 = percentile(past, 50);
+      const ref = percentile(live, 50);
+      record({
+        section: 'time-travel',
+        name: `engagement(asOfVersion) of a ${opts.events}-event engagement, ${c.name}, p50`,
+        value: p50,
+        unit: 'ms',
+        reference: { name: 'the live read, same query', value: ref, unit: 'ms' },
+        target: '≤ 3× the live read',
+        met: p50 <= 3 * ref,
+        extra: `p99 ${percentile(past, 99).toFixed(1)} ms vs live ${percentile(live, 99).toFixed(1)} ms; ${opts.rounds} alternating rounds, homework → drafts → feedback, sessions, funnel, 50 timeline events`,
+      });
+    }
   } finally {
+    await worker?.stop();
     await api.stop();
   }
 }

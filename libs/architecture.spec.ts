@@ -34,6 +34,7 @@ const TABLE_OWNER: Record<string, Part> = {
   coaching_sessions: 'engagement',
   job_search_stats: 'engagement',
   engagement_snapshots: 'engagement',
+  engagement_history_snapshots: 'engagement',
   practice_settings: 'engagement',
   activity_by_day: 'engagement',
   reminders: 'reminders',

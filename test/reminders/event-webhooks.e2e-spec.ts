@@ -7,6 +7,7 @@
 import { jest } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { standardWebhooksSecret, verifySignature } from '../../libs/reminders/src/delivery/webhook-payload.js';
+import { EventWebhookPruner } from '#reminders';
 import { codeOf, errorOf, M, newCast, ok, person, Story } from '../support/engagements.js';
 import type { HttpReceiver, ReceivedRequest } from '../support/http-receiver.js';
 import { waitFor } from '../support/wait.js';
@@ -168,5 +169,54 @@ describe('event webhooks', () => {
     expect(delivered).toEqual(['EngagementOpened', 'IntakeRecorded']);
     expect(ok(await rig.api.gql<any>(DELETE, { id: bad.id }, cast.admin)).deleteWebhookSubscription).toBe(true);
     expect(codeOf(await rig.api.gql(DELETE, { id: bad.id }, cast.admin))).toBe('NOT_FOUND');
+  });
+
+  it('prunes delivered rows past their retention in both practices, keeps recent and undelivered ones, and a replay still re-delivers a pruned range', async () => {
+    const receiver = await rig.extraReceiver(204);
+    const kept = ok(await rig.api.gql<any>(CREATE, { input: { url: `${receiver.url}/kept`, secret: SECRET_A } }, cast.admin)).createWebhookSubscription;
+    // a paused subscription: its deliveries are queued and stay undelivered
+    const paused = ok(await rig.api.gql<any>(CREATE, { input: { url: `${receiver.url}/paused`, secret: SECRET_A } }, cast.admin)).createWebhookSubscription;
+    ok(await rig.api.gql(UPDATE, { input: { id: paused.id, active: false } }, cast.admin));
+    const foreignSub = ok(await rig.api.gql<any>(CREATE, { input: { url: `${receiver.url}/foreign`, secret: SECRET_B } }, cast.foreignAdmin)).createWebhookSubscription;
+
+    const story = new Story(rig.api, cast);
+    const e = await story.open('Retention');
+    await story.intake(e.id);
+    const foreign = ok(await rig.api.gql<any>(M.openEngagement, { input: { coach: person(cast.foreignCoach), client: person(cast.foreignClient), title: 'Foreign retention' } }, cast.foreignAdmin)).openEngagement;
+    const rows = async (subscriptionId: string) =>
+      (await rig.pool.query('SELECT position::text, status FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY position', [subscriptionId])).rows as { position: string; status: string }[];
+    await waitFor('both events delivered and queued for the paused one, the foreign one delivered', async () => {
+      const [k, p, f] = [await rows(kept.id), await rows(paused.id), await rows(foreignSub.id)];
+      return k.length === 2 && k.every((r) => r.status === 'DELIVERED') && p.length === 2 && f.length === 1 && f[0]!.status === 'DELIVERED';
+    });
+    const got = bodies({ requests: receiver.requests.filter((q) => q.url.startsWith('/kept')) }, cast.practiceId).filter((q) => q.json.engagementId === e.id);
+    expect(got).toHaveLength(2);
+    const [first, second] = await rows(kept.id);
+
+    // the first delivery (and the foreign one) delivered 31 days ago, the paused one's rows queued as long ago
+    const old = "now() - interval '31 days'";
+    await rig.pool.query(`UPDATE webhook_deliveries SET delivered_at = ${old} WHERE (subscription_id = $1 AND position = $2) OR subscription_id = $3`, [kept.id, first!.position, foreignSub.id]);
+    await rig.pool.query(`UPDATE webhook_deliveries SET created_at = ${old}, next_attempt_at = ${old} WHERE subscription_id = $1`, [paused.id]);
+
+    const pruned = await rig.worker.get(EventWebhookPruner).prune();
+    expect(pruned).toBeGreaterThanOrEqual(2);
+    expect(await rows(kept.id)).toEqual([second]);
+    expect((await rows(paused.id)).map((r) => r.status)).toEqual(['PENDING', 'PENDING']);
+    expect(await rows(foreignSub.id)).toEqual([]);
+    // nothing else to prune: a second run finds none of these
+    await rig.worker.get(EventWebhookPruner).prune();
+    expect(await rows(kept.id)).toEqual([second]);
+
+    // a replay reads the log: the pruned delivery is sent again, same id, same bytes
+    const before = receiver.requests.length;
+    expect(ok(await rig.api.gql<any>(REPLAY, { id: kept.id, fromPosition: first!.position }, cast.admin)).replayWebhookSubscription).toBeGreaterThanOrEqual(2);
+    const again = await waitFor('the pruned delivery replayed', () => {
+      const list = bodies({ requests: receiver.requests.slice(before).filter((q) => q.url.startsWith('/kept')) }, cast.practiceId).filter((q) => q.json.engagementId === e.id);
+      return list.length >= 2 ? list : null;
+    });
+    expect(again.map((q) => q.json.id)).toEqual(got.map((q) => q.json.id));
+    expect(again.map((q) => q.body)).toEqual(got.map((q) => q.body));
+    expect(foreign.id).toEqual(expect.any(String));
+    for (const [id, who] of [[kept.id, cast.admin], [paused.id, cast.admin], [foreignSub.id, cast.foreignAdmin]] as const) ok(await rig.api.gql(DELETE, { id }, who));
   });
 });

@@ -14,7 +14,7 @@ import {
   SubscriptionMetrics,
   SubscriptionsModule,
 } from '#platform';
-import { ActivityProjection } from '#engagement';
+import { ActivityProjection, HistorySnapshotter } from '#engagement';
 import { EventWebhookFanout, ReminderClock, ReminderScheduler, RemindersModule } from '#reminders';
 import { WorkerHealthController } from './health/worker-health.controller.js';
 
@@ -31,7 +31,7 @@ import { WorkerHealthController } from './health/worker-health.controller.js';
     MetricsModule,
     AuthModule,
     RemindersModule,
-    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection, EventWebhookFanout] }),
+    SubscriptionsModule.forRoot({ imports: [RemindersModule], subscribers: [ReminderScheduler, ActivityProjection, EventWebhookFanout, HistorySnapshotter] }),
     TerminusModule.forRoot({ errorLogStyle: 'json' }),
   ],
   controllers: [WorkerHealthController, MetricsController],

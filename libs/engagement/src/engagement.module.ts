@@ -5,6 +5,7 @@ import { AccessAuditResolver } from './graphql/access-audit.resolver.js';
 import { DashboardFiguresResolver } from './graphql/dashboard-figures.resolver.js';
 import { EngagementEventFeed } from './graphql/engagement-event-feed.js';
 import { ActivityProjection } from './read/activity-projection.js';
+import { HistorySnapshotter } from './history/history-snapshots.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
 import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
 import { DraftResolver, FeedbackResolver, HomeworkResolver } from './graphql/homework.resolver.js';
@@ -20,8 +21,8 @@ const HANDLERS = [EngagementCommandHandler, UpdatePracticeSettingsHandler];
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
 @Module({
   imports: [CqrsModule.forRoot(), MetricsModule],
-  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, ...HANDLERS],
-  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection],
+  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter, ...HANDLERS],
+  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter],
 })
 export class EngagementWriteModule {}
 

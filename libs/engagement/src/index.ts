@@ -43,6 +43,7 @@ export { ReadModelRebuild, ENGAGEMENT_READ_MODELS, type RebuildOptions, type Reb
 export { ENGAGEMENT_MIGRATIONS } from './migrations/index.js';
 // time travel: a model of a past view (engagement(asOf:)) carries it; live-only fields answer empty for it
 export { pastViewOf, PastView } from './history/past-view.js';
+export { HistorySnapshotter, HISTORY_SNAPSHOT_EVERY, HISTORY_FOLD_VERSION, writeHistorySnapshot, forgetHistorySnapshots } from './history/history-snapshots.js';
 export { PageInfo } from './graphql/types/pagination.types.js';
 export { personReadModelRows, MAX_PERSON_ENGAGEMENTS, MAX_EXPORT_EVENTS, TooManyEngagements } from './history/person-rows.js';
 export { MAX_CHANGES } from './history/changes.js';

@@ -14,6 +14,7 @@ export { REMINDER_MIGRATIONS } from './migrations/index.js';
 // event webhooks (issue 12): the subscriptions' store, the fan-out subscriber, the dispatcher, replay
 export { EventWebhookFanout } from './event-webhooks/event-webhook-fanout.js';
 export { EventWebhookDispatcher } from './event-webhooks/event-webhook-dispatcher.js';
+export { EventWebhookPruner, PRUNE_BATCH } from './event-webhooks/event-webhook-pruner.js';
 export { replaySubscription, MAX_REPLAY } from './event-webhooks/event-webhook-replay.js';
 export { buildEventWebhookBody } from './event-webhooks/event-webhook-body.js';
 export {

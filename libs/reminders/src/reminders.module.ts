@@ -6,6 +6,7 @@ import { ReminderReconciler } from './reminder-reconciler.js';
 import { ReminderScheduler } from './reminder-scheduler.js';
 import { EventWebhookDispatcher } from './event-webhooks/event-webhook-dispatcher.js';
 import { EventWebhookFanout } from './event-webhooks/event-webhook-fanout.js';
+import { EventWebhookPruner } from './event-webhooks/event-webhook-pruner.js';
 
 /** The queue alone: for processes that only look at it (the API's queue dashboard). */
 @Module({ providers: [ReminderClock], exports: [ReminderClock] })
@@ -14,7 +15,7 @@ export class ReminderQueueModule {}
 /** Scheduling (an event-log subscriber), delivery (a BullMQ worker) and reconciliation: the worker's part. */
 @Module({
   imports: [EngagementWriteModule, ReminderQueueModule],
-  providers: [ReminderScheduler, ReminderProcessor, ReminderReconciler, EventWebhookFanout, EventWebhookDispatcher],
-  exports: [ReminderScheduler, ReminderProcessor, ReminderReconciler, ReminderQueueModule, EventWebhookFanout, EventWebhookDispatcher],
+  providers: [ReminderScheduler, ReminderProcessor, ReminderReconciler, EventWebhookFanout, EventWebhookDispatcher, EventWebhookPruner],
+  exports: [ReminderScheduler, ReminderProcessor, ReminderReconciler, ReminderQueueModule, EventWebhookFanout, EventWebhookDispatcher, EventWebhookPruner],
 })
 export class RemindersModule {}

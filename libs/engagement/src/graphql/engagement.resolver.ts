@@ -88,9 +88,15 @@ export class EngagementResolver {
     const afterVersion = args.after ? decodeTimelineCursor(args.after) : 0;
     const past = pastViewOf(e);
     // a past view's timeline ends at its version
-    const events = past
-      ? past.events.filter((ev) => ev.version > afterVersion).slice(0, first + 1)
-      : await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: first + 1, tx: ctx.session.asQueryable() });
+    const tx = ctx.session.asQueryable();
+    let events;
+    if (!past) events = await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: first + 1, tx });
+    else {
+      // a past view from a snapshot holds the events after it: the ones before come from the log
+      const early =
+        afterVersion < past.fromVersion ? await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: Math.min(first + 1, past.fromVersion - afterVersion), tx }) : [];
+      events = [...early, ...past.events.filter((ev) => ev.version > afterVersion)].slice(0, first + 1);
+    }
     const page = events.slice(0, first).filter((ev) => ev.metadata.practiceId === e.practiceId);
     const edges = page.map((ev) => ({ cursor: encodeTimelineCursor(ev.version), node: engagementEventOf(ev) }));
     return { edges, pageInfo: { hasNextPage: events.length > first, endCursor: edges.at(-1)?.cursor ?? null } };

@@ -2,6 +2,7 @@ import type { PostgresEventStore, StoredEvent } from '#event-store';
 import { BadUserInput, type RequestContext } from '#platform';
 import type { EngagementModel } from '../read/read-models.js';
 import { changesBetween, MAX_CHANGE_RANGE, MAX_CHANGES, TooManyChanges, type FieldChangeModel } from './changes.js';
+import { nearestHistorySnapshot } from './history-snapshots.js';
 import { PastView, pastViewOf, type PastPoint } from './past-view.js';
 
 /** The point a time-travel read asks for, checked (BAD_USER_INPUT naming the argument); null: the live engagement. */
@@ -23,11 +24,18 @@ function readUpTo(store: PostgresEventStore, ctx: RequestContext, id: string, to
 
 /**
  * A visible engagement (the live model, already authorized) as it stood at
- * `point`: its stream read up to there and folded. Null: it did not exist yet.
+ * `point`: the nearest time-travel snapshot at or before it (if any), the
+ * stream read from there up to the point and folded on. Null: it did not
+ * exist yet.
  */
 export async function pastEngagement(store: PostgresEventStore, ctx: RequestContext, live: EngagementModel, point: PastPoint): Promise<EngagementModel | null> {
-  const events = await readUpTo(store, ctx, live.id, point.asOfVersion ?? null);
-  return PastView.fold(live.id, live.practiceId, events, point)?.engagement ?? null;
+  const tx = ctx.session.asQueryable();
+  const upTo = point.asOfVersion ?? null;
+  const start = await nearestHistorySnapshot(tx, live.practiceId, live.id, upTo ?? Math.max(live.version, 0), point.asOf ?? null);
+  const from = start?.version ?? 0;
+  const events =
+    upTo !== null && upTo <= from ? [] : await store.readStream(live.id, { tx, fromVersion: from + 1, ...(upTo === null ? {} : { maxCount: upTo - from }) });
+  return PastView.fold(live.id, live.practiceId, events, point, start)?.engagement ?? null;
 }
 
 /** `Engagement.changes`: from a past view, its own events; from the live engagement, the stream up to toVersion. */
@@ -46,7 +54,8 @@ export async function changesOf(
   if (to - from > MAX_CHANGE_RANGE) throw new BadUserInput('toVersion', `must be at most ${MAX_CHANGE_RANGE} versions after fromVersion`);
   if (to <= from) return [];
   const past = pastViewOf(e);
-  const events = past ? past.events : await readUpTo(store, ctx, e.id, to);
+  // a past view from a snapshot holds only the events after it: the changes fold from version 1
+  const events = past && past.fromVersion === 0 ? past.events : await readUpTo(store, ctx, e.id, to);
   try {
     return changesBetween(e.id, e.practiceId, events, from, to);
   } catch (err) {

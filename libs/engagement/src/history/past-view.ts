@@ -71,8 +71,10 @@ export class PastView {
     fold: ReadModelFold,
     engagementId: string,
     state: EngagementState,
-    /** the stream's events up to the view's version (the past timeline) */
+    /** the stream's events after `fromVersion` up to the view's version (the past timeline's end) */
     readonly events: readonly StoredEvent[],
+    /** the version of the snapshot the view started from (0: none, `events` is the whole stream up to the view) */
+    readonly fromVersion: number,
     /** the instant the view shows: what `overdue` is measured against */
     readonly asOf: Date,
   ) {
@@ -114,30 +116,21 @@ export class PastView {
   }
 
   /**
-   * The engagement after `events` (its stream from version 1, in order),
-   * cut at `point`; null when it did not exist yet then. Events of another
-   * practice are not part of the view (as the timeline leaves them out).
+   * The engagement after `events` (its stream in order: from version 1, or
+   * from just after `start`, a time-travel snapshot), cut at `point`; null
+   * when it did not exist yet then. Events of another practice are not part
+   * of the view (as the timeline leaves them out).
    */
-  static fold(engagementId: string, practiceId: string, events: readonly StoredEvent[], point: PastPoint): PastView | null {
-    const taken = takeUntil(events, point);
-    const fold = new ReadModelFold();
-    let state = initialState();
-    const shown: StoredEvent[] = [];
-    for (const e of taken) {
-      if (e.metadata.practiceId !== practiceId) continue;
-      fold.apply(e);
-      state = evolve(state, { type: e.type, data: e.data } as EngagementEvent);
-      shown.push(e);
-    }
-    if (state.status === 'NONE' || !fold.engagements.has(engagementId)) return null;
-    const last = shown.at(-1)!;
-    return new PastView(fold, engagementId, state, shown, point.asOf ?? last.occurredAt);
+  static fold(engagementId: string, practiceId: string, events: readonly StoredEvent[], point: PastPoint, start: FoldPoint | null = null): PastView | null {
+    const { point: end, shown } = foldOnto(start, practiceId, takeUntil(events, point));
+    if (end.state.status === 'NONE' || !end.fold.engagements.has(engagementId) || end.lastOccurredAt === null) return null;
+    return new PastView(end.fold, engagementId, end.state, shown, start?.version ?? 0, point.asOf ?? end.lastOccurredAt);
   }
 
   /** A view of the rows an ongoing fold holds now (for `changes`: one per event). */
   static ofFold(fold: ReadModelFold, engagementId: string, at: Date): PastView | null {
     if (!fold.engagements.has(engagementId)) return null;
-    return new PastView(fold, engagementId, initialState(), [], at);
+    return new PastView(fold, engagementId, initialState(), [], 0, at);
   }
 
   homeworkOne(id: string): HomeworkModel | null {
@@ -207,6 +200,42 @@ export class PastView {
       ),
     };
   }
+}
+
+/** Where a fold of a stream stands: after `version`, the decider's state and the read models' rows. */
+export interface FoldPoint {
+  version: number;
+  state: EngagementState;
+  fold: ReadModelFold;
+  /** the `occurredAt` of the last event of the practice folded (null: none yet) */
+  lastOccurredAt: Date | null;
+  /** the latest `occurredAt` of every event up to `version` (null: none yet): the `asOf` instants it can serve */
+  maxOccurredAt: Date | null;
+}
+
+/**
+ * Folds `events` (the stream after `start`, in order) onto `start` (null:
+ * the empty stream) with the write side's `evolve` and the read models' fold;
+ * events of another practice are skipped. `start`'s fold is taken over, not
+ * copied. The events folded are returned with the point reached.
+ */
+export function foldOnto(start: FoldPoint | null, practiceId: string, events: readonly StoredEvent[]): { point: FoldPoint; shown: StoredEvent[] } {
+  const fold = start?.fold ?? new ReadModelFold();
+  let state = start?.state ?? initialState();
+  let version = start?.version ?? 0;
+  let lastOccurredAt = start?.lastOccurredAt ?? null;
+  let maxOccurredAt = start?.maxOccurredAt ?? null;
+  const shown: StoredEvent[] = [];
+  for (const e of events) {
+    version = e.version;
+    if (maxOccurredAt === null || e.occurredAt.getTime() > maxOccurredAt.getTime()) maxOccurredAt = e.occurredAt;
+    if (e.metadata.practiceId !== practiceId) continue;
+    fold.apply(e);
+    state = evolve(state, { type: e.type, data: e.data } as EngagementEvent);
+    lastOccurredAt = e.occurredAt;
+    shown.push(e);
+  }
+  return { point: { version, state, fold, lastOccurredAt, maxOccurredAt }, shown };
 }
 
 /** The stream's prefix up to the point: versions up to asOfVersion, events that occurred at or before asOf. */

@@ -216,6 +216,57 @@ export class ReadModelFold {
     return { engagements: changed('e', this.engagements), homework: changed('h', this.homework), jobSearch: changed('j', this.jobSearch) };
   }
 
+  /**
+   * Everything the fold holds, as JSON (Dates, Maps and Sets tagged, Map
+   * order kept): a time-travel snapshot (history/history-snapshots.ts).
+   * `restore` gives back a fold that goes on exactly as this one would.
+   * Seeded rows are not part of it (a snapshot's fold starts empty).
+   */
+  snapshot(): unknown {
+    return toTagged({
+      engagements: this.engagements,
+      homework: this.homework,
+      jobSearch: this.jobSearch,
+      drafts: this.drafts,
+      feedback: this.feedback,
+      sessions: this.sessions,
+      draftTimes: this.draftTimes,
+      feedbackIds: this.feedbackIds,
+      sessionIds: this.sessionIds,
+    });
+  }
+
+  static restore(snapshot: unknown): ReadModelFold {
+    const s = fromTagged(snapshot) as {
+      engagements: Map<string, EngagementValues>;
+      homework: Map<string, HomeworkValues>;
+      jobSearch: Map<string, JobSearchValues>;
+      drafts: DraftValues[];
+      feedback: FeedbackValues[];
+      sessions: SessionValues[];
+      draftTimes: Map<string, Date>;
+      feedbackIds: Set<string>;
+      sessionIds: Set<string>;
+    };
+    const fold = new ReadModelFold();
+    for (const [k, v] of s.engagements) fold.engagements.set(k, v);
+    for (const [k, v] of s.homework) {
+      fold.homework.set(k, v);
+      // the same row objects, as apply() keeps them
+      const list = fold.homeworkOf.get(v.engagement_id);
+      if (list) list.push(v);
+      else fold.homeworkOf.set(v.engagement_id, [v]);
+    }
+    for (const [k, v] of s.jobSearch) fold.jobSearch.set(k, v);
+    fold.drafts.push(...s.drafts);
+    fold.feedback.push(...s.feedback);
+    fold.sessions.push(...s.sessions);
+    for (const [k, v] of s.draftTimes) fold.draftTimes.set(k, v);
+    for (const id of s.feedbackIds) fold.feedbackIds.add(id);
+    for (const id of s.sessionIds) fold.sessionIds.add(id);
+    return fold;
+  }
+
   /** Folds one event of an engagement type; throws UnsupportedEvent where it cannot mirror the projector. */
   apply(e: StoredEvent): void {
     const event = toDomain(e);
@@ -804,4 +855,26 @@ export class BulkWriter {
       client.release();
     }
   }
+}
+
+/** JSON with Dates, Maps and Sets tagged ({"$date"}, {"$map"}, {"$set"}): the fold's snapshot form. */
+function toTagged(v: unknown): unknown {
+  if (v instanceof Date) return { $date: v.toISOString() };
+  if (v instanceof Map) return { $map: [...v].map(([k, x]) => [k, toTagged(x)]) };
+  if (v instanceof Set) return { $set: [...v].map(toTagged) };
+  if (Array.isArray(v)) return v.map(toTagged);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toTagged(x)]));
+  return v;
+}
+
+function fromTagged(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromTagged);
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.$date === 'string') return new Date(o.$date);
+    if (Array.isArray(o.$map)) return new Map((o.$map as [string, unknown][]).map(([k, x]) => [k, fromTagged(x)]));
+    if (Array.isArray(o.$set)) return new Set((o.$set as unknown[]).map(fromTagged));
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromTagged(x)]));
+  }
+  return v;
 }

@@ -156,6 +156,15 @@ export const configSchema = z.object({
   EVENT_WEBHOOK_PAUSE_AFTER: z.coerce.number().int().min(1).max(1_000).default(8),
   /** event webhooks: how often the dispatcher looks for due deliveries when idle */
   EVENT_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * event webhooks: days a DELIVERED delivery row is kept after its delivery (its status and body for
+   * the ADMIN's `deliveries` list); older ones are deleted by the worker. Undelivered ones (pending,
+   * retrying, or held by a paused subscription) are never pruned. A replay reads the event log, not
+   * this table, so it re-delivers pruned ranges too.
+   */
+  EVENT_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** event webhooks: how often the worker prunes delivered rows past their retention */
+  EVENT_WEBHOOK_PRUNE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
 
   GRAPHQL_PLAYGROUND: bool.optional(),
   /**

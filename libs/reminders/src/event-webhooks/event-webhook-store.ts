@@ -212,14 +212,16 @@ export async function claimDue(tx: Queryable, practiceId: string, limit: number,
         ORDER BY d.subscription_id, d.stream_id, d.position
      ), due AS (
        SELECT d.subscription_id, d.position FROM heads h
-         JOIN webhook_deliveries d ON d.subscription_id = h.subscription_id AND d.position = h.position
+         JOIN webhook_deliveries d ON d.practice_id = $1 AND d.subscription_id = h.subscription_id AND d.position = h.position
         WHERE h.next_attempt_at <= now()
         ORDER BY h.position LIMIT $2
           FOR UPDATE OF d SKIP LOCKED
      )
      UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
        FROM due, webhook_subscriptions s
-      WHERE d.subscription_id = due.subscription_id AND d.position = due.position AND s.id = d.subscription_id
+      -- practice_id leads the keys: without it each claimed row is looked for among all the subscription's rows
+      WHERE d.practice_id = $1 AND d.subscription_id = due.subscription_id AND d.position = due.position
+        AND s.practice_id = $1 AND s.id = d.subscription_id
       RETURNING d.*, s.url, s.secret_sealed`,
     [practiceId, limit, leaseMs],
   );
@@ -262,4 +264,27 @@ export async function recordFailed(
     [d.subscription_id, practiceId, outcome.pauseAfter],
   );
   return { paused: rows[0]?.active === false };
+}
+
+/** The practices holding DELIVERED rows delivered before `before` (a definer function: across practices). */
+export async function practicesWithPrunableDeliveries(tx: Queryable, before: Date): Promise<string[]> {
+  const { rows } = await tx.query<{ practice_id: string }>('SELECT practice_id FROM webhook_deliveries_prunable_practices($1)', [before]);
+  return rows.map((r) => r.practice_id);
+}
+
+/**
+ * Deletes at most `limit` of a practice's DELIVERED rows delivered before
+ * `before` (oldest first); how many went. Undelivered rows are never touched.
+ * Rows another transaction holds (a replay re-queuing them) are skipped.
+ */
+export async function pruneDelivered(tx: Queryable, practiceId: string, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await tx.query(
+    `DELETE FROM webhook_deliveries d USING (
+       SELECT subscription_id, position FROM webhook_deliveries
+        WHERE practice_id = $1 AND status = 'DELIVERED' AND delivered_at < $2
+        ORDER BY delivered_at LIMIT $3 FOR UPDATE SKIP LOCKED) old
+      WHERE d.practice_id = $1 AND d.subscription_id = old.subscription_id AND d.position = old.position AND d.status = 'DELIVERED'`,
+    [practiceId, before, limit],
+  );
+  return rowCount ?? 0;
 }
