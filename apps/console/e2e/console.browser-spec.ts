@@ -82,6 +82,9 @@ it('keeps the initial JavaScript within 250 KB gzipped (the build manifest)', ()
 
 const figures: Record<string, number | string> = {};
 
+// each journey is dozens of browser steps and an axe run per page: a ceiling of its own (not a timing)
+const JOURNEY_CEILING_MS = 300_000;
+
 it('ADMIN: overview of the 200-engagement practice, engagements with search and paging, settings, access audit', async () => {
   const page = await openConsole();
   await expectAccessible(page, 'sign-in');
@@ -141,7 +144,7 @@ it('ADMIN: overview of the 200-engagement practice, engagements with search and 
   await page.locator('[data-testid=audit] tbody tr', { hasText: 'admin-demo' }).first().waitFor();
   expect(await page.locator('[data-testid=audit]').textContent()).toContain('Query.engagement');
   await expectAccessible(page, 'audit');
-});
+}, JOURNEY_CEILING_MS);
 
 it('COACH and CLIENT: feedback and drafts go back and forth, each tab updated live by the other', async () => {
   const coach = await openConsole();
@@ -224,7 +227,7 @@ it('COACH and CLIENT: feedback and drafts go back and forth, each tab updated li
   const [appsBefore, interviewsBefore] = before!.match(/\d+/g)!.map(Number);
   expect([apps! - appsBefore!, interviews! - interviewsBefore!]).toEqual([6, 3]);
   await expectAccessible(client, 'job-search');
-});
+}, JOURNEY_CEILING_MS);
 
 it('shows a refused command in words: a draft for a closed engagement', async () => {
   const clientId = 'client-1';

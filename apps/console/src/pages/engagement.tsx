@@ -307,10 +307,8 @@ export function EngagementPage({ id }: { id: string }) {
     EngagementAsOfQuery,
     asOfVersion === null ? null : { id, asOfVersion, changesTo: changesRange(asOfVersion, liveVersion).toVersion },
   );
-  const live = useLiveEngagements([id], () => {
-    void refetch();
-    if (asOfVersion !== null) void past.refetch();
-  });
+  // a past view reloads by itself when the live version moves (its changesTo follows it)
+  const live = useLiveEngagements([id], () => void refetch());
   const show = (version: number | null) =>
     navigate(version === null ? `/engagements/${id}` : `/engagements/${id}?asOfVersion=${version}`, { replace: true });
 
