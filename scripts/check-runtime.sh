@@ -55,7 +55,7 @@ cp package.json package-lock.json "$work/"
 cp -r dist "$work/dist"
 mkdir -p "$work/scripts" "$work/apps/api"
 cp scripts/run-dist.mjs "$work/scripts/run-dist.mjs"
-if [ -d "$work/node_modules/jest" ] || [ -d "$work/node_modules/puppeteer-core" ]; then
+if [ -d "$work/node_modules/jest" ] || [ -d "$work/node_modules/playwright-core" ]; then
   echo "check-runtime: dev dependencies ended up in the runtime file set" >&2
   exit 1
 fi

@@ -2,15 +2,16 @@
 // CHROMIUM_PATH; scripts/ensure-chromium.sh installs it) loads /graphql from the API, whose
 // page and scripts come from the service's own npm packages (every request the page makes is
 // checked to stay on the API's origin), runs a query with a bearer token and sees its data.
+// Driven by playwright-core, like the console's suite (test/support/chromium.ts).
 // A screenshot goes to test-output/graphiql.png (CI keeps it).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'playwright-core';
 import { TestApi } from '../support/api.js';
+import { launchChromium } from '../support/chromium.js';
 import { newCast, Story } from '../support/engagements.js';
 import { REPO_ROOT } from '../support/schema.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'test-output', 'graphiql.png');
 
 let api: TestApi;
@@ -20,28 +21,14 @@ const requested: string[] = [];
 
 beforeAll(async () => {
   api = await TestApi.start();
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 900 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('request', (req) => requested.push(req.url()));
 });
 
 afterAll(async () => {
-  // the browser is a child process: closed on every path, killed if closing fails
-  await browser?.close().catch(() => browser?.process()?.kill('SIGKILL'));
+  // the browser is a child process: closed on every path (and reaped by the test environment if that fails)
+  await browser?.close().catch(() => undefined);
   await api?.close();
 });
 
@@ -87,8 +74,8 @@ it('runs a query with a bearer token typed into the Headers tab and shows the da
       const result = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.result-window .CodeMirror') as { CodeMirror?: { getValue(): string } } | null;
       return result?.CodeMirror?.getValue().includes(id) ?? false;
     },
-    { timeout: 30_000 },
     engagement.id,
+    { timeout: 30_000 },
   );
   const result = JSON.parse(await editorText('.result-window .CodeMirror')) as {
     data: { engagements: { edges: { node: { id: string; title: string } }[] } };
@@ -96,6 +83,6 @@ it('runs a query with a bearer token typed into the Headers tab and shows the da
   expect(result.data.engagements.edges.map((e) => e.node)).toEqual([{ id: engagement.id, title: 'Browser-visible engagement' }]);
 
   mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
   console.log(`GraphiQL screenshot: ${SCREENSHOT}`);
 });

@@ -2,20 +2,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+export { launchChromium } from '../../../test/support/chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const SCREENSHOTS = `${ROOT}docs/console`;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Debian's chromium (scripts/ensure-chromium.sh); nothing is downloaded. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
 
 export interface AxeViolation {
   id: string;

@@ -82,6 +82,9 @@ it('keeps the initial JavaScript within 250 KB gzipped (the build manifest)', ()
 
 const figures: Record<string, number | string> = {};
 
+// each journey is dozens of browser steps and an axe run per page: a ceiling of its own (not a timing)
+const JOURNEY_CEILING_MS = 300_000;
+
 it('ADMIN: overview of the 200-engagement practice, engagements with search and paging, settings, access audit', async () => {
   const page = await openConsole();
   await expectAccessible(page, 'sign-in');
@@ -141,7 +144,7 @@ it('ADMIN: overview of the 200-engagement practice, engagements with search and 
   await page.locator('[data-testid=audit] tbody tr', { hasText: 'admin-demo' }).first().waitFor();
   expect(await page.locator('[data-testid=audit]').textContent()).toContain('Query.engagement');
   await expectAccessible(page, 'audit');
-});
+}, JOURNEY_CEILING_MS);
 
 it('COACH and CLIENT: feedback and drafts go back and forth, each tab updated live by the other', async () => {
   const coach = await openConsole();
@@ -173,6 +176,44 @@ it('COACH and CLIENT: feedback and drafts go back and forth, each tab updated li
   await coachHomework.getByRole('button', { name: 'Send feedback' }).waitFor();
   await expectAccessible(coach, 'engagement');
 
+  // the time slider: the engagement as it stood just before the coach's feedback (by keyboard)
+  const engagementId = new URL(coach.url()).pathname.split('/').pop()!;
+  const coachToken = await stack.token({ sub: 'coach-mark', role: 'COACH' });
+  const { engagement } = await stack.gql(
+    `query ($id: ID!) { engagement(id: $id) { version changes(fromVersion: 0) { version path after } } }`,
+    { id: engagementId },
+    coachToken,
+  );
+  const feedbackVersion = Math.max(
+    ...(engagement.changes as { version: number; path: string; after: unknown }[])
+      .filter((c) => c.path.endsWith('.feedback') && JSON.stringify(c.after).includes('Name the person'))
+      .map((c) => c.version),
+  );
+  const beforeFeedback = feedbackVersion - 1;
+  const slider = coach.getByRole('slider', { name: 'Show the engagement as it stood after event' });
+  await slider.focus();
+  for (let v = engagement.version as number; v > beforeFeedback; v--) await coach.keyboard.press('ArrowLeft');
+  const pastView = coach.getByTestId('as-of');
+  await pastView.getByText(`— version ${beforeFeedback} of ${engagement.version}.`, { exact: false }).waitFor();
+  expect(new URL(coach.url()).searchParams.get('asOfVersion')).toBe(String(beforeFeedback));
+  expect(await coach.getByRole('heading', { level: 1 }).textContent()).toMatch(/as of \d/);
+  const pastHomework = pastView.locator('article', { has: coach.getByRole('heading', { name: /Ask for help so people say yes/ }) });
+  await pastHomework.getByText('Draft 1').waitFor();
+  expect(await pastHomework.textContent()).not.toContain('Name the person and the one favour you ask of them.');
+  expect(await pastHomework.getByText('Draft 2').count()).toBe(0);
+  // read-only: no feedback form in the past
+  expect(await pastView.getByRole('button', { name: 'Send feedback' }).count()).toBe(0);
+  // what changed since: the coach's feedback, then the client's second draft
+  const changes = pastView.getByTestId('changes');
+  await changes.getByText('“Name the person and the one favour you ask of them.”').waitFor();
+  await changes.getByText('“Could you introduce me to the head of platform engineering at your company?”').waitFor();
+  await expectAccessible(coach, 'engagement-as-of');
+
+  await pastView.getByRole('button', { name: 'Back to live' }).click();
+  await coachHomework.getByText('Draft 2').waitFor();
+  expect(await coach.getByTestId('as-of').count()).toBe(0);
+  expect(new URL(coach.url()).search).toBe('');
+
   await client.getByRole('link', { name: 'My job search' }).click();
   const total = client.getByTestId('job-search-total');
   const before = await total.textContent();
@@ -186,7 +227,7 @@ it('COACH and CLIENT: feedback and drafts go back and forth, each tab updated li
   const [appsBefore, interviewsBefore] = before!.match(/\d+/g)!.map(Number);
   expect([apps! - appsBefore!, interviews! - interviewsBefore!]).toEqual([6, 3]);
   await expectAccessible(client, 'job-search');
-});
+}, JOURNEY_CEILING_MS);
 
 it('shows a refused command in words: a draft for a closed engagement', async () => {
   const clientId = 'client-1';
@@ -207,7 +248,7 @@ it('shows a refused command in words: a draft for a closed engagement', async ()
   await page.getByRole('alert').getByText('This engagement is closed: it can be read but not changed.').waitFor();
 });
 
-it('signs in with OpenID Connect (authorization code + PKCE) and the API accepts the access token', async () => {
+it('signs in with OpenID Connect (authorization code + PKCE), the API accepts the access token, and signs out at the provider too', async () => {
   const page = await openConsole();
   await page.getByRole('button', { name: 'Sign in with your practice account' }).click();
   await page.waitForURL((url) => url.href.startsWith(stack.issuer));
@@ -222,6 +263,25 @@ it('signs in with OpenID Connect (authorization code + PKCE) and the API accepts
   // the token lives in memory only
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
   expect(stored).not.toMatch(/eyJ/);
+
+  // sign-out ends the session at the provider too (RP-initiated logout), then comes back here
+  const endSession: URL[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === stack.issuer && url.searchParams.has('post_logout_redirect_uri')) endSession.push(url);
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL((url) => url.href.startsWith(stack.issuer));
+  await page.getByRole('button', { name: /Yes, sign me out/ }).click();
+  await page.waitForURL(`${stack.apiUrl}/console/`);
+  await page.getByRole('heading', { name: 'Sign in to the coaching console' }).waitFor();
+  expect(endSession).toHaveLength(1);
+  expect(endSession[0]!.searchParams.get('post_logout_redirect_uri')).toBe(`${stack.apiUrl}/console/`);
+  expect(endSession[0]!.searchParams.get('client_id')).toBe('coaching-console');
+  expect(endSession[0]!.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+  // the provider forgot the session: signing in again asks for the login
+  await page.getByRole('button', { name: 'Sign in with your practice account' }).click();
+  await page.locator('input[name=login]').waitFor();
 });
 
 it('asks to sign in again when the token expires, and signs out', async () => {

@@ -45,6 +45,8 @@ async function startOidcProvider(port: number, apiUrl: string): Promise<{ issuer
         client_id: 'coaching-console',
         token_endpoint_auth_method: 'none',
         redirect_uris: [`${apiUrl}/console/callback`],
+        // RP-initiated logout comes back to the console's sign-in page
+        post_logout_redirect_uris: [`${apiUrl}/console/`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },

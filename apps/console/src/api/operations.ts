@@ -64,21 +64,37 @@ export const FeedbackQueueQuery = graphql(`
   }
 `);
 
+/** What the engagement page shows, live or as it stood at a past version (asOf is null when live). */
+export const EngagementViewFragment = graphql(`
+  fragment EngagementView on Engagement {
+    id title status version openedAt closedAt outcome asOf
+    client { id name email }
+    coach { id name email }
+    intake { presentingQuestion background currentStrategy goals recordedAt
+      baseline { channel applications interviews offers interviewRate } }
+    homework {
+      id title instructions status dueAt overdue assignedAt
+      drafts { id revision content submittedAt feedback { id verdict comments givenAt givenBy { id name } } }
+    }
+    sessions { id heldAt durationMinutes summary }
+    jobSearch { applications interviews offers interviewRate channels { channel applications interviews offers interviewRate } }
+    timeline(first: 100) { edges { node { version type actorId actorRole occurredAt } } pageInfo { hasNextPage } }
+  }
+`);
+
 export const EngagementQuery = graphql(`
   query Engagement($id: ID!) {
-    engagement(id: $id) {
-      id title status version openedAt closedAt outcome
-      client { id name email }
-      coach { id name email }
-      intake { presentingQuestion background currentStrategy goals recordedAt
-        baseline { channel applications interviews offers interviewRate } }
-      homework {
-        id title instructions status dueAt overdue assignedAt
-        drafts { id revision content submittedAt feedback { id verdict comments givenAt givenBy { id name } } }
-      }
-      sessions { id heldAt durationMinutes summary }
-      jobSearch { applications interviews offers interviewRate channels { channel applications interviews offers interviewRate } }
-      timeline(first: 100) { edges { node { version type actorId actorRole occurredAt } } pageInfo { hasNextPage } }
+    engagement(id: $id) { ...EngagementView }
+  }
+`);
+
+/** The time slider: the engagement after one version of its stream, and what changed from there to now. */
+export const EngagementAsOfQuery = graphql(`
+  query EngagementAsOf($id: ID!, $asOfVersion: Int!, $changesTo: Int!) {
+    past: engagement(id: $id, asOfVersion: $asOfVersion) { ...EngagementView }
+    live: engagement(id: $id) {
+      id version
+      changes(fromVersion: $asOfVersion, toVersion: $changesTo) { version path before after actorId occurredAt }
     }
   }
 `);

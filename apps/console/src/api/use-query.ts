@@ -10,15 +10,22 @@ export interface QueryState<R> {
   refetch: () => Promise<void>;
 }
 
-/** Runs a query when its variables change; `refetch` keeps the shown data while it reloads. */
-export function useQuery<R, V>(document: TypedDocumentString<R, V>, variables: V): QueryState<R> {
+/**
+ * Runs a query when its variables change; `refetch` keeps the shown data while it reloads.
+ * Null variables: nothing is asked (yet), and nothing is shown.
+ */
+export function useQuery<R, V>(document: TypedDocumentString<R, V>, variables: V | null): QueryState<R> {
   const { run } = useSignedIn();
-  const key = JSON.stringify(variables);
-  const [state, setState] = useState<{ data: R | null; error: ConsoleError | null; loading: boolean }>({ data: null, error: null, loading: true });
+  const key = variables === null ? null : JSON.stringify(variables);
+  const [state, setState] = useState<{ data: R | null; error: ConsoleError | null; loading: boolean }>({ data: null, error: null, loading: key !== null });
   const latest = useRef(0);
 
   const load = useCallback(async () => {
     const call = ++latest.current;
+    if (key === null) {
+      setState({ data: null, error: null, loading: false });
+      return;
+    }
     setState((s) => ({ ...s, loading: true }));
     try {
       const data = await run(document, JSON.parse(key) as V);

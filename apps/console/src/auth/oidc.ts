@@ -1,13 +1,31 @@
 import * as oauth from 'oauth4webapi';
 import type { ConsoleConfig } from './console-config';
 
-// OpenID Connect authorization code + PKCE (oauth4webapi). Only the PKCE verifier and
-// state wait in sessionStorage across the redirect; the tokens stay in memory.
+// OpenID Connect authorization code + PKCE (oauth4webapi), and RP-initiated logout. Only the
+// PKCE verifier and state wait in sessionStorage across the redirect; the tokens stay in memory.
 
 type OidcConfig = NonNullable<ConsoleConfig['oidc']>;
 const PENDING = 'console.oidc.pending';
 
 export const redirectUri = (): string => `${location.origin}/console/callback`;
+/** Where the identity provider sends the browser back after signing out (registered with the client). */
+export const postLogoutRedirectUri = (): string => `${location.origin}/console/`;
+
+/**
+ * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the provider's end_session_endpoint
+ * with the ID token as the hint and where to come back to. Null when the provider has no such endpoint.
+ */
+export function endSessionUrl(
+  endSessionEndpoint: string | undefined,
+  params: { idToken: string | undefined; clientId: string; postLogoutRedirectUri: string },
+): string | null {
+  if (!endSessionEndpoint) return null;
+  const url = new URL(endSessionEndpoint);
+  if (params.idToken) url.searchParams.set('id_token_hint', params.idToken);
+  url.searchParams.set('client_id', params.clientId);
+  url.searchParams.set('post_logout_redirect_uri', params.postLogoutRedirectUri);
+  return url.href;
+}
 
 function insecureAllowed(issuer: URL): boolean {
   // a test or local IdP on the loopback address speaks plain HTTP; anything else must be HTTPS
@@ -40,8 +58,14 @@ export async function beginOidcSignIn(config: OidcConfig): Promise<void> {
   location.assign(url.href);
 }
 
-/** On /console/callback: trades the code for tokens. */
-export async function completeOidcSignIn(config: OidcConfig, current: URL): Promise<{ accessToken: string; expiresAt: number | null }> {
+/**
+ * On /console/callback: trades the code for tokens. `signOutUrl` ends the session at the provider
+ * too (it holds the ID token, so it stays in memory with the access token).
+ */
+export async function completeOidcSignIn(
+  config: OidcConfig,
+  current: URL,
+): Promise<{ accessToken: string; expiresAt: number | null; signOutUrl: string | null }> {
   const pending = sessionStorage.getItem(PENDING);
   sessionStorage.removeItem(PENDING);
   if (!pending) throw new Error('This sign-in was not started here (or was already completed). Please sign in again.');
@@ -57,5 +81,6 @@ export async function completeOidcSignIn(config: OidcConfig, current: URL): Prom
   return {
     accessToken: result.access_token,
     expiresAt: typeof result.expires_in === 'number' ? Date.now() + result.expires_in * 1000 : null,
+    signOutUrl: endSessionUrl(as.end_session_endpoint, { idToken: result.id_token, clientId: config.clientId, postLogoutRedirectUri: postLogoutRedirectUri() }),
   };
 }

@@ -22,11 +22,13 @@ function Probe() {
 
 let container: HTMLDivElement;
 let root: Root;
+const left: string[] = [];
 beforeEach(() => {
   sent.length = 0;
+  left.length = 0;
   container = document.createElement('div');
   root = createRoot(container);
-  act(() => root.render(<SessionProvider><Probe /></SessionProvider>));
+  act(() => root.render(<SessionProvider leave={(url) => left.push(url)}><Probe /></SessionProvider>));
 });
 afterEach(() => act(() => root.unmount()));
 
@@ -57,4 +59,21 @@ it('refuses a token the API does not accept, and stays signed out', async () => 
     await expect(state.signIn('x.y.z', null)).rejects.toThrow(/sign in again/);
   });
   expect(state.session).toBeNull();
+});
+
+it('signs out of the identity provider too after an OpenID Connect sign-in, the token dropped first', async () => {
+  answer = { data: { viewer: { id: 'coach-mark', practiceId: 'demo-practice', role: 'COACH' } } };
+  const endSession = 'https://id.example.com/session/end?id_token_hint=eyJ.id&client_id=c&post_logout_redirect_uri=https%3A%2F%2Fa%2Fconsole%2F';
+  await act(() => state.signIn('a.b.c', null, endSession));
+  act(() => state.signOut());
+  expect(state.session).toBeNull();
+  expect(left).toEqual([endSession]);
+});
+
+it('signs out in place after a pasted or demo token (no provider session to end)', async () => {
+  answer = { data: { viewer: { id: 'coach-mark', practiceId: 'demo-practice', role: 'COACH' } } };
+  await act(() => state.signIn('a.b.c', null));
+  act(() => state.signOut());
+  expect(state.session).toBeNull();
+  expect(left).toEqual([]);
 });

@@ -17,13 +17,16 @@ interface SignedIn {
   viewer: Viewer;
   expiresAt: number | null;
   live: Client;
+  /** signed in with the identity provider: its end-session URL (RP-initiated logout), else null */
+  signOutUrl: string | null;
 }
 
 interface SessionValue {
   session: SignedIn | null;
   /** the API refused the token or it reached its expiry: the user is asked to sign in again */
   expired: boolean;
-  signIn(token: string, expiresAt?: number | null): Promise<void>;
+  signIn(token: string, expiresAt?: number | null, signOutUrl?: string | null): Promise<void>;
+  /** drops the token; after an OpenID Connect sign-in, also ends the session at the identity provider */
   signOut(): void;
   /** runs a typed operation with the session's token */
   run<R, V>(document: Parameters<typeof execute<R, V>>[0], variables: V): Promise<R>;
@@ -31,29 +34,35 @@ interface SessionValue {
 
 const SessionContext = createContext<SessionValue | null>(null);
 
-/** Holds the token in memory only: a reload or a closed tab signs out. */
-export function SessionProvider({ children }: { children: ReactNode }) {
+const leavePage = (url: string) => window.location.assign(url);
+
+/**
+ * Holds the token in memory only: a reload or a closed tab signs out. `leave` sends the browser
+ * to the identity provider's end-session URL on sign-out (tests pass their own).
+ */
+export function SessionProvider({ children, leave = leavePage }: { children: ReactNode; leave?: (url: string) => void }) {
   const [session, setSession] = useState<SignedIn | null>(null);
   const [expired, setExpired] = useState(false);
 
   const markExpired = useCallback(() => setExpired(true), []);
 
-  const signIn = useCallback(async (token: string, expiresAt?: number | null) => {
+  const signIn = useCallback(async (token: string, expiresAt?: number | null, signOutUrl?: string | null) => {
     const { viewer } = await execute(ViewerQuery, {}, token);
     setSession((previous) => {
       previous?.live.dispose();
-      return { token, viewer, expiresAt: expiresAt ?? tokenExpiry(token), live: liveClient(token) };
+      return { token, viewer, expiresAt: expiresAt ?? tokenExpiry(token), live: liveClient(token), signOutUrl: signOutUrl ?? null };
     });
     setExpired(false);
   }, []);
 
   const signOut = useCallback(() => {
-    setSession((previous) => {
-      previous?.live.dispose();
-      return null;
-    });
+    // the token goes first, whatever the provider does next
+    const endSession = session?.signOutUrl ?? null;
+    session?.live.dispose();
+    setSession(null);
     setExpired(false);
-  }, []);
+    if (endSession) leave(endSession);
+  }, [session, leave]);
 
   useEffect(() => {
     if (!session?.expiresAt) return;

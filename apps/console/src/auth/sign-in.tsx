@@ -92,9 +92,9 @@ export function OidcCallback({ onDone }: { onDone: () => void }) {
     (async () => {
       const config = await loadConsoleConfig();
       if (!config.oidc) throw new Error('Single sign-on is not configured.');
-      const { accessToken, expiresAt } = await completeOidcSignIn(config.oidc, new URL(location.href));
+      const { accessToken, expiresAt, signOutUrl } = await completeOidcSignIn(config.oidc, new URL(location.href));
       if (!cancelled) {
-        await signIn(accessToken, expiresAt);
+        await signIn(accessToken, expiresAt, signOutUrl);
         onDone();
       }
     })().catch((err: unknown) => !cancelled && setError(err as Error));

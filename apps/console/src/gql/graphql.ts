@@ -27,6 +27,26 @@ export type EngagementStatus =
   | 'INTAKE'
   | 'PAUSED';
 
+/** a step's channels (as the practice's settings allow) */
+export type EscalationChannel =
+  | 'BOTH'
+  | 'EMAIL'
+  | 'WEBHOOK';
+
+export type EscalationStepInput = {
+  /** minutes after the homework went overdue (its HOMEWORK_OVERDUE time) */
+  afterMinutes: number;
+  /** absent: every channel the practice's settings allow */
+  channel?: EscalationChannel | null | undefined;
+  notify: EscalationTarget;
+};
+
+/** who a step of the escalation ladder notifies (ADMIN: the practice's escalation contact) */
+export type EscalationTarget =
+  | 'ADMIN'
+  | 'CLIENT'
+  | 'COACH';
+
 export type FeedbackVerdict =
   | 'ACCEPTED'
   | 'CHANGES_REQUESTED';
@@ -66,6 +86,13 @@ export type LogJobSearchActivityInput = {
   offers?: number | null | undefined;
 };
 
+export type QuietHoursInput = {
+  /** "HH:MM", when it closes; earlier than start: the window spans midnight */
+  end: string;
+  /** "HH:MM", when the window opens (the recipient's local time) */
+  start: string;
+};
+
 export type Role =
   | 'ADMIN'
   | 'CLIENT'
@@ -82,8 +109,14 @@ export type SubmitDraftInput = {
 export type UpdatePracticeSettingsInput = {
   dueSoonOffsetsMinutes?: Array<number> | null | undefined;
   emailReminders?: boolean | null | undefined;
+  /** replaces the whole ladder; [] turns escalation off */
+  escalation?: Array<EscalationStepInput> | null | undefined;
+  /** where ADMIN steps are emailed; '' clears it (ADMIN steps then go by webhook only) */
+  escalationEmail?: string | null | undefined;
   feedbackWindowMinutes?: number | null | undefined;
   overdueAfterMinutes?: number | null | undefined;
+  /** null: no quiet hours */
+  quietHours?: QuietHoursInput | null | undefined;
   webhookSecret?: string | null | undefined;
   webhookUrl?: string | null | undefined;
 };
@@ -119,12 +152,23 @@ export type FeedbackQueueQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type FeedbackQueueQuery = { engagements: { edges: Array<{ node: { id: string, title: string, client: { id: string, name: string }, homework: Array<{ id: string, title: string, latestDraft: { id: string, revision: number, submittedAt: string } | null }> } }> } };
 
+export type EngagementViewFragment = { id: string, title: string, status: EngagementStatus, version: number, openedAt: string, closedAt: string | null, outcome: EngagementOutcome | null, asOf: string | null, client: { id: string, name: string, email: string | null }, coach: { id: string, name: string, email: string | null }, intake: { presentingQuestion: string, background: string, currentStrategy: string, goals: Array<string>, recordedAt: string, baseline: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> } | null, homework: Array<{ id: string, title: string, instructions: string, status: HomeworkStatus, dueAt: string | null, overdue: boolean, assignedAt: string, drafts: Array<{ id: string, revision: number, content: string, submittedAt: string, feedback: { id: string, verdict: FeedbackVerdict, comments: string, givenAt: string, givenBy: { id: string, name: string } } | null }> }>, sessions: Array<{ id: string, heldAt: string, durationMinutes: number, summary: string }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> }, timeline: { edges: Array<{ node: { version: number, type: string, actorId: string, actorRole: Role, occurredAt: string } }>, pageInfo: { hasNextPage: boolean } } };
+
 export type EngagementQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type EngagementQuery = { engagement: { id: string, title: string, status: EngagementStatus, version: number, openedAt: string, closedAt: string | null, outcome: EngagementOutcome | null, client: { id: string, name: string, email: string | null }, coach: { id: string, name: string, email: string | null }, intake: { presentingQuestion: string, background: string, currentStrategy: string, goals: Array<string>, recordedAt: string, baseline: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> } | null, homework: Array<{ id: string, title: string, instructions: string, status: HomeworkStatus, dueAt: string | null, overdue: boolean, assignedAt: string, drafts: Array<{ id: string, revision: number, content: string, submittedAt: string, feedback: { id: string, verdict: FeedbackVerdict, comments: string, givenAt: string, givenBy: { id: string, name: string } } | null }> }>, sessions: Array<{ id: string, heldAt: string, durationMinutes: number, summary: string }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> }, timeline: { edges: Array<{ node: { version: number, type: string, actorId: string, actorRole: Role, occurredAt: string } }>, pageInfo: { hasNextPage: boolean } } } | null };
+export type EngagementQuery = { engagement: { id: string, title: string, status: EngagementStatus, version: number, openedAt: string, closedAt: string | null, outcome: EngagementOutcome | null, asOf: string | null, client: { id: string, name: string, email: string | null }, coach: { id: string, name: string, email: string | null }, intake: { presentingQuestion: string, background: string, currentStrategy: string, goals: Array<string>, recordedAt: string, baseline: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> } | null, homework: Array<{ id: string, title: string, instructions: string, status: HomeworkStatus, dueAt: string | null, overdue: boolean, assignedAt: string, drafts: Array<{ id: string, revision: number, content: string, submittedAt: string, feedback: { id: string, verdict: FeedbackVerdict, comments: string, givenAt: string, givenBy: { id: string, name: string } } | null }> }>, sessions: Array<{ id: string, heldAt: string, durationMinutes: number, summary: string }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> }, timeline: { edges: Array<{ node: { version: number, type: string, actorId: string, actorRole: Role, occurredAt: string } }>, pageInfo: { hasNextPage: boolean } } } | null };
+
+export type EngagementAsOfQueryVariables = Exact<{
+  id: string | number;
+  asOfVersion: number;
+  changesTo: number;
+}>;
+
+
+export type EngagementAsOfQuery = { past: { id: string, title: string, status: EngagementStatus, version: number, openedAt: string, closedAt: string | null, outcome: EngagementOutcome | null, asOf: string | null, client: { id: string, name: string, email: string | null }, coach: { id: string, name: string, email: string | null }, intake: { presentingQuestion: string, background: string, currentStrategy: string, goals: Array<string>, recordedAt: string, baseline: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> } | null, homework: Array<{ id: string, title: string, instructions: string, status: HomeworkStatus, dueAt: string | null, overdue: boolean, assignedAt: string, drafts: Array<{ id: string, revision: number, content: string, submittedAt: string, feedback: { id: string, verdict: FeedbackVerdict, comments: string, givenAt: string, givenBy: { id: string, name: string } } | null }> }>, sessions: Array<{ id: string, heldAt: string, durationMinutes: number, summary: string }>, jobSearch: { applications: number, interviews: number, offers: number, interviewRate: number | null, channels: Array<{ channel: JobSearchChannel, applications: number, interviews: number, offers: number, interviewRate: number | null }> }, timeline: { edges: Array<{ node: { version: number, type: string, actorId: string, actorRole: Role, occurredAt: string } }>, pageInfo: { hasNextPage: boolean } } } | null, live: { id: string, version: number, changes: Array<{ version: number, path: string, before: unknown, after: unknown, actorId: string, occurredAt: string }> } | null };
 
 export type MyEngagementsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -202,7 +246,100 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const EngagementViewFragmentDoc = new TypedDocumentString(`
+    fragment EngagementView on Engagement {
+  id
+  title
+  status
+  version
+  openedAt
+  closedAt
+  outcome
+  asOf
+  client {
+    id
+    name
+    email
+  }
+  coach {
+    id
+    name
+    email
+  }
+  intake {
+    presentingQuestion
+    background
+    currentStrategy
+    goals
+    recordedAt
+    baseline {
+      channel
+      applications
+      interviews
+      offers
+      interviewRate
+    }
+  }
+  homework {
+    id
+    title
+    instructions
+    status
+    dueAt
+    overdue
+    assignedAt
+    drafts {
+      id
+      revision
+      content
+      submittedAt
+      feedback {
+        id
+        verdict
+        comments
+        givenAt
+        givenBy {
+          id
+          name
+        }
+      }
+    }
+  }
+  sessions {
+    id
+    heldAt
+    durationMinutes
+    summary
+  }
+  jobSearch {
+    applications
+    interviews
+    offers
+    interviewRate
+    channels {
+      channel
+      applications
+      interviews
+      offers
+      interviewRate
+    }
+  }
+  timeline(first: 100) {
+    edges {
+      node {
+        version
+        type
+        actorId
+        actorRole
+        occurredAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}
+    `, {"fragmentName":"EngagementView"}) as unknown as TypedDocumentString<EngagementViewFragment, unknown>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {
@@ -342,98 +479,211 @@ export const FeedbackQueueDocument = new TypedDocumentString(`
 export const EngagementDocument = new TypedDocumentString(`
     query Engagement($id: ID!) {
   engagement(id: $id) {
+    ...EngagementView
+  }
+}
+    fragment EngagementView on Engagement {
+  id
+  title
+  status
+  version
+  openedAt
+  closedAt
+  outcome
+  asOf
+  client {
     id
-    title
-    status
-    version
-    openedAt
-    closedAt
-    outcome
-    client {
-      id
-      name
-      email
-    }
-    coach {
-      id
-      name
-      email
-    }
-    intake {
-      presentingQuestion
-      background
-      currentStrategy
-      goals
-      recordedAt
-      baseline {
-        channel
-        applications
-        interviews
-        offers
-        interviewRate
-      }
-    }
-    homework {
-      id
-      title
-      instructions
-      status
-      dueAt
-      overdue
-      assignedAt
-      drafts {
-        id
-        revision
-        content
-        submittedAt
-        feedback {
-          id
-          verdict
-          comments
-          givenAt
-          givenBy {
-            id
-            name
-          }
-        }
-      }
-    }
-    sessions {
-      id
-      heldAt
-      durationMinutes
-      summary
-    }
-    jobSearch {
+    name
+    email
+  }
+  coach {
+    id
+    name
+    email
+  }
+  intake {
+    presentingQuestion
+    background
+    currentStrategy
+    goals
+    recordedAt
+    baseline {
+      channel
       applications
       interviews
       offers
       interviewRate
-      channels {
-        channel
-        applications
-        interviews
-        offers
-        interviewRate
-      }
     }
-    timeline(first: 100) {
-      edges {
-        node {
-          version
-          type
-          actorId
-          actorRole
-          occurredAt
+  }
+  homework {
+    id
+    title
+    instructions
+    status
+    dueAt
+    overdue
+    assignedAt
+    drafts {
+      id
+      revision
+      content
+      submittedAt
+      feedback {
+        id
+        verdict
+        comments
+        givenAt
+        givenBy {
+          id
+          name
         }
-      }
-      pageInfo {
-        hasNextPage
       }
     }
   }
+  sessions {
+    id
+    heldAt
+    durationMinutes
+    summary
+  }
+  jobSearch {
+    applications
+    interviews
+    offers
+    interviewRate
+    channels {
+      channel
+      applications
+      interviews
+      offers
+      interviewRate
+    }
+  }
+  timeline(first: 100) {
+    edges {
+      node {
+        version
+        type
+        actorId
+        actorRole
+        occurredAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}`) as unknown as TypedDocumentString<EngagementQuery, EngagementQueryVariables>;
+export const EngagementAsOfDocument = new TypedDocumentString(`
+    query EngagementAsOf($id: ID!, $asOfVersion: Int!, $changesTo: Int!) {
+  past: engagement(id: $id, asOfVersion: $asOfVersion) {
+    ...EngagementView
+  }
+  live: engagement(id: $id) {
+    id
+    version
+    changes(fromVersion: $asOfVersion, toVersion: $changesTo) {
+      version
+      path
+      before
+      after
+      actorId
+      occurredAt
+    }
+  }
 }
-    `) as unknown as TypedDocumentString<EngagementQuery, EngagementQueryVariables>;
+    fragment EngagementView on Engagement {
+  id
+  title
+  status
+  version
+  openedAt
+  closedAt
+  outcome
+  asOf
+  client {
+    id
+    name
+    email
+  }
+  coach {
+    id
+    name
+    email
+  }
+  intake {
+    presentingQuestion
+    background
+    currentStrategy
+    goals
+    recordedAt
+    baseline {
+      channel
+      applications
+      interviews
+      offers
+      interviewRate
+    }
+  }
+  homework {
+    id
+    title
+    instructions
+    status
+    dueAt
+    overdue
+    assignedAt
+    drafts {
+      id
+      revision
+      content
+      submittedAt
+      feedback {
+        id
+        verdict
+        comments
+        givenAt
+        givenBy {
+          id
+          name
+        }
+      }
+    }
+  }
+  sessions {
+    id
+    heldAt
+    durationMinutes
+    summary
+  }
+  jobSearch {
+    applications
+    interviews
+    offers
+    interviewRate
+    channels {
+      channel
+      applications
+      interviews
+      offers
+      interviewRate
+    }
+  }
+  timeline(first: 100) {
+    edges {
+      node {
+        version
+        type
+        actorId
+        actorRole
+        occurredAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+    }
+  }
+}`) as unknown as TypedDocumentString<EngagementAsOfQuery, EngagementAsOfQueryVariables>;
 export const MyEngagementsDocument = new TypedDocumentString(`
     query MyEngagements {
   engagements(first: 50) {
