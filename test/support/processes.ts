@@ -102,7 +102,8 @@ export class AppProcess {
         if (child.exitCode !== null) throw new Error(`api exited (${child.exitCode}): ${this.output}`);
         const r = await fetch(`http://127.0.0.1:${this.env.PORT}/health/live`).catch(() => null);
         return r?.ok ?? false;
-      }, { timeoutMs: 30_000, intervalMs: 100 });
+      // a ceiling, not a measurement: a start on a busy 2-core machine took over 30 s (an exit fails at once)
+      }, { timeoutMs: 120_000, intervalMs: 100 });
     }
     return this;
   }
