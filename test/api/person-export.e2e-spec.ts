@@ -64,7 +64,7 @@ describe('exportPersonData', () => {
     );
     // personal fields are stored sealed under the person's key and exported opened; everything else as stored
     const unsealed = (d: unknown): unknown =>
-      d && typeof d === 'object' ? (Array.isArray(d) ? d.map(unsealed) : Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v && typeof v === 'object' && '$sealed' in v ? 'SEALED' : unsealed(v)]))) : d;
+      d && typeof d === 'object' && '$sealed' in d ? 'SEALED' : d && typeof d === 'object' ? (Array.isArray(d) ? d.map(unsealed) : Object.fromEntries(Object.entries(d).map(([k, v]) => [k, unsealed(v)]))) : d;
     const sealedPaths = stored.rows.map((r: any) => unsealed(r.data));
     expect(JSON.stringify(stored.rows)).not.toContain('My hook: I turn stalled IT programmes around.');
     expect(JSON.stringify(stored.rows)).toContain('$sealed');

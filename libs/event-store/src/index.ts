@@ -27,3 +27,4 @@ export {
   type SealedValue,
   type StreamFirstEvent,
 } from './personal-data-sealing.js';
+export { sealEventsWrittenBefore, type BackfillReport } from './personal-data-backfill.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Args, Context, Field, GraphQLISODateTime, ID, Int, Mutation, ObjectType, Resolver } from '@nestjs/graphql';
 import { PostgresEventStore, WrongExpectedVersionError } from '#event-store';
-import { PERSON_ERASED, RuleViolated, engagementsOfPerson, erasureStreamId, refoldEngagements, type PersonErasedData } from '#engagement';
+import { MAX_PERSON_ENGAGEMENTS, PERSON_ERASED, RuleViolated, TooManyEngagements, engagementsOfPerson, erasureStreamId, refoldEngagements, type PersonErasedData } from '#engagement';
 import { AccessAuditTrail, AccessDenied, BadUserInput, Database, ResourceNotFound, streamLock, type RequestContext } from '#platform';
 import { eraseReminderRecipient, rewriteEventWebhookBodies } from '#reminders';
 
@@ -80,7 +80,10 @@ export class PersonErasureResolver {
     const receipt = await this.db.transaction(
       practiceId,
       async (tx) => {
-        const engagementIds = await engagementsOfPerson(tx, practiceId, personId);
+        const engagementIds = await engagementsOfPerson(tx, practiceId, personId).catch((err: unknown) => {
+          if (err instanceof TooManyEngagements) throw new BadUserInput('personId', `is in more than ${MAX_PERSON_ENGAGEMENTS} engagements`);
+          throw err;
+        });
         // their engagements' writers wait for us (and then seal nothing of theirs but "[erased]")
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k ORDER BY k', [engagementIds.map(streamLock)]);
         const { outcome: key, keyId } = await this.store.sealing.erase(tx, practiceId, personId);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PostgresEventStore, Queryable, StoredEvent } from '#event-store';
 import { EngagementProjector } from '../read/engagement-projector.js';
+import { MAX_PERSON_ENGAGEMENTS, TooManyEngagements } from './person-rows.js';
 
 /** The event an erasure records (on a stream of its own per practice and person, see `erasureStreamId`). */
 export const PERSON_ERASED = 'PersonErased';
@@ -23,12 +24,13 @@ export function erasureStreamId(practiceId: string, personId: string): string {
   return `person-erasure-${createHash('sha256').update(`${practiceId}\u0000${personId}`).digest('hex').slice(0, 40)}`;
 }
 
-/** The engagements a person of the practice coaches or is the client of. */
+/** The engagements a person of the practice coaches or is the client of (TooManyEngagements beyond MAX_PERSON_ENGAGEMENTS). */
 export async function engagementsOfPerson(tx: Queryable, practiceId: string, personId: string): Promise<string[]> {
   const { rows } = await tx.query<{ id: string }>(
-    'SELECT id::text AS id FROM engagements WHERE practice_id = $1 AND (coach_id = $2 OR client_id = $2) ORDER BY id',
-    [practiceId, personId],
+    'SELECT id::text AS id FROM engagements WHERE practice_id = $1 AND (coach_id = $2 OR client_id = $2) ORDER BY id LIMIT $3',
+    [practiceId, personId, MAX_PERSON_ENGAGEMENTS + 1],
   );
+  if (rows.length > MAX_PERSON_ENGAGEMENTS) throw new TooManyEngagements();
   return rows.map((r) => r.id);
 }
 
