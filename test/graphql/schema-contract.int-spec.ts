@@ -167,8 +167,8 @@ const ADDITIONS: Record<string, string> = {
   'WebhookSubscription.lastDeliveryAt': null as unknown as string,
   'WebhookSubscription.url': null as unknown as string,
   // issue 12: GDPR export
-  ExportedEvent: "One stored event of a personal data export, exactly as written.",
-  'ExportedEvent.data': "the data as stored",
+  ExportedEvent: 'One stored event of a personal data export, in the shape it was written, personal fields opened ("[erased]" once erased).',
+  'ExportedEvent.data': "the data as stored, personal fields opened",
   'ExportedEvent.metadata': "actor, role, practice, correlation and causation ids",
   'ExportedEvent.occurredAt': null as unknown as string,
   'ExportedEvent.position': "its global position",
@@ -185,6 +185,23 @@ const ADDITIONS: Record<string, string> = {
   'PersonExport.readModels': "the read-model rows about them, by table (engagements, homework, drafts, feedback, coaching_sessions, job_search_stats, reminders, access_audit)",
   'Query.exportPersonData': "ADMIN only: every event and read-model row about one person of the practice, as JSON",
   'Query.exportPersonData(personId:)': null as unknown as string,
+  // issue 12: GDPR erasure by crypto-shredding
+  ErasureReceipt: 'What an erasure did: the record of it is the PersonErased event at `position`.',
+  'ErasureReceipt.personId': null as unknown as string,
+  'ErasureReceipt.practiceId': null as unknown as string,
+  'ErasureReceipt.erasedAt': null as unknown as string,
+  'ErasureReceipt.erasedBy': 'the ADMIN who erased them',
+  'ErasureReceipt.reason': null as unknown as string,
+  'ErasureReceipt.position': "the PersonErased event's global position",
+  'ErasureReceipt.keyDestroyed': 'false when nothing of theirs had been sealed yet (no key existed): their later events store "[erased]"',
+  'ErasureReceipt.engagementIds': 'the engagements they coach or are the client of, whose read models now show "[erased]"',
+  'ErasureReceipt.readModelRows': 'read-model rows of those engagements written again from the log',
+  'ErasureReceipt.reminders': 'reminder rows addressed to them, rewritten (scheduled ones cancelled)',
+  'ErasureReceipt.webhookDeliveries': 'stored event webhook bodies rebuilt with "[erased]" (receivers that already got them are out of reach)',
+  'Mutation.erasePerson':
+    'ADMIN only: erase a person of the practice (crypto-shredding). Their names, emails and the text by or about them read "[erased]" everywhere from now on; ids, counts, dates, verdicts and versions stay. Errors: NOT_FOUND (the practice does not know them), RULE_VIOLATED PERSON_ALREADY_ERASED.',
+  'Mutation.erasePerson(personId:)': null as unknown as string,
+  'Mutation.erasePerson(reason:)': null as unknown as string,
   // issue 13: the escalation ladder
   'ReminderKind.HOMEWORK_ESCALATED':
     "a step of the practice's escalation ladder: to the step's target (client, coach or admin), after the homework went overdue",

@@ -7,10 +7,11 @@ import { ApiMetricsModule } from './metrics/api-metrics.module.js';
 import { ReminderQueueModule } from '#reminders';
 import { ReminderFieldsModule } from './reminders/reminder-fields.js';
 import { EventWebhooksModule } from './webhooks/event-webhooks.resolver.js';
+import { PersonErasureModule } from './gdpr/person-erasure.resolver.js';
 import { PersonExportModule } from './gdpr/person-export.resolver.js';
 
 /** The GraphQL API: stateless, any number of copies behind a load balancer. */
 @Module({
-  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderFieldsModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule, EventWebhooksModule, PersonExportModule],
+  imports: [ConfigModule.forRoot(), LoggingModule, DatabaseModule, MetricsModule, AuthModule, GraphqlApiModule, ReminderFieldsModule, ReminderQueueModule, HealthModule, ApiMetricsModule, ConsoleModule, EventWebhooksModule, PersonExportModule, PersonErasureModule],
 })
 export class ApiModule {}

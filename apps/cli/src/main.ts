@@ -34,6 +34,9 @@ const HELP: Record<string, string> = {
                           [--keep-previous]  keep the replaced tables in schema rebuild_previous
                           [--verify [--practice P]...]  build and compare with the live tables instead (no swap)
                           [--concurrency N] [--batch-size N]`,
+  'seal-personal-data': `seal-personal-data    one-off, for events written before personal data was sealed: move their personal fields
+                          under per-person keys, logging each changed event in personal_data_sealing_log
+                          [--practice P]...  [--batch-size N]   (then VACUUM events)`,
   'reconcile-reminders': `reconcile-reminders   give every SCHEDULED reminder its queue job again (what workers do periodically)`,
   'replay-webhooks': `replay-webhooks       deliver again the reminders SENT in a time window to their practice's webhook
                           --from ISO --to ISO [--practice P]   (same X-Delivery-Id; records nothing)`,
@@ -143,6 +146,11 @@ const commands: Record<string, Command> = {
   async 'rebuild-projection'(args) {
     const { rebuildProjection } = await import('./ops/rebuild-projection.command.js');
     await rebuildProjection(args);
+  },
+
+  async 'seal-personal-data'(args) {
+    const { sealPersonalData } = await import('./ops/seal-personal-data.command.js');
+    await sealPersonalData(args);
   },
 
   async 'reconcile-reminders'(args) {

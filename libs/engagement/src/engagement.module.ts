@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PostgresEventStore } from '#event-store';
+import { ENGAGEMENT_PERSONAL_DATA } from './history/personal-data.js';
 import { AccessAuditModule, MetricsModule } from '#platform';
 import { AccessAuditResolver } from './graphql/access-audit.resolver.js';
 import { DashboardFiguresResolver } from './graphql/dashboard-figures.resolver.js';
@@ -24,7 +26,12 @@ const HANDLERS = [EngagementCommandHandler, UpdatePracticeSettingsHandler];
   providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter, ...HANDLERS],
   exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter],
 })
-export class EngagementWriteModule {}
+export class EngagementWriteModule {
+  constructor(store: PostgresEventStore) {
+    // every append of an engagement event seals its personal fields (history/personal-data.ts)
+    store.sealing.register(ENGAGEMENT_PERSONAL_DATA);
+  }
+}
 
 /** The GraphQL face of engagements: queries, mutations, live events. (api) */
 @Module({

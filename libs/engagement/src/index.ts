@@ -48,3 +48,5 @@ export { PageInfo } from './graphql/types/pagination.types.js';
 export { personReadModelRows, MAX_PERSON_ENGAGEMENTS, MAX_EXPORT_EVENTS, TooManyEngagements } from './history/person-rows.js';
 export { MAX_CHANGES } from './history/changes.js';
 export { GraphQLJSON } from './graphql/types/scalars.js';
+export { ENGAGEMENT_PERSONAL_DATA } from './history/personal-data.js';
+export { PERSON_ERASED, erasureStreamId, engagementsOfPerson, refoldEngagements, type PersonErasedData } from './history/person-erasure.js';

@@ -11,3 +11,20 @@ export { inTransaction, begin, type Transaction, type TransactionOptions } from 
 export { follow, Waker, type Follower, type FollowOptions } from './follow.js';
 export { PartitionedSubscriptionRunner, partitionOf, type PartitionedRunnerOptions, type PartitionedStatus } from './partitioned-runner.js';
 export { readPracticeLog, readPersonEvents, type RawEvent } from './practice-log.js';
+export {
+  PersonalDataSealing,
+  ERASED,
+  KEY_CACHE_MS,
+  sealValue,
+  openValue,
+  openData,
+  isSealed,
+  collectKeyIds,
+  mapPath,
+  type PersonalDataRule,
+  type PersonalField,
+  type KeyWrapper,
+  type SealedValue,
+  type StreamFirstEvent,
+} from './personal-data-sealing.js';
+export { sealEventsWrittenBefore, type BackfillReport } from './personal-data-backfill.js';

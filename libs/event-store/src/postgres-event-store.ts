@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
+import { PersonalDataSealing } from './personal-data-sealing.js';
 import { inTransaction } from './transaction.js';
 import { UpcasterRegistry } from './upcasters.js';
 import { validateAppend, validateStreamId } from './validation.js';
@@ -25,6 +26,8 @@ export interface EventStoreOptions {
   upcasters?: UpcasterRegistry;
   /** NOTIFY channel that wakes subscribers after a commit */
   channel?: string;
+  /** seals personal fields on append, opens them on read (default: one with no rules, which seals nothing) */
+  sealing?: PersonalDataSealing;
 }
 
 /** An `events` row as EVENT_COLUMNS selects it. */
@@ -51,12 +54,14 @@ const APPEND_SQL = 'SELECT out_position AS position, out_version AS version FROM
 export class PostgresEventStore {
   readonly upcasters: UpcasterRegistry;
   readonly notifier: EventNotifier;
+  readonly sealing: PersonalDataSealing;
 
   constructor(
     private readonly pool: Pool,
     options: EventStoreOptions = {},
   ) {
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
+    this.sealing = options.sealing ?? new PersonalDataSealing();
     this.notifier = new EventNotifier(pool, options.channel);
   }
 
@@ -64,9 +69,12 @@ export class PostgresEventStore {
    * Appends events to a stream at the expected version, atomically. Runs in the
    * caller's transaction when `options.tx` is given (after an error that
    * transaction is aborted: the caller rolls it back), otherwise in its own.
+   * Personal fields are sealed first (`sealing`); a field of an erased person
+   * is stored, and replaced in `events`, as "[erased]".
    */
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const payload = this.payload(streamId, events, options);
+    const sealed = await this.sealed(streamId, events, options.expectedVersion, options.tx ?? null);
+    const payload = this.payload(streamId, sealed, options);
     const practiceId = events[0]!.metadata.practiceId;
 
     if (options.tx) {
@@ -105,13 +113,15 @@ export class PostgresEventStore {
     const result = new Map<string, { firstVersion: number; nextVersion: number; positions: number[] }>();
     if (batches.length === 0) return result;
     const practiceId = batches[0]!.events[0]?.metadata.practiceId;
-    const items = batches.map((b) => {
+    const items: string[] = [];
+    for (const b of batches) {
       if (b.events[0]?.metadata.practiceId !== practiceId) {
         throw new EventStoreInputError('batches', 'all streams of one appendMany belong to one practice');
       }
       const expected = b.expectedVersion === 'any' ? null : b.expectedVersion === 'no_stream' ? 0 : b.expectedVersion;
-      return `{"stream":${JSON.stringify(b.streamId)},"expected":${expected === null ? 'null' : expected},"events":${this.payload(b.streamId, b.events, { expectedVersion: b.expectedVersion })}}`;
-    });
+      const sealed = await this.sealed(b.streamId, b.events, b.expectedVersion, tx);
+      items.push(`{"stream":${JSON.stringify(b.streamId)},"expected":${expected === null ? 'null' : expected},"events":${this.payload(b.streamId, sealed, { expectedVersion: b.expectedVersion })}}`);
+    }
     let rows: { out_stream: string; out_position: string; out_version: number }[];
     try {
       rows = (
@@ -132,6 +142,21 @@ export class PostgresEventStore {
     }
     tx.afterCommit?.(() => this.notifier.poke());
     return result;
+  }
+
+  /** The events with their personal fields sealed (keys made in `tx`, or in a transaction of their own). */
+  private async sealed(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion, tx: TransactionHandle | null): Promise<readonly NewEvent[]> {
+    if (!this.sealing.active || !Array.isArray(events) || events.length === 0) return events;
+    const practiceId = events[0]?.metadata?.practiceId;
+    if (typeof practiceId !== 'string') return events; // validation names the problem
+    validateStreamId(streamId);
+    const newStream = expected === 'no_stream' || expected === 0;
+    if (tx) return this.sealing.seal(() => tx, practiceId, streamId, events, newStream);
+    // outside a transaction: a key made here and not used (the append fails) is harmless
+    return this.sealing.seal(() => Promise.reject(NEEDS_DATABASE), practiceId, streamId, events, newStream).catch((err: unknown) => {
+      if (err !== NEEDS_DATABASE) throw err;
+      return this.inOwnTransaction(practiceId, (t) => this.sealing.seal(() => t, practiceId, streamId, events, newStream));
+    });
   }
 
   /** The events as the JSON array the append functions take; data and metadata serialised (and checked) once. */
@@ -248,7 +273,7 @@ export class PostgresEventStore {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
       [streamId, from, max],
     );
-    return rows.map((r) => this.toStored(r));
+    return this.toStoredAll(rows, options.tx ?? this.pool);
   }
 
   /**
@@ -271,7 +296,7 @@ export class PostgresEventStore {
     );
     const last = rows[rows.length - 1];
     const checkpoint: Checkpoint = last ? { transactionId: last.transaction_id, position: Number(last.position) } : after;
-    let events = rows.map((r) => this.toStored(r));
+    let events = await this.toStoredAll(rows, options.tx ?? this.pool);
     if (options.types) {
       const wanted = new Set(options.types);
       events = events.filter((e) => wanted.has(e.type));
@@ -295,9 +320,22 @@ export class PostgresEventStore {
     return inTransaction(this.pool, practiceId, fn);
   }
 
-  /** A row of EVENT_COLUMNS as a stored event, upcast to its current shape. */
+  /** Rows of EVENT_COLUMNS as stored events: personal fields opened (the keys loaded through `q`), upcast. */
+  async toStoredAll(rows: readonly EventRow[], q: Queryable): Promise<StoredEvent[]> {
+    await this.sealing.prepare(
+      rows.map((r) => r.data),
+      q,
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * A row of EVENT_COLUMNS as a stored event: its personal fields opened (or
+   * "[erased]"), then upcast to its current shape. The keys of its sealed
+   * fields must have been loaded (`toStoredAll` does).
+   */
   toStored(r: EventRow): StoredEvent {
-    const { data, version } = this.upcasters.upcast(r.type, r.schema_version, r.data, r.metadata);
+    const { data, version } = this.upcasters.upcast(r.type, r.schema_version, this.sealing.open(r.data), r.metadata);
     return {
       eventId: r.event_id,
       streamId: r.stream_id,
@@ -312,6 +350,9 @@ export class PostgresEventStore {
     };
   }
 }
+
+/** The cached keys were not enough: the seal needs a transaction of its own. */
+const NEEDS_DATABASE = Symbol('needs the database');
 
 /**
  * The append functions' refusals as WrongExpectedVersionError (null: not one

@@ -18,7 +18,7 @@ export async function readPracticeLog(
       ORDER BY position LIMIT $4`,
     [practiceId, options.afterPosition, options.fromTime, options.limit],
   );
-  return rows.map((r) => store.toStored(r));
+  return store.toStoredAll(rows, tx);
 }
 
 /** An event as stored: the data in the shape (schema version) it was written with. */
@@ -34,16 +34,21 @@ export interface RawEvent {
 }
 
 /**
- * A person's events in one practice, as stored (not upcast): every event of
- * the given streams and every event the person made, in position order, at
- * most `limit`. Run it in the practice's transaction.
+ * A person's events in one practice, in the shape they were stored (not
+ * upcast) with their personal fields opened ("[erased]" once erased): every
+ * event of the given streams and every event the person made, in position
+ * order, at most `limit`. Run it in the practice's transaction.
  */
-export async function readPersonEvents(tx: Queryable, practiceId: string, streamIds: readonly string[], personId: string, limit: number): Promise<RawEvent[]> {
+export async function readPersonEvents(store: PostgresEventStore, tx: Queryable, practiceId: string, streamIds: readonly string[], personId: string, limit: number): Promise<RawEvent[]> {
   const { rows } = await tx.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events
       WHERE practice_id = $1 AND (stream_id = ANY($2::text[]) OR metadata->>'actorId' = $3)
       ORDER BY position LIMIT $4`,
     [practiceId, streamIds, personId, limit],
+  );
+  await store.sealing.prepare(
+    rows.map((r) => r.data),
+    tx,
   );
   return rows.map((r) => ({
     position: String(r.position),
@@ -51,7 +56,7 @@ export async function readPersonEvents(tx: Queryable, practiceId: string, stream
     version: r.version,
     type: r.type,
     schemaVersion: r.schema_version,
-    data: r.data,
+    data: store.sealing.open(r.data),
     metadata: r.metadata,
     occurredAt: r.occurred_at,
   }));

@@ -169,6 +169,66 @@ export const eventStoreSchemaSql = {
     ],
     down: ['DROP FUNCTION IF EXISTS event_store_read_stream(text, int)'],
   },
+  /**
+   * Crypto-shredding (personal-data-sealing.ts): one data key per person and
+   * practice, wrapped by the service's key-encryption keys; erasure sets
+   * wrapped_key to NULL. A practice table (row-level security); readers of the
+   * whole log find keys by id through one definer function. The sealing step
+   * for events written before (`cli seal-personal-data`) records every event
+   * whose representation it changed in personal_data_sealing_log, and may
+   * UPDATE an event's data only while it says so (app.sealing_personal_data),
+   * only its data, and only as the owner (the service role has no UPDATE).
+   */
+  personKeys: {
+    up: [
+      `CREATE TABLE person_keys (
+         practice_id text        NOT NULL,
+         person_id   text        NOT NULL,
+         key_id      uuid        NOT NULL,
+         wrapped_key text,
+         created_at  timestamptz NOT NULL DEFAULT now(),
+         erased_at   timestamptz,
+         PRIMARY KEY (practice_id, person_id),
+         CONSTRAINT person_keys_key_id UNIQUE (practice_id, key_id),
+         CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
+       )`,
+      `CREATE INDEX person_keys_by_key ON person_keys (key_id)`,
+      `CREATE FUNCTION event_store_person_keys(p_keys uuid[])
+       RETURNS TABLE (key_id uuid, wrapped_key text) LANGUAGE sql STABLE AS $$
+         SELECT k.key_id, k.wrapped_key FROM person_keys k WHERE k.key_id = ANY(p_keys)
+       $$`,
+      `CREATE TABLE personal_data_sealing_log (
+         practice_id text        NOT NULL,
+         position    bigint      NOT NULL,
+         event_id    uuid        NOT NULL,
+         stream_id   text        NOT NULL,
+         version     integer     NOT NULL,
+         type        text        NOT NULL,
+         paths       text[]      NOT NULL,
+         sealed_at   timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (practice_id, position)
+       )`,
+      `CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP = 'UPDATE' AND current_setting('app.sealing_personal_data', true) = 'on'
+            AND (NEW.position, NEW.transaction_id, NEW.event_id, NEW.stream_id, NEW.version, NEW.type, NEW.schema_version, NEW.metadata, NEW.practice_id, NEW.occurred_at)
+                IS NOT DISTINCT FROM (OLD.position, OLD.transaction_id, OLD.event_id, OLD.stream_id, OLD.version, OLD.type, OLD.schema_version, OLD.metadata, OLD.practice_id, OLD.occurred_at)
+            AND EXISTS (SELECT 1 FROM personal_data_sealing_log l WHERE l.practice_id = OLD.practice_id AND l.position = OLD.position) THEN
+           RETURN NEW;
+         END IF;
+         RAISE EXCEPTION 'events are append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+       END $$`,
+    ],
+    down: [
+      `CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         RAISE EXCEPTION 'events are append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+       END $$`,
+      'DROP TABLE IF EXISTS personal_data_sealing_log',
+      'DROP FUNCTION IF EXISTS event_store_person_keys(uuid[])',
+      'DROP TABLE IF EXISTS person_keys',
+    ],
+  },
   down: [
     'DROP FUNCTION IF EXISTS event_store_read_all(xid8, bigint, int)',
     'DROP FUNCTION IF EXISTS event_store_append(text, jsonb, text, int)',

@@ -29,3 +29,4 @@ export {
   type WebhookSubscriptionRow,
   type WebhookDeliveryRow,
 } from './event-webhooks/event-webhook-store.js';
+export { eraseReminderRecipient, rewriteEventWebhookBodies } from './person-erasure.js';

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { Args, Context, Field, GraphQLISODateTime, ID, Int, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { readPersonEvents } from '#event-store';
+import { PostgresEventStore, readPersonEvents } from '#event-store';
 import { GraphQLJSON, MAX_EXPORT_EVENTS, MAX_PERSON_ENGAGEMENTS, TooManyEngagements, personReadModelRows } from '#engagement';
 import { AccessAuditTrail, AccessDenied, BadUserInput, accessAuditOfPerson, type RequestContext } from '#platform';
 import { remindersOfPerson } from '#reminders';
 
-@ObjectType({ description: 'One stored event of a personal data export, exactly as written.' })
+@ObjectType({ description: 'One stored event of a personal data export, in the shape it was written, personal fields opened ("[erased]" once erased).' })
 export class ExportedEvent {
   @Field(() => String, { description: 'its global position' })
   position!: string;
@@ -25,7 +25,7 @@ export class ExportedEvent {
   @Field(() => GraphQLISODateTime)
   occurredAt!: Date;
 
-  @Field(() => GraphQLJSON, { description: 'the data as stored' })
+  @Field(() => GraphQLJSON, { description: 'the data as stored, personal fields opened' })
   data!: unknown;
 
   @Field(() => GraphQLJSON, { description: 'actor, role, practice, correlation and causation ids' })
@@ -57,6 +57,8 @@ export class PersonExport {
 
 @Resolver()
 export class PersonExportResolver {
+  constructor(private readonly store: PostgresEventStore) {}
+
   @Query(() => PersonExport, { description: 'ADMIN only: every event and read-model row about one person of the practice, as JSON' })
   async exportPersonData(@Args('personId', { type: () => ID }) personId: string, @Context() ctx: RequestContext): Promise<PersonExport> {
     const principal = ctx.requirePrincipal();
@@ -68,7 +70,7 @@ export class PersonExportResolver {
       if (err instanceof TooManyEngagements) throw new BadUserInput('personId', `is in more than ${MAX_PERSON_ENGAGEMENTS} engagements: export them with the CLI`);
       throw err;
     });
-    const events = await readPersonEvents(tx, practiceId, engagementIds, personId, MAX_EXPORT_EVENTS + 1);
+    const events = await readPersonEvents(this.store, tx, practiceId, engagementIds, personId, MAX_EXPORT_EVENTS + 1);
     if (events.length > MAX_EXPORT_EVENTS) throw new BadUserInput('personId', `has more than ${MAX_EXPORT_EVENTS} events: export them with the CLI`);
     const reminders = await remindersOfPerson(tx, practiceId, personId, engagementIds);
     const accessAudit = await accessAuditOfPerson(tx, practiceId, personId, engagementIds);

@@ -26,6 +26,7 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'Engagement.changes': MAX_CHANGES,
   'PersonExport.engagementIds': MAX_PERSON_ENGAGEMENTS,
   'PersonExport.events': MAX_EXPORT_EVENTS,
+  'ErasureReceipt.engagementIds': MAX_PERSON_ENGAGEMENTS,
   'Query.webhookSubscriptions': MAX_SUBSCRIPTIONS,
   'WebhookSubscription.eventTypes': MAX_EVENT_TYPES,
   // issue 13: the reminder ladder

@@ -18,7 +18,7 @@ import {
   registerEnumType,
 } from '@nestjs/graphql';
 import { PostgresEventStore } from '#event-store';
-import { ENGAGEMENT_EVENT_TYPES, PageInfo } from '#engagement';
+import { ENGAGEMENT_EVENT_TYPES, PERSON_ERASED, PageInfo } from '#engagement';
 import { AccessDenied, BadUserInput, Database, ResourceNotFound, SecretBox, type RequestContext } from '#platform';
 import {
   backlogs,
@@ -54,8 +54,8 @@ registerEnumType(WebhookDeliveryStatus, {
   },
 });
 
-/** The event types a subscription may name: the engagement events and the practice settings event. */
-const EVENT_TYPES = new Set<string>([...ENGAGEMENT_EVENT_TYPES, 'PracticeSettingsUpdated']);
+/** The event types a subscription may name: the engagement events, the practice settings event and erasures (a receiver erases too). */
+const EVENT_TYPES = new Set<string>([...ENGAGEMENT_EVENT_TYPES, 'PracticeSettingsUpdated', PERSON_ERASED]);
 
 @ObjectType({ description: "One committed event's delivery to one subscription." })
 export class WebhookDelivery {

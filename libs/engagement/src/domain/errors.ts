@@ -23,7 +23,9 @@ export type RuleName =
   | 'DRAFT_LIMIT'
   | 'SESSION_LIMIT'
   /** the practice's settings: a test delivery needs a webhook URL */
-  | 'WEBHOOK_NOT_SET';
+  | 'WEBHOOK_NOT_SET'
+  /** erasePerson of a person the practice has erased already */
+  | 'PERSON_ALREADY_ERASED';
 
 export abstract class DomainError extends Error {
   abstract readonly code: 'RULE_VIOLATED' | 'FORBIDDEN' | 'NOT_FOUND';

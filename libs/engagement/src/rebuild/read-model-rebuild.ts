@@ -362,7 +362,7 @@ export class ReadModelRebuild {
         [this.checkpoint.transactionId, this.checkpoint.position, this.batchSize],
       );
       if (rows.length === 0) return count;
-      const events = rows.map((r) => this.options.store.toStored(r));
+      const events = await this.options.store.toStoredAll(rows, reader);
       const wanted = events.filter((e) => this.wanted.has(e.type));
       for (const e of wanted) this.practices.add(e.metadata.practiceId);
       if (wanted.length) await this.projector.apply(writer, wanted);

@@ -1,7 +1,8 @@
 import { Global, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PostgresEventStore, UpcasterRegistry } from '#event-store';
+import { PersonalDataSealing, PostgresEventStore, UpcasterRegistry } from '#event-store';
+import { SecretBox } from '../crypto/secret-box.js';
 import { AppConfigService } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { Database } from './database.js';
@@ -40,8 +41,12 @@ class Upcasters extends EventUpcasters {}
     { provide: EventUpcasters, useValue: new Upcasters() },
     {
       provide: PostgresEventStore,
-      inject: [Database, EventUpcasters],
-      useFactory: (db: Database, upcasters: EventUpcasters) => new PostgresEventStore(db.pool, { upcasters }),
+      inject: [Database, EventUpcasters, AppConfigService],
+      useFactory: (db: Database, upcasters: EventUpcasters, config: AppConfigService) => {
+        // personal data keys are wrapped by the same key-encryption keys as every other secret (SECRETS_KEYS)
+        const keys = SecretBox.fromConfig(config.get('SECRETS_KEYS'), { production: config.isProduction, seed: config.get('JWT_SECRET') });
+        return new PostgresEventStore(db.pool, { upcasters, sealing: new PersonalDataSealing().useKeyWrapper(keys) });
+      },
     },
   ],
   exports: [Database, PostgresEventStore, EventUpcasters],
