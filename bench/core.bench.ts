@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { startApp } from './processes.js';
+import { deployedNodeFlags, startApp } from './processes.js';
 import { percentile, record, runFor } from './support.js';
 
 /**
@@ -232,7 +232,7 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
       reference: { name: 'the same process just before the load (after seeding, the list load and the trivial load)', value: mb(idle[0]!), unit: 'MB' },
       target: '< 250 MB',
       met: peaks[0]! < 250 * 2 ** 20,
-      extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load`,
+      extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load; both run as deployed: node ${deployedNodeFlags().join(' ') || '(no flags)'}`,
     });
 
     // the issue's figure: an API process that serves only the mutation load (the one above also served the list)
