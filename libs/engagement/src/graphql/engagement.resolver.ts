@@ -117,25 +117,31 @@ export class EngagementConnectionResolver {
 }
 
 /**
- * homework → drafts → feedback of a page, read in one statement shaped by
- * the selection (as deep as the query asks plainly) and attached to their
- * parents, so the plain data below the page resolves without a resolver per
- * object.
+ * homework → drafts → feedback of a page, loaded level by level (one statement
+ * each, as the field resolvers would) and attached to their parents, so the
+ * plain data below the page resolves without a resolver per object.
  */
 async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, nodes: readonly EngagementModel[]): Promise<void> {
   const path = ['edges', 'node', 'homework'];
   if (nodes.length === 0 || !selectsPlainly(info, path)) return;
-  const depth = !selectsPlainly(info, [...path, 'drafts']) ? 1 : !selectsPlainly(info, [...path, 'drafts', 'feedback']) ? 2 : 3;
-  const trees = await loaders(ctx).subtreeOfEngagements(
-    nodes.map((n) => n.id),
-    depth,
-  );
-  trees.forEach((list, i) => {
-    attach(nodes[i]!, 'homework', list.map((n) => n.homework));
-    for (const { homework, drafts } of list) {
-      if (!drafts) continue;
-      attach(homework, 'drafts', drafts.map((d) => d.draft));
-      if (depth === 3) for (const d of drafts) attach(d.draft, 'feedback', d.feedback);
-    }
+  const l = loaders(ctx);
+  const homework = await l.homeworkOfEngagement.loadMany(nodes.map((n) => n.id));
+  const all = homework.flatMap((list, i) => {
+    if (list instanceof Error) throw list;
+    attach(nodes[i]!, 'homework', list);
+    return list;
+  });
+  if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
+  const drafts = await l.draftsOfHomework.loadMany(all.map((h) => h.id));
+  const allDrafts = drafts.flatMap((list, i) => {
+    if (list instanceof Error) throw list;
+    attach(all[i]!, 'drafts', list);
+    return list;
+  });
+  if (allDrafts.length === 0 || !selectsPlainly(info, [...path, 'drafts', 'feedback'])) return;
+  const feedback = await l.feedbackOfDraft.loadMany(allDrafts.map((d) => d.id));
+  feedback.forEach((f, i) => {
+    if (f instanceof Error) throw f;
+    attach(allDrafts[i]!, 'feedback', f);
   });
 }

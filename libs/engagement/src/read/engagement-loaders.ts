@@ -123,33 +123,6 @@ export class EngagementLoaders {
     for (const r of projected.feedback.values()) this.feedbackOfDraft.clear(r.draft_id);
   }
 
-  /**
-   * homework → drafts → feedback of a page of engagements in ONE statement
-   * (`depth` 1: homework only, 2: with their drafts, 3: with each draft's
-   * feedback): the database nests the rows as JSON, so the page costs one
-   * round trip instead of one per level, and no row parsing of columns
-   * nobody reads. The same rows, order and practice filter as
-   * homeworkOfEngagement, draftsOfHomework and feedbackOfDraft, whose caches
-   * it primes with what it read.
-   */
-  async subtreeOfEngagements(ids: readonly string[], depth: 1 | 2 | 3): Promise<HomeworkSubtree[][]> {
-    const [{ tree }] = await this.q<{ tree: SubtreeJson[] | null }>(SUBTREE_SQL[depth], [ids]);
-    const byEngagement = new Map<string, HomeworkSubtree[]>(ids.map((id) => [id, []]));
-    for (const node of tree ?? []) {
-      const homework = toHomework(withDates(node.h, ['due_at', 'assigned_at']), this.now);
-      const drafts = depth >= 2 ? (node.d ?? []).map((d) => ({ draft: toDraft(withDates(d.r, ['submitted_at'])), feedback: d.f ? toFeedback(withDates(d.f, ['given_at'])) : null })) : null;
-      byEngagement.get(homework.engagementId)?.push({ homework, drafts });
-    }
-    const lists = ids.map((id) => byEngagement.get(id)!);
-    ids.forEach((id, i) => this.homeworkOfEngagement.prime(id, lists[i]!.map((n) => n.homework)));
-    for (const { homework, drafts } of lists.flat()) {
-      if (!drafts) continue;
-      this.draftsOfHomework.prime(homework.id, drafts.map((d) => d.draft));
-      if (depth === 3) for (const d of drafts) this.feedbackOfDraft.prime(d.draft.id, d.feedback);
-    }
-    return lists;
-  }
-
   /** Primes the cache with rows a list query already fetched. */
   prime(engagements: readonly EngagementModel[]): void {
     for (const e of engagements) this.engagement.prime(e.id, e);
@@ -160,30 +133,6 @@ export class EngagementLoaders {
     const [first, ...rest] = params;
     return this.session.query<R>(sql, [first, this.session.practiceId, ...rest]);
   }
-}
-
-/** One homework of a page with its drafts (null when not asked), each draft with its feedback (null when none or not asked). */
-export interface HomeworkSubtree {
-  homework: HomeworkModel;
-  drafts: { draft: DraftModel; feedback: FeedbackModel | null }[] | null;
-}
-
-type SubtreeJson = { h: Record<string, unknown>; d?: { r: Record<string, unknown>; f: Record<string, unknown> | null }[] };
-
-const FEEDBACK_JSON = `(SELECT to_jsonb(f) FROM feedback f WHERE f.draft_id = d.id AND f.practice_id = $2)`;
-const draftsJson = (withFeedback: boolean) =>
-  `(SELECT json_agg(json_build_object('r', to_jsonb(d), 'f', ${withFeedback ? FEEDBACK_JSON : 'NULL'}) ORDER BY d.revision)
-      FROM drafts d WHERE d.homework_id = h.id AND d.practice_id = $2)`;
-const subtreeSql = (drafts: string) =>
-  `SELECT json_agg(json_build_object('h', to_jsonb(h), 'd', ${drafts}) ORDER BY h.assigned_at, h.id) AS tree
-   FROM homework h WHERE h.engagement_id = ANY($1::uuid[]) AND h.practice_id = $2`;
-/** by depth: homework; homework + drafts; homework + drafts + feedback (to_jsonb: every column, as SELECT * reads them) */
-const SUBTREE_SQL = { 1: subtreeSql('NULL'), 2: subtreeSql(draftsJson(false)), 3: subtreeSql(draftsJson(true)) } as const;
-
-/** A row read as JSON, its timestamp columns made Dates again (JSON carries them as ISO 8601 text), as node-postgres reads them. */
-function withDates<R>(row: Record<string, unknown>, columns: readonly string[]): R {
-  for (const c of columns) if (typeof row[c] === 'string') row[c] = new Date(row[c] as string);
-  return row as R;
 }
 
 function group<R, K, M>(keys: readonly K[], rows: readonly R[], keyOf: (r: R) => K, map: (r: R) => M): M[][] {
