@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // dist/bench/ -> repo root
@@ -12,19 +13,30 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * The Node.js flags the image runs every process with (docker/Dockerfile's `ENV NODE_OPTIONS=` of its
+ * runtime stage, e.g. the young generation's size): the bench runs the apps as deployed.
+ */
+export function deployedNodeFlags(): string[] {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../../docker/Dockerfile', import.meta.url)), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime$/m));
+  const m = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime);
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
 /** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */
 export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<Service> {
   // BENCH_CPU_PROF=worker (or api) writes a V8 CPU profile of that process to bench/out/
   const profile = process.env.BENCH_CPU_PROF === app ? ['--cpu-prof', '--cpu-prof-dir=bench/out'] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...nodeArgs, `dist/apps/${app}/src/main.js`], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...deployedNodeFlags(), ...nodeArgs, `dist/apps/${app}/src/main.js`], {
     cwd: APP_ROOT,
     env: { ...process.env, ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = port ? `http://127.0.0.1:${port}` : '';
   if (port) {
-    // BENCH_START_TIMEOUT_MS: a loaded shared machine can take longer than 30 s to boot an app
-    const startMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 30_000);
+    // BENCH_START_TIMEOUT_MS: a loaded shared machine can take longer than a minute to boot an app
+    const startMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 120_000);
     const deadline = Date.now() + startMs;
     for (;;) {
       try {
