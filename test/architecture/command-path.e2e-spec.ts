@@ -15,17 +15,20 @@ import { newCast, Story } from '../support/engagements.js';
 // Issue 11 asks for 10. Measured this way the path was 23 files before the
 // command slices (resolver, input, validation, command and lookup spread over
 // mutations.resolver.ts, inputs.ts, engagement-commands.ts and
-// engagement-lookup.ts) and is 22 now: the rest are the executor, the
-// repository, the decider, the event store's own parts (append, validation,
-// upcasters, notifier, transaction), the platform's database, the projector
-// and its fold, the loaders and row mapping. The ceiling keeps it from
-// growing; lower it as files merge.
+// engagement-lookup.ts, the repository apart from the executor, the state
+// apart from the decider) and is 20 now: the slice and what slices share, the
+// validation blocks, the request's helpers, the executor, the decider and
+// its events, the event store's own parts (append, validation, upcasters,
+// notifier, transaction), the platform's database (transaction, error
+// translation, the request's read session), the projector and its fold and
+// batch, the loaders and row mapping. The ceiling keeps it from growing;
+// lower it as files merge.
 
 const the = e2e({ pool: 0 });
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAYERS = ['libs/engagement/src/', 'libs/event-store/src/', 'libs/platform/src/database/'];
 /** the assignHomework path as measured (issue 11's target is 10: see above) */
-const MAX_FILES = 22;
+const MAX_FILES = 20;
 
 async function filesRun(session: Session, run: () => Promise<unknown>): Promise<string[]> {
   await session.post('Profiler.takePreciseCoverage'); // resets the counters

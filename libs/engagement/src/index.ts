@@ -4,7 +4,7 @@ export * from './domain/types.js';
 export * from './domain/events.js';
 export type { EngagementCommand } from './domain/commands.js';
 export { decide, evolve, fold, initialState } from './domain/decider.js';
-export type { EngagementState } from './domain/state.js';
+export type { EngagementState } from './domain/decider.js';
 export { LIMITS } from './domain/limits.js';
 export { RuleViolated, type RuleName } from './domain/errors.js';
 // GraphQL types the apps extend with fields of other libs (e.g. Homework.reminders)
