@@ -9,7 +9,8 @@ import { EngagementEventsResolver } from './graphql/engagement-events.resolver.j
 import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
 import { DraftResolver, FeedbackResolver, HomeworkResolver } from './graphql/homework.resolver.js';
 import { PracticeDashboardResolver, PracticeResolver } from './graphql/practice.resolver.js';
-import { PracticeSettingsRepository, UpdatePracticeSettingsHandler } from './practice/practice-settings.js';
+import { PracticeSettingsRepository } from './practice/practice-settings.js';
+import { UpdatePracticeSettingsHandler, UpdatePracticeSettingsResolver } from './commands/update-practice-settings.slice.js';
 import { CommandExecutor } from './write/command-executor.js';
 import { EngagementCommandHandler } from './commands/command-slice.js';
 import { AssignHomeworkResolver } from './commands/assign-homework.slice.js';
@@ -37,6 +38,7 @@ const COMMAND_SLICES = [
   LogCoachingSessionResolver,
   LogJobSearchActivityResolver,
   EngagementLifecycleResolver,
+  UpdatePracticeSettingsResolver,
 ];
 
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */

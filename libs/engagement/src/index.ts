@@ -24,12 +24,12 @@ export { LogCoachingSessionCommand } from './commands/log-coaching-session.slice
 export { LogJobSearchActivityCommand } from './commands/log-job-search-activity.slice.js';
 export { PauseEngagementCommand, ResumeEngagementCommand, CloseEngagementCommand } from './commands/engagement-lifecycle.slice.js';
 export { RecordReminderSentCommand } from './commands/record-reminder-sent.slice.js';
+export { UpdatePracticeSettingsCommand } from './commands/update-practice-settings.slice.js';
 export { EngagementProjector } from './read/engagement-projector.js';
 export { withPreloadedFields } from './graphql/preloaded-fields.js';
 export { ActivityProjection } from './read/activity-projection.js';
 export {
   PracticeSettingsRepository,
-  UpdatePracticeSettingsCommand,
   DEFAULT_SETTINGS,
   practiceStream,
   DEFAULT_ESCALATION,

@@ -9,10 +9,6 @@ export const QUERY_DESCRIPTIONS = {
   practiceSettings: 'ADMIN only',
 } as const;
 
-export const MUTATION_DESCRIPTIONS = {
-  updatePracticeSettings: 'ADMIN only',
-} as const;
-
 export const SUBSCRIPTION_DESCRIPTIONS = {
   engagementEvents: "every event appended to one engagement's stream, as it is committed",
 } as const;
