@@ -124,3 +124,48 @@ describe('architecture rules (docs/architecture.md)', () => {
     expect(importsOf(domain)).toEqual([{ target: 'engagement', spec: '../read/x.js' }]);
   });
 });
+
+// A command is one slice: its input (GraphQL type and validation, one
+// declaration), its command message (input → domain command) and its
+// mutation live in one file, `libs/engagement/src/commands/<name>.slice.ts`.
+// What else a new command touches is the recipe of docs/architecture.md; how
+// many files its path crosses at run time is measured by
+// test/architecture/command-path.e2e-spec.ts.
+const ENGAGEMENT = FILES.filter((f) => f.rel.startsWith('libs/engagement/src/'));
+const isSlice = (rel: string) => /^libs\/engagement\/src\/commands\/[a-z-]+\.slice\.ts$/.test(rel);
+
+describe('command slices (docs/architecture.md, "Recipe")', () => {
+  it('every engagement command message is declared in a slice', () => {
+    const outside = ENGAGEMENT.filter((f) => /extends EngagementCommandMessage\b/.test(f.text) && !isSlice(f.rel)).map((f) => f.rel);
+    expect(outside).toEqual([]);
+  });
+
+  it('every mutation of the engagement lib is declared in the slice of its command', () => {
+    const outside = ENGAGEMENT.filter((f) => /@Mutation\(/.test(f.text) && !isSlice(f.rel)).map((f) => f.rel);
+    expect(outside).toEqual([]);
+  });
+
+  it("a slice's mutations take inputs declared in the same slice, and send a command it declares", () => {
+    const slices = ENGAGEMENT.filter((f) => isSlice(f.rel));
+    expect(slices.length).toBeGreaterThan(5);
+    const broken = slices.flatMap((f) => {
+      const declared = new Set([...f.text.matchAll(/export const (\w+Input) = inputType\(/g)].map((m) => m[1]!));
+      // an engagement command, or a command of its own (the practice's settings: no engagement stream)
+      const commands = new Set([...f.text.matchAll(/export class (\w+Command) extends (?:EngagementCommandMessage\b|Command<)/g)].map((m) => m[1]!));
+      const used = [...f.text.matchAll(/@Args\('input', \{ type: \(\) => (\w+) \}\)/g)].map((m) => m[1]!);
+      const sent = [...f.text.matchAll(/new (\w+Command)\(/g)].map((m) => m[1]!);
+      return [
+        ...(commands.size === 0 ? [`${f.rel} declares no command`] : []),
+        ...used.filter((i) => !declared.has(i)).map((i) => `${f.rel} takes ${i}, declared elsewhere`),
+        ...sent.filter((c) => !commands.has(c)).map((c) => `${f.rel} sends ${c}, declared elsewhere`),
+      ];
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it('each slice is registered in the module', () => {
+    const module = ENGAGEMENT.find((f) => f.rel === 'libs/engagement/src/engagement.module.ts')!.text;
+    const resolvers = ENGAGEMENT.filter((f) => isSlice(f.rel)).flatMap((f) => [...f.text.matchAll(/@Resolver\(\)\s+export class (\w+)/g)].map((m) => m[1]!));
+    expect(resolvers.filter((r) => !new RegExp(String.raw`\b${r}\b`).test(module))).toEqual([]);
+  });
+});

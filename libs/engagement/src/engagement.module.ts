@@ -11,20 +11,44 @@ import { HistorySnapshotter } from './history/history-snapshots.js';
 import { EngagementEventsResolver } from './graphql/engagement-events.resolver.js';
 import { EngagementConnectionResolver, EngagementResolver } from './graphql/engagement.resolver.js';
 import { DraftResolver, FeedbackResolver, HomeworkResolver } from './graphql/homework.resolver.js';
-import { MutationsResolver } from './graphql/mutations.resolver.js';
 import { PracticeDashboardResolver, PracticeResolver } from './graphql/practice.resolver.js';
-import { PracticeSettingsRepository, UpdatePracticeSettingsHandler } from './practice/practice-settings.js';
+import { PracticeSettingsRepository } from './practice/practice-settings.js';
+import { UpdatePracticeSettingsHandler, UpdatePracticeSettingsResolver } from './commands/update-practice-settings.slice.js';
 import { CommandExecutor } from './write/command-executor.js';
-import { EngagementCommandHandler } from './write/engagement-commands.js';
-import { EngagementLookup } from './write/engagement-lookup.js';
+import { EngagementCommandHandler } from './commands/command-slice.js';
+import { AssignHomeworkResolver } from './commands/assign-homework.slice.js';
+import { CancelHomeworkResolver } from './commands/cancel-homework.slice.js';
+import { EngagementLifecycleResolver } from './commands/engagement-lifecycle.slice.js';
+import { GiveFeedbackResolver } from './commands/give-feedback.slice.js';
+import { LogCoachingSessionResolver } from './commands/log-coaching-session.slice.js';
+import { LogJobSearchActivityResolver } from './commands/log-job-search-activity.slice.js';
+import { OpenEngagementResolver } from './commands/open-engagement.slice.js';
+import { RecordIntakeResolver } from './commands/record-intake.slice.js';
+import { RescheduleHomeworkResolver } from './commands/reschedule-homework.slice.js';
+import { SubmitDraftResolver } from './commands/submit-draft.slice.js';
 
 const HANDLERS = [EngagementCommandHandler, UpdatePracticeSettingsHandler];
+
+/** Every command slice's mutations (commands/*.slice.ts). */
+const COMMAND_SLICES = [
+  OpenEngagementResolver,
+  RecordIntakeResolver,
+  AssignHomeworkResolver,
+  RescheduleHomeworkResolver,
+  CancelHomeworkResolver,
+  SubmitDraftResolver,
+  GiveFeedbackResolver,
+  LogCoachingSessionResolver,
+  LogJobSearchActivityResolver,
+  EngagementLifecycleResolver,
+  UpdatePracticeSettingsResolver,
+];
 
 /** The write side: commands on the bus, decided and stored with their read models. (api and worker) */
 @Module({
   imports: [CqrsModule.forRoot(), MetricsModule],
-  providers: [CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter, ...HANDLERS],
-  exports: [CqrsModule, CommandExecutor, EngagementLookup, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter],
+  providers: [CommandExecutor, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter, ...HANDLERS],
+  exports: [CqrsModule, CommandExecutor, PracticeSettingsRepository, ActivityProjection, HistorySnapshotter],
 })
 export class EngagementWriteModule {
   constructor(store: PostgresEventStore) {
@@ -42,7 +66,7 @@ export class EngagementWriteModule {
     HomeworkResolver,
     DraftResolver,
     FeedbackResolver,
-    MutationsResolver,
+    ...COMMAND_SLICES,
     PracticeResolver,
     PracticeDashboardResolver,
     DashboardFiguresResolver,

@@ -4,7 +4,7 @@ export * from './domain/types.js';
 export * from './domain/events.js';
 export type { EngagementCommand } from './domain/commands.js';
 export { decide, evolve, fold, initialState } from './domain/decider.js';
-export type { EngagementState } from './domain/state.js';
+export type { EngagementState } from './domain/decider.js';
 export { LIMITS } from './domain/limits.js';
 export { RuleViolated, type RuleName } from './domain/errors.js';
 // GraphQL types the apps extend with fields of other libs (e.g. Homework.reminders)
@@ -12,27 +12,24 @@ export { Homework, Reminder } from './graphql/types/homework.types.js';
 export { PracticeDashboard, ActivityArgs } from './graphql/types/dashboard.types.js';
 export { readEngagementFacts, activeEngagementIds, type EngagementFacts } from './read/engagement-facts.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
-export {
-  EngagementCommandMessage,
-  OpenEngagementCommand,
-  RecordIntakeCommand,
-  AssignHomeworkCommand,
-  CancelHomeworkCommand,
-  SubmitDraftCommand,
-  GiveFeedbackCommand,
-  LogCoachingSessionCommand,
-  LogJobSearchActivityCommand,
-  PauseEngagementCommand,
-  ResumeEngagementCommand,
-  CloseEngagementCommand,
-  RecordReminderSentCommand,
-} from './write/engagement-commands.js';
+// the commands other processes send (the seed, the reminder worker, tests): each slice's command class
+export { EngagementCommandMessage } from './commands/command-slice.js';
+export { OpenEngagementCommand } from './commands/open-engagement.slice.js';
+export { RecordIntakeCommand } from './commands/record-intake.slice.js';
+export { AssignHomeworkCommand } from './commands/assign-homework.slice.js';
+export { CancelHomeworkCommand } from './commands/cancel-homework.slice.js';
+export { SubmitDraftCommand } from './commands/submit-draft.slice.js';
+export { GiveFeedbackCommand } from './commands/give-feedback.slice.js';
+export { LogCoachingSessionCommand } from './commands/log-coaching-session.slice.js';
+export { LogJobSearchActivityCommand } from './commands/log-job-search-activity.slice.js';
+export { PauseEngagementCommand, ResumeEngagementCommand, CloseEngagementCommand } from './commands/engagement-lifecycle.slice.js';
+export { RecordReminderSentCommand } from './commands/record-reminder-sent.slice.js';
+export { UpdatePracticeSettingsCommand } from './commands/update-practice-settings.slice.js';
 export { EngagementProjector } from './read/engagement-projector.js';
 export { withPreloadedFields } from './graphql/preloaded-fields.js';
 export { ActivityProjection } from './read/activity-projection.js';
 export {
   PracticeSettingsRepository,
-  UpdatePracticeSettingsCommand,
   DEFAULT_SETTINGS,
   practiceStream,
   DEFAULT_ESCALATION,

@@ -1,22 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
-import { activeEngagementIds, LIMITS, PracticeSettingsRepository, type EscalationTarget, type Person, type ReminderKind } from '#engagement';
+import { activeEngagementIds, ENGAGEMENT_EVENT_TYPES, LIMITS, PracticeSettingsRepository, type EngagementEventType, type EscalationTarget, type Person, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { enterPractice, loadReminderSubject, type ReminderSubject } from './reminder-state.js';
 
-/** Events that can change which reminders an engagement should have. */
-const ENGAGEMENT_TRIGGERS = new Set([
-  'IntakeRecorded',
-  'HomeworkAssigned',
-  'DraftSubmitted',
-  'FeedbackGiven',
-  'HomeworkCancelled',
-  'HomeworkRescheduled',
-  'EngagementPaused',
-  'EngagementResumed',
-  'EngagementClosed',
-]);
+/**
+ * Engagement events that never change which reminders an engagement should
+ * have. Every other engagement event makes its reminders be looked at again:
+ * a new event type is a trigger unless it is added here.
+ */
+const NO_REMINDER_EFFECT: ReadonlySet<EngagementEventType> = new Set([
+  'EngagementOpened',
+  'CoachingSessionLogged',
+  'JobSearchActivityLogged',
+  'ReminderSent',
+  'ReminderHeld',
+] as const);
+const ENGAGEMENT_TRIGGERS = ENGAGEMENT_EVENT_TYPES.filter((type) => !NO_REMINDER_EFFECT.has(type));
 
 interface ExistingRow extends Record<string, unknown> {
   id: string;

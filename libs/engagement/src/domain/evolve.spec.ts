@@ -1,7 +1,7 @@
 import { evolve, fold, initialState } from './decider.js';
 import type { EngagementEvent } from './events.js';
 import { ENGAGEMENT_EVENT_TYPES } from './events.js';
-import type { EngagementState } from './state.js';
+import type { EngagementState } from './decider.js';
 import type { Person } from './types.js';
 
 const COACH: Person = { id: 'coach-1', name: 'Casey Coach', email: 'casey@example.test' };

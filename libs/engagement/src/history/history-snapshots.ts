@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, type Queryable, type StoredEvent, type Subscriber, type TransactionHandle } from '#event-store';
 import { ENGAGEMENT_EVENT_TYPES } from '../domain/events.js';
-import type { EngagementState } from '../domain/state.js';
+import type { EngagementState } from '../domain/decider.js';
 import { ReadModelFold } from '../read/read-model-fold.js';
-import { STATE_VERSION } from '../write/engagement-repository.js';
+import { STATE_VERSION } from '../write/command-executor.js';
 import { foldOnto, type FoldPoint } from './past-view.js';
 
 // Time-travel snapshots. The write side's snapshots (engagement_snapshots)

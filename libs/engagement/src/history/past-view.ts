@@ -1,7 +1,7 @@
 import type { StoredEvent } from '#event-store';
 import { evolve } from '../domain/decider.js';
 import type { EngagementEvent } from '../domain/events.js';
-import { initialState, type EngagementState } from '../domain/state.js';
+import { initialState, type EngagementState } from '../domain/decider.js';
 import { ReadModelFold } from '../read/read-model-fold.js';
 import {
   toDraft,

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CommandHandler, Command, type ICommandHandler } from '@nestjs/cqrs';
-import { PostgresEventStore, type Queryable } from '#event-store';
-import { Database, SecretBox } from '#platform';
+import type { Queryable } from '#event-store';
+import { SecretBox } from '#platform';
 import type { EscalationChannel, EscalationTarget } from '../domain/types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
 
 /** A practice's reminder settings (PRODUCT.md "Reminders"). */
 export interface PracticeSettingsModel {
@@ -101,98 +99,5 @@ export class PracticeSettingsRepository {
   /** The webhook secret in clear, for signing a delivery. */
   webhookSecret(sealed: string | null): string | null {
     return sealed === null ? null : this.secrets.decrypt(sealed);
-  }
-}
-
-export class UpdatePracticeSettingsCommand extends Command<PracticeSettingsModel> {
-  constructor(
-    readonly origin: CommandOrigin,
-    readonly change: SettingsChange,
-  ) {
-    super();
-  }
-}
-
-/**
- * Stores the new settings and appends PracticeSettingsUpdated to the
- * practice's stream in the same transaction, so the reminder scheduler (a
- * reader of the log) reschedules. The secret never enters the log: the event
- * only says whether one is set.
- */
-@CommandHandler(UpdatePracticeSettingsCommand)
-export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePracticeSettingsCommand> {
-  constructor(
-    private readonly db: Database,
-    private readonly store: PostgresEventStore,
-    private readonly settings: PracticeSettingsRepository,
-  ) {}
-
-  execute({ origin, change }: UpdatePracticeSettingsCommand): Promise<PracticeSettingsModel> {
-    const practiceId = origin.practiceId;
-    return this.db.transaction(practiceId, async (tx) => {
-      // serialise concurrent updates of one practice's settings
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [practiceStream(practiceId)]);
-      const current = await this.settings.read(tx, practiceId);
-      const sealedSecret =
-        change.webhookSecret === undefined
-          ? current.sealedSecret
-          : change.webhookSecret === null || change.webhookSecret === ''
-            ? null
-            : this.settings.secrets.encrypt(change.webhookSecret);
-      const next: PracticeSettingsModel = {
-        webhookUrl: change.webhookUrl === undefined ? current.webhookUrl : change.webhookUrl || null,
-        webhookSecretSet: sealedSecret !== null,
-        emailReminders: change.emailReminders ?? current.emailReminders,
-        dueSoonOffsetsMinutes: [...(change.dueSoonOffsetsMinutes ?? current.dueSoonOffsetsMinutes)].sort((a, b) => b - a),
-        overdueAfterMinutes: change.overdueAfterMinutes ?? current.overdueAfterMinutes,
-        feedbackWindowMinutes: change.feedbackWindowMinutes ?? current.feedbackWindowMinutes,
-        escalation: (change.escalation ?? current.escalation).map((s) => ({ afterMinutes: s.afterMinutes, notify: s.notify, channel: s.channel ?? null })),
-        escalationEmail: change.escalationEmail === undefined ? current.escalationEmail : change.escalationEmail || null,
-        quietHours: change.quietHours === undefined ? current.quietHours : change.quietHours && { start: change.quietHours.start, end: change.quietHours.end },
-      };
-      await tx.query(
-        `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
-           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11)
-         ON CONFLICT (practice_id) DO UPDATE SET
-           webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
-           email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
-           overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
-           updated_at = now(), updated_by = EXCLUDED.updated_by,
-           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours`,
-        [
-          practiceId,
-          next.webhookUrl,
-          sealedSecret,
-          next.emailReminders,
-          next.dueSoonOffsetsMinutes,
-          next.overdueAfterMinutes,
-          next.feedbackWindowMinutes,
-          origin.actor.id,
-          JSON.stringify(next.escalation),
-          next.escalationEmail,
-          next.quietHours && JSON.stringify(next.quietHours),
-        ],
-      );
-      await this.store.append(
-        practiceStream(practiceId),
-        [
-          {
-            type: 'PracticeSettingsUpdated',
-            data: next,
-            metadata: {
-              actorId: origin.actor.id,
-              actorRole: origin.actor.role,
-              practiceId,
-              correlationId: origin.correlationId,
-              causationId: origin.causationId,
-              occurredAt: origin.now.toISOString(),
-            },
-          },
-        ],
-        { expectedVersion: 'any', tx },
-      );
-      return next;
-    });
   }
 }

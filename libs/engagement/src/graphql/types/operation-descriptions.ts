@@ -9,21 +9,6 @@ export const QUERY_DESCRIPTIONS = {
   practiceSettings: 'ADMIN only',
 } as const;
 
-export const MUTATION_DESCRIPTIONS = {
-  openEngagement: "COACH (as the engagement's coach) or ADMIN",
-  recordIntake: 'COACH or ADMIN',
-  assignHomework: 'COACH or ADMIN',
-  submitDraft: 'CLIENT of the engagement only',
-  giveFeedback: 'COACH of the engagement only',
-  cancelHomework: 'COACH or ADMIN',
-  logCoachingSession: 'COACH or ADMIN',
-  logJobSearchActivity: 'CLIENT, COACH or ADMIN',
-  pauseEngagement: 'COACH or ADMIN',
-  resumeEngagement: 'COACH or ADMIN',
-  closeEngagement: 'COACH or ADMIN',
-  updatePracticeSettings: 'ADMIN only',
-} as const;
-
 export const SUBSCRIPTION_DESCRIPTIONS = {
   engagementEvents: "every event appended to one engagement's stream, as it is committed",
 } as const;
