@@ -9,7 +9,7 @@ import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
 // An asynchronous subscriber split into K = 8 partitions over 3 worker processes (the compiled
-// PartitionedSubscriptionRunner in test/scale/partition-worker.mjs). The partitions spread (none
+// SubscriptionRunner with partitions in test/scale/partition-worker.mjs). The partitions spread (none
 // holds more than ⌈8/3⌉+1); one worker is killed with SIGKILL while 20,000 events are appended and
 // its partitions are taken over; the projection ends equal to the log re-aggregated: nothing lost,
 // nothing applied twice, every stream in order.
