@@ -42,7 +42,7 @@ export async function benchPartitions(pool: pg.Pool, url: string, opts: { events
       return c;
     });
     try {
-      const lockName = (p: number) => (k === 1 ? `subscription:${name}` : `subscription:${name}#${p}`);
+      const lockName = (p: number) => (k === 1 ? `subscription:${name}` : `subscription:${name}#${p}/${k}`);
       const deadline = Date.now() + 60_000;
       for (;;) {
         const { rows } = await pool.query<{ holder: string }>(

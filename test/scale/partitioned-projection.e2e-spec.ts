@@ -52,8 +52,8 @@ async function holders(): Promise<Map<number, string>> {
     `SELECT p, a.application_name AS holder FROM generate_series(0, $2::int - 1) p
        JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid::bigint = ((hashtextextended('subscription:' || $1 || '#' || p, 0) >> 32) & 4294967295)
-        AND l.objid::bigint = (hashtextextended('subscription:' || $1 || '#' || p, 0) & 4294967295)
+        AND l.classid::bigint = ((hashtextextended('subscription:' || $1 || '#' || p || '/' || $2, 0) >> 32) & 4294967295)
+        AND l.objid::bigint = (hashtextextended('subscription:' || $1 || '#' || p || '/' || $2, 0) & 4294967295)
        JOIN pg_stat_activity a ON a.pid = l.pid`,
     [name, K],
   );

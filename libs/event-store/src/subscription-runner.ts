@@ -71,12 +71,12 @@ const MEMBER_SLOTS = 256;
  * connection says who owns it, and its checkpoint row moves by compare-and-set in the batch's own
  * transaction, so a runner that lost a partition without noticing cannot apply a batch twice.
  * Keys: with K = 1 the lock `subscription:<name>` and the checkpoint `<name>` (what they always
- * were); with K > 1 `subscription:<name>#<p>` and `<name>#<p>/<K>`, and every runner holds
+ * were); with K > 1 `subscription:<name>#<p>/<K>` and `<name>#<p>/<K>`, and every runner holds
  * `subscription:<name>` *shared*, so a single owner (K = 1, or a release before partitions) and
  * partitioned runners never run at once. A runner whose K differs from the checkpoints it finds
  * refuses (SubscriptionPartitionsChangedError) instead of re-reading the log with another split.
  *
- * Fair shares (K > 1): each runner holds one membership lock (`subscription-member:<name>:<slot>`);
+ * Fair shares (K > 1): each runner holds one membership lock (`subscription-member:<name>/<K>:<slot>`);
  * every `takeoverIntervalMs` it counts the live members in pg_locks, gives back partitions above
  * ⌈K / members⌉ and takes free ones up to it. A dead runner's session ends, PostgreSQL frees its
  * locks, and the survivors take its partitions at their next count.
@@ -157,7 +157,12 @@ export class SubscriptionRunner {
   }
 
   private lockKey(p: number): string {
-    return this.k === 1 ? `subscription:${this.name}` : `subscription:${this.name}#${p}`;
+    return this.k === 1 ? `subscription:${this.name}` : `subscription:${this.name}#${p}/${this.k}`;
+  }
+
+  /** Runners count each other per split: a runner with another K (which refuses to work) is no member. */
+  private get memberGroup(): string {
+    return `${this.name}/${this.k}`;
   }
 
   private checkpointName(p: number): string {
@@ -223,9 +228,9 @@ export class SubscriptionRunner {
     const { rows } = await this.session.query<{ shared: boolean; slot: number | null }>(
       `SELECT s.shared,
               CASE WHEN s.shared THEN (SELECT i FROM generate_series(0, $2::int - 1) i
-                 WHERE pg_try_advisory_lock(hashtextextended('subscription-member:' || $1 || ':' || i, 0)) LIMIT 1) END AS slot
+                 WHERE pg_try_advisory_lock(hashtextextended('subscription-member:' || $3 || ':' || i, 0)) LIMIT 1) END AS slot
          FROM (SELECT pg_try_advisory_lock_shared(hashtextextended('subscription:' || $1, 0)) AS shared) s`,
-      [this.name, MEMBER_SLOTS],
+      [this.name, MEMBER_SLOTS, this.memberGroup],
     );
     if (!rows[0]?.shared) {
       this.lastCount = Date.now();
@@ -269,7 +274,7 @@ export class SubscriptionRunner {
             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND l.classid::bigint = ((hashtextextended('subscription-member:' || $1 || ':' || i, 0) >> 32) & 4294967295)
             AND l.objid::bigint = (hashtextextended('subscription-member:' || $1 || ':' || i, 0) & 4294967295)`,
-        [this.name, MEMBER_SLOTS],
+        [this.memberGroup, MEMBER_SLOTS],
       );
       this.workers = Math.max(1, rows[0]!.n);
       share = Math.ceil(this.k / this.workers);
