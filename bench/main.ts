@@ -15,9 +15,10 @@ import { writeReport } from './report.js';
 import { benchSubscriptionLag } from './subscription.bench.js';
 import { benchTimeTravel } from './time-travel.bench.js';
 import { benchEventWebhooks } from './event-webhooks.bench.js';
+import { benchPartitions } from './partitions.bench.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
-const SECTIONS = ['event-store', 'projections', 'api', 'core', 'reminders', 'rebuild', 'time-travel', 'event-webhooks'] as const;
+const SECTIONS = ['event-store', 'projections', 'api', 'core', 'reminders', 'rebuild', 'time-travel', 'event-webhooks', 'partitions'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     reminders: { type: 'string', default: '10000' },
     'rebuild-engagements': { type: 'string', default: '100000' },
+    'partition-events': { type: 'string', default: '20000' },
     report: { type: 'string', default: 'bench/REPORT.md' },
   },
 });
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
     await section('time-travel', () => benchTimeTravel(pool, appEnv, { events: 1000, rounds: 50 }));
     await section('event-webhooks', () => benchEventWebhooks(pool, appEnv, { events: 10_000 }));
+    await section('partitions', () => benchPartitions(pool, BENCH_DATABASE_URL, { events: Number(values['partition-events']), partitions: 8 }));
     await section('rebuild', () => benchRebuild(BENCH_DATABASE_URL, appEnv, { engagements: Number(values['rebuild-engagements']) }));
   } finally {
     await pool.end();

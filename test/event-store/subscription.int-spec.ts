@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresEventStore, SubscriptionRunner, type StoredEvent, type Subscriber } from '#event-store';
+import { partitionOf, PostgresEventStore, SubscriptionRunner, SubscriptionPartitionsChangedError, type StoredEvent, type Subscriber } from '#event-store';
 import { migrateTestDatabase, testClient, testPool, TEST_DATABASE_URL } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
@@ -58,7 +58,7 @@ function recorder(name: string, runnerId: string, streamPrefix: string, hooks: {
   };
 }
 
-function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number } = {}): SubscriptionRunner {
+function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number; partitions?: number } = {}): SubscriptionRunner {
   const r = new SubscriptionRunner(subscriber, {
     store,
     pool,
@@ -68,6 +68,7 @@ function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number } = 
       return c;
     },
     pollIntervalMs: 50,
+    partitions: opts.partitions,
     takeoverIntervalMs: opts.takeoverIntervalMs ?? 100,
     maxBackoffMs: 200,
   });
@@ -246,6 +247,70 @@ describe('subscription runner', () => {
     // it stood down, took the lock again and resumed from the other owner's checkpoint
     await waitFor('leading again', () => r.status().leader && r.status().reads >= 2);
     expect(await applied(name)).toHaveLength(0);
+  });
+});
+
+describe('partitions', () => {
+  it('gives each partition only its own practices\' events, all of them once, and moves an idle partition on with the log', async () => {
+    const name = uniqueId('parts');
+    await startAtHead(name);
+    const { rows } = await pool.query<{ transaction_id: string; position: string }>('SELECT transaction_id::text, position FROM subscription_checkpoints WHERE name = $1', [name]);
+    const from = { transactionId: rows[0]!.transaction_id, position: Number(rows[0]!.position) };
+    const practices = Array.from({ length: 12 }, (_, i) => uniqueId(`pp${i}`));
+    const ids = new Map<string, string>();
+    for (const p of practices) {
+      for (let i = 0; i < 3; i++) {
+        const e = { ...event('Sub.Event', { i }, p), eventId: crypto.randomUUID() };
+        ids.set(e.eventId, p);
+        await store.append(`${p}-s`, [e], { expectedVersion: i });
+      }
+    }
+    const seen = new Map<string, number>();
+    const used = new Set(practices.map((p) => partitionOf(p, 8)));
+    for (let part = 0; part < 8; part++) {
+      const batch = await store.readPartition({ after: from, limit: 1000, partitions: 8, partition: part });
+      const mine = batch.events.filter((e) => ids.has(e.eventId));
+      for (const e of mine) {
+        expect(partitionOf(e.metadata.practiceId, 8)).toBe(part);
+        seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
+      }
+      // caught up: the checkpoint stands at the log's last event, whether the partition had events or not
+      expect(BigInt(batch.checkpoint.transactionId)).toBeGreaterThanOrEqual(BigInt(from.transactionId));
+      if (!used.has(part)) expect(batch.checkpoint).not.toEqual(from);
+    }
+    expect(seen.size).toBe(ids.size);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('runs K = 8 partitions exactly once each, refuses a runner with another split, and keeps a single owner out', async () => {
+    const name = uniqueId('split');
+    const prefix = uniqueId('split');
+    await startAtHead(name);
+    const a = runner(recorder(name, 'a', prefix), { partitions: 8 });
+    const b = runner(recorder(name, 'b', prefix), { partitions: 8 });
+    a.start();
+    b.start();
+    await waitFor('8 partitions over the two runners', () => a.status().owned.length + b.status().owned.length === 8 && a.status().owned.length > 0 && b.status().owned.length > 0);
+    const single = runner(recorder(name, 'single', prefix));
+    const four = runner(recorder(name, 'four', prefix), { partitions: 4 });
+    single.start();
+    four.start();
+    const practiceIds = Array.from({ length: 6 }, (_, i) => uniqueId(`sp${i}`));
+    for (const p of practiceIds) await store.append(`${prefix}-${p}`, [event('Sub.Event', { n: 1 }, p), event('Sub.Event', { n: 2 }, p)], { expectedVersion: 0 });
+    const rows = await waitFor('all 12 applied', async () => {
+      const all = await applied(name);
+      return all.length === 12 ? all : null;
+    });
+    expect(rows.every((x) => x.n === 1 && (x.runner === 'a' || x.runner === 'b'))).toBe(true);
+    await waitFor('the runner with 4 partitions to refuse', () => four.status().lastError !== null);
+    expect(four.status().lastError).toContain(new SubscriptionPartitionsChangedError(name, 4, '').message.split(' checkpoint')[0]);
+    expect(four.status().owned).toEqual([]);
+    // the single owner never got the subscriber while the partitioned runners hold it shared
+    expect(single.status().leader).toBe(false);
+    expect(single.status().processedEvents).toBe(0);
+    // and the refusing runner is not counted as a member: the two others still hold all 8 between them
+    await waitFor('a rebalance after the others started', () => a.status().workers === 2 && b.status().workers === 2);
+    expect(a.status().owned.length + b.status().owned.length).toBe(8);
   });
 });
 

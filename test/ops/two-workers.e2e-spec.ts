@@ -15,7 +15,8 @@ import { waitFor } from '../support/wait.js';
 import { freePort, getJson, sample } from './support.js';
 
 // Two worker processes of the compiled build (as production runs them) on a
-// database of their own: each subscriber has exactly one owner; a transaction
+// database of their own, each subscriber run by a single owner (SUBSCRIPTION_PARTITIONS=1):
+// each subscriber has exactly one owner; a transaction
 // held open shows in every worker's lag and readiness; one correlation id
 // follows a mutation to its events, reminder rows, jobs and the workers' log
 // lines; and when the owner is killed with SIGKILL, the other worker takes
@@ -69,6 +70,8 @@ async function startWorker(): Promise<{ process: AppProcess; url: string }> {
     LOG_LEVEL: 'info',
     SUBSCRIPTION_POLL_MS: '500',
     SUBSCRIPTION_TAKEOVER_MS: '2000', // the default
+    // the single-owner mode (K = 1); the default split (8 partitions over several workers) is test/scale/partitioned-*
+    SUBSCRIPTION_PARTITIONS: '1',
     SUBSCRIPTION_MAX_LAG_SECONDS: String(MAX_LAG_SECONDS),
     REMINDER_RECONCILE_MS: '3600000',
     WEBHOOK_TIMEOUT_MS: '2000',

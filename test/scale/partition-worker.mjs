@@ -1,9 +1,9 @@
 // One worker process of the partitioned-projection test (and of scripts/partition-throughput.mjs):
-// runs PartitionedSubscriptionRunner from the compiled build over a projection table that counts
+// runs SubscriptionRunner (K partitions) from the compiled build over a projection table that counts
 // each stream's events and records any event applied out of order or twice. Stops on SIGTERM.
 //   node test/scale/partition-worker.mjs <database url> <subscriber name> <partitions> <label>
 import pg from 'pg';
-import { PartitionedSubscriptionRunner, PostgresEventStore } from '../../dist/libs/event-store/src/index.js';
+import { SubscriptionRunner, PostgresEventStore } from '../../dist/libs/event-store/src/index.js';
 
 const [url, name, partitions, label] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 3, application_name: `${label}-pool` });
@@ -44,12 +44,12 @@ const subscriber = {
   },
 };
 
-const runner = new PartitionedSubscriptionRunner(subscriber, {
+const runner = new SubscriptionRunner(subscriber, {
   store,
   pool,
   partitions: Number(partitions),
   pollIntervalMs: 50,
-  rebalanceIntervalMs: Number(process.env.REBALANCE_MS ?? 1000),
+  takeoverIntervalMs: Number(process.env.REBALANCE_MS ?? 1000),
   connect: async () => {
     const c = new pg.Client({ connectionString: url, application_name: label });
     await c.connect();

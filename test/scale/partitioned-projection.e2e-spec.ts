@@ -9,7 +9,7 @@ import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
 // An asynchronous subscriber split into K = 8 partitions over 3 worker processes (the compiled
-// PartitionedSubscriptionRunner in test/scale/partition-worker.mjs). The partitions spread (none
+// SubscriptionRunner with partitions in test/scale/partition-worker.mjs). The partitions spread (none
 // holds more than ⌈8/3⌉+1); one worker is killed with SIGKILL while 20,000 events are appended and
 // its partitions are taken over; the projection ends equal to the log re-aggregated: nothing lost,
 // nothing applied twice, every stream in order.
@@ -52,8 +52,8 @@ async function holders(): Promise<Map<number, string>> {
     `SELECT p, a.application_name AS holder FROM generate_series(0, $2::int - 1) p
        JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND l.classid::bigint = ((hashtextextended('subscription:' || $1 || '#' || p, 0) >> 32) & 4294967295)
-        AND l.objid::bigint = (hashtextextended('subscription:' || $1 || '#' || p, 0) & 4294967295)
+        AND l.classid::bigint = ((hashtextextended('subscription:' || $1 || '#' || p || '/' || $2, 0) >> 32) & 4294967295)
+        AND l.objid::bigint = (hashtextextended('subscription:' || $1 || '#' || p || '/' || $2, 0) & 4294967295)
        JOIN pg_stat_activity a ON a.pid = l.pid`,
     [name, K],
   );

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { SubscriptionHost } from '#platform';
 import { activeEngagement, assignHomework, inSeconds, ReminderRig, waitForRows } from '../reminders/harness.js';
-import { TEST_DATABASE_URL } from '../support/db.js';
+import { resetSubscriberSplits } from '../support/checkpoints.js';
+import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
-// The worker app with SUBSCRIPTION_PARTITIONS=4: the reminder scheduler and the activity projection
+// The worker app with SUBSCRIPTION_PARTITIONS=4 (not the default 8, which every other file runs): the reminder scheduler and the activity projection
 // run as 4 partitions each (one worker here holds them all), checkpointed per partition, and do
 // their work as before: the reminder is scheduled and delivered once, the activity counted once.
 
@@ -12,12 +13,15 @@ let rig: ReminderRig;
 let owner: pg.Pool;
 beforeAll(async () => {
   owner = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  // earlier files ran the default split (8): a worker with 4 would refuse their checkpoints
+  await migrateTestDatabase();
+  await resetSubscriberSplits(owner);
   rig = await ReminderRig.start({ SUBSCRIPTION_PARTITIONS: '4' });
 });
 afterAll(async () => {
   await rig?.close();
-  // partition checkpoints nobody moves any more would read as lag to the single-owner runs of later files
-  await owner?.query(`DELETE FROM subscription_checkpoints WHERE name LIKE '%#%'`);
+  // later files run the default split
+  if (owner) await resetSubscriberSplits(owner);
   await owner?.end();
 });
 
@@ -35,8 +39,8 @@ it('runs each subscriber as 4 partitions with a checkpoint each, and schedules, 
     `SELECT name FROM subscription_checkpoints WHERE name LIKE 'reminder-scheduler#%' OR name LIKE 'activity-by-day#%' ORDER BY name`,
   );
   expect(checkpoints.map((c) => c.name)).toEqual([
-    ...[0, 1, 2, 3].map((p) => `activity-by-day#${p}`),
-    ...[0, 1, 2, 3].map((p) => `reminder-scheduler#${p}`),
+    ...[0, 1, 2, 3].map((p) => `activity-by-day#${p}/4`),
+    ...[0, 1, 2, 3].map((p) => `reminder-scheduler#${p}/4`),
   ]);
   await waitFor('the activity of the practice counted once', async () => {
     const { rows } = await owner.query<{ n: number }>(
@@ -44,5 +48,5 @@ it('runs each subscriber as 4 partitions with a checkpoint each, and schedules, 
       [s.practiceId],
     );
     return rows[0]!.n === 1;
-  });
+  }, { timeoutMs: 30_000 });
 });

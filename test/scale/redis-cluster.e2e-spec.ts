@@ -1,12 +1,13 @@
 import { jest } from '@jest/globals';
 import { Cluster } from 'ioredis';
 import { ReminderClock } from '#reminders';
-import { configFrom, parseConfig } from '#platform';
+import { configFrom, Metrics, parseConfig } from '#platform';
 import { RateLimiter } from '../../apps/api/src/security/rate-limiter.js';
 import { activeEngagement, assignHomework, inSeconds, ReminderRig, untilPassed, type Story } from '../reminders/harness.js';
 import { LocalRedisCluster } from '../support/redis-cluster.js';
 import { runScopedPrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { sample } from '../ops/support.js';
 
 // The reminder queues and the rate limiter on a real Redis Cluster: six local redis-server
 // processes (three primaries, three replicas) started and killed by this file. The queue is split
@@ -58,6 +59,18 @@ describe('reminder queues on Redis Cluster', () => {
     for (const q of others) expect(await q.getJob(job.id!)).toBeUndefined();
     const key = `${queue.opts.prefix}:reminders:${job.id}`;
     expect(await cluster.keyslot(key)).toBe(slots[clock.queues.indexOf(queue)]);
+
+    // the worker's metrics count every shard, not shard 0 only: one series per shard, the queue's total their sum
+    const shardIndex = clock.queues.indexOf(queue);
+    // (other reminders of the engagement may still be being scheduled: compare once both reads agree)
+    const { body, perShard } = await waitFor('the scrape to agree with the shards', async () => {
+      const { body } = await rig.worker.get(Metrics).render();
+      const perShard = await Promise.all(clock.queues.map((q) => q.getDelayedCount()));
+      const scraped = perShard.map((_, i) => sample(body, 'coaching_queue_shard_jobs', { queue: 'reminders', shard: String(i), state: 'delayed' }));
+      return scraped.every((n, i) => n === perShard[i]) ? { body, perShard } : null;
+    });
+    expect(perShard[shardIndex]).toBeGreaterThanOrEqual(1);
+    expect(sample(body, 'coaching_queue_jobs', { queue: 'reminders', state: 'delayed' })).toBe(perShard.reduce((a, b) => a + b, 0));
   });
 
   it('lose no reminder and send none twice when a primary holding queues is killed', async () => {

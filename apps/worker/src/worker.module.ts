@@ -40,7 +40,7 @@ import { WorkerHealthController } from './health/worker-health.controller.js';
     SubscriberLag,
     SubscriptionMetrics,
     QueueMetrics,
-    { provide: QueueProbe, inject: [ReminderClock], useFactory: (clock: ReminderClock) => QueueProbe.of(clock.queue) },
+    { provide: QueueProbe, inject: [ReminderClock], useFactory: (clock: ReminderClock) => QueueProbe.of(clock.queues) },
   ],
 })
 export class WorkerModule {}

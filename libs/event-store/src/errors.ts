@@ -28,3 +28,18 @@ export class SubscriptionOwnershipLostError extends Error {
     this.name = 'SubscriptionOwnershipLostError';
   }
 }
+
+/** A runner's partition count differs from the one the subscriber's checkpoints were made with. */
+export class SubscriptionPartitionsChangedError extends Error {
+  constructor(
+    readonly subscriber: string,
+    readonly partitions: number,
+    readonly found: string,
+  ) {
+    super(
+      `Subscriber ${subscriber}: started with ${partitions} partition(s) but checkpoint ${found} is of another split; ` +
+        'run every worker with the same SUBSCRIPTION_PARTITIONS, or rebuild the projection to change it (docs/scaling.md)',
+    );
+    this.name = 'SubscriptionPartitionsChangedError';
+  }
+}

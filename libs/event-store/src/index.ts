@@ -1,6 +1,6 @@
 export * from './types.js';
 export * from './errors.js';
-export { PostgresEventStore, EVENT_COLUMNS, type EventRow, type EventStoreOptions } from './postgres-event-store.js';
+export { PostgresEventStore, EVENT_COLUMNS, compareCheckpoints, partitionOf, type EventRow, type EventStoreOptions } from './postgres-event-store.js';
 export { EventNotifier, DEFAULT_CHANNEL } from './event-notifier.js';
 export { SubscriptionRunner, type Subscriber, type SubscriptionRunnerOptions, type SubscriptionStatus } from './subscription-runner.js';
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';
@@ -9,7 +9,6 @@ export { eventStoreSchemaSql } from './schema.js';
 export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
 export { inTransaction, begin, type Transaction, type TransactionOptions } from './transaction.js';
 export { follow, Waker, type Follower, type FollowOptions } from './follow.js';
-export { PartitionedSubscriptionRunner, partitionOf, type PartitionedRunnerOptions, type PartitionedStatus } from './partitioned-runner.js';
 export { readPracticeLog, readPersonEvents, type RawEvent } from './practice-log.js';
 export {
   PersonalDataSealing,

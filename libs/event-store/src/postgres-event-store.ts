@@ -305,6 +305,46 @@ export class PostgresEventStore {
   }
 
   /**
+   * Partition `partition` of `partitions` of the log (an event's partition: `event_partition(practice,
+   * k)`, FNV-1a of its practice mod k; `partitionOf` here computes the same), in the commit-safe
+   * order of `readAll` below the same horizon. Its checkpoint is the last event returned when the
+   * batch is full; otherwise the last event of the whole log below the horizon the read used
+   * (everything of this partition up to there was returned), so a partition with nothing of its own
+   * still moves on with the log. With one partition it is `readAll`.
+   */
+  async readPartition(options: { after?: Checkpoint; limit?: number; partitions: number; partition: number; tx?: Queryable }): Promise<ReadAllResult> {
+    const after = options.after ?? START;
+    const limit = options.limit ?? 500;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new EventStoreInputError('limit', 'must be a whole number from 1 to 10000');
+    }
+    if (!Number.isInteger(options.partitions) || options.partitions < 1 || options.partitions > 1024) {
+      throw new EventStoreInputError('partitions', 'must be a whole number from 1 to 1024');
+    }
+    if (!Number.isInteger(options.partition) || options.partition < 0 || options.partition >= options.partitions) {
+      throw new EventStoreInputError('partition', `must be a whole number from 0 to ${options.partitions - 1}`);
+    }
+    if (!/^\d+$/.test(after.transactionId) || !Number.isSafeInteger(after.position) || after.position < 0) {
+      throw new EventStoreInputError('after', 'is not a checkpoint');
+    }
+    const { rows } = await (options.tx ?? this.pool).query<EventRow & { tail_tx: string | null; tail_pos: string | null }>(
+      `SELECT t.tail_transaction_id::text AS tail_tx, t.tail_position AS tail_pos, x.*
+         FROM event_store_read_partition($1::xid8, $2::bigint, $3::int, $4::int, $5::int) t,
+              LATERAL (SELECT ${EVENT_COLUMNS} FROM (SELECT (t.ev).*) s) x`,
+      [after.transactionId, after.position, limit, options.partitions, options.partition],
+    );
+    const found = rows.filter((r) => r.event_id !== null);
+    const last = found[found.length - 1];
+    let checkpoint: Checkpoint = last ? { transactionId: last.transaction_id, position: Number(last.position) } : after;
+    const tail = rows[0];
+    if (found.length < limit && tail?.tail_tx) {
+      const t: Checkpoint = { transactionId: tail.tail_tx, position: Number(tail.tail_pos) };
+      if (compareCheckpoints(t, checkpoint) > 0) checkpoint = t;
+    }
+    return { events: found.map((r) => this.toStored(r)), checkpoint };
+  }
+
+  /**
    * A checkpoint at "now" for live readers that don't need the past: every
    * event of a transaction that is still running, or starts later, is after it.
    */
@@ -375,4 +415,22 @@ async function appendError(
     return new WrongExpectedVersionError(streamId, expected ?? actual, actual);
   }
   return null;
+}
+
+/** Order of two checkpoints in the log's (transaction id, position) order. */
+export function compareCheckpoints(a: Checkpoint, b: Checkpoint): number {
+  const ta = BigInt(a.transactionId);
+  const tb = BigInt(b.transactionId);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.position - b.position;
+}
+
+/** A key's partition of k: FNV-1a (32 bit) of its UTF-8 bytes mod k, as `event_partition` in SQL. */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { SubscriptionOwnershipLostError } from './errors.js';
+import { SubscriptionOwnershipLostError, SubscriptionPartitionsChangedError } from './errors.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { START, type Checkpoint, type StoredEvent, type TransactionHandle } from './types.js';
 import { Waker } from './follow.js';
@@ -18,9 +18,15 @@ export interface Subscriber {
 export interface SubscriptionRunnerOptions {
   store: PostgresEventStore;
   pool: pg.Pool;
-  /** opens the dedicated connection that holds the advisory lock and LISTENs */
+  /** opens the dedicated session that holds the locks and LISTENs (never through PgBouncer) */
   connect: () => Promise<pg.Client>;
+  /**
+   * K: how many independently locked, independently checkpointed parts the subscriber is split into
+   * (by practice), shared fairly by every runner of it. 1 (the default): one owner reads the whole log.
+   */
+  partitions?: number;
   pollIntervalMs?: number;
+  /** how often a runner retries locks, counts the live runners and takes or gives back partitions (2 s) */
   takeoverIntervalMs?: number;
   maxBackoffMs?: number;
   logger?: { log(msg: string): void; warn(msg: string): void; error(msg: string): void };
@@ -29,8 +35,9 @@ export interface SubscriptionRunnerOptions {
 export interface SubscriptionStatus {
   name: string;
   running: boolean;
-  /** this runner holds the subscriber's lock and is the one processing */
+  /** this runner holds at least one of the subscriber's partitions (with K = 1: the subscriber) */
   leader: boolean;
+  /** with K = 1 the checkpoint of the owner; with K > 1 null (each partition has its own) */
   checkpoint: Checkpoint | null;
   processedEvents: number;
   /** reads of the log completed (including empty ones) */
@@ -40,29 +47,54 @@ export interface SubscriptionStatus {
   consecutiveFailures: number;
   /** batches rolled back because another runner had moved the checkpoint */
   ownershipLosses: number;
+  /** K */
+  partitions: number;
+  /** the partitions held here */
+  owned: number[];
+  /** live runners of this subscriber at the last count (K > 1; 0 with K = 1, which does not count) */
+  workers: number;
 }
 
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+/** Membership slots per subscriber: at most this many runners count as members. */
+const MEMBER_SLOTS = 256;
 
 /**
- * Runs one subscriber. At most one runner per subscriber name processes at a
- * time across all processes: the owner holds a session advisory lock on its
- * dedicated connection, which PostgreSQL releases when that connection dies,
- * and standbys retry the lock every `takeoverIntervalMs`. The checkpoint is a
- * compare-and-set in the batch's own transaction, so even a runner that lost
- * its lock without noticing cannot apply a batch twice.
+ * Runs one subscriber as K partitions (K = 1: a single owner) over every process that runs it.
+ *
+ * Partition p of K holds the events whose practice hashes to p (`event_partition` in SQL) and reads
+ * only those, through an index range at K = 8 (`event_store_read_partition`), below the same horizon
+ * as `readAll` (no event of a transaction still running is ever passed). A practice's — hence a
+ * stream's — events are applied in commit order; there is no order between partitions.
+ *
+ * Each partition is a unit of its own: a session advisory lock on this runner's dedicated
+ * connection says who owns it, and its checkpoint row moves by compare-and-set in the batch's own
+ * transaction, so a runner that lost a partition without noticing cannot apply a batch twice.
+ * Keys: with K = 1 the lock `subscription:<name>` and the checkpoint `<name>` (what they always
+ * were); with K > 1 `subscription:<name>#<p>/<K>` and `<name>#<p>/<K>`, and every runner holds
+ * `subscription:<name>` *shared*, so a single owner (K = 1, or a release before partitions) and
+ * partitioned runners never run at once. A runner whose K differs from the checkpoints it finds
+ * refuses (SubscriptionPartitionsChangedError) instead of re-reading the log with another split.
+ *
+ * Fair shares (K > 1): each runner holds one membership lock (`subscription-member:<name>/<K>:<slot>`);
+ * every `takeoverIntervalMs` it counts the live members in pg_locks, gives back partitions above
+ * ⌈K / members⌉ and takes free ones up to it. A dead runner's session ends, PostgreSQL frees its
+ * locks, and the survivors take its partitions at their next count.
  */
 export class SubscriptionRunner {
+  private readonly k: number;
   private readonly poll: number;
   private readonly takeover: number;
   private readonly maxBackoff: number;
   private readonly logger: NonNullable<SubscriptionRunnerOptions['logger']>;
-  private lockClient: pg.Client | null = null;
-  private leader = false;
+  private session: pg.Client | null = null;
+  private member: number | null = null;
+  private workers = 0;
+  private readonly owned = new Map<number, Checkpoint>();
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly waker = new Waker();
-  private checkpoint: Checkpoint | null = null;
+  private lastCount = 0;
   private processed = 0;
   private reads = 0;
   private lastBatchAt: Date | null = null;
@@ -74,6 +106,8 @@ export class SubscriptionRunner {
     readonly subscriber: Subscriber,
     private readonly options: SubscriptionRunnerOptions,
   ) {
+    this.k = options.partitions ?? 1;
+    if (!Number.isInteger(this.k) || this.k < 1 || this.k > 1024) throw new Error('partitions must be a whole number from 1 to 1024');
     this.poll = options.pollIntervalMs ?? 500;
     this.takeover = options.takeoverIntervalMs ?? 2_000;
     this.maxBackoff = options.maxBackoffMs ?? 30_000;
@@ -90,28 +124,13 @@ export class SubscriptionRunner {
     this.loop = this.run();
   }
 
-  /** Finishes the batch in hand, releases the lock and closes the dedicated connection. */
+  /** Finishes the batch in hand and closes the session (which releases every lock it holds). */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.nudge();
     await this.loop;
-    await this.releaseLock();
-  }
-
-  status(): SubscriptionStatus {
-    return {
-      name: this.name,
-      running: this.running,
-      leader: this.leader,
-      checkpoint: this.checkpoint,
-      processedEvents: this.processed,
-      reads: this.reads,
-      lastBatchAt: this.lastBatchAt,
-      lastError: this.lastError,
-      consecutiveFailures: this.failures,
-      ownershipLosses: this.ownershipLosses,
-    };
+    await this.dropSession();
   }
 
   /** Wakes the runner now (a notification arrived, or a test wants it). */
@@ -119,127 +138,244 @@ export class SubscriptionRunner {
     this.waker.wake();
   }
 
+  status(): SubscriptionStatus {
+    return {
+      name: this.name,
+      running: this.running,
+      leader: this.owned.size > 0,
+      checkpoint: this.k === 1 ? (this.owned.get(0) ?? null) : null,
+      processedEvents: this.processed,
+      reads: this.reads,
+      lastBatchAt: this.lastBatchAt,
+      lastError: this.lastError,
+      consecutiveFailures: this.failures,
+      ownershipLosses: this.ownershipLosses,
+      partitions: this.k,
+      owned: [...this.owned.keys()].sort((a, b) => a - b),
+      workers: this.workers,
+    };
+  }
+
+  private lockKey(p: number): string {
+    return this.k === 1 ? `subscription:${this.name}` : `subscription:${this.name}#${p}/${this.k}`;
+  }
+
+  /** Runners count each other per split: a runner with another K (which refuses to work) is no member. */
+  private get memberGroup(): string {
+    return `${this.name}/${this.k}`;
+  }
+
+  private checkpointName(p: number): string {
+    return this.k === 1 ? this.name : `${this.name}#${p}/${this.k}`;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (!this.leader) {
-          if (!(await this.tryAcquire())) {
-            await this.sleep(this.takeover);
-            continue;
-          }
-          this.checkpoint = await this.loadCheckpoint();
-          this.logger.log(`subscriber ${this.name}: owner from ${fmt(this.checkpoint)}`);
+        if (await this.ensureSession()) {
+          if (Date.now() - this.lastCount >= this.takeover || this.owned.size === 0) await this.rebalance();
         }
-        const moved = await this.processBatch();
+        let moved = false;
+        for (const p of [...this.owned.keys()]) {
+          if (!this.running) break;
+          try {
+            moved = (await this.processPartition(p)) || moved;
+          } catch (err) {
+            if (!(err instanceof SubscriptionOwnershipLostError)) throw err;
+            this.ownershipLosses += 1;
+            this.logger.warn(`subscriber ${this.name}: ${this.k === 1 ? 'its checkpoint' : `partition ${p}`} was moved on by another runner; standing down`);
+            await this.release(p);
+            moved = true; // take it again at once, from the other runner's checkpoint, if it is free
+          }
+        }
         this.failures = 0;
         this.lastError = null;
-        if (!moved) await this.sleep(this.poll);
+        if (!moved) {
+          const untilCount = this.takeover - (Date.now() - this.lastCount);
+          await this.sleep(this.owned.size === 0 ? Math.max(10, untilCount) : Math.min(this.poll, Math.max(10, untilCount)));
+        }
       } catch (err) {
         this.failures += 1;
         this.lastError = err instanceof Error ? err.message : String(err);
-        if (err instanceof SubscriptionOwnershipLostError) {
-          this.ownershipLosses += 1;
-          this.logger.warn(`subscriber ${this.name}: ${this.lastError}; standing down`);
-          await this.releaseLock();
-          continue;
-        }
         const backoff = Math.min(this.maxBackoff, 100 * 2 ** Math.min(this.failures, 12));
-        this.logger.error(`subscriber ${this.name}: batch failed (${this.lastError}); retrying in ${backoff} ms`);
+        this.logger.error(`subscriber ${this.name}: ${this.lastError}; retrying in ${backoff} ms`);
         await this.sleep(backoff);
       }
     }
   }
 
-  /** Reads and applies one batch; false when there was nothing to read. */
-  private async processBatch(): Promise<boolean> {
-    const from = this.checkpoint ?? START;
-    const batch = await this.options.store.readAll({ after: from, limit: this.subscriber.batchSize ?? 200 });
-    this.reads += 1;
-    if (batch.checkpoint.transactionId === from.transactionId && batch.checkpoint.position === from.position) {
+  /**
+   * Opens the dedicated session; with K > 1 also the shared subscriber lock and a membership slot.
+   * False while a single owner (K = 1) holds the subscriber: this runner waits, holding nothing.
+   */
+  private async ensureSession(): Promise<boolean> {
+    if (this.session && (this.k === 1 || this.member !== null)) return true;
+    if (!this.session) {
+      const client = await this.options.connect();
+      client.on('error', (err) => this.lost(client, err));
+      client.on('end', () => this.lost(client));
+      client.on('notification', () => this.nudge());
+      try {
+        await client.query(`LISTEN ${this.options.store.notifier.channel}`);
+      } catch (err) {
+        await closeQuietly(client);
+        throw err;
+      }
+      this.session = client;
+      this.lastCount = 0;
+    }
+    if (this.k === 1) return true;
+    const { rows } = await this.session.query<{ shared: boolean; slot: number | null }>(
+      `SELECT s.shared,
+              CASE WHEN s.shared THEN (SELECT i FROM generate_series(0, $2::int - 1) i
+                 WHERE pg_try_advisory_lock(hashtextextended('subscription-member:' || $3 || ':' || i, 0)) LIMIT 1) END AS slot
+         FROM (SELECT pg_try_advisory_lock_shared(hashtextextended('subscription:' || $1, 0)) AS shared) s`,
+      [this.name, MEMBER_SLOTS, this.memberGroup],
+    );
+    if (!rows[0]?.shared) {
+      this.lastCount = Date.now();
       return false;
     }
-    const wanted = this.subscriber.eventTypes ? new Set(this.subscriber.eventTypes) : null;
-    const events = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
-    await this.options.store.inOwnTransaction(null, async (tx) => {
-      if (events.length > 0) await this.subscriber.handle(events, tx);
-      const moved = await tx.query(
-        `UPDATE subscription_checkpoints
-           SET transaction_id = $2::xid8, position = $3, updated_at = now()
-         WHERE name = $1 AND transaction_id = $4::xid8 AND position = $5`,
-        [this.name, batch.checkpoint.transactionId, batch.checkpoint.position, from.transactionId, from.position],
-      );
-      if (moved.rowCount !== 1) throw new SubscriptionOwnershipLostError(this.name);
-    });
-    this.checkpoint = batch.checkpoint;
-    this.processed += batch.events.length;
-    this.lastBatchAt = new Date();
+    if (rows[0].slot === null) throw new Error(`more than ${MEMBER_SLOTS} runners run ${this.name}`);
+    this.member = rows[0].slot;
     return true;
   }
 
-  private async loadCheckpoint(): Promise<Checkpoint> {
-    await this.options.pool.query(
-      `INSERT INTO subscription_checkpoints (name, transaction_id, position) VALUES ($1, '0', 0)
-       ON CONFLICT (name) DO NOTHING`,
-      [this.name],
-    );
-    const { rows } = await this.options.pool.query<{ transaction_id: string; position: string }>(
-      'SELECT transaction_id::text AS transaction_id, position FROM subscription_checkpoints WHERE name = $1',
-      [this.name],
-    );
-    const row = rows[0]!;
-    return { transactionId: row.transaction_id, position: Number(row.position) };
-  }
-
-  private async tryAcquire(): Promise<boolean> {
-    try {
-      if (!this.lockClient) {
-        const client = await this.options.connect();
-        client.on('error', (err) => this.lostConnection(client, err));
-        client.on('end', () => this.lostConnection(client));
-        client.on('notification', () => this.nudge());
-        this.lockClient = client;
-      }
-      const { rows } = await this.lockClient.query<{ locked: boolean }>(
-        "SELECT pg_try_advisory_lock(hashtextextended('subscription:' || $1, 0)) AS locked",
-        [this.name],
-      );
-      if (!rows[0]?.locked) return false;
-      await this.lockClient.query(`LISTEN ${this.options.store.notifier.channel}`);
-      this.leader = true;
-      return true;
-    } catch (err) {
-      this.lastError = err instanceof Error ? err.message : String(err);
-      await this.releaseLock();
-      return false;
+  private lost(client: pg.Client, err?: Error): void {
+    if (client !== this.session) return;
+    if (this.owned.size > 0) {
+      this.logger.warn(`subscriber ${this.name}: lock session lost${err ? ` (${err.message})` : ''}; partitions ${[...this.owned.keys()].join(',')} given up`);
     }
-  }
-
-  private lostConnection(client: pg.Client, err?: Error): void {
-    if (client !== this.lockClient) return;
-    if (this.leader) this.logger.warn(`subscriber ${this.name}: lock connection lost${err ? ` (${err.message})` : ''}`);
-    this.lockClient = null;
-    this.leader = false;
-    this.checkpoint = null;
+    this.session = null;
+    this.member = null;
+    this.owned.clear();
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
     this.nudge();
   }
 
-  private async releaseLock(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = null;
-    this.leader = false;
-    this.checkpoint = null;
-    if (!client) return;
-    client.removeAllListeners();
-    client.on('error', () => undefined);
-    // closing the session releases its advisory lock
-    await client.end().catch(() => undefined);
+  private async dropSession(): Promise<void> {
+    const client = this.session;
+    this.session = null;
+    this.member = null;
+    this.owned.clear();
+    if (client) await closeQuietly(client);
+  }
+
+  /** Counts the live members; takes free partitions up to the fair share, gives back the excess. */
+  private async rebalance(): Promise<void> {
+    const session = this.session!;
+    this.lastCount = Date.now();
+    let share = 1;
+    if (this.k > 1) {
+      const { rows } = await session.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM generate_series(0, $2::int - 1) i
+           JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.classid::bigint = ((hashtextextended('subscription-member:' || $1 || ':' || i, 0) >> 32) & 4294967295)
+            AND l.objid::bigint = (hashtextextended('subscription-member:' || $1 || ':' || i, 0) & 4294967295)`,
+        [this.memberGroup, MEMBER_SLOTS],
+      );
+      this.workers = Math.max(1, rows[0]!.n);
+      share = Math.ceil(this.k / this.workers);
+      // give back the excess first (a newcomer is waiting for it), highest partitions first
+      for (const p of [...this.owned.keys()].sort((a, b) => b - a)) {
+        if (this.owned.size <= share) break;
+        await this.release(p);
+      }
+    }
+    if (this.owned.size >= share) return;
+    // take free ones, starting at a place of our own so runners don't all race for partition 0
+    for (let i = 0; i < this.k && this.owned.size < share; i++) {
+      const p = (i + (this.member ?? 0) * share) % this.k;
+      if (this.owned.has(p)) continue;
+      const { rows: got } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [this.lockKey(p)]);
+      if (!got[0]?.locked) continue;
+      try {
+        this.owned.set(p, await this.loadCheckpoint(p));
+      } catch (err) {
+        await this.release(p);
+        throw err;
+      }
+      const from = this.owned.get(p)!;
+      this.logger.log(
+        this.k === 1
+          ? `subscriber ${this.name}: owner from ${fmt(from)}`
+          : `subscriber ${this.name}: took partition ${p} from ${fmt(from)} (${this.owned.size} of ${this.k}, ${this.workers} runner(s))`,
+      );
+    }
+  }
+
+  private async release(p: number): Promise<void> {
+    this.owned.delete(p);
+    await this.session?.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.lockKey(p)]).catch(() => undefined);
+  }
+
+  /**
+   * The partition's checkpoint, created on first use. A partition of K > 1 starts where the
+   * subscriber's single-owner checkpoint stands (turning partitions on re-applies nothing); a runner
+   * whose K differs from the checkpoints already there refuses.
+   */
+  private async loadCheckpoint(p: number): Promise<Checkpoint> {
+    const name = this.checkpointName(p);
+    const mine = await this.readCheckpoint(name);
+    if (mine) return mine;
+    const { rows: others } = await this.options.pool.query<{ name: string }>(
+      `SELECT name FROM subscription_checkpoints WHERE name LIKE $1 || '#%' AND name NOT LIKE $1 || '#%/' || $2 LIMIT 1`,
+      [this.name.replace(/[\\%_]/g, (c) => `\\${c}`), String(this.k)],
+    );
+    if (others[0]) throw new SubscriptionPartitionsChangedError(this.name, this.k, others[0].name);
+    await this.options.pool.query(
+      `INSERT INTO subscription_checkpoints (name, transaction_id, position)
+       SELECT $1, coalesce((SELECT transaction_id FROM subscription_checkpoints WHERE name = $2), '0'),
+                  coalesce((SELECT position FROM subscription_checkpoints WHERE name = $2), 0)
+       ON CONFLICT (name) DO NOTHING`,
+      [name, this.name],
+    );
+    return (await this.readCheckpoint(name))!;
+  }
+
+  private async readCheckpoint(name: string): Promise<Checkpoint | null> {
+    const { rows } = await this.options.pool.query<{ transaction_id: string; position: string }>(
+      'SELECT transaction_id::text AS transaction_id, position FROM subscription_checkpoints WHERE name = $1',
+      [name],
+    );
+    return rows[0] ? { transactionId: rows[0].transaction_id, position: Number(rows[0].position) } : null;
+  }
+
+  /** Reads and applies one batch of partition p; false when the log had nothing new for it. */
+  private async processPartition(p: number): Promise<boolean> {
+    const from = this.owned.get(p) ?? START;
+    const batch = await this.options.store.readPartition({ after: from, limit: this.subscriber.batchSize ?? 200, partitions: this.k, partition: p });
+    this.reads += 1;
+    if (batch.checkpoint.transactionId === from.transactionId && batch.checkpoint.position === from.position) return false;
+    const wanted = this.subscriber.eventTypes ? new Set(this.subscriber.eventTypes) : null;
+    const events = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
+    await this.options.store.inOwnTransaction(null, async (tx) => {
+      if (events.length > 0) await this.subscriber.handle(events, tx);
+      const moved = await tx.query(
+        `UPDATE subscription_checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now()
+          WHERE name = $1 AND transaction_id = $4::xid8 AND position = $5`,
+        [this.checkpointName(p), batch.checkpoint.transactionId, batch.checkpoint.position, from.transactionId, from.position],
+      );
+      if (moved.rowCount !== 1) throw new SubscriptionOwnershipLostError(this.name);
+    });
+    if (this.owned.has(p)) this.owned.set(p, batch.checkpoint);
+    this.processed += batch.events.length;
+    this.lastBatchAt = new Date();
+    return true;
   }
 
   private sleep(ms: number): Promise<void> {
     return this.running ? this.waker.sleep(ms) : Promise.resolve();
   }
+}
+
+async function closeQuietly(client: pg.Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  // closing the session releases its advisory locks
+  await client.end().catch(() => undefined);
 }
 
 function fmt(c: Checkpoint): string {

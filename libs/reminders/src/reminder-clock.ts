@@ -53,7 +53,7 @@ export class ReminderClock implements OnApplicationShutdown {
     };
   }
 
-  /** The first (on a single Redis: the only) queue: metrics, health and the dashboard look at it. */
+  /** The first (on a single Redis: the only) queue; metrics look at all of them (`queues`). */
   get queue(): Queue {
     return this.queues[0]!;
   }

@@ -26,7 +26,12 @@ export function mountQueuesDashboard(app: NestExpressApplication): void {
   }
   const board = new ExpressAdapter();
   board.setBasePath(QUEUES_PATH);
-  createBullBoard({ queues: [new BullMQAdapter(app.get(ReminderClock).queue, { readOnlyMode: config.isProduction })], serverAdapter: board });
+  // every shard of the reminder queue (one on a single Redis), each under a name of its own
+  const { queues } = app.get(ReminderClock);
+  createBullBoard({
+    queues: queues.map((q, i) => new BullMQAdapter(q, { readOnlyMode: config.isProduction, ...(queues.length > 1 ? { prefix: `shard${i}-` } : {}) })),
+    serverAdapter: board,
+  });
 
   const guard = (req: Request, res: Response, next: NextFunction) => {
     if (access.isOperator(req.headers.authorization)) return next();

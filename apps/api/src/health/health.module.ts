@@ -10,7 +10,7 @@ import { HealthController } from './health.controller.js';
   providers: [
     OpsHealth,
     SubscriberLag,
-    { provide: QueueProbe, inject: [ReminderClock], useFactory: (clock: ReminderClock) => QueueProbe.of(clock.queue) },
+    { provide: QueueProbe, inject: [ReminderClock], useFactory: (clock: ReminderClock) => QueueProbe.of(clock.queues) },
   ],
   exports: [SubscriberLag, QueueProbe],
 })

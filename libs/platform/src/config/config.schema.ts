@@ -117,10 +117,10 @@ export const configSchema = z.object({
   /** how often a standby tries to take over a subscriber whose owner died */
   SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /**
-   * K > 0: every asynchronous subscriber runs as K partitions (by practice) shared fairly by all
-   * workers, each partition with its own lock and checkpoint; 0: one worker owns each subscriber
+   * K > 1: every asynchronous subscriber runs as K partitions (by practice) shared fairly by all
+   * workers, each partition with its own lock and checkpoint; 0 or 1: one worker owns each subscriber
    */
-  SUBSCRIPTION_PARTITIONS: z.coerce.number().int().min(0).max(1024).default(0),
+  SUBSCRIPTION_PARTITIONS: z.coerce.number().int().min(0).max(1024).default(8),
   /** a worker is not ready while a subscriber's oldest unprocessed event is older than this */
   SUBSCRIPTION_MAX_LAG_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
 

@@ -19,12 +19,12 @@ function problems(env: Record<string, string>): string[] {
 }
 
 describe('scaling settings', () => {
-  it('default to one PostgreSQL URL, a single Redis and single-owner subscribers', () => {
+  it('default to one PostgreSQL URL, a single Redis and subscribers in 8 partitions', () => {
     const config = parseConfig(valid);
     expect(config.DATABASE_DIRECT_URL).toBeUndefined();
     expect(config.REDIS_CLUSTER_NODES).toBeUndefined();
     expect(config.REMINDER_QUEUE_SHARDS).toBe(8);
-    expect(config.SUBSCRIPTION_PARTITIONS).toBe(0);
+    expect(config.SUBSCRIPTION_PARTITIONS).toBe(8);
   });
 
   it('take a direct URL, cluster seed nodes, shards and partitions', () => {
@@ -33,12 +33,12 @@ describe('scaling settings', () => {
       DATABASE_DIRECT_URL: 'postgres://app@db:5432/coaching',
       REDIS_CLUSTER_NODES: 'redis-1:7000,10.0.0.2:7001',
       REMINDER_QUEUE_SHARDS: '16',
-      SUBSCRIPTION_PARTITIONS: '8',
+      SUBSCRIPTION_PARTITIONS: '4',
     });
     expect(config.DATABASE_DIRECT_URL).toBe('postgres://app@db:5432/coaching');
     expect(config.REDIS_CLUSTER_NODES).toBe('redis-1:7000,10.0.0.2:7001');
     expect(config.REMINDER_QUEUE_SHARDS).toBe(16);
-    expect(config.SUBSCRIPTION_PARTITIONS).toBe(8);
+    expect(config.SUBSCRIPTION_PARTITIONS).toBe(4);
   });
 
   it('name each bad value', () => {

@@ -6,6 +6,7 @@ import { OperatorReaders1764000000007 } from './migrations/1764000000007-operato
 import { RowLevelSecurityInitPlans1764000000011 } from './migrations/1764000000011-row-level-security-initplans.js';
 import { IdempotencyPerActor1764000000019 } from './migrations/1764000000019-idempotency-per-actor.js';
 import { PracticeInEveryKey1764000000100 } from './migrations/1764000000100-practice-in-every-key.js';
+import { PartitionedReads1764000000101 } from './migrations/1764000000101-partitioned-reads.js';
 import { PersonKeys1764000000400 } from './migrations/1764000000400-person-keys.js';
 
 /**
@@ -25,5 +26,6 @@ export const PLATFORM_MIGRATIONS = [
   RowLevelSecurityInitPlans1764000000011,
   IdempotencyPerActor1764000000019,
   PracticeInEveryKey1764000000100,
+  PartitionedReads1764000000101,
   PersonKeys1764000000400,
 ];

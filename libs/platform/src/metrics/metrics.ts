@@ -56,8 +56,15 @@ export class Metrics {
 
   readonly queueJobs = new Gauge({
     name: 'coaching_queue_jobs',
-    help: 'Jobs in a queue, by state',
+    help: 'Jobs in a queue (all its shards), by state',
     labelNames: ['queue', 'state'],
+    registers: [this.registry],
+  });
+
+  readonly queueShardJobs = new Gauge({
+    name: 'coaching_queue_shard_jobs',
+    help: 'Jobs in one shard of a queue (REMINDER_QUEUE_SHARDS on Redis Cluster; shard 0 only on a single Redis), by state',
+    labelNames: ['queue', 'shard', 'state'],
     registers: [this.registry],
   });
 

@@ -4,7 +4,7 @@ import { Metrics } from './metrics.js';
 import { QueueProbe } from './queue-probe.js';
 import { SubscriberLag } from './subscriber-lag.js';
 
-/** Queue depth by state, read from Redis at each scrape. */
+/** Queue depth by state, read from Redis at each scrape: the queue's total and each shard's. */
 @Injectable()
 export class QueueMetrics implements OnModuleInit {
   constructor(
@@ -14,8 +14,15 @@ export class QueueMetrics implements OnModuleInit {
 
   onModuleInit(): void {
     this.metrics.onScrape(async () => {
-      const counts = await this.queue.jobCounts();
-      for (const [state, n] of Object.entries(counts)) this.metrics.queueJobs.set({ queue: this.queue.name, state }, n);
+      const shards = await this.queue.jobCountsByShard();
+      const total: Record<string, number> = {};
+      shards.forEach((counts, shard) => {
+        for (const [state, n] of Object.entries(counts)) {
+          this.metrics.queueShardJobs.set({ queue: this.queue.name, shard: String(shard), state }, n);
+          total[state] = (total[state] ?? 0) + n;
+        }
+      });
+      for (const [state, n] of Object.entries(total)) this.metrics.queueJobs.set({ queue: this.queue.name, state }, n);
     });
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import pg from 'pg';
-import { PartitionedSubscriptionRunner, PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
+import { PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
 import { AppConfigService } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 
@@ -21,14 +21,15 @@ export abstract class SubscriberClasses {
 
 /**
  * Runs one SubscriptionRunner per subscriber in this process. Every worker
- * process runs all of them; the advisory lock makes exactly one process own
- * each subscriber at a time, so the subscribers spread over the workers and a
- * survivor takes over a dead worker's share.
+ * process runs all of them; each subscriber is split into SUBSCRIPTION_PARTITIONS
+ * partitions (default 8), each owned by one process at a time (advisory locks),
+ * so the work spreads over the workers and the survivors take over a dead
+ * worker's share.
  */
 @Injectable()
 export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SubscriptionHost.name);
-  private runners: (SubscriptionRunner | PartitionedSubscriptionRunner)[] = [];
+  private runners: SubscriptionRunner[] = [];
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -56,23 +57,12 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
         return client;
       };
       const logger = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
-      const partitions = this.config.get('SUBSCRIPTION_PARTITIONS');
-      if (partitions > 0) {
-        // K partitions shared by every worker (docs/scaling.md "Projection work over several workers")
-        return new PartitionedSubscriptionRunner(subscriber, {
-          store: this.store,
-          pool: this.db.pool,
-          connect,
-          partitions,
-          pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
-          rebalanceIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
-          logger,
-        });
-      }
+      // K partitions shared by every worker (docs/scaling.md "Projection work over several workers"); 0 or 1: one owner
       return new SubscriptionRunner(subscriber, {
         store: this.store,
         pool: this.db.pool,
         connect,
+        partitions: Math.max(1, this.config.get('SUBSCRIPTION_PARTITIONS')),
         pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
         takeoverIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
         logger,
@@ -85,27 +75,12 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
     await Promise.all(this.runners.map((r) => r.stop()));
   }
 
+  /** Each subscriber's runner here; `leader`: this process holds any of its partitions. */
   status(): SubscriptionStatus[] {
-    return this.runners.map((r) => {
-      if (r instanceof SubscriptionRunner) return r.status();
-      // a partitioned subscriber is "owned here" while this process holds any of its partitions
-      const s = r.status();
-      return {
-        name: s.name,
-        running: s.running,
-        leader: s.owned.length > 0,
-        checkpoint: null,
-        processedEvents: s.processedEvents,
-        reads: 0,
-        lastBatchAt: null,
-        lastError: s.lastError,
-        consecutiveFailures: s.lastError ? 1 : 0,
-        ownershipLosses: 0,
-      };
-    });
+    return this.runners.map((r) => r.status());
   }
 
-  runner(name: string): SubscriptionRunner | PartitionedSubscriptionRunner | undefined {
+  runner(name: string): SubscriptionRunner | undefined {
     return this.runners.find((r) => r.name === name);
   }
 }
