@@ -56,7 +56,7 @@ export async function sealEventsWrittenBefore(
              ON CONFLICT (practice_id, position) DO UPDATE SET sealed_at = now(), paths = EXCLUDED.paths`,
             [practiceId, r.position, r.event_id, r.stream_id, r.version, r.type, paths],
           );
-          await client.query('UPDATE events SET data = $2::jsonb WHERE position = $1', [r.position, JSON.stringify(sealed!.data)]);
+          await client.query('UPDATE events SET data = $2::jsonb WHERE practice_id = $3 AND position = $1', [r.position, JSON.stringify(sealed!.data), practiceId]);
           report.sealed += 1;
         }
         report.events += 1;

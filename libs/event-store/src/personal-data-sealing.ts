@@ -212,7 +212,7 @@ export class PersonalDataSealing {
     if (!this.active || !events.some((e) => this.rules.has(e.type))) return [...events];
     let first: StreamFirstEvent | null | undefined = newStream ? { type: events[0]!.type, data: events[0]!.data } : this.firsts.get(streamId);
     if (first === undefined && events.some((e) => this.rules.get(e.type)?.needsFirst)) {
-      const { rows } = await (await q()).query<{ type: string; data: unknown }>('SELECT type, data FROM events WHERE stream_id = $1 AND version = 1', [streamId]);
+      const { rows } = await (await q()).query<{ type: string; data: unknown }>('SELECT type, data FROM events WHERE practice_id = $2 AND stream_id = $1 AND version = 1', [streamId, practiceId]);
       first = rows[0] ?? null;
       this.firsts.set(streamId, first);
     }
