@@ -2,6 +2,7 @@ import { EngagementReadModels1764000000001 } from './1764000000001-engagement-re
 import { ActivityByDay1764000000010 } from './1764000000010-activity-by-day.js';
 import { EscalationLadder1764000000300 } from './1764000000300-escalation-ladder.js';
 import { QuietHoursTimeZones1764000000302 } from './1764000000302-quiet-hours-time-zones.js';
+import { ReminderBudgetSettings1764000000320 } from './1764000000320-reminder-budget-settings.js';
 
 /** The engagement lib's schema changes (its read models and snapshots); TypeORM runs every lib's in timestamp order. */
-export const ENGAGEMENT_MIGRATIONS = [EngagementReadModels1764000000001, ActivityByDay1764000000010, EscalationLadder1764000000300, QuietHoursTimeZones1764000000302];
+export const ENGAGEMENT_MIGRATIONS = [EngagementReadModels1764000000001, ActivityByDay1764000000010, EscalationLadder1764000000300, QuietHoursTimeZones1764000000302, ReminderBudgetSettings1764000000320];

@@ -18,6 +18,10 @@ export interface PracticeSettingsModel {
   escalationEmail: string | null;
   /** the recipient's local "HH:MM" window in which reminders are held to its end; null: none */
   quietHours: { start: string; end: string } | null;
+  /** reminders one recipient gets per day (their local day) before the rest wait for the next morning's digest; null: no budget */
+  maxRemindersPerDay: number | null;
+  /** a morning digest to each coach of the drafts waiting for their feedback */
+  coachDigest: boolean;
 }
 
 export interface EscalationStepModel {
@@ -44,6 +48,8 @@ export const DEFAULT_SETTINGS: PracticeSettingsModel = {
   escalation: DEFAULT_ESCALATION,
   escalationEmail: null,
   quietHours: null,
+  maxRemindersPerDay: null,
+  coachDigest: false,
 };
 
 /** What changes: absent = unchanged; null or '' clears the webhook URL or secret. */
@@ -58,6 +64,9 @@ export interface SettingsChange {
   escalationEmail?: string | null;
   /** null: no quiet hours any more */
   quietHours?: { start: string; end: string } | null;
+  /** null: no budget any more */
+  maxRemindersPerDay?: number | null;
+  coachDigest?: boolean | null;
 }
 
 /** The stream of a practice's own events (settings changes), beside its engagements' streams. */
@@ -73,6 +82,8 @@ interface SettingsRow extends Record<string, unknown> {
   escalation: EscalationStepModel[] | null;
   escalation_email: string | null;
   quiet_hours: { start: string; end: string } | null;
+  max_reminders_per_day: number | null;
+  coach_digest: boolean;
 }
 
 /** Reads settings (the secret only ever decrypted for delivery) and stores changes. */
@@ -94,6 +105,8 @@ export class PracticeSettingsRepository {
       escalation: r.escalation ?? DEFAULT_ESCALATION,
       escalationEmail: r.escalation_email,
       quietHours: r.quiet_hours,
+      maxRemindersPerDay: r.max_reminders_per_day,
+      coachDigest: r.coach_digest,
       sealedSecret: r.webhook_secret,
     };
   }
@@ -149,17 +162,21 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
         escalation: (change.escalation ?? current.escalation).map((s) => ({ afterMinutes: s.afterMinutes, notify: s.notify, channel: s.channel ?? null })),
         escalationEmail: change.escalationEmail === undefined ? current.escalationEmail : change.escalationEmail || null,
         quietHours: change.quietHours === undefined ? current.quietHours : change.quietHours && { start: change.quietHours.start, end: change.quietHours.end },
+        maxRemindersPerDay: change.maxRemindersPerDay === undefined ? current.maxRemindersPerDay : change.maxRemindersPerDay,
+        coachDigest: change.coachDigest ?? current.coachDigest,
       };
       await tx.query(
         `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
-           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11)
+           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours,
+           max_reminders_per_day, coach_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11, $12, $13)
          ON CONFLICT (practice_id) DO UPDATE SET
            webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
            email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
            overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
            updated_at = now(), updated_by = EXCLUDED.updated_by,
-           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours`,
+           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours,
+           max_reminders_per_day = EXCLUDED.max_reminders_per_day, coach_digest = EXCLUDED.coach_digest`,
         [
           practiceId,
           next.webhookUrl,
@@ -172,6 +189,8 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
           JSON.stringify(next.escalation),
           next.escalationEmail,
           next.quietHours && JSON.stringify(next.quietHours),
+          next.maxRemindersPerDay,
+          next.coachDigest,
         ],
       );
       await this.store.append(

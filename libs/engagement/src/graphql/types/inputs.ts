@@ -222,4 +222,16 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
     QuietHoursInput.schema.refine((q) => q.start !== q.end, 'start and end must differ').nullable().optional(),
     { description: 'null: no quiet hours' },
   ),
+  maxRemindersPerDay: field(
+    () => Int,
+    z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1 (null: no budget)')
+      .max(LIMITS.maxRemindersPerDay, `must be at most ${LIMITS.maxRemindersPerDay}`)
+      .nullable()
+      .optional(),
+    { description: "reminders per recipient per day before the rest wait for the next morning's digest; null: no budget" },
+  ),
+  coachDigest: field(() => Boolean, z.boolean().nullish(), { description: 'a morning digest to each coach of the drafts waiting for feedback' }),
 });
