@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { runScopedPrefix } from '../support/redis.js';
 import { jest } from '@jest/globals';
 import pg from 'pg';
-import { ReminderClock } from '#reminders';
+import { DigestRunner, ReminderClock, ReminderTime } from '#reminders';
 import { TestApi, type Caller } from '../support/api.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.js';
@@ -49,6 +49,37 @@ export class ReminderRig {
     return rig;
   }
 
+  /** How far the reminder time is set ahead of the system clock (kept across worker restarts). */
+  private timeOffsetMs = 0;
+
+  /** The reminders' "now" as the worker sees it (the system clock unless a test moved it). */
+  now(): Date {
+    return new Date(Date.now() + this.timeOffsetMs);
+  }
+
+  /**
+   * Moves the reminder time to `at` (it runs on from there), promotes the BullMQ jobs of the
+   * reminders now due on it (their delays are in real time) and runs the digest sweep: a test
+   * sees tomorrow's reminders, quiet hours and next-morning digests without waiting for them.
+   * Only forward: the time never goes back.
+   */
+  async advanceTo(at: Date): Promise<void> {
+    if (at.getTime() < this.now().getTime()) throw new Error(`advanceTo(${at.toISOString()}): the reminder time is already past it`);
+    this.timeOffsetMs = at.getTime() - Date.now();
+    this.worker.get(ReminderTime).setNow(at);
+    await this.promoteDue();
+    await this.worker.get(DigestRunner).sweep();
+  }
+
+  /** Promotes the delayed jobs of reminders whose time (on the reminder time) has come. */
+  async promoteDue(): Promise<void> {
+    const now = this.now().getTime();
+    for (const queue of this.clock.queues) {
+      const delayed = await queue.getDelayed();
+      await Promise.all(delayed.filter((j) => j.data.scheduledFor <= now).map((j) => j.promote().catch(() => undefined)));
+    }
+  }
+
   async restartWorker(): Promise<void> {
     await this.stopWorker();
     await this.startWorker();
@@ -62,6 +93,7 @@ export class ReminderRig {
   /** A new worker with the rig's environment (same QUEUE_PREFIX, so the same queue). */
   async startWorker(): Promise<void> {
     this.worker = await TestWorker.start(this.env);
+    if (this.timeOffsetMs !== 0) this.worker.get(ReminderTime).setNow(this.now());
   }
 
   /** The API's handle on the rig's queue: usable while the worker is down. */
@@ -187,12 +219,16 @@ export interface SettingsInput {
   escalation?: { afterMinutes: number; notify: 'CLIENT' | 'COACH' | 'ADMIN'; channel?: 'WEBHOOK' | 'EMAIL' | 'BOTH' | null }[];
   escalationEmail?: string | null;
   quietHours?: { start: string; end: string } | null;
+  maxRemindersPerDay?: number | null;
+  coachDigest?: boolean;
 }
 
 /** The engagement's people, beyond the harness's defaults. */
 export interface PeopleInput {
   /** the client's IANA time zone */
   clientTimezone?: string;
+  /** the coach's IANA time zone */
+  coachTimezone?: string;
 }
 
 /** A practice with reminder settings and one ACTIVE engagement. */
@@ -215,6 +251,8 @@ export async function activeEngagement(rig: ReminderRig, settings: SettingsInput
           escalation: settings.escalation ?? [],
           escalationEmail: settings.escalationEmail ?? null,
           quietHours: settings.quietHours ?? null,
+          maxRemindersPerDay: settings.maxRemindersPerDay ?? null,
+          coachDigest: settings.coachDigest ?? false,
         },
       },
       admin,
@@ -235,7 +273,7 @@ async function openEngagement(rig: ReminderRig, coach: Caller, people: PeopleInp
       `mutation ($input: OpenEngagementInput!) { openEngagement(input: $input) { id } }`,
       {
         input: {
-          coach: { id: 'coach-1', name: 'Mark Coach', email: 'mark@coach.example' },
+          coach: { id: 'coach-1', name: 'Mark Coach', email: 'mark@coach.example', ...(people.coachTimezone ? { timezone: people.coachTimezone } : {}) },
           client: {
             id: 'client-1',
             name: 'Sam Client',
