@@ -11,6 +11,7 @@ export { RuleViolated, type RuleName } from './domain/errors.js';
 export { Homework, Reminder } from './graphql/types/homework.types.js';
 export { PracticeDashboard, ActivityArgs } from './graphql/types/dashboard.types.js';
 export { readEngagementFacts, activeEngagementIds, type EngagementFacts } from './read/engagement-facts.js';
+export { draftsAwaitingFeedback, type DraftAwaitingFeedback } from './read/drafts-awaiting-feedback.js';
 export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
 export {
   EngagementCommandMessage,

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandExecutor, PracticeSettingsRepository, type DigestKind, type Person, type ReminderChannel, type ReminderKind } from '#engagement';
+import { CommandExecutor, draftsAwaitingFeedback, PracticeSettingsRepository, type DigestKind, type Person, type ReminderChannel, type ReminderKind } from '#engagement';
 import type { Queryable } from '#event-store';
 import { AppConfigService, Database } from '#platform';
 import { buildDigestWebhookBody, renderDigestEmail, type DigestMessage } from './delivery/digest-message.js';
@@ -137,62 +137,41 @@ export class DigestRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** A digest row for each coach whose morning digest of today is due and not made yet. */
   private async createCoachDigests(tx: Queryable, practiceId: string, quietHours: { start: string; end: string } | null, now: Date): Promise<void> {
-    const { rows } = await tx.query<{
-      coach_id: string;
-      coach_name: string;
-      coach_email: string | null;
-      coach_timezone: string;
-      engagement_id: string;
-      title: string;
-      client_id: string;
-      client_name: string;
-      homework_id: string;
-      homework_title: string;
-      draft_id: string;
-      revision: number;
-      submitted_at: Date;
-    }>(
-      `SELECT e.coach_id, e.coach_name, e.coach_email, e.coach_timezone, e.id AS engagement_id, e.title, e.client_id, e.client_name,
-              h.id AS homework_id, h.title AS homework_title, d.id AS draft_id, d.revision, d.submitted_at
-         FROM homework h JOIN engagements e ON e.id = h.engagement_id JOIN drafts d ON d.id = h.latest_draft_id
-        WHERE h.practice_id = $1 AND h.status = 'SUBMITTED' AND e.status = 'ACTIVE'
-        ORDER BY e.coach_id, d.submitted_at LIMIT 10000`,
-      [practiceId],
-    );
+    const rows = await draftsAwaitingFeedback(tx, practiceId, 10_000);
     const byCoach = new Map<string, typeof rows>();
-    for (const r of rows) byCoach.set(r.coach_id, [...(byCoach.get(r.coach_id) ?? []), r]);
+    for (const r of rows) byCoach.set(r.coachId, [...(byCoach.get(r.coachId) ?? []), r]);
     for (const [coachId, drafts] of byCoach) {
       const coach = drafts[0]!;
       const due = coachDigestDue({
         practiceId,
         coachId,
-        coachZone: coach.coach_timezone,
+        coachZone: coach.coachTimezone,
         quietHours,
         coachDigest: true,
-        waiting: drafts.map((d) => ({ draftId: d.draft_id, engagementId: d.engagement_id, submittedAt: d.submitted_at })),
+        waiting: drafts.map((d) => ({ draftId: d.draftId, engagementId: d.engagementId, submittedAt: d.submittedAt })),
         now,
       });
       if (!due.send) continue;
-      const byDraft = new Map(drafts.map((d) => [d.draft_id, d]));
+      const byDraft = new Map(drafts.map((d) => [d.draftId, d]));
       const items: CoachItem[] = due.drafts.slice(0, MAX_DIGEST_DRAFTS).map(({ draftId }) => {
         const d = byDraft.get(draftId)!;
         return {
-          engagementId: d.engagement_id,
-          engagementTitle: d.title,
-          clientId: d.client_id,
-          clientName: d.client_name,
-          homeworkId: d.homework_id,
-          homeworkTitle: d.homework_title,
-          draftId: d.draft_id,
+          engagementId: d.engagementId,
+          engagementTitle: d.engagementTitle,
+          clientId: d.clientId,
+          clientName: d.clientName,
+          homeworkId: d.homeworkId,
+          homeworkTitle: d.homeworkTitle,
+          draftId: d.draftId,
           revision: d.revision,
-          submittedAt: d.submitted_at.toISOString(),
+          submittedAt: d.submittedAt.toISOString(),
         };
       });
       await tx.query(
         `INSERT INTO reminder_digests (practice_id, id, kind, recipient_id, recipient_name, recipient_email, recipient_role, day, status, items)
          VALUES ($1, $2, 'DRAFTS_AWAITING_FEEDBACK', $3, $4, $5, 'COACH', $6, 'SENDING', $7)
          ON CONFLICT (practice_id, id) DO NOTHING`,
-        [practiceId, due.digestId, coachId, coach.coach_name, coach.coach_email, due.day, JSON.stringify(items)],
+        [practiceId, due.digestId, coachId, coach.coachName, coach.coachEmail, due.day, JSON.stringify(items)],
       );
     }
   }
