@@ -243,6 +243,12 @@ const ADDITIONS: Record<string, string> = {
   'ReminderStatus.DIGESTED': "past the recipient's daily budget: listed in a digest instead (note names the digest)",
   'Reminder.heldUntil': 'HELD: when the hold ends and it goes',
   'Reminder.note': 'why it was HELD or DIGESTED, e.g. "quiet hours (21:00–08:00 in Pacific/Auckland)"',
+  // issue 13: a daily budget per recipient, with the next morning's digest; the coaches' morning digest
+  'PracticeSettings.maxRemindersPerDay':
+    "reminders one recipient gets per day (in their time zone); past it, that day's further reminders are HELD and go together in one digest the next morning (each then DIGESTED); null: no budget",
+  'PracticeSettings.coachDigest': 'each coach gets a morning digest (in their time zone) of the drafts waiting for their feedback',
+  'UpdatePracticeSettingsInput.maxRemindersPerDay': "reminders per recipient per day before the rest wait for the next morning's digest; null: no budget",
+  'UpdatePracticeSettingsInput.coachDigest': 'a morning digest to each coach of the drafts waiting for feedback',
 };
 /** values added to the contract's enums (a dangerous change each, reviewed): Enum.VALUE */
 const ADDED_ENUM_VALUES = ['ReminderKind.HOMEWORK_ESCALATED', 'ReminderStatus.HELD', 'ReminderStatus.DIGESTED'];

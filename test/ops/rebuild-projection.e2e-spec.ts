@@ -65,6 +65,7 @@ async function history(cast: Cast, closeIt: boolean): Promise<string> {
   ok(await api.gql(M.logJobSearchActivity, { input: { engagementId: e.id, channel: 'JOB_BOARD', applications: 40, interviews: 1 } }, cast.client));
   await remind(cast, e.id, ask.id);
   await hold(cast, e.id, ask.id);
+  await digest(cast, e.id);
   await s.pause(e.id);
   ok(await api.gql(M.resumeEngagement, { input: { engagementId: e.id } }, cast.coach));
   if (closeIt) await s.close(e.id);
@@ -102,6 +103,31 @@ async function hold(cast: Cast, engagementId: string, homeworkId: string | null)
               reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)',
             },
           ],
+        },
+        context: { actor, now },
+      },
+    },
+  ]);
+  if (outcome instanceof Error) throw outcome;
+}
+
+/** A digest carrying a held reminder, recorded on the engagement as the digest runner does it. */
+async function digest(cast: Cast, engagementId: string): Promise<void> {
+  const now = new Date();
+  const actor = { id: 'reminders', role: 'SYSTEM' as const };
+  const [outcome] = await api.app.get(CommandExecutor).executeMany(cast.practiceId, [
+    {
+      streamId: engagementId,
+      origin: { actor, practiceId: cast.practiceId, correlationId: randomUUID(), causationId: 'test', now },
+      command: {
+        type: 'RecordDigestSent',
+        data: {
+          digestId: randomUUID(),
+          kind: 'HELD_REMINDERS',
+          recipient: person(cast.client) as never,
+          channels: ['WEBHOOK'],
+          reminderIds: [randomUUID()],
+          draftIds: [],
         },
         context: { actor, now },
       },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { runScopedPrefix } from '../support/redis.js';
 import { jest } from '@jest/globals';
 import pg from 'pg';
-import { ReminderClock } from '#reminders';
+import { DigestRunner, ReminderClock, ReminderTime } from '#reminders';
 import { TestApi, type Caller } from '../support/api.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../support/smtp-receiver.js';
@@ -13,10 +13,10 @@ import { TestWorker } from '../support/worker.js';
 
 export const SECRET = 'whsec_test_secret_0123456789abcdef';
 
-// Reminder tests wait for due times a few seconds ahead. Jest applies `testTimeout` from the
-// global config only, so the integration project's 60 s in jest.config.js does not reach them:
-// without this every test here would have 5 s.
-jest.setTimeout(30_000);
+// Jest applies `testTimeout` from the global config only, so the integration project's 60 s in
+// jest.config.js does not reach these files: without this every test here would have 5 s. A
+// ceiling for a loaded machine (the shared one runs at a load of 25+ on 2 cores), not a timing.
+jest.setTimeout(90_000);
 
 /** Everything a reminder test needs: API, worker, webhook receiver, SMTP server, a pool. */
 export class ReminderRig {
@@ -49,6 +49,54 @@ export class ReminderRig {
     return rig;
   }
 
+  /** How far the reminder time is set ahead of the system clock (kept across worker restarts). */
+  private timeOffsetMs = 0;
+
+  /** The reminders' "now" as the worker sees it (the system clock unless a test moved it). */
+  now(): Date {
+    return new Date(Date.now() + this.timeOffsetMs);
+  }
+
+  /**
+   * Moves the reminder time to `at` (it runs on from there), promotes the BullMQ jobs of the
+   * reminders now due on it (their delays are in real time) and runs the digest sweep: a test
+   * sees tomorrow's reminders, quiet hours and next-morning digests without waiting for them.
+   * Only forward: a time already passed leaves the time as it is (it never goes back).
+   */
+  async advanceTo(at: Date): Promise<void> {
+    if (at.getTime() > this.now().getTime()) {
+      this.timeOffsetMs = at.getTime() - Date.now();
+      this.worker.get(ReminderTime).setNow(at);
+    }
+    await this.promoteDue();
+    await this.worker.get(DigestRunner).sweep();
+  }
+
+  /** Whether a test has moved the reminder time. */
+  get timeMoved(): boolean {
+    return this.timeOffsetMs !== 0;
+  }
+
+  /**
+   * On a moved reminder time, what the real clock would do: jobs due on it run, digests due on it
+   * go. waitForRows calls it on every look, so a job that was busy (not promotable) at the moment
+   * of an advanceTo is promoted as soon as it is back in the delayed set.
+   */
+  async tick(): Promise<void> {
+    if (!this.timeMoved) return;
+    await this.promoteDue();
+    await this.worker.get(DigestRunner).sweep();
+  }
+
+  /** Promotes the delayed jobs of reminders whose time (on the reminder time) has come. */
+  async promoteDue(): Promise<void> {
+    const now = this.now().getTime();
+    for (const queue of this.clock.queues) {
+      const delayed = await queue.getDelayed();
+      await Promise.all(delayed.filter((j) => j.data.scheduledFor <= now).map((j) => j.promote().catch(() => undefined)));
+    }
+  }
+
   async restartWorker(): Promise<void> {
     await this.stopWorker();
     await this.startWorker();
@@ -62,6 +110,7 @@ export class ReminderRig {
   /** A new worker with the rig's environment (same QUEUE_PREFIX, so the same queue). */
   async startWorker(): Promise<void> {
     this.worker = await TestWorker.start(this.env);
+    if (this.timeOffsetMs !== 0) this.worker.get(ReminderTime).setNow(this.now());
   }
 
   /** The API's handle on the rig's queue: usable while the worker is down. */
@@ -155,11 +204,12 @@ export async function waitForRows(
   what: string,
   engagementId: string,
   accept: (rows: ReminderRow[]) => boolean,
-  { homeworkId, timeoutMs = 10_000 }: { homeworkId?: string; timeoutMs?: number } = {},
+  { homeworkId, timeoutMs = 30_000 }: { homeworkId?: string; timeoutMs?: number } = {},
 ): Promise<ReminderRow[]> {
   return waitFor(
     what,
     async () => {
+      await rig.tick();
       const rows = (await rig.reminders(engagementId)).filter((r) => homeworkId === undefined || r.homework_id === homeworkId);
       return accept(rows) ? rows : null;
     },
@@ -187,12 +237,16 @@ export interface SettingsInput {
   escalation?: { afterMinutes: number; notify: 'CLIENT' | 'COACH' | 'ADMIN'; channel?: 'WEBHOOK' | 'EMAIL' | 'BOTH' | null }[];
   escalationEmail?: string | null;
   quietHours?: { start: string; end: string } | null;
+  maxRemindersPerDay?: number | null;
+  coachDigest?: boolean;
 }
 
 /** The engagement's people, beyond the harness's defaults. */
 export interface PeopleInput {
   /** the client's IANA time zone */
   clientTimezone?: string;
+  /** the coach's IANA time zone */
+  coachTimezone?: string;
 }
 
 /** A practice with reminder settings and one ACTIVE engagement. */
@@ -215,6 +269,8 @@ export async function activeEngagement(rig: ReminderRig, settings: SettingsInput
           escalation: settings.escalation ?? [],
           escalationEmail: settings.escalationEmail ?? null,
           quietHours: settings.quietHours ?? null,
+          maxRemindersPerDay: settings.maxRemindersPerDay ?? null,
+          coachDigest: settings.coachDigest ?? false,
         },
       },
       admin,
@@ -235,7 +291,7 @@ async function openEngagement(rig: ReminderRig, coach: Caller, people: PeopleInp
       `mutation ($input: OpenEngagementInput!) { openEngagement(input: $input) { id } }`,
       {
         input: {
-          coach: { id: 'coach-1', name: 'Mark Coach', email: 'mark@coach.example' },
+          coach: { id: 'coach-1', name: 'Mark Coach', email: 'mark@coach.example', ...(people.coachTimezone ? { timezone: people.coachTimezone } : {}) },
           client: {
             id: 'client-1',
             name: 'Sam Client',

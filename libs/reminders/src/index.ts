@@ -5,6 +5,8 @@ export { ReminderProcessor } from './reminder-processor.js';
 export { ReminderReconciler } from './reminder-reconciler.js';
 export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-replay.js';
 export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
+export { ReminderTime } from './reminder-time.js';
+export { DigestRunner } from './digest-runner.js';
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
 export { signBody, verifySignature, buildWebhookBody, standardWebhookHeaders, standardWebhooksKey, standardWebhooksSecret } from './delivery/webhook-payload.js';
 export { WebhookSender, type WebhookAttempt } from './delivery/webhook-sender.js';

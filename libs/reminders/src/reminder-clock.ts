@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
 import { AppConfigService } from '#platform';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes, shardOf } from './redis.js';
+import { ReminderTime } from './reminder-time.js';
 import type { Cluster } from 'ioredis';
 
 export const REMINDER_QUEUE = 'reminders';
@@ -37,7 +38,10 @@ export class ReminderClock implements OnApplicationShutdown {
   private readonly cluster: Cluster | null;
   private readonly jobOptions: JobsOptions;
 
-  constructor(config: AppConfigService) {
+  constructor(
+    config: AppConfigService,
+    private readonly time: ReminderTime,
+  ) {
     const nodes = config.get('REDIS_CLUSTER_NODES');
     this.cluster = nodes ? redisClusterClient(nodes, 'queue') : null;
     const connection = this.cluster ?? redisConnection(config.get('REDIS_URL'), 'queue');
@@ -73,7 +77,8 @@ export class ReminderClock implements OnApplicationShutdown {
   }
 
   async schedule(entries: readonly ClockEntry[]): Promise<void> {
-    const now = Date.now();
+    // a job's delay is measured on the reminders' time (the system clock, unless a test moved it)
+    const now = this.time.now().getTime();
     const byQueue = new Map<Queue, ClockEntry[]>();
     for (const e of entries) {
       const q = this.queueOf(e.practiceId);

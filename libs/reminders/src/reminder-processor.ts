@@ -9,6 +9,8 @@ import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
+import { gateBudget } from './reminder-budget.js';
+import { ReminderTime } from './reminder-time.js';
 import { recordHeld, recordSent, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
@@ -88,6 +90,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     private readonly executor: CommandExecutor,
     private readonly config: AppConfigService,
     private readonly metrics: Metrics,
+    private readonly time: ReminderTime,
   ) {
     this.webhook = new WebhookSender({
       timeoutMs: config.get('WEBHOOK_TIMEOUT_MS'),
@@ -184,17 +187,17 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const read = await this.db.transaction(practiceId, async (tx) => {
       const { rows: claimed } = await tx.query<ReminderRow>(
         `UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD')
-            AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= now() + interval '1 second'
+          WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
+            AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= $4::timestamptz + interval '1 second'
             AND (lease_until IS NULL OR lease_until < now())
          RETURNING *`,
-        [ids, lease, this.config.get('REMINDER_LEASE_SECONDS')],
+        [ids, lease, this.config.get('REMINDER_LEASE_SECONDS'), this.time.now()],
       );
       const claimedIds = new Set(claimed.map((r) => r.id));
       const rest = ids.filter((id) => !claimedIds.has(id));
       const { rows: others } = rest.length
-        ? await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_until: Date | null }>(
-            'SELECT id, status, scheduled_for, held_until, lease_until FROM reminders WHERE id = ANY($1::uuid[])',
+        ? await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_until: Date | null; digest_id: string | null }>(
+            'SELECT id, status, scheduled_for, held_until, lease_until, digest_id FROM reminders WHERE id = ANY($1::uuid[])',
             [rest],
           )
         : { rows: [] };
@@ -221,21 +224,23 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const other = others.get(id);
       if (row || !other || (other.status !== 'SCHEDULED' && other.status !== 'HELD')) {
         item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
+      } else if (other.digest_id) {
+        item.resolve(`held for digest ${other.digest_id}`);
       } else {
         // leased by another run (look again soon: it may finish or die), or not due yet (come back
         // then): never end the job silently, never burn an attempt on it
         const leased = other.lease_until !== null && other.lease_until.getTime() > Date.now();
         const due = other.status === 'HELD' && other.held_until ? other.held_until : other.scheduled_for;
-        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : due.getTime();
+        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset;
         await this.delay(item, at + 50);
       }
     }
 
-    const now = new Date();
+    const now = this.time.now();
     const outcome = new Map<string, string>();
     const cancels: { id: string; reason: string }[] = [];
     const releases: string[] = [];
-    const holds: { id: string; until: Date; reason: string }[] = [];
+    const holds: { id: string; until: Date; reason: string; digestId?: string }[] = [];
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
     for (const row of read.claimed) {
@@ -263,6 +268,20 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       } else {
         deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
       }
+    }
+
+    // past the recipient's daily budget: held for the next morning's digest instead (reminder-budget.ts)
+    const overBudget = await gateBudget(
+      this.db,
+      practiceId,
+      deliveries.map((d) => ({ id: d.row.id, recipientId: d.row.recipient_id, recipientZone: recipientZone(d.row, d.subject) })),
+      read.settings,
+      now,
+    );
+    for (const hold of overBudget.values()) {
+      holds.push(hold);
+      outcome.set(hold.id, `held: for digest ${hold.digestId}, ${hold.reason}`);
+      deliveries.splice(deliveries.findIndex((d) => d.row.id === hold.id), 1);
     }
 
     // the webhook body is built at a reminder's first attempt and stored before it is sent, so
@@ -317,7 +336,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
     const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
     // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
-    if (holds.length) await recordHeld(this.executor, practiceId, holds.map((h) => ({ ...h, row: byId.get(h.id)! })), lease);
+    if (holds.length) await recordHeld(this.executor, practiceId, holds.map((h) => ({ ...h, row: byId.get(h.id)! })), lease, now);
     if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
       if (attempted.length) {
         await tx.query(
@@ -370,7 +389,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
       const hold = holds.find((h) => h.id === row.id);
       for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
-        if (hold) void this.delay(item, hold.until.getTime());
+        if (hold?.digestId) item.resolve(result);
+        else if (hold) void this.delay(item, hold.until.getTime() - this.time.offset);
         else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
         else item.resolve(result);
       }
@@ -400,7 +420,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         for (const w of waiting) byPractice.set(w.practiceId, [...(byPractice.get(w.practiceId) ?? []), w]);
         for (const [practiceId, group] of byPractice) {
           try {
-            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items.map((i) => i.job)));
+            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items.map((i) => i.job)), this.time.now());
             for (const g of group) g.resolve();
           } catch (err) {
             for (const g of group) g.reject(err);

@@ -36,10 +36,15 @@ export interface RecordEntry {
  * ReminderSent on each engagement (one command per engagement, idempotent by
  * reminder id) and the rows SENT, in one commit.
  */
-export async function recordSent(executor: CommandExecutor, practiceId: string, toRecord: RecordEntry[], jobs: Job<ReminderJobData>[]): Promise<void> {
+export async function recordSent(
+  executor: CommandExecutor,
+  practiceId: string,
+  toRecord: RecordEntry[],
+  jobs: Job<ReminderJobData>[],
+  now = new Date(),
+): Promise<void> {
   const byEngagement = new Map<string, typeof toRecord>();
   for (const r of toRecord) byEngagement.set(r.row.engagement_id, [...(byEngagement.get(r.row.engagement_id) ?? []), r]);
-  const now = new Date();
   const requests = [...byEngagement].map(([engagementId, reminders]) => {
     const first = reminders[0]!.row;
     const job = jobs.find((j) => j.data.reminderId === first.id);
@@ -70,7 +75,7 @@ export async function recordSent(executor: CommandExecutor, practiceId: string, 
   });
   await executor.executeMany(practiceId, requests, async (tx) => {
     await tx.query(
-      `UPDATE reminders r SET status = 'SENT', sent_at = now(), channel = s.channel, last_error = s.error,
+      `UPDATE reminders r SET status = 'SENT', sent_at = $6, channel = s.channel, last_error = s.error,
               webhook_delivered_at = CASE WHEN 'WEBHOOK' = ANY(s.channels) THEN coalesce(r.webhook_delivered_at, now()) END,
               email_delivered_at = CASE WHEN 'EMAIL' = ANY(s.channels) THEN coalesce(r.email_delivered_at, now()) END,
               attempts = r.attempts + CASE WHEN s.fresh THEN 1 ELSE 0 END,
@@ -84,21 +89,25 @@ export async function recordSent(executor: CommandExecutor, practiceId: string, 
         toRecord.map((r) => r.error),
         toRecord.map((r) => r.channels.join(',')),
         toRecord.map((r) => r.error === null),
+        now,
       ],
     );
   });
 }
 
-/** The rows HELD (quiet hours) and ReminderHeld on each engagement's timeline, in one commit. */
+/**
+ * The rows HELD (quiet hours, or the daily budget: then with the digest that will carry them)
+ * and ReminderHeld on each engagement's timeline, in one commit.
+ */
 export async function recordHeld(
-executor: CommandExecutor,
-practiceId: string,
-holds: { id: string; until: Date; reason: string; row: ReminderRow }[],
-lease: string,
+  executor: CommandExecutor,
+  practiceId: string,
+  holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string | null }[],
+  lease: string,
+  now = new Date(),
 ): Promise<void> {
   const byEngagement = new Map<string, typeof holds>();
   for (const h of holds) byEngagement.set(h.row.engagement_id, [...(byEngagement.get(h.row.engagement_id) ?? []), h]);
-  const now = new Date();
   const actor = { id: 'reminders', role: 'SYSTEM' as const };
   const requests = [...byEngagement].map(([engagementId, held]) => ({
     streamId: engagementId,
@@ -120,10 +129,11 @@ lease: string,
   }));
   await executor.executeMany(practiceId, requests, async (tx) => {
     await tx.query(
-      `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS h(id, until, reason)
+      `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, digest_id = h.digest,
+              lease_until = NULL, lease_token = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $5::uuid[]) AS h(id, until, reason, digest)
         WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
-      [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease],
+      [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease, holds.map((h) => h.digestId ?? null)],
     );
   });
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
 import { activeEngagementIds, ENGAGEMENT_EVENT_TYPES, LIMITS, PracticeSettingsRepository, type EngagementEventType, type EscalationTarget, type Person, type ReminderKind } from '#engagement';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
+import { ReminderTime } from './reminder-time.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { enterPractice, loadReminderSubject, type ReminderSubject } from './reminder-state.js';
 
@@ -59,6 +60,7 @@ export class ReminderScheduler implements Subscriber {
   constructor(
     private readonly settings: PracticeSettingsRepository,
     private readonly clock: ReminderClock,
+    private readonly time: ReminderTime,
   ) {}
 
   async handle(events: StoredEvent[], tx: TransactionHandle): Promise<void> {
@@ -84,7 +86,7 @@ export class ReminderScheduler implements Subscriber {
     for (const [engagementId, cause] of engagements) {
       await enterPractice(tx, cause.practiceId);
       const before = { schedule: changes.schedule.length, unschedule: changes.unschedule.length };
-      await this.reconcileEngagement(tx, engagementId, cause, new Date(), changes);
+      await this.reconcileEngagement(tx, engagementId, cause, this.time.now(), changes);
       const scheduled = changes.schedule.slice(before.schedule).map((e) => e.id);
       const unscheduled = changes.unschedule.slice(before.unschedule).map((e) => e.id);
       if (scheduled.length || unscheduled.length) {
@@ -138,7 +140,7 @@ export class ReminderScheduler implements Subscriber {
       ) {
         // moved (or back): a hold was for the old time, the new time is judged when it comes
         await q.query(
-          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, recipient_id = $6, recipient_name = $3,
+          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, digest_id = NULL, recipient_id = $6, recipient_name = $3,
              recipient_email = $4, recipient_role = $7, correlation_id = $5, updated_at = now()
            WHERE id = $1`,
           [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient],

@@ -77,6 +77,18 @@ export const UpdatePracticeSettingsInput = inputType('UpdatePracticeSettingsInpu
     QuietHoursInput.schema.refine((q) => q.start !== q.end, 'start and end must differ').nullable().optional(),
     { description: 'null: no quiet hours' },
   ),
+  maxRemindersPerDay: field(
+    () => Int,
+    z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1 (null: no budget)')
+      .max(LIMITS.maxRemindersPerDay, `must be at most ${LIMITS.maxRemindersPerDay}`)
+      .nullable()
+      .optional(),
+    { description: "reminders per recipient per day before the rest wait for the next morning's digest; null: no budget" },
+  ),
+  coachDigest: field(() => Boolean, z.boolean().nullish(), { description: 'a morning digest to each coach of the drafts waiting for feedback' }),
 });
 
 export class UpdatePracticeSettingsCommand extends Command<PracticeSettingsModel> {
@@ -124,17 +136,21 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
         escalation: (change.escalation ?? current.escalation).map((s) => ({ afterMinutes: s.afterMinutes, notify: s.notify, channel: s.channel ?? null })),
         escalationEmail: change.escalationEmail === undefined ? current.escalationEmail : change.escalationEmail || null,
         quietHours: change.quietHours === undefined ? current.quietHours : change.quietHours && { start: change.quietHours.start, end: change.quietHours.end },
+        maxRemindersPerDay: change.maxRemindersPerDay === undefined ? current.maxRemindersPerDay : change.maxRemindersPerDay,
+        coachDigest: change.coachDigest ?? current.coachDigest,
       };
       await tx.query(
         `INSERT INTO practice_settings (practice_id, webhook_url, webhook_secret, email_reminders, due_soon_offsets_minutes,
-           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11)
+           overdue_after_minutes, feedback_window_minutes, updated_at, updated_by, escalation, escalation_email, quiet_hours,
+           max_reminders_per_day, coach_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8, $9, $10, $11, $12, $13)
          ON CONFLICT (practice_id) DO UPDATE SET
            webhook_url = EXCLUDED.webhook_url, webhook_secret = EXCLUDED.webhook_secret,
            email_reminders = EXCLUDED.email_reminders, due_soon_offsets_minutes = EXCLUDED.due_soon_offsets_minutes,
            overdue_after_minutes = EXCLUDED.overdue_after_minutes, feedback_window_minutes = EXCLUDED.feedback_window_minutes,
            updated_at = now(), updated_by = EXCLUDED.updated_by,
-           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours`,
+           escalation = EXCLUDED.escalation, escalation_email = EXCLUDED.escalation_email, quiet_hours = EXCLUDED.quiet_hours,
+           max_reminders_per_day = EXCLUDED.max_reminders_per_day, coach_digest = EXCLUDED.coach_digest`,
         [
           practiceId,
           next.webhookUrl,
@@ -147,6 +163,8 @@ export class UpdatePracticeSettingsHandler implements ICommandHandler<UpdatePrac
           JSON.stringify(next.escalation),
           next.escalationEmail,
           next.quietHours && JSON.stringify(next.quietHours),
+          next.maxRemindersPerDay,
+          next.coachDigest,
         ],
       );
       await this.store.append(

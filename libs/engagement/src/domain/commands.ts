@@ -1,4 +1,4 @@
-import type { EngagementEvent } from './events.js';
+import type { DigestSent, EngagementEvent } from './events.js';
 import type { Actor, ChannelCounts, EngagementOutcome, FeedbackVerdict, JobSearchChannel, Person, ReminderChannel, ReminderKind } from './types.js';
 
 /**
@@ -58,6 +58,8 @@ export type RecordRemindersHeld = Cmd<
   'RecordRemindersHeld',
   { reminders: { reminderId: string; kind: ReminderKind; recipient: Person; homeworkId: string | null; heldUntil: string; reason: string }[] }
 >;
+/** A digest the reminder worker sent: a DigestSent on the timeline of each engagement it was about. */
+export type RecordDigestSent = Cmd<'RecordDigestSent', DigestSent['data']>;
 export type PauseEngagement = Cmd<'PauseEngagement', { reason: string }>;
 export type ResumeEngagement = Cmd<'ResumeEngagement', { reason: string | null }>;
 export type CloseEngagement = Cmd<'CloseEngagement', { outcome: EngagementOutcome; note: string | null }>;
@@ -75,6 +77,7 @@ export type EngagementCommand =
   | RecordReminderSent
   | RecordRemindersSent
   | RecordRemindersHeld
+  | RecordDigestSent
   | PauseEngagement
   | ResumeEngagement
   | CloseEngagement;

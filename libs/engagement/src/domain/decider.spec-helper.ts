@@ -250,6 +250,24 @@ export const EVERY_LATER_COMMAND: Array<{
         context: { actor: a, now: NOW },
       }) as EngagementCommand,
   },
+  {
+    type: 'RecordDigestSent',
+    produces: 'DigestSent',
+    history: ACTIVE,
+    command: (a = as.system) =>
+      ({
+        type: 'RecordDigestSent',
+        data: {
+          digestId: '0b9b7b5e-8f0e-5a39-9c55-3c1f3a7d4e21',
+          kind: 'HELD_REMINDERS',
+          recipient: cmd.recordReminder().data.recipient,
+          channels: ['WEBHOOK'],
+          reminderIds: [cmd.recordReminder().data.reminderId],
+          draftIds: [],
+        },
+        context: { actor: a, now: NOW },
+      }) as EngagementCommand,
+  },
   { type: 'PauseEngagement', produces: 'EngagementPaused', history: ACTIVE, command: (a) => cmd.pause({}, a) },
   { type: 'ResumeEngagement', produces: 'EngagementResumed', history: PAUSED, command: (a) => cmd.resume({}, a) },
   { type: 'CloseEngagement', produces: 'EngagementClosed', history: ACTIVE, command: (a) => cmd.close({}, a) },

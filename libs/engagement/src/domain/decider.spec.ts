@@ -25,7 +25,7 @@ describe('a CLOSED engagement', () => {
   });
 
   // RecordRemindersHeld is the reminder system's alone: an admin is Forbidden before the status counts
-  const adminMay = refused.filter(({ type }) => type !== 'SubmitDraft' && type !== 'GiveFeedback' && type !== 'RecordRemindersHeld');
+  const adminMay = refused.filter(({ type }) => type !== 'SubmitDraft' && type !== 'GiveFeedback' && type !== 'RecordRemindersHeld' && type !== 'RecordDigestSent');
   it.each(adminMay)('refuses $type with ENGAGEMENT_CLOSED even from an admin', ({ command }) => {
     given(CLOSED).when(command(as.admin)).thenThrows(RuleViolated, 'ENGAGEMENT_CLOSED');
   });
@@ -77,6 +77,7 @@ describe('who may do what', () => {
     RecordReminderSent: ['system', 'coachIdAsSystem'],
     RecordRemindersSent: ['system', 'coachIdAsSystem'],
     RecordRemindersHeld: ['system', 'coachIdAsSystem'],
+    RecordDigestSent: ['system', 'coachIdAsSystem'],
   };
   const rows = EVERY_LATER_COMMAND.flatMap(({ type, produces, history, command }) =>
     ACTOR_KEYS.map((actor) => ({

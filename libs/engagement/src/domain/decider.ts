@@ -13,6 +13,7 @@ import type {
   RecordReminderSent,
   RecordRemindersSent,
   RecordRemindersHeld,
+  RecordDigestSent,
   ResumeEngagement,
   SubmitDraft,
 } from './commands.js';
@@ -128,6 +129,8 @@ export function decide(command: EngagementCommand, state: EngagementState): Enga
       return recordRemindersSent(command, live);
     case 'RecordRemindersHeld':
       return recordRemindersHeld(command);
+    case 'RecordDigestSent':
+      return recordDigestSent(command);
     case 'PauseEngagement':
       return pauseEngagement(command, live);
     case 'ResumeEngagement':
@@ -361,6 +364,24 @@ function recordRemindersHeld(command: RecordRemindersHeld): EngagementEvent[] {
   }));
 }
 
+/** A digest is a fact of the timeline of each engagement it carried (recorded with its rows, in one commit). */
+function recordDigestSent(command: RecordDigestSent): EngagementEvent[] {
+  const d = command.data;
+  return [
+    {
+      type: 'DigestSent',
+      data: {
+        digestId: d.digestId,
+        kind: d.kind,
+        recipient: copyPerson(d.recipient),
+        channels: [...d.channels],
+        reminderIds: [...d.reminderIds],
+        draftIds: [...d.draftIds],
+      },
+    },
+  ];
+}
+
 function pauseEngagement(command: PauseEngagement, state: LiveState): EngagementEvent[] {
   if (state.status !== 'ACTIVE') {
     throw new RuleViolated('ENGAGEMENT_NOT_ACTIVE', `Only an ACTIVE engagement can be paused; this one is ${state.status}`);
@@ -402,6 +423,7 @@ function authorize(command: Exclude<EngagementCommand, OpenEngagement>, state: L
     case 'RecordReminderSent':
     case 'RecordRemindersSent':
     case 'RecordRemindersHeld':
+    case 'RecordDigestSent':
       if (actor.role !== 'SYSTEM') throw forbidden(actor, command.type, 'only the reminder system records reminders');
       return;
     case 'RecordIntake':
@@ -520,6 +542,7 @@ export function evolve(state: EngagementState, event: EngagementEvent): Engageme
     case 'ReminderSent':
       return { ...state, remindersSent: { ...state.remindersSent, [event.data.reminderId]: true } };
     case 'ReminderHeld':
+    case 'DigestSent':
       // a fact of the timeline; the decisions it could affect are the reminder worker's
       return { ...state };
     case 'EngagementPaused':

@@ -76,6 +76,25 @@ export interface ReminderHeld {
     reason: string;
   };
 }
+/**
+ * A digest went out (issue 13): the reminders of this engagement that a daily budget held,
+ * folded into one message the next morning (each reminder then DIGESTED), or, to the coach,
+ * the drafts of this engagement waiting for feedback in the coach's morning digest.
+ */
+export interface DigestSent {
+  type: 'DigestSent';
+  data: {
+    digestId: string;
+    kind: DigestKind;
+    recipient: Person;
+    channels: ReminderChannel[];
+    /** HELD_REMINDERS: the reminders it carried (now DIGESTED) */
+    reminderIds: string[];
+    /** DRAFTS_AWAITING_FEEDBACK: the drafts it listed */
+    draftIds: string[];
+  };
+}
+export type DigestKind = 'HELD_REMINDERS' | 'DRAFTS_AWAITING_FEEDBACK';
 export interface ReminderSent {
   type: 'ReminderSent';
   data: {
@@ -115,6 +134,7 @@ export type EngagementEvent =
   | JobSearchActivityLogged
   | ReminderSent
   | ReminderHeld
+  | DigestSent
   | EngagementPaused
   | EngagementResumed
   | EngagementClosed;
@@ -133,6 +153,7 @@ export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
   'JobSearchActivityLogged',
   'ReminderSent',
   'ReminderHeld',
+  'DigestSent',
   'EngagementPaused',
   'EngagementResumed',
   'EngagementClosed',

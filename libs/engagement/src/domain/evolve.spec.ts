@@ -65,6 +65,17 @@ const held: EngagementEvent = {
     reason: 'quiet hours (21:00–08:00 in Pacific/Auckland)',
   },
 };
+const digested: EngagementEvent = {
+  type: 'DigestSent',
+  data: {
+    digestId: 'digest-1',
+    kind: 'HELD_REMINDERS',
+    recipient: CLIENT,
+    channels: ['WEBHOOK', 'EMAIL'],
+    reminderIds: ['reminder-2'],
+    draftIds: [],
+  },
+};
 const paused: EngagementEvent = { type: 'EngagementPaused', data: { reason: 'holiday' } };
 const resumed: EngagementEvent = { type: 'EngagementResumed', data: { reason: null } };
 const closed: EngagementEvent = { type: 'EngagementClosed', data: { outcome: 'GOALS_MET', note: null } };
@@ -81,6 +92,7 @@ const EVERY_EVENT: EngagementEvent[] = [
   feedback('hw-1', 'draft-1', 'CHANGES_REQUESTED'),
   reminder,
   held,
+  digested,
   submitted('hw-1', 'draft-2', 2),
   feedback('hw-1', 'draft-2', 'ACCEPTED'),
   cancelled('hw-2'),

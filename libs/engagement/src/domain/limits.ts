@@ -29,6 +29,8 @@ export const LIMITS = {
   reminderMinutes: 525_600,
   /** steps of a practice's escalation ladder */
   escalationSteps: 10,
+  /** a practice's daily reminder budget per recipient, at most */
+  maxRemindersPerDay: 100,
   // Hard maxima of the lists an engagement holds (RULE_VIOLATED past them; the cost estimate uses them)
   homeworkPerEngagement: 200,
   draftsPerHomework: 50,

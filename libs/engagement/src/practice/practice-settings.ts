@@ -16,6 +16,10 @@ export interface PracticeSettingsModel {
   escalationEmail: string | null;
   /** the recipient's local "HH:MM" window in which reminders are held to its end; null: none */
   quietHours: { start: string; end: string } | null;
+  /** reminders one recipient gets per day (their local day) before the rest wait for the next morning's digest; null: no budget */
+  maxRemindersPerDay: number | null;
+  /** a morning digest to each coach of the drafts waiting for their feedback */
+  coachDigest: boolean;
 }
 
 export interface EscalationStepModel {
@@ -42,6 +46,8 @@ export const DEFAULT_SETTINGS: PracticeSettingsModel = {
   escalation: DEFAULT_ESCALATION,
   escalationEmail: null,
   quietHours: null,
+  maxRemindersPerDay: null,
+  coachDigest: false,
 };
 
 /** What changes: absent = unchanged; null or '' clears the webhook URL or secret. */
@@ -56,6 +62,9 @@ export interface SettingsChange {
   escalationEmail?: string | null;
   /** null: no quiet hours any more */
   quietHours?: { start: string; end: string } | null;
+  /** null: no budget any more */
+  maxRemindersPerDay?: number | null;
+  coachDigest?: boolean | null;
 }
 
 /** The stream of a practice's own events (settings changes), beside its engagements' streams. */
@@ -71,6 +80,8 @@ interface SettingsRow extends Record<string, unknown> {
   escalation: EscalationStepModel[] | null;
   escalation_email: string | null;
   quiet_hours: { start: string; end: string } | null;
+  max_reminders_per_day: number | null;
+  coach_digest: boolean;
 }
 
 /** Reads settings (the secret only ever decrypted for delivery) and stores changes. */
@@ -92,6 +103,8 @@ export class PracticeSettingsRepository {
       escalation: r.escalation ?? DEFAULT_ESCALATION,
       escalationEmail: r.escalation_email,
       quietHours: r.quiet_hours,
+      maxRemindersPerDay: r.max_reminders_per_day,
+      coachDigest: r.coach_digest,
       sealedSecret: r.webhook_secret,
     };
   }

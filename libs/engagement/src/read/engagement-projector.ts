@@ -4,7 +4,7 @@ import { ReadModelFold, upsertStatements } from './read-model-fold.js';
 import { batch, inline } from './sql-batch.js';
 
 /** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
-const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
+const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'DigestSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
 
 /**
  * Projects engagement events into the read models (engagements, homework,

@@ -433,6 +433,7 @@ export class ReadModelFold {
       }
       case 'ReminderSent':
       case 'ReminderHeld':
+      case 'DigestSent':
         // the projector's touch: greatest(version), greatest(updated_at); applying that per event or once for a run
         // of them gives the same row
         if (en) {

@@ -146,6 +146,8 @@ export const configSchema = z.object({
    */
   REMINDER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(15),
   /** reminder jobs one worker process runs at once */
+  /** how often the worker looks for digests that are due (held reminders' and coaches' morning digests) */
+  REMINDER_DIGEST_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** let webhooks go to loopback and private addresses (local development and tests only) */

@@ -4,6 +4,7 @@ import { WebhookBodies1764000000020 } from './1764000000020-webhook-bodies.js';
 import { EventWebhooks1764000000200 } from './1764000000200-event-webhooks.js';
 import { EscalatedReminders1764000000301 } from './1764000000301-escalated-reminders.js';
 import { HeldReminders1764000000303 } from './1764000000303-held-reminders.js';
+import { ReminderDigests1764000000321 } from './1764000000321-reminder-digests.js';
 import { WebhookDeliveryRetention1764000000420 } from './1764000000420-webhook-delivery-retention.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
@@ -14,5 +15,6 @@ export const REMINDER_MIGRATIONS = [
   EventWebhooks1764000000200,
   EscalatedReminders1764000000301,
   HeldReminders1764000000303,
+  ReminderDigests1764000000321,
   WebhookDeliveryRetention1764000000420,
 ];

@@ -58,4 +58,14 @@ export class PracticeSettings {
 
   @Field(() => QuietHours, { nullable: true, description: 'null: reminders go at any hour' })
   quietHours!: QuietHours | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "reminders one recipient gets per day (in their time zone); past it, that day's further reminders are HELD and go together in one digest the next morning (each then DIGESTED); null: no budget",
+  })
+  maxRemindersPerDay!: number | null;
+
+  @Field(() => Boolean, { description: 'each coach gets a morning digest (in their time zone) of the drafts waiting for their feedback' })
+  coachDigest!: boolean;
 }
