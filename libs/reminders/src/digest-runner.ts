@@ -200,8 +200,8 @@ export class DigestRunner implements OnApplicationBootstrap, OnApplicationShutdo
       if (plan.cancel.length) {
         await tx.query(
           `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = c.reason, updated_at = now()
-             FROM unnest($1::uuid[], $2::text[]) AS c(id, reason) WHERE r.id = c.id AND r.status = 'HELD'`,
-          [plan.cancel.map((c) => c.id), plan.cancel.map((c) => c.reason)],
+             FROM unnest($1::uuid[], $2::text[]) AS c(id, reason) WHERE r.practice_id = $3 AND r.id = c.id AND r.status = 'HELD'`,
+          [plan.cancel.map((c) => c.id), plan.cancel.map((c) => c.reason), practiceId],
         );
       }
       const included = new Set(plan.include.map((r) => r.id));
