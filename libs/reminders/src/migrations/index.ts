@@ -5,6 +5,7 @@ import { EventWebhooks1764000000200 } from './1764000000200-event-webhooks.js';
 import { EscalatedReminders1764000000301 } from './1764000000301-escalated-reminders.js';
 import { HeldReminders1764000000303 } from './1764000000303-held-reminders.js';
 import { WebhookDeliveryRetention1764000000420 } from './1764000000420-webhook-delivery-retention.js';
+import { WebhookPendingStreams1764000000427 } from './1764000000427-webhook-pending-streams.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
 export const REMINDER_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const REMINDER_MIGRATIONS = [
   EscalatedReminders1764000000301,
   HeldReminders1764000000303,
   WebhookDeliveryRetention1764000000420,
+  WebhookPendingStreams1764000000427,
 ];
