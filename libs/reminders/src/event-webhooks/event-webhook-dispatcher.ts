@@ -22,7 +22,8 @@ const CLAIM_PER_STREAM = 10;
  * (the same SSRF guard), signed as reminders are (X-Signature and the
  * Standard Webhooks headers; the delivery id is the event's global position).
  * A failure is retried with a doubling back-off; a subscription failing
- * EVENT_WEBHOOK_PAUSE_AFTER times in a row is paused and flagged, and only
+ * EVENT_WEBHOOK_PAUSE_AFTER rounds in a row (its first failure of each round
+ * counts) is paused and flagged, and only
  * its own deliveries wait: other subscriptions and practices go on.
  * Several workers may run it: the leases (FOR UPDATE SKIP LOCKED) split the work.
  */
@@ -105,6 +106,8 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
     const done: { d: ClaimedDelivery; status: number | null }[] = [];
     const unattempted: ClaimedDelivery[] = [];
     const secrets = new Map<string, string>();
+    // the subscriptions that already had a failure counted this round: see deliver
+    const failedThisRound = new Set<string>();
     await Promise.all(
       [...batches.values()].map(async (batch) => {
         batch.sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
@@ -114,7 +117,7 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
             unattempted.push(...batch.slice(i));
             return;
           }
-          const outcome = await this.deliver(practiceId, batch[i]!, secrets);
+          const outcome = await this.deliver(practiceId, batch[i]!, secrets, failedThisRound);
           // a failure stops the batch: the failed one stays the engagement's oldest, due after its back-off
           if (!outcome) return;
           done.push(outcome);
@@ -130,6 +133,7 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
     practiceId: string,
     d: ClaimedDelivery,
     secrets: Map<string, string>,
+    failedThisRound: Set<string>,
   ): Promise<{ d: ClaimedDelivery; status: number | null } | null> {
     let secret = secrets.get(d.secret_sealed);
     try {
@@ -148,8 +152,17 @@ export class EventWebhookDispatcher implements OnApplicationBootstrap, OnApplica
     });
     if (attempt.ok) return { d, status: attempt.status };
     const retryInMs = Math.min(3_600_000, this.backoffMs * 2 ** Math.min(d.attempts, 20));
+    // one failure per subscription and round counts towards the pause: a round sends to many
+    // engagements at once, and one burst of connection resets is not "keeps failing"
+    const counts = !failedThisRound.has(d.subscription_id);
+    failedThisRound.add(d.subscription_id);
     const { paused } = await this.db.transaction(practiceId, (tx) =>
-      recordFailed(tx, practiceId, d, { status: attempt.status, error: attempt.error ?? `HTTP ${attempt.status}`, retryInMs, pauseAfter: this.pauseAfter }),
+      recordFailed(tx, practiceId, d, {
+        status: attempt.status,
+        error: attempt.error ?? `HTTP ${attempt.status}`,
+        retryInMs,
+        pauseAfter: counts ? this.pauseAfter : null,
+      }),
     );
     if (paused) this.logger.warn(`event webhooks: subscription ${d.subscription_id} of practice ${practiceId} paused after repeated failures`);
     return null;

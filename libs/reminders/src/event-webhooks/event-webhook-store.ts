@@ -288,17 +288,24 @@ export async function recordDelivered(
     [practiceId, done.map((x) => x.d.subscription_id), done.map((x) => x.d.position), done.map((x) => x.status)],
   );
   await tx.query(
-    'UPDATE webhook_subscriptions SET last_delivery_at = now(), consecutive_failures = 0, failing = false WHERE id = ANY($2::uuid[]) AND practice_id = $1',
+    // a subscription paused in this very round (its other sends failing) stays paused and flagged
+    `UPDATE webhook_subscriptions SET last_delivery_at = now(),
+            consecutive_failures = CASE WHEN active THEN 0 ELSE consecutive_failures END, failing = failing AND NOT active
+      WHERE id = ANY($2::uuid[]) AND practice_id = $1`,
     [practiceId, [...new Set(done.map((x) => x.d.subscription_id))]],
   );
 }
 
-/** A failed attempt: retried after `retryInMs`; the subscription is paused and flagged after `pauseAfter` failures in a row. */
+/**
+ * A failed attempt: retried after `retryInMs`; the subscription is paused and
+ * flagged after `pauseAfter` counted failures in a row (null: this one is not
+ * counted, the subscription is left as it is).
+ */
 export async function recordFailed(
   tx: Queryable,
   practiceId: string,
   d: ClaimedDelivery,
-  outcome: { status: number | null; error: string; retryInMs: number; pauseAfter: number },
+  outcome: { status: number | null; error: string; retryInMs: number; pauseAfter: number | null },
 ): Promise<{ paused: boolean }> {
   await tx.query(
     `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $4, last_error = $5,
@@ -306,6 +313,7 @@ export async function recordFailed(
       WHERE subscription_id = $1 AND position = $2 AND practice_id = $3`,
     [d.subscription_id, d.position, practiceId, outcome.status, outcome.error.slice(0, 500), outcome.retryInMs],
   );
+  if (outcome.pauseAfter === null) return { paused: false };
   const { rows } = await tx.query<{ active: boolean }>(
     `UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1,
             failing = failing OR consecutive_failures + 1 >= $3,
