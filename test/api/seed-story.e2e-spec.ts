@@ -8,7 +8,7 @@ import { jest } from '@jest/globals';
 import type pg from 'pg';
 import { TestApi } from '../support/api.js';
 import { testPool } from '../support/db.js';
-import { EventLog, M, Q, Story, codeOf, errorOf, newCast, ok, person } from '../support/engagements.js';
+import { EventLog, M, Q, Story, codeOf, errorOf, newCast, ok, person, withSealsOpenedAs } from '../support/engagements.js';
 
 jest.setTimeout(30_000);
 
@@ -310,14 +310,8 @@ describe('closing the engagement', () => {
     // the timeline is the stored stream, nothing less and nothing more: the stored stream with its
     // sealed personal fields ({ $sealed }) opened, i.e. where the log holds a seal the timeline holds text
     const stored = await log.stream(engagementId);
-    const opened = (raw: unknown, shown: unknown): unknown => {
-      if (raw && typeof raw === 'object' && '$sealed' in raw) return typeof shown === 'string' ? shown : raw;
-      if (Array.isArray(raw)) return raw.map((r, i) => opened(r, Array.isArray(shown) ? shown[i] : undefined));
-      if (raw && typeof raw === 'object') return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, opened(v, (shown as any)?.[k])]));
-      return raw;
-    };
     expect(JSON.stringify(stored)).not.toContain(client.name);
-    expect(stored.map((e, i) => [e.version, e.type, opened(e.data, nodes[i]?.data)])).toEqual(nodes.map((n: any) => [n.version, n.type, n.data]));
+    expect(stored.map((e, i) => [e.version, e.type, withSealsOpenedAs(e.data, nodes[i]?.data)])).toEqual(nodes.map((n: any) => [n.version, n.type, n.data]));
   });
 
   it('refuses every change afterwards with RULE_VIOLATED ENGAGEMENT_CLOSED, and stores nothing', async () => {

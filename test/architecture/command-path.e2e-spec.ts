@@ -27,8 +27,9 @@ import { newCast, Story } from '../support/engagements.js';
 const the = e2e({ pool: 0 });
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAYERS = ['libs/engagement/src/', 'libs/event-store/src/', 'libs/platform/src/database/'];
-/** the assignHomework path as measured (issue 11's target is 10: see above) */
-const MAX_FILES = 20;
+/** the assignHomework path as measured (issue 11's target is 10: see above); 20 before the GDPR sealing added its own
+ * concern to every append (event-store/personal-data-sealing.ts: personal fields sealed under per-person keys) */
+const MAX_FILES = 21;
 
 async function filesRun(session: Session, run: () => Promise<unknown>): Promise<string[]> {
   await session.post('Profiler.takePreciseCoverage'); // resets the counters

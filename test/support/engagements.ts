@@ -238,3 +238,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * A stored event's data as a reader sees it: its sealed personal fields (`{ $sealed }`, README "The
+ * history") replaced by the text `shown` holds at the same path — only where `shown` has a string
+ * there, so a missing or non-text field still differs. Compares "what was stored" with what the API
+ * answered, nothing less and nothing more.
+ */
+export function withSealsOpenedAs(raw: unknown, shown: unknown): unknown {
+  if (raw && typeof raw === 'object' && '$sealed' in raw) return typeof shown === 'string' ? shown : raw;
+  if (Array.isArray(raw)) return raw.map((r, i) => withSealsOpenedAs(r, Array.isArray(shown) ? shown[i] : undefined));
+  if (raw && typeof raw === 'object') {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, withSealsOpenedAs(v, (shown as Record<string, unknown> | undefined)?.[k])]));
+  }
+  return raw;
+}

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CommandExecutor, draftsAwaitingFeedback, PracticeSettingsRepository, type DigestKind, type Person, type ReminderChannel, type ReminderKind } from '#engagement';
+import { CommandExecutor, draftsAwaitingFeedback, PracticeSettingsRepository, type DigestKind, type DraftAwaitingFeedback, type Person, type ReminderChannel, type ReminderKind } from '#engagement';
 import type { Queryable } from '#event-store';
 import { AppConfigService, Database } from '#platform';
 import { buildDigestWebhookBody, renderDigestEmail, type DigestMessage } from './delivery/digest-message.js';
@@ -33,17 +33,8 @@ interface DigestRow extends Record<string, unknown> {
   attempts: number;
 }
 
-interface CoachItem {
-  engagementId: string;
-  engagementTitle: string;
-  clientId: string;
-  clientName: string;
-  homeworkId: string;
-  homeworkTitle: string;
-  draftId: string;
-  revision: number;
-  submittedAt: string;
-}
+/** A draft of the coach's digest as stored in its row (JSON: the time as a string). */
+type CoachItem = Omit<DraftAwaitingFeedback, 'coachId' | 'coachName' | 'coachEmail' | 'coachTimezone' | 'submittedAt'> & { submittedAt: string };
 
 /** How long a claimed digest is its sender's; a failed attempt waits this long before the next. */
 const DIGEST_LEASE_SECONDS = 60;
