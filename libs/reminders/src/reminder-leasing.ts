@@ -69,12 +69,19 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
 }
 
-/** Keeps a running batch's lease alive (the processor's heartbeat). */
-export async function renewLease(tx: Queryable, token: string, seconds: number): Promise<void> {
-  await tx.query('UPDATE reminders SET lease_until = now() + make_interval(secs => $2) WHERE lease_token = $1', [token, seconds]);
+/**
+ * Keeps a running batch's lease alive (the processor's heartbeat): by id (the primary key, not a
+ * scan for the token), skipping rows the batch is recording at that moment (their record ends the lease).
+ */
+export async function renewLease(tx: Queryable, token: string, ids: readonly string[], seconds: number): Promise<void> {
+  await tx.query(
+    `UPDATE reminders SET lease_until = now() + make_interval(secs => $3)
+      WHERE id IN (SELECT id FROM reminders WHERE id = ANY($2::uuid[]) AND lease_token = $1 FOR UPDATE SKIP LOCKED)`,
+    [token, ids, seconds],
+  );
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */
-export async function releaseLease(tx: Queryable, token: string): Promise<void> {
-  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE lease_token = $1', [token]);
+export async function releaseLease(tx: Queryable, token: string, ids: readonly string[]): Promise<void> {
+  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE id = ANY($2::uuid[]) AND lease_token = $1', [token, ids]);
 }

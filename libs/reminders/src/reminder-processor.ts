@@ -192,13 +192,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // the lease lives as long as this run does: renewed while it delivers and records, so a short
     // lease never expires under a slow webhook, and a dead worker's rows are free again soon
     const leaseSeconds = this.config.get('REMINDER_LEASE_SECONDS');
+    // the rows it may hold: its jobs' and, once leased, those it swept
+    const held = new Set(items.map((i) => i.job.data.reminderId));
     const heartbeat = setInterval(() => {
       void this.db
-        .transaction(practiceId, (tx) => renewLease(tx, lease, leaseSeconds))
+        .transaction(practiceId, (tx) => renewLease(tx, lease, [...held], leaseSeconds))
         .catch((err: Error) => this.logger.warn(`could not renew a reminder lease: ${err.message}`));
     }, (leaseSeconds * 1000) / 3);
     heartbeat.unref();
-    const run = this.processLeased(practiceId, items, lease);
+    const run = this.processLeased(practiceId, items, lease, held);
     this.running.set(
       lease,
       run.then(
@@ -210,7 +212,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       return await run;
     } catch (err) {
       // let the next attempt take these rows at once instead of waiting out the lease
-      await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease)).catch(() => undefined);
+      await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease, [...held])).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(heartbeat);
@@ -218,7 +220,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private async processLeased(practiceId: string, items: Pending[], lease: string): Promise<boolean> {
+  private async processLeased(practiceId: string, items: Pending[], lease: string, held: Set<string>): Promise<boolean> {
     const ids = [...new Set(items.map((i) => i.job.data.reminderId))];
     const sweep = this.closing ? 0 : BATCH - ids.length;
     const read = await this.timed('lease', () =>
@@ -232,6 +234,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         return { ...leased, subjects, settings: await this.settings.read(tx, practiceId) };
       }),
     );
+    for (const r of read.rows) held.add(r.id);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
     if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
     const jobsOf = new Map<string, Pending[]>();
