@@ -46,7 +46,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
     `WITH asked AS (
        SELECT id FROM reminders
         WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD')
-          AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= now() + interval '1 second'
+          AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= now()
           AND (lease_until IS NULL OR lease_until < now())
         FOR UPDATE SKIP LOCKED),
      swept AS (
