@@ -157,9 +157,11 @@ describe('opening and intake', () => {
     expect(opened).toMatchObject({
       version: 1,
       type: 'EngagementOpened',
-      data: { engagementId, practiceId: cast.practiceId, coach: { id: coach.id, name: coach.name }, client: { id: client.id, name: client.name } },
+      // names are personal data: stored sealed under each person's key (README, "The history"), never as text
+      data: { engagementId, practiceId: cast.practiceId, coach: { id: coach.id, name: { $sealed: expect.stringMatching(/^v1:/) } }, client: { id: client.id, name: { $sealed: expect.stringMatching(/^v1:/) } } },
       metadata: { actorId: coach.id, actorRole: 'COACH', practiceId: cast.practiceId },
     });
+    expect(JSON.stringify(opened)).not.toContain(client.name);
   });
 
   it('records the intake: ACTIVE, his question, and a 1.6% job-board interview rate', async () => {
@@ -305,9 +307,17 @@ describe('closing the engagement', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(nodes[1].data).toMatchObject({ presentingQuestion: 'What am I doing wrong?' });
     expect(nodes[7].data).toMatchObject({ draftId: answers.hookDraft2.id, verdict: 'ACCEPTED' });
-    // the timeline is the stored stream, nothing less and nothing more
+    // the timeline is the stored stream, nothing less and nothing more: the stored stream with its
+    // sealed personal fields ({ $sealed }) opened, i.e. where the log holds a seal the timeline holds text
     const stored = await log.stream(engagementId);
-    expect(stored.map((e) => [e.version, e.type, e.data])).toEqual(nodes.map((n: any) => [n.version, n.type, n.data]));
+    const opened = (raw: unknown, shown: unknown): unknown => {
+      if (raw && typeof raw === 'object' && '$sealed' in raw) return typeof shown === 'string' ? shown : raw;
+      if (Array.isArray(raw)) return raw.map((r, i) => opened(r, Array.isArray(shown) ? shown[i] : undefined));
+      if (raw && typeof raw === 'object') return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, opened(v, (shown as any)?.[k])]));
+      return raw;
+    };
+    expect(JSON.stringify(stored)).not.toContain(client.name);
+    expect(stored.map((e, i) => [e.version, e.type, opened(e.data, nodes[i]?.data)])).toEqual(nodes.map((n: any) => [n.version, n.type, n.data]));
   });
 
   it('refuses every change afterwards with RULE_VIOLATED ENGAGEMENT_CLOSED, and stores nothing', async () => {

@@ -171,6 +171,31 @@ describe('event webhooks', () => {
     expect(codeOf(await rig.api.gql(DELETE, { id: bad.id }, cast.admin))).toBe('NOT_FOUND');
   });
 
+  it('sends an engagement\'s queued backlog in order, batched; a failure mid-batch stops the batch there and the retry goes on in order', async () => {
+    const receiver = await rig.extraReceiver(204);
+    const sub = ok(await rig.api.gql<any>(CREATE, { input: { url: `${receiver.url}/batch`, secret: SECRET_A } }, cast.admin)).createWebhookSubscription;
+    ok(await rig.api.gql(UPDATE, { input: { id: sub.id, active: false } }, cast.admin));
+    const story = new Story(rig.api, cast);
+    const { engagement, draftId } = await story.withDraft();
+    await story.feedback(draftId, 'CHANGES_REQUESTED');
+    const stored = (await rig.pool.query('SELECT position::text FROM events WHERE stream_id = $1 ORDER BY version', [engagement.id])).rows.map((r: any) => r.position as string);
+    expect(stored).toHaveLength(5);
+    await waitFor('the five queued while paused', async () => {
+      const { rows } = await rig.pool.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND status = 'PENDING'", [sub.id]);
+      return rows[0].n === 5;
+    });
+    // the third attempt fails once
+    receiver.respondWith(204, 204, 500);
+    ok(await rig.api.gql(UPDATE, { input: { id: sub.id, active: true } }, cast.admin));
+    await waitFor('the backlog delivered', async () => {
+      const s = ok(await rig.api.gql<any>(LIST, {}, cast.admin)).webhookSubscriptions.find((x: any) => x.id === sub.id);
+      return s.backlog === 0;
+    });
+    const ids = bodies(receiver, cast.practiceId).map((q) => q.json.id);
+    expect(ids).toEqual([stored[0], stored[1], stored[2], stored[2], stored[3], stored[4]]);
+    ok(await rig.api.gql(DELETE, { id: sub.id }, cast.admin));
+  });
+
   it('prunes delivered rows past their retention in both practices, keeps recent and undelivered ones, and a replay still re-delivers a pruned range', async () => {
     const receiver = await rig.extraReceiver(204);
     const kept = ok(await rig.api.gql<any>(CREATE, { input: { url: `${receiver.url}/kept`, secret: SECRET_A } }, cast.admin)).createWebhookSubscription;

@@ -341,7 +341,8 @@ export class PostgresEventStore {
       const t: Checkpoint = { transactionId: tail.tail_tx, position: Number(tail.tail_pos) };
       if (compareCheckpoints(t, checkpoint) > 0) checkpoint = t;
     }
-    return { events: found.map((r) => this.toStored(r)), checkpoint };
+    // personal fields opened like readAll's (their keys loaded first: a sealed event cannot open without)
+    return { events: await this.toStoredAll(found, options.tx ?? this.pool), checkpoint };
   }
 
   /**

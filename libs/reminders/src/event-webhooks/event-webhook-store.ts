@@ -199,37 +199,87 @@ export interface ClaimedDelivery extends WebhookDeliveryRow {
 }
 
 /**
- * Claims due deliveries of a practice for `leaseMs`: per subscription and
- * stream only the oldest pending one (ordered per engagement), on active
- * subscriptions; a claimed one is not due again until its lease ends.
+ * Claims due deliveries of a practice for `leaseMs`, as batches: for each
+ * (subscription, stream) on an active subscription whose oldest pending
+ * delivery (its head) is due — at most `streams` of them, oldest heads first —
+ * the head and the pending ones after it, at most `perStream`, in position
+ * order. The caller sends a batch in order, one at a time (ordered per
+ * engagement). A claimed head is not due again until its lease ends, so no
+ * other claim takes that stream meanwhile.
+ *
+ * The heads are found by skipping through the pending-streams index, one probe
+ * per (subscription, stream), instead of sorting the whole backlog. Rows are
+ * locked with SKIP LOCKED; a batch keeps only its locked prefix (a row another
+ * transaction holds ends it there), and a head's due-ness is checked again on
+ * the locked row, so two dispatchers never send one stream's events out of order.
  */
-export async function claimDue(tx: Queryable, practiceId: string, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(
+  tx: Queryable,
+  practiceId: string,
+  limits: { streams: number; perStream: number },
+  leaseMs: number,
+): Promise<ClaimedDelivery[]> {
   const { rows } = await tx.query<ClaimedDelivery>(
-    `WITH heads AS (
-       SELECT DISTINCT ON (d.subscription_id, d.stream_id) d.subscription_id, d.position, d.next_attempt_at
-         FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.active
-        WHERE d.practice_id = $1 AND d.status = 'PENDING'
-        ORDER BY d.subscription_id, d.stream_id, d.position
+    `WITH RECURSIVE subs AS MATERIALIZED (
+       SELECT id FROM webhook_subscriptions WHERE practice_id = $1 AND active
+     ), heads AS (
+       SELECT s.id AS subscription_id, f.stream_id, f.position, f.next_attempt_at FROM subs s CROSS JOIN LATERAL (
+         SELECT stream_id, position, next_attempt_at FROM webhook_deliveries
+          WHERE practice_id = $1 AND subscription_id = s.id AND status = 'PENDING'
+          ORDER BY stream_id, position LIMIT 1) f
+       UNION ALL
+       SELECT h.subscription_id, n.stream_id, n.position, n.next_attempt_at FROM heads h CROSS JOIN LATERAL (
+         SELECT stream_id, position, next_attempt_at FROM webhook_deliveries
+          WHERE practice_id = $1 AND subscription_id = h.subscription_id AND status = 'PENDING' AND stream_id > h.stream_id
+          ORDER BY stream_id, position LIMIT 1) n
      ), due AS (
-       SELECT d.subscription_id, d.position FROM heads h
-         JOIN webhook_deliveries d ON d.practice_id = $1 AND d.subscription_id = h.subscription_id AND d.position = h.position
-        WHERE h.next_attempt_at <= now()
-        ORDER BY h.position LIMIT $2
+       SELECT subscription_id, stream_id, position FROM heads WHERE next_attempt_at <= now() ORDER BY position LIMIT $2
+     ), candidates AS MATERIALIZED (
+       SELECT h.subscription_id, b.position, b.ord FROM due h CROSS JOIN LATERAL (
+         SELECT position, row_number() OVER (ORDER BY position) AS ord FROM (
+           SELECT position FROM webhook_deliveries
+            WHERE practice_id = $1 AND subscription_id = h.subscription_id AND status = 'PENDING'
+              AND stream_id = h.stream_id AND position >= h.position
+            ORDER BY position LIMIT $3) p) b
+     ), locked AS MATERIALIZED (
+       SELECT c.subscription_id, c.position, c.ord, d.stream_id FROM candidates c
+         JOIN webhook_deliveries d ON d.practice_id = $1 AND d.subscription_id = c.subscription_id AND d.position = c.position
+        WHERE d.status = 'PENDING' AND (c.ord > 1 OR d.next_attempt_at <= now())
           FOR UPDATE OF d SKIP LOCKED
+     ), kept AS (
+       SELECT subscription_id, position FROM (
+         SELECT subscription_id, position, ord, row_number() OVER (PARTITION BY subscription_id, stream_id ORDER BY position) AS n FROM locked) l
+        WHERE ord = n
      )
-     UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
-       FROM due, webhook_subscriptions s
+     UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+       FROM kept, webhook_subscriptions s
       -- practice_id leads the keys: without it each claimed row is looked for among all the subscription's rows
-      WHERE d.practice_id = $1 AND d.subscription_id = due.subscription_id AND d.position = due.position
+      WHERE d.practice_id = $1 AND d.subscription_id = kept.subscription_id AND d.position = kept.position
         AND s.practice_id = $1 AND s.id = d.subscription_id
       RETURNING d.*, s.url, s.secret_sealed`,
-    [practiceId, limit, leaseMs],
+    [practiceId, limits.streams, limits.perStream, leaseMs],
   );
   return rows;
 }
 
-/** Successful attempts of one round, recorded together (two statements). */
-export async function recordDelivered(tx: Queryable, practiceId: string, done: readonly { d: ClaimedDelivery; status: number | null }[]): Promise<void> {
+/**
+ * Successful attempts of one round, recorded together (two statements), and
+ * the claimed deliveries the round did not attempt (their batch ran out of
+ * lease time) made due again at once (a third, when there are any).
+ */
+export async function recordDelivered(
+  tx: Queryable,
+  practiceId: string,
+  done: readonly { d: ClaimedDelivery; status: number | null }[],
+  unattempted: readonly ClaimedDelivery[] = [],
+): Promise<void> {
+  if (unattempted.length > 0) {
+    await tx.query(
+      `UPDATE webhook_deliveries d SET next_attempt_at = now() FROM unnest($2::uuid[], $3::bigint[]) AS x(s, p)
+        WHERE d.subscription_id = x.s AND d.position = x.p AND d.practice_id = $1 AND d.status = 'PENDING'`,
+      [practiceId, unattempted.map((d) => d.subscription_id), unattempted.map((d) => d.position)],
+    );
+  }
   if (done.length === 0) return;
   await tx.query(
     `UPDATE webhook_deliveries d SET status = 'DELIVERED', attempts = d.attempts + 1, delivered_at = now(), last_status = x.st, last_error = NULL
@@ -238,17 +288,24 @@ export async function recordDelivered(tx: Queryable, practiceId: string, done: r
     [practiceId, done.map((x) => x.d.subscription_id), done.map((x) => x.d.position), done.map((x) => x.status)],
   );
   await tx.query(
-    'UPDATE webhook_subscriptions SET last_delivery_at = now(), consecutive_failures = 0, failing = false WHERE id = ANY($2::uuid[]) AND practice_id = $1',
+    // a subscription paused in this very round (its other sends failing) stays paused and flagged
+    `UPDATE webhook_subscriptions SET last_delivery_at = now(),
+            consecutive_failures = CASE WHEN active THEN 0 ELSE consecutive_failures END, failing = failing AND NOT active
+      WHERE id = ANY($2::uuid[]) AND practice_id = $1`,
     [practiceId, [...new Set(done.map((x) => x.d.subscription_id))]],
   );
 }
 
-/** A failed attempt: retried after `retryInMs`; the subscription is paused and flagged after `pauseAfter` failures in a row. */
+/**
+ * A failed attempt: retried after `retryInMs`; the subscription is paused and
+ * flagged after `pauseAfter` counted failures in a row (null: this one is not
+ * counted, the subscription is left as it is).
+ */
 export async function recordFailed(
   tx: Queryable,
   practiceId: string,
   d: ClaimedDelivery,
-  outcome: { status: number | null; error: string; retryInMs: number; pauseAfter: number },
+  outcome: { status: number | null; error: string; retryInMs: number; pauseAfter: number | null },
 ): Promise<{ paused: boolean }> {
   await tx.query(
     `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $4, last_error = $5,
@@ -256,6 +313,7 @@ export async function recordFailed(
       WHERE subscription_id = $1 AND position = $2 AND practice_id = $3`,
     [d.subscription_id, d.position, practiceId, outcome.status, outcome.error.slice(0, 500), outcome.retryInMs],
   );
+  if (outcome.pauseAfter === null) return { paused: false };
   const { rows } = await tx.query<{ active: boolean }>(
     `UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1,
             failing = failing OR consecutive_failures + 1 >= $3,
