@@ -26,6 +26,9 @@ const { values } = parseArgs({
     'read-all-events': { type: 'string', default: '1000000' },
     only: { type: 'string' },
     reminders: { type: 'string', default: '10000' },
+    'reminders-burst': { type: 'string', default: '100000' },
+    'reminders-rate': { type: 'string', default: '1000' },
+    'reminders-steady-seconds': { type: 'string', default: '60' },
     'rebuild-engagements': { type: 'string', default: '100000' },
     'partition-events': { type: 'string', default: '20000' },
     report: { type: 'string', default: 'bench/REPORT.md' },
@@ -68,7 +71,15 @@ async function main(): Promise<void> {
   };
   try {
     // reminders first: their worker's scheduler reads the whole log, which the API bench fills
-    await section('reminders', () => benchReminders(pool, appEnv, { reminders: Number(values.reminders), engagements: 200 }));
+    await section('reminders', () =>
+      benchReminders(pool, appEnv, {
+        reminders: Number(values.reminders),
+        burst: Number(values['reminders-burst']),
+        steadyRate: Number(values['reminders-rate']),
+        steadySeconds: Number(values['reminders-steady-seconds']),
+        engagements: 2000,
+      }),
+    );
     await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));
     await section('core', () => benchCore(pool, appEnv, { seconds, appUrl: appEnv.DATABASE_URL! }));
     await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));

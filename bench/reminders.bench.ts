@@ -1,25 +1,54 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CommandBus } from '@nestjs/cqrs';
+import { Queue } from 'bullmq';
 import type pg from 'pg';
-import { configFrom, parseConfig, TokenService } from '#platform';
-import { startApp } from './processes.js';
+import { CommandExecutor, UpdatePracticeSettingsCommand, type CommandOrigin, type EngagementCommand } from '#engagement';
+import { REMINDER_QUEUE, ReminderClock, reminderId, type ReminderJobData } from '#reminders';
+import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
+import { startApp, type Service } from './processes.js';
 import { percentile, record } from './support.js';
 
 const PRACTICE = 'bench-reminders';
+const WORKERS = 2;
+const STAGES = ['lease', 'budget', 'body', 'deliver', 'record'] as const;
+
+export interface ReminderBenchOptions {
+  /** reminders due at one instant (the first burst) */
+  reminders: number;
+  /** a second, bigger burst (0: skipped) */
+  burst: number;
+  /** the steady phase: reminders due per second, for `steadySeconds` (0: skipped) */
+  steadyRate: number;
+  steadySeconds: number;
+  engagements: number;
+}
 
 /**
- * N reminders due at the same instant, delivered by a worker process to a
- * local webhook receiver: time until all are delivered and each one's fire
- * delay (receipt − due time), beside the receiver's own overhead.
+ * Reminders fired by two worker processes to a local webhook receiver: bursts
+ * of N due at one instant (time until all are delivered, each one's fire delay
+ * = receipt − due time) and a steady rate of reminders due one after another.
+ * The homework is written through the command path (the API's executor, in
+ * batches); its reminder rows and BullMQ jobs are then made directly, as the
+ * scheduler makes them (the scheduler's own rate is not what this measures),
+ * and the workers start with their subscribers at the log's end, as if they
+ * had followed it while the homework was written.
+ * Each phase also reports the workers' batch stages (lease, body, deliver,
+ * record: coaching_reminder_stage_seconds) and checks every reminder arrived
+ * exactly once.
  */
-export async function benchReminders(pool: pg.Pool, env: Record<string, string>, opts: { reminders: number; engagements: number }): Promise<void> {
+export async function benchReminders(pool: pg.Pool, env: Record<string, string>, opts: ReminderBenchOptions): Promise<void> {
   const received = new Map<string, number>();
+  let duplicates = 0;
   const receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.resume();
     req.on('end', () => {
       const id = req.headers['x-delivery-id'];
-      if (typeof id === 'string' && !received.has(id)) received.set(id, Date.now());
+      if (typeof id === 'string') {
+        if (received.has(id)) duplicates++;
+        else received.set(id, Date.now());
+      }
       res.statusCode = 204;
       res.end();
     });
@@ -27,89 +56,313 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-  const port = 3950 + Math.floor(Math.random() * 40);
-  const api = await startApp('api', env, port);
-  const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
-  const admin = await tokens.issue({ practiceId: PRACTICE, role: 'ADMIN', sub: 'admin-bench' });
-  const coach = await tokens.issue({ practiceId: PRACTICE, role: 'COACH', sub: 'coach-bench' });
-  const gql = async (token: string, query: string, variables: unknown) => {
-    const r = await fetch(`${api.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const b = (await r.json()) as { data?: any; errors?: unknown };
-    if (b.errors) throw new Error(JSON.stringify(b.errors));
-    return b.data;
-  };
-  let worker: Awaited<ReturnType<typeof startApp>> | null = null;
-  try {
-    await gql(admin, 'mutation ($i: UpdatePracticeSettingsInput!) { updatePracticeSettings(input: $i) { webhookSecretSet } }', {
-      i: { webhookUrl: hookUrl, webhookSecret: 'bench-secret-0123456789', dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600, feedbackWindowMinutes: 600 },
-    });
-    const engagements: string[] = [];
-    for (let i = 0; i < opts.engagements; i += 16) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(16, opts.engagements - i) }, async () => {
-          const d = await gql(coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
-            i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title: 'Bench' },
-          });
-          await gql(coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
-            i: { engagementId: d.openEngagement.id, presentingQuestion: 'Q', background: '', goals: [], currentStrategy: '', baseline: [] },
-          });
-          return d.openEngagement.id as string;
-        }),
-      );
-      engagements.push(...batch);
-    }
-    // the same due instant for every homework, far enough ahead to assign them all first
-    const perSecondGuess = 150;
-    const dueAt = new Date(Date.now() + Math.ceil(opts.reminders / perSecondGuess) * 1000 + 20_000);
+  // the command path in this process (the bench's environment: production settings, scratch database)
+  Object.assign(process.env, env);
+  const app = await createSeedDemoContext();
+  const executor = app.get(CommandExecutor);
+  const origin = (): CommandOrigin => ({
+    actor: { id: 'coach-bench', role: 'COACH' },
+    practiceId: PRACTICE,
+    correlationId: `bench:${randomUUID()}`,
+    causationId: 'bench',
+    now: new Date(),
+  });
+  /** Commands on distinct engagements: 250 to a transaction, four transactions at a time. */
+  const many = async (commands: { streamId: string; command: Omit<EngagementCommand, 'context'> }[]) => {
+    const chunks = Array.from({ length: Math.ceil(commands.length / 250) }, (_, i) => commands.slice(i * 250, i * 250 + 250));
     let next = 0;
-    const assignStarted = Date.now();
     await Promise.all(
-      Array.from({ length: 24 }, async () => {
-        for (let i = next++; i < opts.reminders; i = next++) {
-          await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
-            i: { engagementId: engagements[i % engagements.length], title: `Homework ${i}`, instructions: '', dueAt: dueAt.toISOString() },
-          });
+      Array.from({ length: 4 }, async () => {
+        for (let i = next++; i < chunks.length; i = next++) {
+          const o = origin();
+          const results = await executor.executeMany(
+            PRACTICE,
+            chunks[i]!.map((c) => ({ streamId: c.streamId, origin: o, command: { ...c.command, context: { actor: o.actor, now: o.now } } as EngagementCommand })),
+          );
+          const failed = results.find((r) => r instanceof Error);
+          if (failed) throw failed;
         }
       }),
     );
-    const assignSeconds = (Date.now() - assignStarted) / 1000;
-    worker = await startApp('worker', { ...env, REMINDER_CONCURRENCY: process.env.REMINDER_CONCURRENCY ?? '200' });
-    // wait until the scheduler has created every row (and its job) before the due time
-    for (;;) {
-      const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON'", [PRACTICE]);
-      if (Number(rows[0]!.n) >= opts.reminders) break;
-      if (Date.now() > dueAt.getTime()) throw new Error('the scheduler did not create the reminders before their due time; raise the lead time');
-      await new Promise((r) => setTimeout(r, 200));
+  };
+
+  const workers: Service[] = [];
+  const queues: Queue[] = [];
+  const base = 9500 + Math.floor(Math.random() * 400);
+  const workerPorts = Array.from({ length: WORKERS }, (_, i) => base + i);
+  try {
+    await app.get(CommandBus).execute(
+      new UpdatePracticeSettingsCommand(
+        { ...origin(), actor: { id: 'admin-bench', role: 'ADMIN' } },
+        {
+          webhookUrl: hookUrl,
+          webhookSecret: 'bench-secret-0123456789',
+          dueSoonOffsetsMinutes: [0],
+          overdueAfterMinutes: 600,
+          feedbackWindowMinutes: 600,
+          escalation: [],
+        },
+      ),
+    );
+    const engagements = Array.from({ length: opts.engagements }, () => randomUUID());
+    const coach = { id: 'coach-bench', name: 'Coach', email: null };
+    const client = { id: 'client-bench', name: 'Client', email: null };
+    {
+      const chunk = engagements;
+      await many(chunk.map((id) => ({ streamId: id, command: { type: 'OpenEngagement', data: { engagementId: id, practiceId: PRACTICE, coach, client, title: 'Bench' } } })));
+      await many(
+        chunk.map((id) => ({
+          streamId: id,
+          command: { type: 'RecordIntake', data: { presentingQuestion: 'Q', background: '', goals: [], currentStrategy: '', baseline: [] } },
+        })),
+      );
     }
-    const deadline = dueAt.getTime() + 120_000;
-    while (received.size < opts.reminders && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const delays = [...received.values()].map((t) => t - dueAt.getTime()).sort((a, b) => a - b);
-    const allIn = delays.length === opts.reminders ? delays[delays.length - 1]! / 1000 : NaN;
-    record({
-      section: 'reminders',
-      name: `${opts.reminders.toLocaleString('en-US')} reminders due at one instant → all delivered`,
-      value: allIn,
-      unit: 's after the due time',
-      target: 'all within 10 s',
-      met: allIn <= 10,
-      extra: `${delays.length} delivered of ${opts.reminders}; assigning them took ${assignSeconds.toFixed(1)} s`,
-    });
-    record({
-      section: 'reminders',
-      name: 'fire delay (receipt − due time)',
-      value: percentile(delays, 99),
-      unit: 'ms p99',
-      target: 'p99 < 1 s',
-      met: percentile(delays, 99) < 1000,
-      extra: `p50 ${percentile(delays, 50)} ms`,
-    });
+    const metricsToken = randomUUID();
+    const startWorkers = async () => {
+      const started = await Promise.all(
+        workerPorts.map((port) =>
+          startApp('worker', { ...env, WORKER_HTTP_PORT: String(port), METRICS_TOKEN: metricsToken, REMINDER_CONCURRENCY: process.env.REMINDER_CONCURRENCY ?? '1000' }),
+        ),
+      );
+      workers.push(...started);
+      await Promise.all(workerPorts.map(waitReady));
+    };
+    const stopWorkers = async () => {
+      await Promise.all(workers.splice(0).map((w) => w.stop()));
+    };
+    const queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection: redisOptions(env.REDIS_URL ?? process.env.REDIS_URL), prefix: env.QUEUE_PREFIX });
+    queues.push(queue);
+
+    /** Writes `count` homework, the i-th due at dueOf(i), and its due-soon reminder row and job; seconds each part took. */
+    const assign = async (count: number, dueOf: (i: number) => Date): Promise<{ write: number; rows: number }> => {
+      const started = Date.now();
+      const homework: { id: string; engagementId: string; dueAt: Date }[] = [];
+      for (let i = 0; i < count; i += engagements.length) {
+        const chunk = engagements.slice(0, Math.min(engagements.length, count - i)).map((engagementId, j) => ({ id: randomUUID(), engagementId, dueAt: dueOf(i + j) }));
+        await many(
+          chunk.map((h, j) => ({
+            streamId: h.engagementId,
+            command: { type: 'AssignHomework', data: { homeworkId: h.id, title: `Homework ${i + j}`, instructions: '', dueAt: h.dueAt } },
+          })),
+        );
+        homework.push(...chunk);
+      }
+      const written = Date.now();
+      // the scheduler's rows (HOMEWORK_DUE_SOON at offset 0, to the client) and its jobs
+      for (let i = 0; i < homework.length; i += 5000) {
+        const chunk = homework.slice(i, i + 5000);
+        const ids = chunk.map((h) => reminderId('HOMEWORK_DUE_SOON', h.id, 0));
+        await pool.query(
+          `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
+             recipient_email, recipient_role, scheduled_for, status, correlation_id, escalation_step)
+           SELECT r.id, $1, r.engagement_id, r.homework_id, NULL, 'HOMEWORK_DUE_SOON', 'client-bench', 'Client', NULL, 'CLIENT', r.at, 'SCHEDULED', NULL, NULL
+             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[]) AS r(id, engagement_id, homework_id, at)`,
+          [PRACTICE, ids, chunk.map((h) => h.engagementId), chunk.map((h) => h.id), chunk.map((h) => h.dueAt)],
+        );
+        const now = Date.now();
+        for (let j = 0; j < chunk.length; j += 1000) {
+          await queue.addBulk(
+            chunk.slice(j, j + 1000).map((h, k) => ({
+              name: 'deliver',
+              data: { reminderId: ids[j + k]!, practiceId: PRACTICE, scheduledFor: h.dueAt.getTime() },
+              opts: {
+                jobId: ReminderClock.jobId(ids[j + k]!, h.dueAt),
+                delay: Math.max(0, h.dueAt.getTime() - now),
+                attempts: 6,
+                backoff: { type: 'exponential', delay: 30_000 },
+                removeOnComplete: true,
+                removeOnFail: { age: 7 * 24 * 3600 },
+              },
+            })),
+          );
+        }
+      }
+      // the workers' subscribers start at the log's end
+      await pool.query(
+        `INSERT INTO subscription_checkpoints (name, transaction_id, position)
+         SELECT n, last.transaction_id, last.position
+           FROM unnest(ARRAY['reminder-scheduler', 'activity-by-day', 'event-webhooks']) AS n,
+                (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS last
+         ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id, position = excluded.position`,
+      );
+      return { write: (written - started) / 1000, rows: (Date.now() - written) / 1000 };
+    };
+    // rates measured as the phases go (first guesses on the low side): writing homework, making rows and jobs, starting workers
+    const rates = { assign: 100, rows: 2000, startSeconds: 60 };
+    const scheduledRows = async (from: Date, to: Date): Promise<{ id: string; scheduled_for: Date }[]> =>
+      (
+        await pool.query<{ id: string; scheduled_for: Date }>(
+          `SELECT id, scheduled_for FROM reminders WHERE practice_id = $1 AND kind = 'HOMEWORK_DUE_SOON' AND scheduled_for BETWEEN $2 AND $3`,
+          [PRACTICE, from, to],
+        )
+      ).rows;
+
+    /** One phase: `count` reminders due from `first` over `spreadMs`; delays of each (receipt − its due time). */
+    const phase = async (label: string, count: number, spreadMs: number) => {
+      await stopWorkers();
+      const lead = Math.ceil((count / rates.assign * 1.3 + count / rates.rows + rates.startSeconds * 1.5) * 1000) + 10_000;
+      const first = new Date(Date.now() + lead);
+      const last = new Date(first.getTime() + spreadMs);
+      const took = await assign(count, (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count)));
+      rates.assign = count / took.write;
+      rates.rows = count / took.rows;
+      const starting = Date.now();
+      await startWorkers();
+      rates.startSeconds = (Date.now() - starting) / 1000;
+      if (Date.now() > first.getTime() - 1000) throw new Error(`${label}: the workers were not up before the due time (lead ${lead} ms too short)`);
+      const assignSeconds = took.write;
+      let rows: { id: string; scheduled_for: Date }[] = [];
+      rows = await scheduledRows(first, last);
+      const before = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
+      const duplicatesBefore = duplicates;
+      const deadline = last.getTime() + 120_000;
+      while (rows.some((r) => !received.has(r.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // late duplicates would come within a lease or two
+      await new Promise((r) => setTimeout(r, 2_000));
+      const after = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
+      const delays = rows
+        .filter((r) => received.has(r.id))
+        .map((r) => received.get(r.id)! - r.scheduled_for.getTime())
+        .sort((a, b) => a - b);
+      return { delays, lost: count - delays.length, duplicates: duplicates - duplicatesBefore, assignSeconds, stages: stageFigures(before, after) };
+    };
+
+    if (opts.reminders > 0) {
+      const n = opts.reminders;
+      const r = await phase('burst', n, 0);
+      reportBurst(n, r, { p99: 1000 });
+    }
+    if (opts.burst > 0) {
+      const n = opts.burst;
+      const r = await phase('big burst', n, 0);
+      reportBurst(n, r, { allWithin: 10 });
+    }
+    if (opts.steadyRate > 0 && opts.steadySeconds > 0) {
+      const n = opts.steadyRate * opts.steadySeconds;
+      const r = await phase('steady', n, opts.steadySeconds * 1000);
+      const p99 = percentile(r.delays, 99);
+      record({
+        section: 'reminders',
+        name: `steady ${opts.steadyRate.toLocaleString('en-US')} reminders/s for ${opts.steadySeconds} s → fire delay`,
+        value: p99,
+        unit: 'ms p99',
+        reference: { name: 'writing that homework through the command path', value: n / r.assignSeconds, unit: 'homework/s' },
+        target: 'p99 < 500 ms, none lost, none twice',
+        met: p99 < 500 && r.lost === 0 && r.duplicates === 0,
+        extra: `p50 ${percentile(r.delays, 50)} ms, max ${r.delays.at(-1)} ms; ${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers`,
+      });
+      reportStages(`steady ${opts.steadyRate}/s`, r.stages);
+    }
   } finally {
-    await worker?.stop();
-    await api.stop();
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(queues.map((q) => q.close()));
+    await app.close();
     receiver.close();
   }
+}
+
+interface PhaseResult {
+  delays: number[];
+  lost: number;
+  duplicates: number;
+  assignSeconds: number;
+  stages: StageFigure[];
+}
+
+function reportBurst(n: number, r: PhaseResult, target: { p99?: number; allWithin?: number }): void {
+  const label = `${n.toLocaleString('en-US')} reminders due at one instant`;
+  const allIn = r.lost === 0 ? r.delays.at(-1)! / 1000 : NaN;
+  const p99 = percentile(r.delays, 99);
+  const whole = `${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers; writing the homework took ${r.assignSeconds.toFixed(1)} s`;
+  if (target.p99 !== undefined) {
+    record({
+      section: 'reminders',
+      name: `${label} → fire delay (receipt − due time)`,
+      value: p99,
+      unit: 'ms p99',
+      reference: { name: 'writing that homework through the command path', value: n / r.assignSeconds, unit: 'homework/s' },
+      target: `p99 < ${target.p99} ms, none lost, none twice`,
+      met: p99 < target.p99 && r.lost === 0 && r.duplicates === 0,
+      extra: `p50 ${percentile(r.delays, 50)} ms, all in ${allIn.toFixed(2)} s; ${whole}`,
+    });
+  } else {
+    record({
+      section: 'reminders',
+      name: `${label} → all delivered`,
+      value: allIn,
+      unit: 's after the due time',
+      reference: { name: 'writing that homework through the command path', value: n / r.assignSeconds, unit: 'homework/s' },
+      target: `all within ${target.allWithin} s, none twice`,
+      met: allIn <= target.allWithin! && r.duplicates === 0,
+      extra: `fire delay p50 ${percentile(r.delays, 50)} ms, p99 ${p99} ms; ${whole}`,
+    });
+  }
+  reportStages(label, r.stages);
+}
+
+interface StageFigure {
+  stage: string;
+  batches: number;
+  seconds: number;
+}
+
+function reportStages(label: string, stages: StageFigure[]): void {
+  const swept = stages.find((s) => s.stage === 'rows:swept');
+  const jobs = stages.find((s) => s.stage === 'rows:jobs');
+  const rows = `rows per batch: ${jobs && jobs.batches ? (jobs.seconds / jobs.batches).toFixed(0) : '0'} from jobs, ${swept && swept.batches ? (swept.seconds / swept.batches).toFixed(0) : '0'} swept (${swept?.batches ?? 0} sweeping batches)`;
+  for (const s of stages.filter((f) => STAGES.includes(f.stage as (typeof STAGES)[number]))) {
+    record({
+      section: 'reminders',
+      name: `${label}: stage ${s.stage}, mean per batch`,
+      value: s.batches ? (s.seconds / s.batches) * 1000 : NaN,
+      unit: 'ms',
+      extra: `${s.batches} batches, ${s.seconds.toFixed(2)} s in all (both workers)${s.stage === 'lease' ? `; ${rows}` : ''}`,
+    });
+  }
+}
+
+/** A worker's reminder histograms: per stage (and batch-row source) the count and the sum. */
+async function scrape(port: number, token: string): Promise<Map<string, { count: number; sum: number }>> {
+  const out = new Map<string, { count: number; sum: number }>();
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  for (const line of text.split('\n')) {
+    const m = /^coaching_reminder_(stage_seconds|batch_rows)_(sum|count)\{(?:stage|source)="([^"]+)"\} ([\d.e+-]+)$/.exec(line);
+    if (!m) continue;
+    const key = m[1] === 'batch_rows' ? `rows:${m[3]}` : m[3]!;
+    const v = out.get(key) ?? { count: 0, sum: 0 };
+    v[m[2] as 'sum' | 'count'] = Number(m[4]);
+    out.set(key, v);
+  }
+  return out;
+}
+
+function stageFigures(before: Map<string, { count: number; sum: number }>[], after: Map<string, { count: number; sum: number }>[]): StageFigure[] {
+  const keys = new Set(after.flatMap((m) => [...m.keys()]));
+  return [...keys].map((stage) => {
+    let batches = 0;
+    let seconds = 0;
+    after.forEach((m, i) => {
+      batches += (m.get(stage)?.count ?? 0) - (before[i]!.get(stage)?.count ?? 0);
+      seconds += (m.get(stage)?.sum ?? 0) - (before[i]!.get(stage)?.sum ?? 0);
+    });
+    return { stage, batches, seconds };
+  });
+}
+
+async function waitReady(port: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the worker on port ${port} was not ready within 120 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function redisOptions(url = 'redis://127.0.0.1:6379'): { host: string; port: number; db: number } {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port || 6379), db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0 };
 }

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import { CommandExecutor, PracticeSettingsRepository, type PracticeSettingsModel } from '#engagement';
+import { CommandExecutor, PracticeSettingsRepository } from '#engagement';
 import { AppConfigService, Database, Metrics } from '#platform';
+import { deliverReminder, type DeliveryChannels } from './delivery/reminder-delivery.js';
 import { EmailSender } from './delivery/email-sender.js';
-import { renderReminderEmail } from './delivery/email-templates.js';
 import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
-import { ReminderTime } from './reminder-time.js';
-import { recordHeld, recordSent, type RecordEntry, type ReminderRow } from './reminder-recording.js';
+import { leaseReminders, releaseLease, renewLease, type UnleasedRow } from './reminder-leasing.js';
+import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type AttemptOutcome, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
+import { ReminderTime } from './reminder-time.js';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes } from './redis.js';
 import type { Cluster } from 'ioredis';
 
@@ -51,26 +52,35 @@ function recipientZone(row: ReminderRow, subject: ReminderSubject | null): strin
  */
 const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
-/** A job that meets another run's lease looks again this soon (or when the lease ends, if sooner). */
+/** A job that meets another process's lease looks again this soon (or when the lease ends, if sooner). */
 const LEASE_RECHECK_MS = 2_000;
 /** Jobs are gathered this long (or up to BATCH) and handled together. */
 const BATCH_WINDOW_MS = 20;
 const BATCH = 500;
+/** While batches find more due rows than they can take, this many per practice keep taking them. */
+const SWEEPERS = 2;
+
+type Stage = 'lease' | 'budget' | 'body' | 'deliver' | 'record';
 
 /**
- * Fires reminders, in batches: jobs due together are handled together, one
- * transaction to lease their rows and read what the rules need, deliveries in
- * parallel, one transaction to record the outcome — ReminderSent through the
- * command path (one command per engagement, idempotent by reminder id) and
- * the rows SENT in the same commit.
+ * Fires reminders, in batches of sets: the jobs due together are handled
+ * together, and each batch also takes other due rows nobody holds yet (so a
+ * thousand reminders due at one instant do not wait for a thousand jobs). A
+ * batch is one statement to lease its rows, one read of their engagements
+ * and the settings, the rules asked for each row (decideFiring, a pure
+ * function), the daily budget (gateBudget: past it, held for the next
+ * morning's digest), one statement to store first webhook bodies, the
+ * deliveries in parallel, one statement for the attempts' outcomes, and one
+ * commit for ReminderSent (one command per engagement, idempotent by reminder
+ * id) with the rows SENT. Each stage is timed (coaching_reminder_stage_seconds).
  *
  * A run leases each row with a token, so a duplicate or stalled run of the
- * same job cannot send it twice: it finds the row leased and waits (its job is
- * delayed until the lease ends) or finds it SENT and stops. The rules are
- * asked again at firing time; a reminder no longer wanted is CANCELLED. Each
- * channel is delivered once: a retry only re-attempts the channel that
- * failed. After REMINDER_ATTEMPTS failed attempts the row is FAILED with the
- * last error.
+ * same job cannot send it twice: it finds the row leased and waits (for this
+ * process's batch, or with its job delayed until the lease ends) or finds it
+ * SENT and stops. A reminder no longer wanted is CANCELLED; one held for a
+ * digest is the digest's to send, and its job ends. Each channel is delivered
+ * once: a retry only re-attempts the channel that failed. After
+ * REMINDER_ATTEMPTS failed attempts the row is FAILED with the last error.
  */
 @Injectable()
 export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -80,9 +90,14 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
   private pending: Pending[] = [];
-  private recordQueue: { practiceId: string; entries: RecordEntry[]; items: Pending[]; resolve(): void; reject(err: unknown): void }[] = [];
-  private recording = false;
   private timer: NodeJS.Timeout | null = null;
+  /** this process's running batches, by lease token: a job meeting one of them waits for it */
+  private readonly running = new Map<string, Promise<void>>();
+  /** sweeping loops running, per practice */
+  private readonly sweepers = new Map<string, number>();
+  private recordQueue: { practiceId: string; entries: RecordEntry[]; jobs: Job<ReminderJobData>[]; resolve(): void; reject(err: unknown): void }[] = [];
+  private recording = false;
+  private closing = false;
 
   constructor(
     private readonly db: Database,
@@ -125,9 +140,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  /** Lets active jobs finish (graceful SIGTERM): BullMQ's close waits for them. */
+  /** Lets active jobs and sweeps finish (graceful SIGTERM): BullMQ's close waits for its jobs. */
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.close()));
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
     await this.cluster?.quit().catch(() => this.cluster?.disconnect());
     await this.email?.close();
     await this.webhook.close();
@@ -135,135 +152,137 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
 
   /** One job's share of a batch. */
   process(job: Job<ReminderJobData>, token?: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ job, token, resolve, reject });
-      if (this.pending.length >= BATCH) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
-    });
+    return new Promise((resolve, reject) => this.enqueue({ job, token, resolve, reject }));
+  }
+
+  private enqueue(item: Pending): void {
+    this.pending.push(item);
+    if (this.pending.length >= BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
   }
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
     const byPractice = new Map<string, Pending[]>();
-    for (const p of batch) byPractice.set(p.job.data.practiceId, [...(byPractice.get(p.job.data.practiceId) ?? []), p]);
+    for (const p of this.pending) byPractice.set(p.job.data.practiceId, [...(byPractice.get(p.job.data.practiceId) ?? []), p]);
+    this.pending = [];
     for (const [practiceId, items] of byPractice) {
-      void this.processBatch(practiceId, items).catch((err: unknown) => {
-        for (const item of items) item.reject(err);
-      });
+      void this.runBatch(practiceId, items).then(
+        (full) => full && this.sweep(practiceId),
+        (err: unknown) => items.forEach((item) => item.reject(err)),
+      );
     }
   }
 
-  private async processBatch(practiceId: string, items: Pending[]): Promise<void> {
+  /** Batches with no job of their own, while there are more due rows than batches take (up to SWEEPERS at once). */
+  private sweep(practiceId: string): void {
+    const loops = this.sweepers.get(practiceId) ?? 0;
+    if (loops >= SWEEPERS || this.closing) return;
+    this.sweepers.set(practiceId, loops + 1);
+    void (async () => {
+      try {
+        while (!this.closing && (await this.runBatch(practiceId, [])));
+      } catch (err) {
+        this.logger.warn(`reminder sweep: ${(err as Error).message}`);
+      } finally {
+        this.sweepers.set(practiceId, this.sweepers.get(practiceId)! - 1);
+      }
+    })();
+  }
+
+  /** One batch under one lease; true when it took as many rows as a batch can (more may be due). */
+  private async runBatch(practiceId: string, items: Pending[]): Promise<boolean> {
     const lease = randomUUID();
     // the lease lives as long as this run does: renewed while it delivers and records, so a short
     // lease never expires under a slow webhook, and a dead worker's rows are free again soon
     const leaseSeconds = this.config.get('REMINDER_LEASE_SECONDS');
+    // the rows it may hold: its jobs' and, once leased, those it swept
+    const held = new Set(items.map((i) => i.job.data.reminderId));
     const heartbeat = setInterval(() => {
       void this.db
-        .transaction(practiceId, (tx) =>
-          tx.query(`UPDATE reminders SET lease_until = now() + make_interval(secs => $2) WHERE lease_token = $1`, [lease, leaseSeconds]),
-        )
+        .transaction(practiceId, (tx) => renewLease(tx, lease, [...held], leaseSeconds))
         .catch((err: Error) => this.logger.warn(`could not renew a reminder lease: ${err.message}`));
     }, (leaseSeconds * 1000) / 3);
     heartbeat.unref();
+    const run = this.processLeased(practiceId, items, lease, held);
+    this.running.set(
+      lease,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     try {
-      await this.processLeased(practiceId, items, lease);
+      return await run;
     } catch (err) {
       // let the next attempt take these rows at once instead of waiting out the lease
-      await this.db
-        .transaction(practiceId, (tx) => tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE lease_token = $1', [lease]))
-        .catch(() => undefined);
+      await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease, [...held])).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(heartbeat);
+      this.running.delete(lease);
     }
   }
 
-  private async processLeased(practiceId: string, items: Pending[], lease: string): Promise<void> {
+  private async processLeased(practiceId: string, items: Pending[], lease: string, held: Set<string>): Promise<boolean> {
     const ids = [...new Set(items.map((i) => i.job.data.reminderId))];
-    const read = await this.db.transaction(practiceId, async (tx) => {
-      const { rows: claimed } = await tx.query<ReminderRow>(
-        `UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-          WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
-            AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= $4::timestamptz + interval '1 second'
-            AND (lease_until IS NULL OR lease_until < now())
-         RETURNING *`,
-        [ids, lease, this.config.get('REMINDER_LEASE_SECONDS'), this.time.now()],
-      );
-      const claimedIds = new Set(claimed.map((r) => r.id));
-      const rest = ids.filter((id) => !claimedIds.has(id));
-      const { rows: others } = rest.length
-        ? await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_until: Date | null; digest_id: string | null }>(
-            'SELECT id, status, scheduled_for, held_until, lease_until, digest_id FROM reminders WHERE id = ANY($1::uuid[])',
-            [rest],
-          )
-        : { rows: [] };
-      const subjects = await loadReminderSubjects(
-        tx,
-        claimed.map((r) => r.engagement_id),
-        claimed.flatMap((r) => (r.homework_id ? [r.homework_id] : [])),
-      );
-      const settings = await this.settings.read(tx, practiceId);
-      return { claimed, others, subjects, settings };
-    });
+    const sweep = this.closing ? 0 : BATCH - ids.length;
+    const read = await this.timed('lease', () =>
+      this.db.transaction(practiceId, async (tx) => {
+        const leased = await leaseReminders(tx, practiceId, {
+          ids,
+          token: lease,
+          seconds: this.config.get('REMINDER_LEASE_SECONDS'),
+          sweep,
+          now: this.time.now(),
+        });
+        const subjects = await loadReminderSubjects(
+          tx,
+          leased.rows.map((r) => r.engagement_id),
+          leased.rows.flatMap((r) => (r.homework_id ? [r.homework_id] : [])),
+        );
+        return { ...leased, subjects, settings: await this.settings.read(tx, practiceId) };
+      }),
+    );
+    for (const r of read.rows) held.add(r.id);
+    this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
+    if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
+    const jobsOf = new Map<string, Pending[]>();
+    for (const item of items) jobsOf.set(item.job.data.reminderId, [...(jobsOf.get(item.job.data.reminderId) ?? []), item]);
+    await this.settleUnleased(jobsOf, read.rows, read.others);
 
-    // jobs whose row this batch did not take
-    const byId = new Map(read.claimed.map((r) => [r.id, r]));
-    const others = new Map(read.others.map((r) => [r.id, r]));
-    const taken = new Set<string>();
-    for (const item of items) {
-      const id = item.job.data.reminderId;
-      const row = byId.get(id);
-      if (row && !taken.has(id)) {
-        taken.add(id);
-        continue;
-      }
-      const other = others.get(id);
-      if (row || !other || (other.status !== 'SCHEDULED' && other.status !== 'HELD')) {
-        item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
-      } else if (other.digest_id) {
-        item.resolve(`held for digest ${other.digest_id}`);
-      } else {
-        // leased by another run (look again soon: it may finish or die), or not due yet (come back
-        // then): never end the job silently, never burn an attempt on it
-        const leased = other.lease_until !== null && other.lease_until.getTime() > Date.now();
-        const due = other.status === 'HELD' && other.held_until ? other.held_until : other.scheduled_for;
-        const at = leased ? Math.min(other.lease_until!.getTime(), Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset;
-        await this.delay(item, at + 50);
-      }
-    }
-
+    // the rules, for each row (a job's attempt counts; a swept row is at its first)
     const now = this.time.now();
-    const outcome = new Map<string, string>();
-    const cancels: { id: string; reason: string }[] = [];
-    const releases: string[] = [];
-    const holds: { id: string; until: Date; reason: string; digestId?: string }[] = [];
-    const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
-    for (const row of read.claimed) {
+    const outcome = new Map<string, string>();
+    const outcomes: AttemptOutcome[] = [];
+    const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
+    const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
+    const end = (id: string, status: AttemptOutcome['status'], note: string | null): AttemptOutcome => ({
+      id, status, note, attempted: false, webhookDelivered: false, emailDelivered: false, release: true,
+    });
+    for (const row of read.rows) {
       const subject = read.subjects.get(row.engagement_id) ?? null;
-      const job = items.find((i) => i.job.data.reminderId === row.id)!.job;
+      const job = jobsOf.get(row.id)?.[0]?.job;
       const decision = decideFiring({
         reminder: firingReminder(row),
         subject,
         settings: read.settings,
         emailConfigured: this.email !== null,
-        attempt: { made: job.attemptsMade, allowed: job.opts.attempts ?? 1, maxAttempts },
+        attempt: { made: job?.attemptsMade ?? 0, allowed: job?.opts.attempts ?? maxAttempts, maxAttempts },
         recipientZone: recipientZone(row, subject),
         now,
       });
       if (decision.action === 'CANCEL') {
-        cancels.push({ id: row.id, reason: decision.reason });
+        outcomes.push(end(row.id, 'CANCELLED', decision.reason));
         outcome.set(row.id, `cancelled: ${decision.reason}`);
       } else if (decision.action === 'HOLD') {
-        holds.push({ id: row.id, until: decision.until, reason: decision.reason });
+        holds.push({ id: row.id, until: decision.until, reason: decision.reason, row });
         outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
       } else if (decision.action === 'RELEASE') {
         // the scheduler moves the row and its job
-        releases.push(row.id);
+        outcomes.push(end(row.id, null, null));
         outcome.set(row.id, decision.reason);
       } else {
         deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
@@ -271,33 +290,23 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     }
 
     // past the recipient's daily budget: held for the next morning's digest instead (reminder-budget.ts)
-    const overBudget = await gateBudget(
-      this.db,
-      practiceId,
-      deliveries.map((d) => ({ id: d.row.id, recipientId: d.row.recipient_id, recipientZone: recipientZone(d.row, d.subject) })),
-      read.settings,
-      now,
-    );
-    for (const hold of overBudget.values()) {
-      holds.push(hold);
-      outcome.set(hold.id, `held: for digest ${hold.digestId}, ${hold.reason}`);
-      deliveries.splice(deliveries.findIndex((d) => d.row.id === hold.id), 1);
+    if (deliveries.length) {
+      const candidates = deliveries.map((d) => ({ id: d.row.id, recipientId: d.row.recipient_id, recipientZone: recipientZone(d.row, d.subject) }));
+      const overBudget = await this.timed('budget', () => gateBudget(this.db, practiceId, candidates, read.settings, now));
+      for (const hold of overBudget.values()) {
+        const at = deliveries.findIndex((d) => d.row.id === hold.id);
+        holds.push({ ...hold, row: deliveries[at]!.row });
+        outcome.set(hold.id, `held: for digest ${hold.digestId}, ${hold.reason}`);
+        deliveries.splice(at, 1);
+      }
     }
 
     // the webhook body is built at a reminder's first attempt and stored before it is sent, so
     // every retry (and replay) sends the same bytes with the same X-Signature
     const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
     if (fresh.length) {
-      const stored = await this.db.transaction(practiceId, async (tx) => {
-        const { rows } = await tx.query<{ id: string; webhook_body: string }>(
-          `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, b.body)
-             FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
-            WHERE r.id = b.id AND r.lease_token = $3
-           RETURNING r.id, r.webhook_body`,
-          [fresh.map((d) => d.row.id), fresh.map((d) => buildWebhookBody(reminderMessage(d.row, d.subject), now)), lease],
-        );
-        return new Map(rows.map((r) => [r.id, r.webhook_body]));
-      });
+      const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), now) }));
+      const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, lease, bodies)));
       // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
       for (const d of fresh) {
         d.row.webhook_body = stored.get(d.row.id) ?? null;
@@ -306,94 +315,97 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     }
 
     // deliver, every channel of every reminder at once
-    const results = await Promise.all(deliveries.map((d) => this.deliver(d.row, d.subject, read.settings, d.webhook, d.email)));
+    const to: DeliveryChannels = {
+      webhook: this.webhook,
+      email: this.email,
+      webhookUrl: read.settings.webhookUrl,
+      webhookSecret: deliveries.some((d) => d.webhook) ? this.settings.webhookSecret(read.settings.sealedSecret) : null,
+    };
+    const results = await this.timed('deliver', () => Promise.all(deliveries.map((d) => deliverReminder(to, d.row, d.subject, d))));
 
-    const webhookDone: string[] = [];
-    const emailDone: string[] = [];
-    const retry: { id: string; error: string }[] = [];
-    const failed: { id: string; error: string }[] = [];
     const toRecord: RecordEntry[] = [];
     deliveries.forEach((d, i) => {
       const r = results[i]!;
-      if (r.webhookOk) webhookDone.push(d.row.id);
-      if (r.emailOk) emailDone.push(d.row.id);
       const settled = settleDelivery(firingReminder(d.row), r, d.lastAttempt);
+      const attempt = { ...end(d.row.id, null, null), attempted: true, webhookDelivered: r.webhookOk, emailDelivered: r.emailOk };
       if (settled.action === 'RETRY') {
-        retry.push({ id: d.row.id, error: settled.error });
+        outcomes.push({ ...attempt, note: settled.error });
         outcome.set(d.row.id, `retry: ${settled.error}`);
       } else if (settled.action === 'FAILED') {
-        failed.push({ id: d.row.id, error: settled.error });
+        outcomes.push({ ...attempt, status: 'FAILED', note: settled.error });
         outcome.set(d.row.id, `failed: ${settled.error}`);
       } else {
+        // delivered on every channel: straight to the recording (one write); a partial delivery's
+        // attempt is committed first (keeping the lease), so a retry re-attempts only what failed
+        if (settled.error !== null) outcomes.push({ ...attempt, release: false });
         toRecord.push({ row: d.row, channels: settled.channels, error: settled.error });
         outcome.set(d.row.id, `sent by ${settled.channels.join(' and ')}`);
       }
     });
 
-    // Reminders delivered on every channel go straight to the recording transaction (one write
-    // each); partial deliveries, cancellations and failures are committed first, so a retry
-    // re-attempts only the channels that failed.
-    const recorded = new Set(toRecord.filter((r) => r.error === null).map((r) => r.row.id));
-    const attempted = deliveries.map((d) => d.row.id).filter((id) => !recorded.has(id));
-    // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
-    if (holds.length) await recordHeld(this.executor, practiceId, holds.map((h) => ({ ...h, row: byId.get(h.id)! })), lease, now);
-    if (attempted.length || cancels.length || retry.length || releases.length || failed.length) await this.db.transaction(practiceId, async (tx) => {
-      if (attempted.length) {
-        await tx.query(
-          `UPDATE reminders SET attempts = attempts + 1,
-                  webhook_delivered_at = CASE WHEN id = ANY($2::uuid[]) THEN now() ELSE webhook_delivered_at END,
-                  email_delivered_at = CASE WHEN id = ANY($3::uuid[]) THEN now() ELSE email_delivered_at END,
-                  updated_at = now()
-            WHERE id = ANY($1::uuid[]) AND lease_token = $4`,
-          [attempted, webhookDone, emailDone, lease],
-        );
-      }
-      if (cancels.length) {
-        await tx.query(
-          `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = c.reason, lease_until = NULL, lease_token = NULL, updated_at = now()
-             FROM unnest($1::uuid[], $2::text[]) AS c(id, reason)
-            WHERE r.id = c.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
-          [cancels.map((c) => c.id), cancels.map((c) => c.reason), lease],
-        );
-      }
-      if (retry.length || releases.length) {
-        await tx.query(
-          `UPDATE reminders r SET last_error = coalesce(e.error, r.last_error), lease_until = NULL, lease_token = NULL, updated_at = now()
-             FROM unnest($1::uuid[], $2::text[]) AS e(id, error)
-            WHERE r.id = e.id AND r.lease_token = $3`,
-          [[...retry.map((r) => r.id), ...releases], [...retry.map((r) => r.error), ...releases.map(() => null)], lease],
-        );
-      }
-      if (failed.length) {
-        await tx.query(
-          `UPDATE reminders r SET status = 'FAILED', last_error = f.error, lease_until = NULL, lease_token = NULL, updated_at = now()
-             FROM unnest($1::uuid[], $2::text[]) AS f(id, error)
-            WHERE r.id = f.id AND r.lease_token = $3 AND r.status IN ('SCHEDULED', 'HELD')`,
-          [failed.map((f) => f.id), failed.map((f) => f.error), lease],
-        );
-      }
+    await this.timed('record', async () => {
+      // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
+      if (holds.length) await recordHeld(this.executor, practiceId, holds, lease, now);
+      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, lease, outcomes));
+      // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
+      if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
     });
 
-    // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
-    if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items);
-
-    for (const row of read.claimed) {
-      const result = outcome.get(row.id) ?? 'done';
-      const kind = row.kind;
-      const status = result.split(':')[0]!.split(' ')[0]!;
-      this.metrics.reminderOutcomes.inc({ kind, outcome: status });
-      // one line per reminder, under the correlation id of the request that caused it
-      const line = { reminderId: row.id, correlationId: row.correlation_id, practiceId, engagementId: row.engagement_id, kind, outcome: result };
-      if (status === 'failed') this.logger.warn(line, 'reminder failed');
-      else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
-      if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
+    for (const row of read.rows) {
       const hold = holds.find((h) => h.id === row.id);
-      for (const item of items.filter((i) => i.job.data.reminderId === row.id)) {
-        if (hold?.digestId) item.resolve(result);
-        else if (hold) void this.delay(item, hold.until.getTime() - this.time.offset);
-        else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
-        else item.resolve(result);
+      // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
+      this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], hold && !hold.digestId ? hold.until : undefined);
+    }
+    return sweep > 0 && read.swept >= sweep;
+  }
+
+  /**
+   * The jobs whose row this batch did not take: done when the row is not waiting any more or is
+   * held for a digest (the digest carries it); when a batch of this process holds it, asked again
+   * once that batch ends; else put back to sleep until another process's lease ends (it may finish
+   * or die) or the row is due. Never ended silently, never an attempt burnt.
+   */
+  private async settleUnleased(jobsOf: Map<string, Pending[]>, leased: ReminderRow[], others: UnleasedRow[]): Promise<void> {
+    const taken = new Set(leased.map((r) => r.id));
+    const other = new Map(others.map((r) => [r.id, r]));
+    for (const [id, jobs] of jobsOf) {
+      const row = other.get(id);
+      if (taken.has(id) || !row || (row.status !== 'SCHEDULED' && row.status !== 'HELD')) {
+        // the first job of a row this batch took answers for it; its twins, and jobs of rows gone, are done
+        for (const item of taken.has(id) ? jobs.slice(1) : jobs) item.resolve('not scheduled any more (sent, cancelled or failed, or handled by a twin job)');
+        continue;
       }
+      if (row.digest_id) {
+        for (const item of jobs) item.resolve(`held for digest ${row.digest_id}`);
+        continue;
+      }
+      const ours = row.lease_token ? this.running.get(row.lease_token) : undefined;
+      if (ours) {
+        void ours.then(() => jobs.forEach((item) => this.enqueue(item)));
+        continue;
+      }
+      const leasedUntil = row.lease_until !== null && row.lease_until.getTime() > Date.now() ? row.lease_until.getTime() : null;
+      const due = row.status === 'HELD' && row.held_until ? row.held_until : row.scheduled_for;
+      // leases run in real time; the due time is in the reminders' time (ReminderTime), which a test may set ahead
+      const at = leasedUntil !== null ? Math.min(leasedUntil, Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset;
+      await Promise.all(jobs.map((item) => this.delay(item, at + 50)));
+    }
+  }
+
+  /** A row's metrics, its log line and what its jobs answer BullMQ. */
+  private finish(practiceId: string, row: ReminderRow, result: string, jobs: Pending[], heldUntil: Date | undefined): void {
+    const kind = row.kind;
+    const status = result.split(':')[0]!.split(' ')[0]!;
+    this.metrics.reminderOutcomes.inc({ kind, outcome: status });
+    // one line per reminder, under the correlation id of the request that caused it
+    const line = { reminderId: row.id, correlationId: row.correlation_id, practiceId, engagementId: row.engagement_id, kind, outcome: result };
+    if (status === 'failed') this.logger.warn(line, 'reminder failed');
+    else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
+    if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
+    for (const item of jobs.slice(0, 1)) {
+      if (heldUntil) void this.delay(item, heldUntil.getTime() - this.time.offset);
+      else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
+      else item.resolve(result);
     }
   }
 
@@ -403,9 +415,9 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
    * engagements' stream locks anyway, and one big one costs the same few
    * round trips as a small one.
    */
-  private enqueueRecord(practiceId: string, entries: RecordEntry[], items: Pending[]): Promise<void> {
+  private enqueueRecord(practiceId: string, entries: RecordEntry[], jobs: Job<ReminderJobData>[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.recordQueue.push({ practiceId, entries, items, resolve, reject });
+      this.recordQueue.push({ practiceId, entries, jobs, resolve, reject });
       if (!this.recording) void this.drainRecords();
     });
   }
@@ -420,7 +432,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         for (const w of waiting) byPractice.set(w.practiceId, [...(byPractice.get(w.practiceId) ?? []), w]);
         for (const [practiceId, group] of byPractice) {
           try {
-            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.items.map((i) => i.job)), this.time.now());
+            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.jobs), this.time.now());
             for (const g of group) g.resolve();
           } catch (err) {
             for (const g of group) g.reject(err);
@@ -432,40 +444,13 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private async deliver(
-    row: ReminderRow,
-    subject: ReminderSubject,
-    settings: PracticeSettingsModel & { sealedSecret: string | null },
-    webhook: boolean,
-    email: boolean,
-  ): Promise<{ webhookOk: boolean; emailOk: boolean; errors: string[] }> {
-    const message = reminderMessage(row, subject);
-    const errors: string[] = [];
-    const [webhookOk, emailOk] = await Promise.all([
-      webhook
-        ? this.webhook
-            .send({
-              url: settings.webhookUrl!,
-              secret: this.settings.webhookSecret(settings.sealedSecret),
-              deliveryId: row.id,
-              body: row.webhook_body!,
-            })
-            .then((a) => {
-              if (!a.ok) errors.push(`webhook: ${a.error}`);
-              return a.ok;
-            })
-        : false,
-      email
-        ? this.email!.send({ ...renderReminderEmail(message, {}), to: { name: row.recipient_name, email: row.recipient_email! }, reminderId: row.id }).then(
-            () => true,
-            (err: Error) => {
-              errors.push(`email: ${err.message}`);
-              return false;
-            },
-          )
-        : false,
-    ]);
-    return { webhookOk, emailOk, errors };
+  private async timed<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
+    const end = this.metrics.reminderStage.startTimer({ stage });
+    try {
+      return await work();
+    } finally {
+      end();
+    }
   }
 
   /** Puts the job back to sleep until `at` (BullMQ's way: move it, then throw DelayedError). */

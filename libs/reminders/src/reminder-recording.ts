@@ -1,9 +1,12 @@
 import type { Job } from 'bullmq';
+import type { Queryable } from '#event-store';
 import type { CommandExecutor, ReminderChannel, ReminderKind } from '#engagement';
 import type { ReminderJobData } from './reminder-clock.js';
 
-// The processor's two recordings through the command path: each writes the
-// engagement's events and the reminder rows in one commit.
+// What the processor writes, each as one statement over the whole batch
+// (unnest): the webhook bodies before sending, every attempt's outcome after,
+// and its two recordings through the command path (SENT, HELD), each of which
+// writes the engagements' events and the reminder rows in one commit.
 
 export interface ReminderRow extends Record<string, unknown> {
   id: string;
@@ -24,6 +27,62 @@ export interface ReminderRow extends Record<string, unknown> {
   correlation_id: string | null;
   /** the webhook body, stored at the first attempt and sent unchanged by every later one */
   webhook_body: string | null;
+}
+
+/**
+ * A leased row's outcome short of SENT or HELD: an attempt made (and which
+ * channels it delivered), the row CANCELLED or FAILED, and whether the lease
+ * is given back (a retry, a release, an end). A partial delivery on its last
+ * attempt keeps its lease: recordSent records it next.
+ */
+export interface AttemptOutcome {
+  id: string;
+  status: 'CANCELLED' | 'FAILED' | null;
+  /** the cancel reason (CANCELLED) or the error (otherwise) */
+  note: string | null;
+  attempted: boolean;
+  webhookDelivered: boolean;
+  emailDelivered: boolean;
+  release: boolean;
+}
+
+/** Stores the webhook bodies of a batch's first attempts (a body already stored wins); the bodies the row now has. */
+export async function storeWebhookBodies(tx: Queryable, lease: string, bodies: { id: string; body: string }[]): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ id: string; webhook_body: string }>(
+    `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, b.body)
+       FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
+      WHERE r.id = b.id AND r.lease_token = $3
+     RETURNING r.id, r.webhook_body`,
+    [bodies.map((b) => b.id), bodies.map((b) => b.body), lease],
+  );
+  return new Map(rows.map((r) => [r.id, r.webhook_body]));
+}
+
+/** Every outcome of a batch in one statement, on the rows this lease still holds. */
+export async function recordAttempts(tx: Queryable, lease: string, outcomes: readonly AttemptOutcome[]): Promise<void> {
+  await tx.query(
+    `UPDATE reminders r SET status = coalesce(o.status, r.status),
+            cancel_reason = CASE WHEN o.status = 'CANCELLED' THEN o.note ELSE r.cancel_reason END,
+            last_error = CASE WHEN o.status = 'CANCELLED' THEN r.last_error ELSE coalesce(o.note, r.last_error) END,
+            attempts = r.attempts + CASE WHEN o.attempted THEN 1 ELSE 0 END,
+            webhook_delivered_at = CASE WHEN o.webhook THEN now() ELSE r.webhook_delivered_at END,
+            email_delivered_at = CASE WHEN o.email THEN now() ELSE r.email_delivered_at END,
+            lease_until = CASE WHEN o.release THEN NULL ELSE r.lease_until END,
+            lease_token = CASE WHEN o.release THEN NULL ELSE r.lease_token END,
+            updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[]) AS o(id, status, note, attempted, webhook, email, release)
+      WHERE r.id = o.id AND r.lease_token = $8 AND r.status IN ('SCHEDULED', 'HELD')`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.note),
+      outcomes.map((o) => o.attempted),
+      outcomes.map((o) => o.webhookDelivered),
+      outcomes.map((o) => o.emailDelivered),
+      outcomes.map((o) => o.release),
+      lease,
+    ],
+  );
 }
 
 export interface RecordEntry {

@@ -83,6 +83,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reminderStage = new Histogram({
+    name: 'coaching_reminder_stage_seconds',
+    help: 'One reminder batch\'s stages: lease (take the rows, read subjects and settings), budget (the daily budget\'s places), body (store first webhook bodies), deliver, record (outcomes and ReminderSent)',
+    labelNames: ['stage'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly reminderBatchRows = new Histogram({
+    name: 'coaching_reminder_batch_rows',
+    help: 'Rows one reminder batch leased (its jobs\' and those it swept)',
+    labelNames: ['source'],
+    buckets: [1, 10, 50, 100, 250, 500, 1000],
+    registers: [this.registry],
+  });
+
   readonly graphqlDuration = new Histogram({
     name: 'coaching_graphql_operation_duration_seconds',
     help: 'GraphQL operations, by type and name',

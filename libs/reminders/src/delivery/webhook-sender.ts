@@ -4,7 +4,11 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
 import { Agent, fetch, type Response } from 'undici';
+
 import { signBody, standardWebhookHeaders } from './webhook-payload.js';
+
+/** Kept-alive connections to one receiver (origin), per process. */
+const CONNECTIONS_PER_ORIGIN = 64;
 
 /** Resolves a host name to every address it has (injectable: tests stand in for DNS). */
 export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
@@ -108,7 +112,12 @@ export class WebhookSender {
   constructor(private readonly options: WebhookSenderOptions) {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.resolve = options.resolve ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
-    this.agent = new Agent({ connect: { lookup: ((hostname, opts, cb) => this.lookup(hostname, opts, cb)) satisfies LookupFunction } });
+    // at most CONNECTIONS_PER_ORIGIN kept-alive connections to one receiver: a batch of hundreds queues on
+    // them instead of opening (and handshaking) a socket per reminder at once
+    this.agent = new Agent({
+      connections: CONNECTIONS_PER_ORIGIN,
+      connect: { lookup: ((hostname, opts, cb) => this.lookup(hostname, opts, cb)) satisfies LookupFunction },
+    });
   }
 
   /** Closes the kept-alive connections (on shutdown). */

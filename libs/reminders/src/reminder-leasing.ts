@@ -1,0 +1,94 @@
+import type { Queryable } from '#event-store';
+import type { ReminderRow } from './reminder-recording.js';
+
+// The processor's leases, as sets: one statement takes every row of a batch
+// (the jobs' own rows and, when asked, other due rows nobody holds), one
+// renews them, one frees them. A lease is a token and an end time on the row;
+// only the run holding the token may record the row, so a twin or stalled run
+// of the same job cannot send it twice.
+
+/** A row a batch's job asked for but did not get: why decides what its job does. */
+export interface UnleasedRow extends Record<string, unknown> {
+  id: string;
+  status: string;
+  scheduled_for: Date;
+  held_until: Date | null;
+  lease_until: Date | null;
+  lease_token: string | null;
+  /** set when the daily budget held the row for a digest: the digest carries it, not its job */
+  digest_id: string | null;
+}
+
+export interface LeaseRequest {
+  /** the rows the batch's jobs are for */
+  ids: readonly string[];
+  token: string;
+  seconds: number;
+  /**
+   * The reminders' "now" (ReminderTime): a row is due when its time is at or before it. Leases
+   * stay in real time (PostgreSQL's now()): they measure how long a run may hold a row.
+   */
+  now: Date;
+  /**
+   * How many more rows to take: due, SCHEDULED, not held for a digest, never attempted, unleased and
+   * not locked by anyone (SKIP LOCKED), oldest first. Their own jobs, when they
+   * fire, find them leased or SENT. Retries are left to the jobs (their back-off).
+   */
+  sweep: number;
+}
+
+export interface Leased {
+  rows: ReminderRow[];
+  /** of `ids`, those not leased: sent, cancelled, held for a digest, leased by another run, or not due */
+  others: UnleasedRow[];
+  /** how many of `rows` the sweep took (not asked for by a job) */
+  swept: number;
+}
+
+/** Leases a batch's rows in one statement, and reads those it could not take. */
+export async function leaseReminders(tx: Queryable, practiceId: string, req: LeaseRequest): Promise<Leased> {
+  // both sets skip rows another transaction holds (never wait on a lock: two batches taking rows in
+  // different orders would deadlock); a job whose row was skipped looks again in a moment
+  const { rows } = await tx.query<ReminderRow>(
+    `WITH asked AS (
+       SELECT id FROM reminders
+        WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
+          AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= $6::timestamptz
+          AND (lease_until IS NULL OR lease_until < now())
+        FOR UPDATE SKIP LOCKED),
+     swept AS (
+       SELECT id FROM reminders
+        WHERE practice_id = $5 AND status = 'SCHEDULED' AND digest_id IS NULL AND scheduled_for <= $6::timestamptz AND attempts = 0
+          AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
+        ORDER BY scheduled_for LIMIT $4
+        FOR UPDATE SKIP LOCKED)
+     UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
+      WHERE id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
+     RETURNING *`,
+    [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now],
+  );
+  const asked = new Set(req.ids);
+  const taken = new Set(rows.map((r) => r.id));
+  const rest = req.ids.filter((id) => !taken.has(id));
+  const { rows: others } = rest.length
+    ? await tx.query<UnleasedRow>('SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE id = ANY($1::uuid[])', [rest])
+    : { rows: [] };
+  return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
+}
+
+/**
+ * Keeps a running batch's lease alive (the processor's heartbeat): by id (the primary key, not a
+ * scan for the token), skipping rows the batch is recording at that moment (their record ends the lease).
+ */
+export async function renewLease(tx: Queryable, token: string, ids: readonly string[], seconds: number): Promise<void> {
+  await tx.query(
+    `UPDATE reminders SET lease_until = now() + make_interval(secs => $3)
+      WHERE id IN (SELECT id FROM reminders WHERE id = ANY($2::uuid[]) AND lease_token = $1 FOR UPDATE SKIP LOCKED)`,
+    [token, ids, seconds],
+  );
+}
+
+/** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */
+export async function releaseLease(tx: Queryable, token: string, ids: readonly string[]): Promise<void> {
+  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE id = ANY($2::uuid[]) AND lease_token = $1', [token, ids]);
+}
