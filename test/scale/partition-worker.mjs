@@ -3,11 +3,16 @@
 // each stream's events and records any event applied out of order or twice. Stops on SIGTERM.
 //   node test/scale/partition-worker.mjs <database url> <subscriber name> <partitions> <label>
 import pg from 'pg';
-import { SubscriptionRunner, PostgresEventStore } from '../../dist/libs/event-store/src/index.js';
+import { SubscriptionRunner, PostgresEventStore, PersonalDataSealing } from '../../dist/libs/event-store/src/index.js';
+import { SecretBox } from '../../dist/libs/platform/src/crypto/secret-box.js';
 
 const [url, name, partitions, label] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 3, application_name: `${label}-pool` });
-const store = new PostgresEventStore(pool);
+// the log is the whole test run's: other files' engagement events carry sealed personal fields, which a
+// reader must open (a store without keys refuses them) — with the apps' keys: SECRETS_KEYS, or in tests
+// the development fallback derived from JWT_SECRET (test/support/env.ts)
+const keys = SecretBox.fromConfig(process.env.SECRETS_KEYS || undefined, { production: false, seed: process.env.JWT_SECRET ?? '' });
+const store = new PostgresEventStore(pool, { sealing: new PersonalDataSealing().useKeyWrapper(keys) });
 const table = `${name.replace(/[^a-z0-9_]/g, '_')}_projection`;
 
 const subscriber = {
