@@ -6,6 +6,7 @@ import { jest } from '@jest/globals';
 import pg from 'pg';
 import { PostgresEventStore, type NewEvent } from '#event-store';
 import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
+import { TEST_JWT_SECRET } from '../support/env.js';
 import { waitFor } from '../support/wait.js';
 
 // An asynchronous subscriber split into K = 8 partitions over 3 worker processes (the compiled
@@ -32,6 +33,8 @@ const children: { label: string; child: ChildProcess; output: string }[] = [];
 function startWorker(label: string) {
   const child = spawn(process.execPath, ['test/scale/partition-worker.mjs', TEST_DATABASE_URL, name, String(K), label], {
     cwd: ROOT,
+    // the apps' key seed, so the worker opens the sealed events other files of the run appended
+    env: { ...process.env, JWT_SECRET: process.env.JWT_SECRET ?? TEST_JWT_SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const w = { label, child, output: '' };
