@@ -4,6 +4,7 @@ import type { Queryable } from '#event-store';
 import { AppConfigService, Database } from '#platform';
 import { buildDigestWebhookBody, renderDigestEmail, type DigestMessage } from './delivery/digest-message.js';
 import { EmailSender } from './delivery/email-sender.js';
+import { PeriodicTask } from './periodic-task.js';
 import { reminderMessage } from './delivery/reminder-message.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { coachDigestDue, planHeldDigest, type HeldForDigest } from './digest-policy.js';
@@ -46,8 +47,7 @@ export class DigestRunner implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(DigestRunner.name);
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask('digest sweep', this.logger, () => this.sweepOnce());
 
   constructor(
     private readonly db: Database,
@@ -62,23 +62,18 @@ export class DigestRunner implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      void this.sweep().catch((err: Error) => this.logger.warn(`digest sweep failed: ${err.message}`));
-    }, this.config.get('REMINDER_DIGEST_SWEEP_MS'));
-    this.timer.unref();
+    this.task.start(this.config.get('REMINDER_DIGEST_SWEEP_MS'));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
     await this.email?.close();
     await this.webhook.close();
   }
 
   /** Sends every digest due now; returns how many went out. One sweep at a time per process. */
   sweep(): Promise<number> {
-    this.running ??= this.sweepOnce().finally(() => (this.running = null));
-    return this.running;
+    return this.task.runNow();
   }
 
   private async sweepOnce(): Promise<number> {

@@ -1,3 +1,4 @@
+import { PeriodicTask } from './periodic-task.js';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfigService, Database } from '#platform';
 import { ReminderClock } from './reminder-clock.js';
@@ -12,8 +13,7 @@ import { ReminderClock } from './reminder-clock.js';
 @Injectable()
 export class ReminderReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReminderReconciler.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask('reminder reconciliation', this.logger, () => this.reconcileOnce());
 
   constructor(
     private readonly db: Database,
@@ -23,22 +23,16 @@ export class ReminderReconciler implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     await this.warnUnlessNoEviction();
-    void this.reconcile().catch((err: Error) => this.logger.warn(`reminder reconciliation failed: ${err.message}`));
-    this.timer = setInterval(() => {
-      void this.reconcile().catch((err: Error) => this.logger.warn(`reminder reconciliation failed: ${err.message}`));
-    }, this.config.get('REMINDER_RECONCILE_MS'));
-    this.timer.unref();
+    this.task.start(this.config.get('REMINDER_RECONCILE_MS'), { now: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** Re-adds a job for every SCHEDULED reminder; returns how many rows it covered. */
   reconcile(): Promise<number> {
-    this.running ??= this.reconcileOnce().finally(() => (this.running = null));
-    return this.running;
+    return this.task.runNow();
   }
 
   private async reconcileOnce(): Promise<number> {

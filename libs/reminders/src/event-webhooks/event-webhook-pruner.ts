@@ -1,3 +1,4 @@
+import { PeriodicTask } from '../periodic-task.js';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfigService, Database } from '#platform';
 import { practicesWithPrunableDeliveries, pruneDelivered } from './event-webhook-store.js';
@@ -19,8 +20,7 @@ export const PRUNE_BATCH = 1_000;
 @Injectable()
 export class EventWebhookPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EventWebhookPruner.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask('event webhook pruning', this.logger, () => this.pruneOnce(new Date()));
   private stopped = false;
 
   constructor(
@@ -29,22 +29,17 @@ export class EventWebhookPruner implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    const run = () => void this.prune().catch((err: Error) => this.logger.warn(`event webhook pruning failed: ${err.message}`));
-    run();
-    this.timer = setInterval(run, this.config.get('EVENT_WEBHOOK_PRUNE_MS'));
-    this.timer.unref();
+    this.task.start(this.config.get('EVENT_WEBHOOK_PRUNE_MS'), { now: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** Deletes the delivered rows past retention (as of `now`); how many went. One run at a time per process. */
   prune(now = new Date()): Promise<number> {
-    this.running ??= this.pruneOnce(now).finally(() => (this.running = null));
-    return this.running;
+    return this.task.runNow(() => this.pruneOnce(now));
   }
 
   private async pruneOnce(now: Date): Promise<number> {
