@@ -158,8 +158,3 @@ export const ENGAGEMENT_EVENT_TYPES: readonly EngagementEventType[] = [
   'EngagementResumed',
   'EngagementClosed',
 ];
-
-/** A stored event (already upcast to its current shape) as the domain's event: its type and data. */
-export function toDomain(e: { type: string; data: unknown }): EngagementEvent {
-  return { type: e.type, data: e.data } as EngagementEvent;
-}

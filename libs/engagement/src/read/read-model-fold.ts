@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StoredEvent } from '#event-store';
-import { toDomain, type EngagementEvent } from '../domain/events.js';
+import type { EngagementEvent } from '../domain/events.js';
 import type { EngagementRow, HomeworkRow } from './read-models.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
 
@@ -269,7 +269,7 @@ export class ReadModelFold {
 
   /** Folds one event of an engagement type; throws UnsupportedEvent where it cannot mirror the projector. */
   apply(e: StoredEvent): void {
-    const event = toDomain(e);
+    const event = e as EngagementEvent; // a stored event, upcast to its current shape: its type and data are the domain's
     const id = uuid(e, e.streamId);
     const at = e.occurredAt;
     const practice = e.metadata.practiceId;

@@ -8,7 +8,7 @@ import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
 import { batch, inline } from '../read/sql-batch.js';
-import { toDomain, type EngagementEvent } from '../domain/events.js';
+import type { EngagementEvent } from '../domain/events.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */
 export interface CommandOrigin {
@@ -236,7 +236,7 @@ export class CommandExecutor {
 
   private async snapshotIfDue(tx: Queryable, streamId: string, practiceId: string, loaded: LoadedEngagement, stored: StoredEvent[], version: number): Promise<void> {
     if (version - loaded.snapshotVersion < SNAPSHOT_EVERY) return;
-    const next = stored.reduce((s, e) => evolve(s, toDomain(e)), loaded.state);
+    const next = stored.reduce((s, e) => evolve(s, e as EngagementEvent), loaded.state);
     await this.repository.saveSnapshot(tx, streamId, practiceId, version, next);
   }
 
