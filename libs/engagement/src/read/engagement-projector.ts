@@ -1,7 +1,7 @@
 import type { Queryable, StoredEvent } from '#event-store';
+import { batch, inline } from '#platform';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { ReadModelFold, upsertStatements } from './read-model-fold.js';
-import { batch, inline } from './sql-batch.js';
 
 /** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
 const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'DigestSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent, type UpcasterRegistry } from '#event-store';
-import { BadUserInput, Database, Metrics, streamLock, VersionConflict } from '#platform';
+import { BadUserInput, batch, Database, inline, Metrics, streamLock, VersionConflict } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
 import { admit, decide, evolve, initialState, type EngagementState } from '../domain/decider.js';
 import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
-import { batch, inline } from '../read/sql-batch.js';
 import type { EngagementEvent } from '../domain/events.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { inTransaction, type Queryable, type Transaction, type TransactionOptions } from '#event-store';
 
@@ -29,6 +29,24 @@ export class Database {
   async read<R extends Record<string, unknown>>(practiceId: string, sql: string, params: unknown[] = []): Promise<R[]> {
     return this.transaction(practiceId, async (tx) => (await tx.query<R>(sql, params)).rows, { readOnly: true });
   }
+}
+
+/**
+ * Several statements in one round trip: node-postgres sends a query without
+ * parameters as one simple-protocol message and answers a result per
+ * statement (the rows parsed as for any query). Inside the caller's
+ * transaction, so one failing fails the transaction as before. The
+ * statements carry their values written in (`inline`).
+ */
+export async function batch(tx: Queryable, statements: readonly string[]): Promise<{ rows: Record<string, unknown>[] }[]> {
+  if (statements.length === 0) return [];
+  const result = (await tx.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+  return Array.isArray(result) ? result : [result];
+}
+
+/** A statement with its parameters written in as quoted literals (strings: the text node-postgres would send for them). */
+export function inline(text: string, values: readonly string[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => pg.escapeLiteral(values[Number(n) - 1]!));
 }
 
 /** The advisory lock key of a stream: the same one the event store's append takes for 'any' writers. */

@@ -1,4 +1,4 @@
-import { inline } from './sql-batch.js';
+import { inline } from './database.js';
 
 describe('inline: parameters written in as quoted literals (one round trip for several statements)', () => {
   it('quotes every value, doubling quotes, and marks backslashes with E', () => {
