@@ -3,11 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { instant, line, text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders, originOf } from '../graphql/request.js';
+import { loaders } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Homework } from '../graphql/types/homework.types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, optionalVersion, send, type WriteOptions } from './command-slice.js';
+import { EngagementCommandMessage, eventOf, newId, optionalKey, optionalVersion, originOf, send, type WriteOptions } from './command-slice.js';
 
 export const AssignHomeworkInput = inputType('AssignHomeworkInput', {
   engagementId: field(() => ID, uuid),

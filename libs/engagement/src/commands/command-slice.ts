@@ -10,8 +10,9 @@ import { loaders, noteRead, visibleEngagement } from '../graphql/request.js';
 import { CommandExecutor, type CommandOrigin, type CommandOutcome } from '../write/command-executor.js';
 
 // What every command slice (`commands/*.slice.ts`: its input, its command,
-// its mutation) shares: the command message on the CQRS bus, the one handler
-// that takes it to the executor, and the mutation's send-and-answer.
+// its mutation) shares: the command's origin (who asks, from the request),
+// the command message on the CQRS bus, the one handler that takes it to the
+// executor, and the mutation's send-and-answer.
 
 /** Options every engagement mutation may carry. */
 export interface WriteOptions {
@@ -50,6 +51,18 @@ export class EngagementCommandMessage extends Command<CommandOutcome> {
   ) {
     super();
   }
+}
+
+/** Who asks, for whom and in which request: the metadata of the events a mutation appends. */
+export function originOf(ctx: RequestContext): CommandOrigin {
+  const principal = ctx.requirePrincipal();
+  return {
+    actor: { id: principal.id, role: principal.role },
+    practiceId: principal.practiceId,
+    correlationId: ctx.requestId,
+    causationId: ctx.requestId,
+    now: new Date(),
+  };
 }
 
 export function newId(): string {

@@ -4,12 +4,12 @@ import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders, originOf } from '../graphql/request.js';
+import { loaders } from '../graphql/request.js';
 import { EngagementOutcome } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, optionalKey, send, type With, type WriteOptions } from './command-slice.js';
+import { EngagementCommandMessage, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
 
 // Pause, resume and close: the engagement's status, one slice for the three.
 

@@ -4,11 +4,10 @@ import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { instant, text, uuid, validate } from '../graphql/input-validation.js';
-import { originOf } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { CoachingSession } from '../graphql/types/engagement.types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, send, type With, type WriteOptions } from './command-slice.js';
+import { EngagementCommandMessage, eventOf, newId, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
 
 export const LogCoachingSessionInput = inputType('LogCoachingSessionInput', {
   engagementId: field(() => ID, uuid),

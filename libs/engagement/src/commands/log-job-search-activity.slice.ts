@@ -3,12 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { channel, count, text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders, originOf } from '../graphql/request.js';
+import { loaders } from '../graphql/request.js';
 import { JobSearchChannel } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, newId, optionalKey, send, type With, type WriteOptions } from './command-slice.js';
+import { EngagementCommandMessage, newId, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
 
 export const LogJobSearchActivityInput = inputType('LogJobSearchActivityInput', {
   engagementId: field(() => ID, uuid),

@@ -3,11 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders, originOf } from '../graphql/request.js';
+import { loaders } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Draft } from '../graphql/types/homework.types.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, send, type WriteOptions } from './command-slice.js';
+import { EngagementCommandMessage, eventOf, newId, optionalKey, originOf, send, type WriteOptions } from './command-slice.js';
 
 export const SubmitDraftInput = inputType('SubmitDraftInput', {
   homeworkId: field(() => ID, uuid),

@@ -1,23 +1,34 @@
-import { AccessAuditTrail, AccessDenied, ResourceNotFound, type Principal, type RequestContext } from '#platform';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementLoaders } from '../read/engagement-loaders.js';
-import type { EngagementModel } from '../read/read-models.js';
+import DataLoader from 'dataloader';
+import { AccessAuditTrail, AccessDenied, ResourceNotFound, type Principal, type ReadSession, type RequestContext } from '#platform';
+import { OPEN_HOMEWORK } from '../domain/types.js';
+import type { ProjectedRows } from '../read/engagement-projector.js';
+import {
+  toDraft,
+  toEngagement,
+  toFeedback,
+  toHomework,
+  toSession,
+  type DraftModel,
+  type DraftRow,
+  type EngagementModel,
+  type EngagementRow,
+  type FeedbackModel,
+  type FeedbackRow,
+  type HomeworkModel,
+  type HomeworkRow,
+  type JobSearchRow,
+  type SessionModel,
+  type SessionRow,
+} from '../read/read-models.js';
+
+// A request's access to the engagement read models: its DataLoaders (one set
+// per request, created on first use; a mutation primes them with the rows it
+// wrote), who may see an engagement, the access audit's note of an ADMIN's
+// read, and who may act.
 
 /** The request's DataLoaders (created on first use, one set per request). */
 export function loaders(ctx: RequestContext): EngagementLoaders {
   return ctx.perRequest(EngagementLoaders, () => new EngagementLoaders(ctx.session));
-}
-
-/** Who asks, for whom and in which request: the metadata of the events a mutation appends. */
-export function originOf(ctx: RequestContext): CommandOrigin {
-  const principal = ctx.requirePrincipal();
-  return {
-    actor: { id: principal.id, role: principal.role },
-    practiceId: principal.practiceId,
-    correlationId: ctx.requestId,
-    causationId: ctx.requestId,
-    now: new Date(),
-  };
 }
 
 /** May this principal see this engagement? ADMIN: the whole practice; COACH: theirs; CLIENT: their own. */
@@ -56,4 +67,124 @@ export function requireRole(ctx: RequestContext, roles: Principal['role'][], wha
   const principal = ctx.requirePrincipal();
   if (!roles.includes(principal.role)) throw new AccessDenied(`${what} is for ${roles.join(' or ')} only`);
   return principal;
+}
+
+const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The DataLoaders of one request: every nested field of a query costs one
+ * statement per level, however many parents asked (no N+1). All reads go
+ * through the request's practice-scoped read session.
+ */
+export class EngagementLoaders {
+  readonly now = new Date();
+
+  constructor(private readonly session: ReadSession) {}
+
+  readonly engagement = new DataLoader<string, EngagementModel | null>(async (ids) => {
+    const rows = await this.q<EngagementRow>('SELECT * FROM engagements WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toEngagement(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly homework = new DataLoader<string, HomeworkModel | null>(async (ids) => {
+    const rows = await this.q<HomeworkRow>('SELECT * FROM homework WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toHomework(r, this.now)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly homeworkOfEngagement = new DataLoader<string, HomeworkModel[]>(async (ids) => {
+    const rows = await this.q<HomeworkRow>(
+      'SELECT * FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
+  });
+
+  readonly draft = new DataLoader<string, DraftModel | null>(async (ids) => {
+    const rows = await this.q<DraftRow>('SELECT * FROM drafts WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toDraft(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly draftsOfHomework = new DataLoader<string, DraftModel[]>(async (ids) => {
+    const rows = await this.q<DraftRow>(
+      'SELECT * FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.homework_id, toDraft);
+  });
+
+  readonly feedbackOfDraft = new DataLoader<string, FeedbackModel | null>(async (ids) => {
+    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
+    return ids.map((id) => byDraft.get(id) ?? null);
+  });
+
+  readonly feedback = new DataLoader<string, FeedbackModel | null>(async (ids) => {
+    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const byId = new Map(rows.map((r) => [r.id, toFeedback(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  readonly sessionsOfEngagement = new DataLoader<string, SessionModel[]>(async (ids) => {
+    const rows = await this.q<SessionRow>(
+      'SELECT * FROM coaching_sessions WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY held_at, id',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, toSession);
+  });
+
+  readonly jobSearchOfEngagement = new DataLoader<string, JobSearchRow[]>(async (ids) => {
+    const rows = await this.q<JobSearchRow & { engagement_id: string }>(
+      'SELECT engagement_id, channel, applications, interviews, offers FROM job_search_stats WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2',
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, (r) => r);
+  });
+
+  readonly overdueCountOfEngagement = new DataLoader<string, number>(async (ids) => {
+    const rows = await this.q<{ engagement_id: string; n: string }>(
+      `SELECT engagement_id, count(*) AS n FROM homework
+       WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 AND due_at < $3 AND status IN (${OPEN})
+       GROUP BY engagement_id`,
+      [ids, this.now],
+    );
+    const byId = new Map(rows.map((r) => [r.engagement_id, Number(r.n)]));
+    return ids.map((id) => byId.get(id) ?? 0);
+  });
+
+  /**
+   * Takes the rows a command just wrote as the freshest answer (replacing
+   * anything this request read before), so a mutation answers without
+   * reading its write back.
+   */
+  accept(projected: ProjectedRows | undefined): void {
+    if (!projected) return;
+    for (const [id, r] of projected.engagements) this.engagement.clear(id).prime(id, toEngagement(r));
+    for (const [id, r] of projected.homework) this.homework.clear(id).prime(id, toHomework(r, this.now));
+    for (const [id, r] of projected.drafts) this.draft.clear(id).prime(id, toDraft(r));
+    for (const [id, r] of projected.feedback) this.feedback.clear(id).prime(id, toFeedback(r));
+    // lists that contain a written row are stale now
+    for (const r of projected.homework.values()) this.homeworkOfEngagement.clear(r.engagement_id);
+    for (const r of projected.drafts.values()) this.draftsOfHomework.clear(r.homework_id);
+    for (const r of projected.feedback.values()) this.feedbackOfDraft.clear(r.draft_id);
+  }
+
+  /** Primes the cache with rows a list query already fetched. */
+  prime(engagements: readonly EngagementModel[]): void {
+    for (const e of engagements) this.engagement.prime(e.id, e);
+  }
+
+  private q<R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R[]> {
+    // every statement filters by practice too: row-level security is the second lock, not the only one
+    const [first, ...rest] = params;
+    return this.session.query<R>(sql, [first, this.session.practiceId, ...rest]);
+  }
+}
+
+function group<R, K, M>(keys: readonly K[], rows: readonly R[], keyOf: (r: R) => K, map: (r: R) => M): M[][] {
+  const by = new Map<K, M[]>(keys.map((k) => [k, []]));
+  for (const r of rows) by.get(keyOf(r))?.push(map(r));
+  return keys.map((k) => by.get(k) ?? []);
 }
