@@ -5,7 +5,7 @@ import type { ReminderRow } from './reminder-recording.js';
 // (the jobs' own rows and, when asked, other due rows nobody holds), one
 // renews them, one frees them. A lease is a token and an end time on the row;
 // only the run holding the token may record the row, so a twin or stalled run
-// of the same job cannot send it twice.
+// of the same job cannot send it twice. Renewals: reminder-lease-keeper.ts.
 
 /** A row a batch's job asked for but did not get: why decides what its job does. */
 export interface UnleasedRow extends Record<string, unknown> {
@@ -74,18 +74,6 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
     ? await tx.query<UnleasedRow>('SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE id = ANY($1::uuid[])', [rest])
     : { rows: [] };
   return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
-}
-
-/**
- * Keeps a running batch's lease alive (the processor's heartbeat): by id (the primary key, not a
- * scan for the token), skipping rows the batch is recording at that moment (their record ends the lease).
- */
-export async function renewLease(tx: Queryable, token: string, ids: readonly string[], seconds: number): Promise<void> {
-  await tx.query(
-    `UPDATE reminders SET lease_until = now() + make_interval(secs => $3)
-      WHERE id IN (SELECT id FROM reminders WHERE id = ANY($2::uuid[]) AND lease_token = $1 FOR UPDATE SKIP LOCKED)`,
-    [token, ids, seconds],
-  );
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */

@@ -10,7 +10,8 @@ import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
-import { leaseReminders, releaseLease, renewLease, type UnleasedRow } from './reminder-leasing.js';
+import { leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
+import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type AttemptOutcome, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
 import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
@@ -98,6 +99,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private recordQueue: { practiceId: string; entries: RecordEntry[]; jobs: Job<ReminderJobData>[]; resolve(): void; reject(err: unknown): void }[] = [];
   private recording = false;
   private closing = false;
+  /** renews every lease this process holds, on a connection of its own */
+  private keeper: LeaseKeeper | null = null;
 
   constructor(
     private readonly db: Database,
@@ -116,6 +119,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    this.keeper = new LeaseKeeper({
+      connectionString: this.config.get('DATABASE_URL'),
+      seconds: this.config.get('REMINDER_LEASE_SECONDS'),
+      onError: (err) => this.logger.warn(`could not renew reminder leases: ${err.message}`),
+    });
     // on Redis Cluster one worker per queue shard, sharing REMINDER_CONCURRENCY
     const nodes = this.config.get('REDIS_CLUSTER_NODES');
     this.cluster = nodes ? redisClusterClient(nodes, 'worker') : null;
@@ -145,6 +153,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.close()));
     while (this.running.size) await Promise.allSettled([...this.running.values()]);
+    await this.keeper?.close();
     await this.cluster?.quit().catch(() => this.cluster?.disconnect());
     await this.email?.close();
     await this.webhook.close();
@@ -194,17 +203,12 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   /** One batch under one lease; true when it took as many rows as a batch can (more may be due). */
   private async runBatch(practiceId: string, items: Pending[]): Promise<boolean> {
     const lease = randomUUID();
-    // the lease lives as long as this run does: renewed while it delivers and records, so a short
-    // lease never expires under a slow webhook, and a dead worker's rows are free again soon
-    const leaseSeconds = this.config.get('REMINDER_LEASE_SECONDS');
+    // the lease lives as long as this run does: the process's lease keeper renews it while the run
+    // delivers and records, so a short lease never expires under a slow webhook or a busy pool,
+    // and a dead worker's rows are free again soon
     // the rows it may hold: its jobs' and, once leased, those it swept
     const held = new Set(items.map((i) => i.job.data.reminderId));
-    const heartbeat = setInterval(() => {
-      void this.db
-        .transaction(practiceId, (tx) => renewLease(tx, lease, [...held], leaseSeconds))
-        .catch((err: Error) => this.logger.warn(`could not renew a reminder lease: ${err.message}`));
-    }, (leaseSeconds * 1000) / 3);
-    heartbeat.unref();
+    this.keeper?.hold(lease, practiceId, held);
     const run = this.processLeased(practiceId, items, lease, held);
     this.running.set(
       lease,
@@ -220,7 +224,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease, [...held])).catch(() => undefined);
       throw err;
     } finally {
-      clearInterval(heartbeat);
+      this.keeper?.release(lease);
       this.running.delete(lease);
     }
   }

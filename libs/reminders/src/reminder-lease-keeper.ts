@@ -1,0 +1,97 @@
+import pg from 'pg';
+import { inTransaction, type Queryable } from '#event-store';
+import { guardClientErrors } from '#platform';
+
+// A batch's lease must outlive the batch: if it ends while the batch is still delivering or
+// recording, another worker (or the row's own job) takes the row and sends it again. Renewing
+// each lease on the shared pool failed exactly when it mattered: with hundreds of batches
+// waiting for a connection, a heartbeat queued behind them and the lease ran out (the
+// reminders bench saw 54 of 10,000 sent twice). So one keeper per process renews every lease
+// the process holds, one statement per practice, on a connection of its own.
+
+interface Held {
+  practiceId: string;
+  ids: ReadonlySet<string>;
+}
+
+export interface LeaseKeeperOptions {
+  /** the service's database URL (through PgBouncer when there is one: these are short transactions) */
+  connectionString: string;
+  /** how long a lease lasts; renewed every third of it */
+  seconds: number;
+  onError(err: Error): void;
+}
+
+export class LeaseKeeper {
+  private readonly pool: pg.Pool;
+  private readonly held = new Map<string, Held>();
+  private readonly timer: NodeJS.Timeout;
+  private renewing: Promise<void> | null = null;
+
+  constructor(private readonly options: LeaseKeeperOptions) {
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: 1, application_name: 'coaching-reminder-leases' });
+    guardClientErrors(this.pool, options.onError);
+    this.pool.on('error', options.onError);
+    this.timer = setInterval(() => void this.renew(), (options.seconds * 1000) / 3);
+    this.timer.unref();
+  }
+
+  /** Keeps the rows of `token` leased until `release(token)`; `ids` may grow (a batch's swept rows). */
+  hold(token: string, practiceId: string, ids: ReadonlySet<string>): void {
+    this.held.set(token, { practiceId, ids });
+  }
+
+  release(token: string): void {
+    this.held.delete(token);
+  }
+
+  /** Renews every held lease now (one statement per practice); a renewal still running is not doubled. */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewAll().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.renewing;
+    await this.pool.end();
+  }
+
+  private async renewAll(): Promise<void> {
+    const byPractice = new Map<string, { ids: string[]; tokens: string[] }>();
+    for (const [token, { practiceId, ids }] of this.held) {
+      const set = byPractice.get(practiceId) ?? { ids: [], tokens: [] };
+      for (const id of ids) {
+        set.ids.push(id);
+        set.tokens.push(token);
+      }
+      byPractice.set(practiceId, set);
+    }
+    for (const [practiceId, { ids, tokens }] of byPractice) {
+      if (!ids.length) continue;
+      try {
+        await inTransaction(this.pool, practiceId, (tx) => renewLeases(tx, practiceId, ids, tokens, this.options.seconds));
+      } catch (err) {
+        this.options.onError(err as Error);
+      }
+    }
+  }
+}
+
+/**
+ * Extends the leases of rows still held by their token, by id (the primary key). Rows another
+ * transaction has locked are skipped, not waited on: that is their batch recording them, and
+ * its record ends the lease.
+ */
+async function renewLeases(tx: Queryable, practiceId: string, ids: string[], tokens: string[], seconds: number): Promise<void> {
+  await tx.query(
+    `UPDATE reminders SET lease_until = now() + make_interval(secs => $4)
+      WHERE practice_id = $1 AND id IN (
+        SELECT r.id FROM reminders r JOIN unnest($2::uuid[], $3::uuid[]) AS h(id, token) ON r.id = h.id AND r.lease_token = h.token
+         WHERE r.practice_id = $1
+           FOR UPDATE OF r SKIP LOCKED)`,
+    [practiceId, ids, tokens, seconds],
+  );
+}
