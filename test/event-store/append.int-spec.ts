@@ -38,7 +38,7 @@ describe('append and readStream', () => {
     expect(second.nextVersion).toBe(3);
     expect(second.positions[0]).toBeGreaterThan(first.positions[1]!);
 
-    const read = await store.readStream(s);
+    const read = await store.readStream(s, { practiceId: 'practice-test' });
     expect(read.map((e) => [e.version, e.type, e.data])).toEqual([
       [1, 'A', { i: 1 }],
       [2, 'B', { i: 2 }],
@@ -47,8 +47,58 @@ describe('append and readStream', () => {
     expect(read[0]!.metadata).toMatchObject({ actorId: 'actor-1', actorRole: 'COACH', practiceId: 'practice-test' });
     expect(read[0]!.metadata.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(read[0]!.transactionId).toMatch(/^\d+$/);
-    expect(await store.readStream(s, { fromVersion: 2, maxCount: 1 })).toHaveLength(1);
-    expect(await store.streamVersion(s)).toBe(3);
+    expect(await store.readStream(s, { practiceId: 'practice-test', fromVersion: 2, maxCount: 1 })).toHaveLength(1);
+    expect(await store.streamVersion(s, pool, 'practice-test')).toBe(3);
+  });
+
+  it("reads a stream in its practice: the one named, else the transaction's; never another practice's", async () => {
+    const s = uniqueId('stream');
+    await store.append(s, [event('A', {}, 'practice-a'), event('B', {}, 'practice-a')], { expectedVersion: 'no_stream' });
+    expect(await store.readStream(s, { practiceId: 'practice-b' })).toEqual([]);
+    expect(await store.streamVersion(s, pool, 'practice-b')).toBe(0);
+    // no practice named nor scoped: nothing, as row-level security answers the service role
+    expect(await store.readStream(s)).toEqual([]);
+    expect(await store.streamVersion(s)).toBe(0);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('app.practice_id', 'practice-a', true)");
+      expect((await store.readStream(s, { tx: client })).map((e) => e.type)).toEqual(['A', 'B']);
+      expect(await store.streamVersion(s, client)).toBe(2);
+      // a named practice wins over the transaction's
+      expect(await store.readStream(s, { tx: client, practiceId: 'practice-b' })).toEqual([]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
+  it('looks a stream up by (practice_id, stream_id) in events_stream_version, not by walking the index', async () => {
+    const s = uniqueId('stream');
+    await store.append(s, [event()], { expectedVersion: 'no_stream' });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('app.practice_id', 'practice-test', true)");
+      // the statements readStream and streamVersion send, planned for a named practice and for the transaction's
+      const sent: [string, unknown[]][] = [];
+      const recording = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) } as unknown as pg.PoolClient;
+      for (const practiceId of ['practice-test', undefined]) {
+        expect(await store.readStream(s, { tx: recording, ...(practiceId ? { practiceId } : {}) })).toHaveLength(1);
+        expect(await store.streamVersion(s, recording, practiceId)).toBe(1);
+      }
+      const reads = sent.filter(([text]) => /FROM events WHERE/.test(text));
+      expect(reads).toHaveLength(4);
+      for (const [text, values] of reads) {
+        const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
+        const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
+        expect(plan).toContain('events_stream_version');
+        expect(plan).toMatch(/"Index Cond":"\(\(practice_id = [^"]*stream_id = /);
+      }
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('refuses a stale expected version with both versions and writes nothing', async () => {
@@ -115,7 +165,7 @@ describe('append and readStream', () => {
       await client.query('BEGIN');
       const r = await store.append(s, [event()], { expectedVersion: 'no_stream', tx: client });
       expect(r.nextVersion).toBe(1);
-      expect(await store.streamVersion(s, client)).toBe(1);
+      expect(await store.streamVersion(s, client)).toBe(1); // the append scoped the transaction to its practice
       expect(await store.streamVersion(s)).toBe(0);
       await client.query('ROLLBACK');
     } finally {
@@ -190,7 +240,7 @@ describe('upcasting', () => {
       { schema_version: 1, data: { name: 'Ada' } },
       { schema_version: 3, data: { fullName: 'Grace', locale: 'fr' } },
     ]);
-    const read = await upcasting.readStream(s);
+    const read = await upcasting.readStream(s, { practiceId: 'practice-test' });
     expect(read.map((e) => [e.schemaVersion, e.data])).toEqual([
       [3, { fullName: 'Ada', locale: 'en' }],
       [3, { fullName: 'Grace', locale: 'fr' }],
@@ -221,6 +271,7 @@ describe('bad input', () => {
     ],
     ['empty idempotency key', () => store.append(uniqueId('s'), [event()], { expectedVersion: 'any', idempotencyKey: '' }), 'idempotencyKey'],
     ['negative fromVersion', () => store.readStream(uniqueId('s'), { fromVersion: -1 }), 'fromVersion'],
+    ['empty practice of a read', () => store.readStream(uniqueId('s'), { practiceId: '' }), 'practiceId'],
   ];
 
   it.each(cases)('%s: a clear error naming the field, nothing written', async (_name, call, field) => {

@@ -1,5 +1,13 @@
 import pg from 'pg';
-import { partitionOf, PostgresEventStore, SubscriptionRunner, SubscriptionPartitionsChangedError, type StoredEvent, type Subscriber } from '#event-store';
+import {
+  partitionOf,
+  PostgresEventStore,
+  SubscriptionRunner,
+  SubscriptionPartitionsChangedError,
+  type StoredEvent,
+  type Subscriber,
+  type SubscriptionRunnerOptions,
+} from '#event-store';
 import { migrateTestDatabase, testClient, testPool, TEST_DATABASE_URL } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
@@ -58,7 +66,10 @@ function recorder(name: string, runnerId: string, streamPrefix: string, hooks: {
   };
 }
 
-function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number; partitions?: number } = {}): SubscriptionRunner {
+function runner(
+  subscriber: Subscriber,
+  opts: { takeoverIntervalMs?: number; partitions?: number } & Pick<SubscriptionRunnerOptions, 'logger' | 'observer' | 'warnEveryFailures'> = {},
+): SubscriptionRunner {
   const r = new SubscriptionRunner(subscriber, {
     store,
     pool,
@@ -71,6 +82,9 @@ function runner(subscriber: Subscriber, opts: { takeoverIntervalMs?: number; par
     partitions: opts.partitions,
     takeoverIntervalMs: opts.takeoverIntervalMs ?? 100,
     maxBackoffMs: 200,
+    logger: opts.logger,
+    observer: opts.observer,
+    warnEveryFailures: opts.warnEveryFailures,
   });
   runners.push(r);
   return r;
@@ -311,6 +325,65 @@ describe('partitions', () => {
     // and the refusing runner is not counted as a member: the two others still hold all 8 between them
     await waitFor('a rebalance after the others started', () => a.status().workers === 2 && b.status().workers === 2);
     expect(a.status().owned.length + b.status().owned.length).toBe(8);
+  });
+});
+
+describe('a partition whose batches keep failing', () => {
+  it('is logged at ERROR once, WARN every N failures and INFO on recovery, told to the observer, and holds up no other partition', async () => {
+    const name = uniqueId('poison');
+    const prefix = uniqueId('pz');
+    await startAtHead(name);
+    // two practices in different partitions of 4: one poisoned, one healthy
+    const poisoned = uniqueId('poisoned');
+    let healthy = uniqueId('healthy');
+    while (partitionOf(healthy, 4) === partitionOf(poisoned, 4)) healthy = uniqueId('healthy');
+    const part = partitionOf(poisoned, 4);
+    let poison = true;
+    const lines: [string, string][] = [];
+    const told: string[] = [];
+    const r = runner(
+      recorder(name, 'r', prefix, {
+        beforeInsert: (e) => {
+          if (poison && e.type === 'Sub.Poison') throw new Error('cannot apply Sub.Poison');
+        },
+      }),
+      {
+        partitions: 4,
+        warnEveryFailures: 3,
+        logger: { log: (m) => lines.push(['INFO', m]), warn: (m) => lines.push(['WARN', m]), error: (m) => lines.push(['ERROR', m]) },
+        observer: {
+          batchFailed: (f) => told.push(`failed ${f.subscriber} ${f.partition} ${f.failures} ${f.error}`),
+          streakEnded: (e) => told.push(`ended ${e.subscriber} ${e.partition} ${e.failures} ${e.recovered}`),
+        },
+      },
+    );
+    await store.append(`${prefix}-a`, [event('Sub.Poison', {}, poisoned)], { expectedVersion: 'no_stream' });
+    r.start();
+    await waitFor('the poisoned partition failing 7 times', () => r.status().failing.some((f) => f.partition === part && f.failures >= 7));
+    // the healthy practice's partition goes on meanwhile
+    const ok = { ...event('Sub.Event', {}, healthy), eventId: crypto.randomUUID() };
+    await store.append(`${prefix}-b`, [ok], { expectedVersion: 'no_stream' });
+    await waitFor('the healthy partition applied', async () => (await applied(name)).some((a) => a.event_id === ok.eventId));
+    expect(r.status()).toMatchObject({ lastError: 'cannot apply Sub.Poison', failing: [{ partition: part, error: 'cannot apply Sub.Poison' }] });
+    expect(r.status().consecutiveFailures).toBeGreaterThanOrEqual(7);
+
+    poison = false;
+    await waitFor('the poisoned partition recovered', () => r.status().failing.length === 0 && lines.some(([, m]) => m.includes('recovered')));
+    expect((await applied(name)).length).toBe(2);
+    const about = lines.filter(([, m]) => m.startsWith(`subscriber ${name} partition ${part}/4`));
+    const failures = told.filter((t) => t.startsWith('failed')).length;
+    // one ERROR when the streak starts (name, partition, position, message, no stack), a WARN at failures 4, 7, ..., one INFO
+    expect(about[0]).toEqual(['ERROR', expect.stringMatching(new RegExp(`^subscriber ${name} partition ${part}/4 at \\(\\d+, \\d+\\): batch failed: cannot apply Sub.Poison; retrying in \\d+ ms$`))]);
+    expect(about.filter(([level]) => level === 'ERROR')).toHaveLength(1);
+    expect(about.filter(([level]) => level === 'WARN')).toHaveLength(Math.floor((failures - 1) / 3));
+    expect(about.filter(([level]) => level === 'WARN').every(([, m]) => /still failing \((4|7|10|13|16|19|22|25)\b/.test(m))).toBe(true);
+    expect(about.at(-1)).toEqual(['INFO', expect.stringContaining(`recovered at (`)]);
+    expect(about.at(-1)![1]).toContain(`after ${failures} failed batch(es)`);
+    expect(about.every(([, m]) => !m.includes('\n'))).toBe(true);
+    expect(told.slice(0, 2)).toEqual([`failed ${name} ${part} 1 cannot apply Sub.Poison`, `failed ${name} ${part} 2 cannot apply Sub.Poison`]);
+    expect(told.at(-1)).toBe(`ended ${name} ${part} ${failures} true`);
+    // nothing about the healthy partition
+    expect(lines.filter(([level]) => level !== 'INFO').every(([, m]) => m.includes(`partition ${part}/4`))).toBe(true);
   });
 });
 

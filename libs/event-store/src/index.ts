@@ -2,7 +2,14 @@ export * from './types.js';
 export * from './errors.js';
 export { PostgresEventStore, EVENT_COLUMNS, compareCheckpoints, partitionOf, type EventRow, type EventStoreOptions } from './postgres-event-store.js';
 export { EventNotifier, DEFAULT_CHANNEL } from './event-notifier.js';
-export { SubscriptionRunner, type Subscriber, type SubscriptionRunnerOptions, type SubscriptionStatus } from './subscription-runner.js';
+export {
+  SubscriptionRunner,
+  type Subscriber,
+  type SubscriptionBatchFailure,
+  type SubscriptionObserver,
+  type SubscriptionRunnerOptions,
+  type SubscriptionStatus,
+} from './subscription-runner.js';
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';
 export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './validation.js';
 export { eventStoreSchemaSql } from './schema.js';

@@ -251,18 +251,28 @@ export class PostgresEventStore {
     };
   }
 
-  /** The stream's version: 0 when it has no events. */
-  async streamVersion(streamId: string, tx: Queryable = this.pool): Promise<number> {
+  /**
+   * The stream's version in its practice: 0 when it has no events. The practice is `practiceId`,
+   * else the one the transaction is scoped to (`app.practice_id`, as row-level security reads it);
+   * the statement names it, so it looks up one key of events_stream_version (a Citus cluster would
+   * send it to one shard). With neither, the stream has no events (as row-level security answers).
+   */
+  async streamVersion(streamId: string, tx: Queryable = this.pool, practiceId?: string): Promise<number> {
     validateStreamId(streamId);
+    validatePracticeOption(practiceId);
+    // a stable expression: the planner looks up (practice_id, stream_id) in events_stream_version
+    // instead of walking the whole index for the stream (PostgreSQL 15 has no skip scan)
     const { rows } = await tx.query<{ v: number }>(
-      'SELECT coalesce(max(version), 0)::int AS v FROM events WHERE stream_id = $1',
-      [streamId],
+      `SELECT coalesce(max(version), 0)::int AS v FROM events WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND stream_id = $1`,
+      [streamId, practiceId ?? null],
     );
     return rows[0]!.v;
   }
 
+  /** The stream's events from `fromVersion`, in its practice (`options.practiceId`, else the transaction's: see streamVersion). */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     validateStreamId(streamId);
+    validatePracticeOption(options.practiceId);
     const from = options.fromVersion ?? 1;
     const max = options.maxCount ?? null;
     if (!Number.isSafeInteger(from) || from < 1) throw new EventStoreInputError('fromVersion', 'must be a whole number >= 1');
@@ -270,8 +280,8 @@ export class PostgresEventStore {
       throw new EventStoreInputError('maxCount', 'must be a whole number >= 1');
     }
     const { rows } = await (options.tx ?? this.pool).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
-      [streamId, from, max],
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND stream_id = $1 AND version >= $3 ORDER BY version LIMIT $4`,
+      [streamId, options.practiceId ?? null, from, max],
     );
     return this.toStoredAll(rows, options.tx ?? this.pool);
   }
@@ -389,6 +399,12 @@ export class PostgresEventStore {
       metadata: r.metadata,
       occurredAt: r.occurred_at,
     };
+  }
+}
+
+function validatePracticeOption(practiceId: unknown): void {
+  if (practiceId !== undefined && (typeof practiceId !== 'string' || practiceId.length === 0)) {
+    throw new EventStoreInputError('practiceId', 'must be a non-empty string');
   }
 }
 

@@ -15,6 +15,32 @@ export interface Subscriber {
   handle(events: StoredEvent[], tx: TransactionHandle): Promise<void>;
 }
 
+/** A failed batch of one partition (its transaction rolled back; it is retried after a back-off). */
+export interface SubscriptionBatchFailure {
+  subscriber: string;
+  /** 0 with K = 1 */
+  partition: number;
+  /** where the partition stands: the batch starts after it */
+  checkpoint: Checkpoint;
+  /** failed batches of this partition in a row, this one included (1: a streak starts) */
+  failures: number;
+  /** the error's message (no stack) */
+  error: string;
+}
+
+/**
+ * What a runner tells about its batches (metrics). The store imports nothing of the service: the
+ * service passes one in. Called synchronously; an observer that throws is ignored.
+ */
+export interface SubscriptionObserver {
+  batchFailed?(failure: SubscriptionBatchFailure): void;
+  /**
+   * A partition's failure streak ended: a batch committed (`recovered`), or the partition left this
+   * runner (given back, its session lost, the runner stopped) and another runner reports from now on.
+   */
+  streakEnded?(end: { subscriber: string; partition: number; checkpoint: Checkpoint; failures: number; recovered: boolean }): void;
+}
+
 export interface SubscriptionRunnerOptions {
   store: PostgresEventStore;
   pool: pg.Pool;
@@ -30,6 +56,12 @@ export interface SubscriptionRunnerOptions {
   takeoverIntervalMs?: number;
   maxBackoffMs?: number;
   logger?: { log(msg: string): void; warn(msg: string): void; error(msg: string): void };
+  observer?: SubscriptionObserver;
+  /**
+   * A partition's failing batches are logged at ERROR once when the streak starts, then at WARN every
+   * this many further failures (10), and at INFO when a batch commits again.
+   */
+  warnEveryFailures?: number;
 }
 
 export interface SubscriptionStatus {
@@ -53,6 +85,15 @@ export interface SubscriptionStatus {
   owned: number[];
   /** live runners of this subscriber at the last count (K > 1; 0 with K = 1, which does not count) */
   workers: number;
+  /** partitions held here whose batches keep failing (each retried after its own back-off) */
+  failing: { partition: number; failures: number; error: string }[];
+}
+
+interface Streak {
+  failures: number;
+  error: string;
+  /** no new attempt before (Date.now() ms) */
+  retryAt: number;
 }
 
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -101,6 +142,8 @@ export class SubscriptionRunner {
   private lastError: string | null = null;
   private failures = 0;
   private ownershipLosses = 0;
+  private readonly streaks = new Map<number, Streak>();
+  private readonly warnEvery: number;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -112,6 +155,8 @@ export class SubscriptionRunner {
     this.takeover = options.takeoverIntervalMs ?? 2_000;
     this.maxBackoff = options.maxBackoffMs ?? 30_000;
     this.logger = options.logger ?? silent;
+    this.warnEvery = options.warnEveryFailures ?? 10;
+    if (!Number.isInteger(this.warnEvery) || this.warnEvery < 1) throw new Error('warnEveryFailures must be a whole number from 1');
   }
 
   get name(): string {
@@ -139,6 +184,7 @@ export class SubscriptionRunner {
   }
 
   status(): SubscriptionStatus {
+    const failing = [...this.streaks].map(([partition, s]) => ({ partition, failures: s.failures, error: s.error })).sort((a, b) => a.partition - b.partition);
     return {
       name: this.name,
       running: this.running,
@@ -147,12 +193,14 @@ export class SubscriptionRunner {
       processedEvents: this.processed,
       reads: this.reads,
       lastBatchAt: this.lastBatchAt,
-      lastError: this.lastError,
-      consecutiveFailures: this.failures,
+      // the runner's own (session, locks) or else a failing partition's
+      lastError: this.lastError ?? failing.at(-1)?.error ?? null,
+      consecutiveFailures: Math.max(this.failures, ...failing.map((f) => f.failures)),
       ownershipLosses: this.ownershipLosses,
       partitions: this.k,
       owned: [...this.owned.keys()].sort((a, b) => a - b),
       workers: this.workers,
+      failing,
     };
   }
 
@@ -178,10 +226,17 @@ export class SubscriptionRunner {
         let moved = false;
         for (const p of [...this.owned.keys()]) {
           if (!this.running) break;
+          const streak = this.streaks.get(p);
+          // a failing partition waits out its own back-off; the others go on
+          if (streak && Date.now() < streak.retryAt) continue;
           try {
             moved = (await this.processPartition(p)) || moved;
+            if (streak) this.endStreak(p, true);
           } catch (err) {
-            if (!(err instanceof SubscriptionOwnershipLostError)) throw err;
+            if (!(err instanceof SubscriptionOwnershipLostError)) {
+              this.batchFailed(p, err);
+              continue;
+            }
             this.ownershipLosses += 1;
             this.logger.warn(`subscriber ${this.name}: ${this.k === 1 ? 'its checkpoint' : `partition ${p}`} was moved on by another runner; standing down`);
             await this.release(p);
@@ -248,6 +303,7 @@ export class SubscriptionRunner {
     }
     this.session = null;
     this.member = null;
+    this.endAllStreaks();
     this.owned.clear();
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
@@ -258,6 +314,7 @@ export class SubscriptionRunner {
     const client = this.session;
     this.session = null;
     this.member = null;
+    this.endAllStreaks();
     this.owned.clear();
     if (client) await closeQuietly(client);
   }
@@ -307,6 +364,7 @@ export class SubscriptionRunner {
   }
 
   private async release(p: number): Promise<void> {
+    this.endStreak(p, false);
     this.owned.delete(p);
     await this.session?.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.lockKey(p)]).catch(() => undefined);
   }
@@ -364,6 +422,44 @@ export class SubscriptionRunner {
     this.processed += batch.events.length;
     this.lastBatchAt = new Date();
     return true;
+  }
+
+  /** Partition p's batch failed: counted, told, logged (ERROR when a streak starts, WARN every `warnEveryFailures`), retried after a back-off. */
+  private batchFailed(p: number, err: unknown): void {
+    const error = err instanceof Error ? err.message : String(err);
+    const failures = (this.streaks.get(p)?.failures ?? 0) + 1;
+    const backoff = Math.min(this.maxBackoff, 100 * 2 ** Math.min(failures, 12));
+    this.streaks.set(p, { failures, error, retryAt: Date.now() + backoff });
+    const checkpoint = this.owned.get(p) ?? START;
+    this.tell((o) => o.batchFailed?.({ subscriber: this.name, partition: p, checkpoint, failures, error }));
+    const where = `subscriber ${this.name} partition ${p}/${this.k} at ${fmt(checkpoint)}`;
+    if (failures === 1) this.logger.error(`${where}: batch failed: ${error}; retrying in ${backoff} ms`);
+    else if ((failures - 1) % this.warnEvery === 0) this.logger.warn(`${where}: batch still failing (${failures} failures in a row): ${error}; retrying in ${backoff} ms`);
+  }
+
+  /** Partition p's failure streak (if any) is over: a batch committed, or p left this runner. */
+  private endStreak(p: number, recovered: boolean): void {
+    const streak = this.streaks.get(p);
+    if (!streak) return;
+    this.streaks.delete(p);
+    const checkpoint = this.owned.get(p) ?? START;
+    this.tell((o) => o.streakEnded?.({ subscriber: this.name, partition: p, checkpoint, failures: streak.failures, recovered }));
+    const where = `subscriber ${this.name} partition ${p}/${this.k}`;
+    if (recovered) this.logger.log(`${where}: recovered at ${fmt(checkpoint)} after ${streak.failures} failed batch(es)`);
+    else this.logger.warn(`${where}: given up by this runner after ${streak.failures} failed batch(es) (last: ${streak.error})`);
+  }
+
+  private endAllStreaks(): void {
+    for (const p of [...this.streaks.keys()]) this.endStreak(p, false);
+  }
+
+  private tell(call: (o: SubscriptionObserver) => void): void {
+    if (!this.options.observer) return;
+    try {
+      call(this.options.observer);
+    } catch {
+      // metrics must not stop the subscriber
+    }
   }
 
   private sleep(ms: number): Promise<void> {

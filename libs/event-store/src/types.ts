@@ -93,6 +93,8 @@ export interface ReadStreamOptions {
   fromVersion?: number;
   maxCount?: number;
   tx?: Queryable;
+  /** the stream's practice (default: the practice `tx` is scoped to) */
+  practiceId?: string;
 }
 
 export interface ReadAllOptions {

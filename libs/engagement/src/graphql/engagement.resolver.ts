@@ -90,11 +90,11 @@ export class EngagementResolver {
     // a past view's timeline ends at its version
     const tx = ctx.session.asQueryable();
     let events;
-    if (!past) events = await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: first + 1, tx });
+    if (!past) events = await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: first + 1, tx, practiceId: e.practiceId });
     else {
       // a past view from a snapshot holds the events after it: the ones before come from the log
       const early =
-        afterVersion < past.fromVersion ? await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: Math.min(first + 1, past.fromVersion - afterVersion), tx }) : [];
+        afterVersion < past.fromVersion ? await this.store.readStream(e.id, { fromVersion: afterVersion + 1, maxCount: Math.min(first + 1, past.fromVersion - afterVersion), tx, practiceId: e.practiceId }) : [];
       events = [...early, ...past.events.filter((ev) => ev.version > afterVersion)].slice(0, first + 1);
     }
     const page = events.slice(0, first).filter((ev) => ev.metadata.practiceId === e.practiceId);

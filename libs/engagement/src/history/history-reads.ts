@@ -18,8 +18,8 @@ export function pastPointOf(args: { asOf?: Date | null; asOfVersion?: number | n
 }
 
 /** The stream of an engagement up to `toVersion` (all of it: null), in the request's practice-scoped read transaction. */
-function readUpTo(store: PostgresEventStore, ctx: RequestContext, id: string, toVersion: number | null): Promise<StoredEvent[]> {
-  return store.readStream(id, { tx: ctx.session.asQueryable(), ...(toVersion === null ? {} : { maxCount: toVersion }) });
+function readUpTo(store: PostgresEventStore, ctx: RequestContext, e: EngagementModel, toVersion: number | null): Promise<StoredEvent[]> {
+  return store.readStream(e.id, { tx: ctx.session.asQueryable(), practiceId: e.practiceId, ...(toVersion === null ? {} : { maxCount: toVersion }) });
 }
 
 /**
@@ -34,7 +34,7 @@ export async function pastEngagement(store: PostgresEventStore, ctx: RequestCont
   const start = await nearestHistorySnapshot(tx, live.practiceId, live.id, upTo ?? Math.max(live.version, 0), point.asOf ?? null);
   const from = start?.version ?? 0;
   const events =
-    upTo !== null && upTo <= from ? [] : await store.readStream(live.id, { tx, fromVersion: from + 1, ...(upTo === null ? {} : { maxCount: upTo - from }) });
+    upTo !== null && upTo <= from ? [] : await store.readStream(live.id, { tx, practiceId: live.practiceId, fromVersion: from + 1, ...(upTo === null ? {} : { maxCount: upTo - from }) });
   return PastView.fold(live.id, live.practiceId, events, point, start)?.engagement ?? null;
 }
 
@@ -55,7 +55,7 @@ export async function changesOf(
   if (to <= from) return [];
   const past = pastViewOf(e);
   // a past view from a snapshot holds only the events after it: the changes fold from version 1
-  const events = past && past.fromVersion === 0 ? past.events : await readUpTo(store, ctx, e.id, to);
+  const events = past && past.fromVersion === 0 ? past.events : await readUpTo(store, ctx, e, to);
   try {
     return changesBetween(e.id, e.practiceId, events, from, to);
   } catch (err) {

@@ -65,7 +65,7 @@ export async function nearestHistorySnapshot(tx: Queryable, practiceId: string, 
 export async function writeHistorySnapshot(store: PostgresEventStore, tx: Queryable, practiceId: string, streamId: string, version: number): Promise<boolean> {
   const base = await nearestHistorySnapshot(tx, practiceId, streamId, version - 1, null);
   const from = base?.version ?? 0;
-  const events: StoredEvent[] = await store.readStream(streamId, { tx, fromVersion: from + 1, maxCount: version - from });
+  const events: StoredEvent[] = await store.readStream(streamId, { tx, practiceId, fromVersion: from + 1, maxCount: version - from });
   if (events.length !== version - from || events.at(-1)!.version !== version) return false;
   const { point } = foldOnto(base, practiceId, events);
   if (point.state.status === 'NONE' || !point.fold.engagements.has(streamId) || point.lastOccurredAt === null) return false;

@@ -56,7 +56,7 @@ export async function refoldEngagements(tx: Queryable, store: PostgresEventStore
   // so do the time-travel snapshots (the fold's rows as opened): past views fold the log until new ones are written
   await forgetHistorySnapshots(tx, practiceId, engagementIds);
   const events: StoredEvent[] = [];
-  for (const id of engagementIds) events.push(...(await store.readStream(id, { tx })));
+  for (const id of engagementIds) events.push(...(await store.readStream(id, { tx, practiceId })));
   const written = await new EngagementProjector().apply(tx, events);
   const rows = written.engagements.size + written.homework.size + written.drafts.size + written.feedback.size + written.sessions.size;
   return { events, rows };

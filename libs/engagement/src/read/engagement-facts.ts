@@ -1,4 +1,5 @@
 import type { Queryable } from '#event-store';
+import { BadUserInput } from '#platform';
 import type { EngagementStatus, HomeworkStatus, Person } from '../domain/types.js';
 import type { EngagementRow } from './read-models.js';
 
@@ -34,12 +35,21 @@ export interface EngagementFacts {
  * Several engagements in two statements (the processor works in batches).
  * `onlyHomework` narrows the homework to those ids: enough to judge reminders
  * about them, and far less to read for engagements with much homework.
+ * The engagements are of one practice: `practiceId`, else the one the
+ * transaction is scoped to (`app.practice_id`, as row-level security reads
+ * it). Every statement names it (a Citus cluster sends it to one shard; the
+ * homework → draft join is by practice_id too, so it stays on that shard).
  */
 export async function readEngagementFacts(
   q: Queryable,
   engagementIds: readonly string[],
   onlyHomework?: readonly string[],
+  practiceId?: string,
 ): Promise<Map<string, EngagementFacts>> {
+  if (practiceId !== undefined && (typeof practiceId !== 'string' || practiceId.length === 0)) {
+    throw new BadUserInput('practiceId', 'must be a non-empty string');
+  }
+  const practice = practiceId ?? null;
   const ids = [...new Set(engagementIds)];
   const out = new Map<string, EngagementFacts>();
   if (ids.length === 0) return out;
@@ -48,8 +58,8 @@ export async function readEngagementFacts(
   >(
     `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at,
             coach_timezone, client_timezone
-       FROM engagements WHERE id = ANY($1::uuid[])`,
-    [ids],
+       FROM engagements WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND id = ANY($1::uuid[])`,
+    [ids, practice],
   );
   for (const e of engagements) {
     out.set(e.id, {
@@ -77,9 +87,10 @@ export async function readEngagementFacts(
   }>(
     `SELECT h.id, h.engagement_id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at, h.draft_count
        FROM homework h
-       LEFT JOIN drafts d ON d.id = h.latest_draft_id AND h.status = 'SUBMITTED'
-      WHERE h.engagement_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR h.id = ANY($2::uuid[]))`,
-    [ids, onlyHomework ? [...new Set(onlyHomework)] : null],
+       LEFT JOIN drafts d ON d.practice_id = h.practice_id AND d.id = h.latest_draft_id AND h.status = 'SUBMITTED'
+      WHERE h.practice_id = coalesce($3::text, current_setting('app.practice_id', true))
+        AND h.engagement_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR h.id = ANY($2::uuid[]))`,
+    [ids, onlyHomework ? [...new Set(onlyHomework)] : null, practice],
   );
   for (const h of homework) {
     out.get(h.engagement_id)?.homework.push({

@@ -100,7 +100,7 @@ export class CommandExecutor {
       async (tx) => {
         if (key) {
           const earlier = await this.store.findIdempotent(practiceId, actor, key, tx);
-          if (earlier) return this.replay(earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
+          if (earlier) return this.replay(practiceId, earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
         // the state and the read-model rows the command may touch, in one round trip
         const [state, ...prefetched] = await batch(tx, [
@@ -127,7 +127,7 @@ export class CommandExecutor {
           tx,
         });
         if (appended.replayed) {
-          return this.replay(appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
+          return this.replay(practiceId, appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
         }
         const stored = this.stored(streamId, newEvents, appended.firstVersion, appended.positions, origin.now);
         const projected = await this.projector.apply(tx, stored, prefetched);
@@ -244,6 +244,7 @@ export class CommandExecutor {
   }
 
   private async replay(
+    practiceId: string,
     streamId: string,
     first: number,
     last: number,
@@ -254,7 +255,7 @@ export class CommandExecutor {
     if (storedHash !== null && storedHash !== requestHash) {
       throw new BadUserInput('idempotencyKey', 'this key was already used for a different request');
     }
-    const events = await this.store.readStream(streamId, { fromVersion: first, maxCount: last - first + 1, tx });
+    const events = await this.store.readStream(streamId, { practiceId, fromVersion: first, maxCount: last - first + 1, tx });
     return { streamId, version: last, events, replayed: true };
   }
 }

@@ -54,6 +54,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriberBatchFailures = new Counter({
+    name: 'coaching_subscriber_batch_failures_total',
+    help: 'Batches of a subscriber partition that failed and rolled back in this process (each is retried after a back-off)',
+    labelNames: ['subscriber', 'partition'],
+    registers: [this.registry],
+  });
+
+  readonly subscriberFailing = new Gauge({
+    name: 'coaching_subscriber_failing',
+    help: '1 while a subscriber partition held by this process is in a failure streak (its batches keep failing); 0 once one commits or the partition leaves',
+    labelNames: ['subscriber', 'partition'],
+    registers: [this.registry],
+  });
+
   readonly queueJobs = new Gauge({
     name: 'coaching_queue_jobs',
     help: 'Jobs in a queue (all its shards), by state',

@@ -1,15 +1,17 @@
 import {
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type Type,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import pg from 'pg';
-import { PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionStatus } from '#event-store';
+import { PostgresEventStore, SubscriptionRunner, type Subscriber, type SubscriptionObserver, type SubscriptionStatus } from '#event-store';
 import { AppConfigService } from '../config/app-config.js';
 import { Database } from '../database/database.js';
+import { Metrics } from '../metrics/metrics.js';
 
 /** Server-side TCP keepalives of the lock-holding session (ignored over Unix sockets). */
 const LOCK_SESSION_KEEPALIVES = '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout=10000';
@@ -37,6 +39,7 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
     private readonly store: PostgresEventStore,
     private readonly db: Database,
     private readonly config: AppConfigService,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -66,6 +69,7 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
         pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
         takeoverIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
         logger,
+        observer: this.metrics ? batchFailureMetrics(this.metrics) : undefined,
       });
     });
     for (const r of this.runners) r.start();
@@ -83,4 +87,20 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
   runner(name: string): SubscriptionRunner | undefined {
     return this.runners.find((r) => r.name === name);
   }
+}
+
+/**
+ * A runner's failing batches as Prometheus series: coaching_subscriber_batch_failures_total counts
+ * them, coaching_subscriber_failing is 1 while a partition's streak lasts (the runner logs them:
+ * ERROR when a streak starts, WARN every few more, INFO on recovery).
+ */
+export function batchFailureMetrics(metrics: Metrics): SubscriptionObserver {
+  return {
+    batchFailed: (f) => {
+      const labels = { subscriber: f.subscriber, partition: String(f.partition) };
+      metrics.subscriberBatchFailures.inc(labels);
+      metrics.subscriberFailing.set(labels, 1);
+    },
+    streakEnded: (e) => metrics.subscriberFailing.set({ subscriber: e.subscriber, partition: String(e.partition) }, 0),
+  };
 }
