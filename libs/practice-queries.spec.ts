@@ -35,9 +35,6 @@ const KNOWN_DEBT: Record<string, number> = {
   'libs/event-store/src/postgres-event-store.ts|events': 2, // streamVersion, readStream: by stream id, in the caller's practice transaction
   'libs/engagement/src/read/engagement-facts.ts|homework': 1, // by engagement ids
   'libs/engagement/src/read/engagement-facts.ts|drafts': 1,
-  'libs/reminders/src/reminder-leasing.ts|reminders': 3, // renew, release, read the unleased: by reminder id / lease token
-  'libs/reminders/src/reminder-recording.ts|reminders': 4, // by reminder id and lease token (the processor's batch, in its practice's transaction)
-  'libs/reminders/src/reminder-scheduler.ts|reminders': 3, // by engagement / reminder id
 };
 
 function sourceFiles(dir: string): string[] {

@@ -52,7 +52,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   const { rows } = await tx.query<ReminderRow>(
     `WITH asked AS (
        SELECT id FROM reminders
-        WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
+        WHERE practice_id = $5 AND id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
           AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= $6::timestamptz
           AND (lease_until IS NULL OR lease_until < now())
         FOR UPDATE SKIP LOCKED),
@@ -63,7 +63,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
         ORDER BY scheduled_for LIMIT $4
         FOR UPDATE SKIP LOCKED)
      UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-      WHERE id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
+      WHERE practice_id = $5 AND id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
      RETURNING *`,
     [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now],
   );
@@ -71,7 +71,10 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   const taken = new Set(rows.map((r) => r.id));
   const rest = req.ids.filter((id) => !taken.has(id));
   const { rows: others } = rest.length
-    ? await tx.query<UnleasedRow>('SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE id = ANY($1::uuid[])', [rest])
+    ? await tx.query<UnleasedRow>(
+        'SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE practice_id = $1 AND id = ANY($2::uuid[])',
+        [practiceId, rest],
+      )
     : { rows: [] };
   return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
 }
@@ -80,15 +83,20 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
  * Keeps a running batch's lease alive (the processor's heartbeat): by id (the primary key, not a
  * scan for the token), skipping rows the batch is recording at that moment (their record ends the lease).
  */
-export async function renewLease(tx: Queryable, token: string, ids: readonly string[], seconds: number): Promise<void> {
+export async function renewLease(tx: Queryable, practiceId: string, token: string, ids: readonly string[], seconds: number): Promise<void> {
   await tx.query(
     `UPDATE reminders SET lease_until = now() + make_interval(secs => $3)
-      WHERE id IN (SELECT id FROM reminders WHERE id = ANY($2::uuid[]) AND lease_token = $1 FOR UPDATE SKIP LOCKED)`,
-    [token, ids, seconds],
+      WHERE practice_id = $4
+        AND id IN (SELECT id FROM reminders WHERE practice_id = $4 AND id = ANY($2::uuid[]) AND lease_token = $1 FOR UPDATE SKIP LOCKED)`,
+    [token, ids, seconds, practiceId],
   );
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */
-export async function releaseLease(tx: Queryable, token: string, ids: readonly string[]): Promise<void> {
-  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE id = ANY($2::uuid[]) AND lease_token = $1', [token, ids]);
+export async function releaseLease(tx: Queryable, practiceId: string, token: string, ids: readonly string[]): Promise<void> {
+  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE practice_id = $3 AND id = ANY($2::uuid[]) AND lease_token = $1', [
+    token,
+    ids,
+    practiceId,
+  ]);
 }

@@ -201,7 +201,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const held = new Set(items.map((i) => i.job.data.reminderId));
     const heartbeat = setInterval(() => {
       void this.db
-        .transaction(practiceId, (tx) => renewLease(tx, lease, [...held], leaseSeconds))
+        .transaction(practiceId, (tx) => renewLease(tx, practiceId, lease, [...held], leaseSeconds))
         .catch((err: Error) => this.logger.warn(`could not renew a reminder lease: ${err.message}`));
     }, (leaseSeconds * 1000) / 3);
     heartbeat.unref();
@@ -217,7 +217,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       return await run;
     } catch (err) {
       // let the next attempt take these rows at once instead of waiting out the lease
-      await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease, [...held])).catch(() => undefined);
+      await this.db.transaction(practiceId, (tx) => releaseLease(tx, practiceId, lease, [...held])).catch(() => undefined);
       throw err;
     } finally {
       clearInterval(heartbeat);
@@ -306,7 +306,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
     if (fresh.length) {
       const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), now) }));
-      const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, lease, bodies)));
+      const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, practiceId, lease, bodies)));
       // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
       for (const d of fresh) {
         d.row.webhook_body = stored.get(d.row.id) ?? null;
@@ -346,7 +346,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.timed('record', async () => {
       // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
       if (holds.length) await recordHeld(this.executor, practiceId, holds, lease, now);
-      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, lease, outcomes));
+      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, outcomes));
       // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
       if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
     });
