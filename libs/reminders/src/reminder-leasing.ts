@@ -31,8 +31,10 @@ export interface LeaseRequest {
   now: Date;
   /**
    * How many more rows to take: due, SCHEDULED, not held for a digest, never attempted, unleased and
-   * not locked by anyone (SKIP LOCKED), oldest first. Their own jobs, when they
-   * fire, find them leased or SENT. Retries are left to the jobs (their back-off).
+   * not locked by anyone (SKIP LOCKED), oldest first and, among those due at one time, an
+   * engagement's together: a batch records few streams, and two workers sweeping at once take
+   * different engagements (their recordings do not queue for each other's stream locks). Their
+   * own jobs, when they fire, find them leased or SENT. Retries are left to the jobs (their back-off).
    */
   sweep: number;
 }
@@ -60,7 +62,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
        SELECT id FROM reminders
         WHERE practice_id = $5 AND status = 'SCHEDULED' AND digest_id IS NULL AND scheduled_for <= $6::timestamptz AND attempts = 0
           AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
-        ORDER BY scheduled_for LIMIT $4
+        ORDER BY scheduled_for, engagement_id LIMIT $4
         FOR UPDATE SKIP LOCKED)
      UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
       WHERE practice_id = $5 AND id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
