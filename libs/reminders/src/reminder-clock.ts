@@ -82,7 +82,9 @@ export class ReminderClock implements OnApplicationShutdown {
     const byQueue = new Map<Queue, ClockEntry[]>();
     for (const e of entries) {
       const q = this.queueOf(e.practiceId);
-      byQueue.set(q, [...(byQueue.get(q) ?? []), e]);
+      const mine = byQueue.get(q);
+      if (mine) mine.push(e);
+      else byQueue.set(q, [e]);
     }
     for (const [queue, mine] of byQueue) await this.addTo(queue, mine, now);
   }

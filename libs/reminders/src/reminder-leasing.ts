@@ -31,8 +31,10 @@ export interface LeaseRequest {
   now: Date;
   /**
    * How many more rows to take: due, SCHEDULED, not held for a digest, never attempted, unleased and
-   * not locked by anyone (SKIP LOCKED), oldest first. Their own jobs, when they
-   * fire, find them leased or SENT. Retries are left to the jobs (their back-off).
+   * not locked by anyone (SKIP LOCKED), oldest first and, among those due at one time, an
+   * engagement's together: a batch records few streams, and two workers sweeping at once take
+   * different engagements (their recordings do not queue for each other's stream locks). Their
+   * own jobs, when they fire, find them leased or SENT. Retries are left to the jobs (their back-off).
    */
   sweep: number;
 }
@@ -52,7 +54,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   const { rows } = await tx.query<ReminderRow>(
     `WITH asked AS (
        SELECT id FROM reminders
-        WHERE id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
+        WHERE practice_id = $5 AND id = ANY($1::uuid[]) AND status IN ('SCHEDULED', 'HELD') AND digest_id IS NULL
           AND (CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END) <= $6::timestamptz
           AND (lease_until IS NULL OR lease_until < now())
         FOR UPDATE SKIP LOCKED),
@@ -60,10 +62,10 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
        SELECT id FROM reminders
         WHERE practice_id = $5 AND status = 'SCHEDULED' AND digest_id IS NULL AND scheduled_for <= $6::timestamptz AND attempts = 0
           AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
-        ORDER BY scheduled_for LIMIT $4
+        ORDER BY scheduled_for, engagement_id LIMIT $4
         FOR UPDATE SKIP LOCKED)
      UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-      WHERE id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
+      WHERE practice_id = $5 AND id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
      RETURNING *`,
     [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now],
   );
@@ -71,12 +73,19 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   const taken = new Set(rows.map((r) => r.id));
   const rest = req.ids.filter((id) => !taken.has(id));
   const { rows: others } = rest.length
-    ? await tx.query<UnleasedRow>('SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE id = ANY($1::uuid[])', [rest])
+    ? await tx.query<UnleasedRow>(
+        'SELECT id, status, scheduled_for, held_until, lease_until, lease_token, digest_id FROM reminders WHERE practice_id = $1 AND id = ANY($2::uuid[])',
+        [practiceId, rest],
+      )
     : { rows: [] };
   return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */
-export async function releaseLease(tx: Queryable, token: string, ids: readonly string[]): Promise<void> {
-  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE id = ANY($2::uuid[]) AND lease_token = $1', [token, ids]);
+export async function releaseLease(tx: Queryable, practiceId: string, token: string, ids: readonly string[]): Promise<void> {
+  await tx.query('UPDATE reminders SET lease_until = NULL, lease_token = NULL WHERE practice_id = $3 AND id = ANY($2::uuid[]) AND lease_token = $1', [
+    token,
+    ids,
+    practiceId,
+  ]);
 }

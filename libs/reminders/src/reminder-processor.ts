@@ -60,6 +60,8 @@ const BATCH_WINDOW_MS = 20;
 const BATCH = 500;
 /** While batches find more due rows than they can take, this many per practice keep taking them. */
 const SWEEPERS = 2;
+/** Batches of jobs running at once per practice in a process; jobs arriving meanwhile wait and go together. */
+const JOB_BATCHES = 2;
 
 type Stage = 'lease' | 'budget' | 'body' | 'deliver' | 'record';
 
@@ -90,7 +92,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private cluster: Cluster | null = null;
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
-  private pending: Pending[] = [];
+  /** jobs not in a batch yet, per practice */
+  private readonly waiting = new Map<string, Pending[]>();
+  /** job batches running, per practice (at most JOB_BATCHES; sweeps apart) */
+  private readonly jobBatches = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   /** this process's running batches, by lease token: a job meeting one of them waits for it */
   private readonly running = new Map<string, Promise<void>>();
@@ -165,23 +170,42 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   private enqueue(item: Pending): void {
-    this.pending.push(item);
-    if (this.pending.length >= BATCH) this.flush();
+    const practiceId = item.job.data.practiceId;
+    const waiting = this.waiting.get(practiceId) ?? [];
+    waiting.push(item);
+    this.waiting.set(practiceId, waiting);
+    if (waiting.length >= BATCH) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
   }
 
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const byPractice = new Map<string, Pending[]>();
-    for (const p of this.pending) byPractice.set(p.job.data.practiceId, [...(byPractice.get(p.job.data.practiceId) ?? []), p]);
-    this.pending = [];
-    for (const [practiceId, items] of byPractice) {
-      void this.runBatch(practiceId, items).then(
-        (full) => full && this.sweep(practiceId),
-        (err: unknown) => items.forEach((item) => item.reject(err)),
-      );
+    for (const practiceId of [...this.waiting.keys()]) this.startJobBatches(practiceId);
+  }
+
+  /**
+   * Starts batches of a practice's waiting jobs while fewer than JOB_BATCHES run; the rest wait
+   * for one to end and go together. Jobs arrive one by one from BullMQ: without the cap, a burst
+   * becomes hundreds of batches of a few jobs, each a lease transaction and a recording (queued for
+   * the same connections and stream locks), mostly finding their rows already taken by a sweep.
+   */
+  private startJobBatches(practiceId: string): void {
+    const waiting = this.waiting.get(practiceId) ?? [];
+    while (waiting.length && (this.jobBatches.get(practiceId) ?? 0) < JOB_BATCHES) {
+      const items = waiting.splice(0, BATCH);
+      this.jobBatches.set(practiceId, (this.jobBatches.get(practiceId) ?? 0) + 1);
+      void this.runBatch(practiceId, items)
+        .then(
+          (full) => full && this.sweep(practiceId),
+          (err: unknown) => items.forEach((item) => item.reject(err)),
+        )
+        .finally(() => {
+          this.jobBatches.set(practiceId, this.jobBatches.get(practiceId)! - 1);
+          this.startJobBatches(practiceId);
+        });
     }
+    if (!waiting.length) this.waiting.delete(practiceId);
   }
 
   /** Batches with no job of their own, while there are more due rows than batches take (up to SWEEPERS at once). */
@@ -221,7 +245,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       return await run;
     } catch (err) {
       // let the next attempt take these rows at once instead of waiting out the lease
-      await this.db.transaction(practiceId, (tx) => releaseLease(tx, lease, [...held])).catch(() => undefined);
+      await this.db.transaction(practiceId, (tx) => releaseLease(tx, practiceId, lease, [...held])).catch(() => undefined);
       throw err;
     } finally {
       this.keeper?.release(lease);
@@ -310,7 +334,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
     if (fresh.length) {
       const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), now) }));
-      const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, lease, bodies)));
+      const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, practiceId, lease, bodies)));
       // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
       for (const d of fresh) {
         d.row.webhook_body = stored.get(d.row.id) ?? null;
@@ -350,7 +374,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.timed('record', async () => {
       // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
       if (holds.length) await recordHeld(this.executor, practiceId, holds, lease, now);
-      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, lease, outcomes));
+      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, outcomes));
       // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
       if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
     });

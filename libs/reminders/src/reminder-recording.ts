@@ -47,19 +47,24 @@ export interface AttemptOutcome {
 }
 
 /** Stores the webhook bodies of a batch's first attempts (a body already stored wins); the bodies the row now has. */
-export async function storeWebhookBodies(tx: Queryable, lease: string, bodies: { id: string; body: string }[]): Promise<Map<string, string>> {
+export async function storeWebhookBodies(
+  tx: Queryable,
+  practiceId: string,
+  lease: string,
+  bodies: { id: string; body: string }[],
+): Promise<Map<string, string>> {
   const { rows } = await tx.query<{ id: string; webhook_body: string }>(
     `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, b.body)
        FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
-      WHERE r.id = b.id AND r.lease_token = $3
+      WHERE r.practice_id = $4 AND r.id = b.id AND r.lease_token = $3
      RETURNING r.id, r.webhook_body`,
-    [bodies.map((b) => b.id), bodies.map((b) => b.body), lease],
+    [bodies.map((b) => b.id), bodies.map((b) => b.body), lease, practiceId],
   );
   return new Map(rows.map((r) => [r.id, r.webhook_body]));
 }
 
 /** Every outcome of a batch in one statement, on the rows this lease still holds. */
-export async function recordAttempts(tx: Queryable, lease: string, outcomes: readonly AttemptOutcome[]): Promise<void> {
+export async function recordAttempts(tx: Queryable, practiceId: string, lease: string, outcomes: readonly AttemptOutcome[]): Promise<void> {
   await tx.query(
     `UPDATE reminders r SET status = coalesce(o.status, r.status),
             cancel_reason = CASE WHEN o.status = 'CANCELLED' THEN o.note ELSE r.cancel_reason END,
@@ -71,7 +76,7 @@ export async function recordAttempts(tx: Queryable, lease: string, outcomes: rea
             lease_token = CASE WHEN o.release THEN NULL ELSE r.lease_token END,
             updated_at = now()
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[]) AS o(id, status, note, attempted, webhook, email, release)
-      WHERE r.id = o.id AND r.lease_token = $8 AND r.status IN ('SCHEDULED', 'HELD')`,
+      WHERE r.practice_id = $9 AND r.id = o.id AND r.lease_token = $8 AND r.status IN ('SCHEDULED', 'HELD')`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.status),
@@ -81,6 +86,7 @@ export async function recordAttempts(tx: Queryable, lease: string, outcomes: rea
       outcomes.map((o) => o.emailDelivered),
       outcomes.map((o) => o.release),
       lease,
+      practiceId,
     ],
   );
 }
@@ -141,7 +147,7 @@ export async function recordSent(
               lease_until = NULL, lease_token = NULL, updated_at = now()
          FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS channel, unnest($3::text[]) AS error,
                       string_to_array(unnest($4::text[]), ',') AS channels, unnest($5::bool[]) AS fresh) AS s
-        WHERE r.id = s.id AND r.status IN ('SCHEDULED', 'HELD')`,
+        WHERE r.practice_id = $7 AND r.id = s.id AND r.status IN ('SCHEDULED', 'HELD')`,
       [
         toRecord.map((r) => r.row.id),
         toRecord.map((r) => r.channels[0]!),
@@ -149,6 +155,7 @@ export async function recordSent(
         toRecord.map((r) => r.channels.join(',')),
         toRecord.map((r) => r.error === null),
         now,
+        practiceId,
       ],
     );
   });
@@ -191,8 +198,8 @@ export async function recordHeld(
       `UPDATE reminders r SET status = 'HELD', held_until = h.until, note = h.reason, digest_id = h.digest,
               lease_until = NULL, lease_token = NULL, updated_at = now()
          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $5::uuid[]) AS h(id, until, reason, digest)
-        WHERE r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
-      [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease, holds.map((h) => h.digestId ?? null)],
+        WHERE r.practice_id = $6 AND r.id = h.id AND r.lease_token = $4 AND r.status IN ('SCHEDULED', 'HELD')`,
+      [holds.map((h) => h.id), holds.map((h) => h.until), holds.map((h) => h.reason), lease, holds.map((h) => h.digestId ?? null), practiceId],
     );
   });
 }

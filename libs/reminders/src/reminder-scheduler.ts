@@ -109,8 +109,8 @@ export class ReminderScheduler implements Subscriber {
     const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, subject.practiceId);
     const desired = desiredReminders(subject, settings, now);
     const { rows } = await q.query<ExistingRow>(
-      'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE engagement_id = $1',
-      [engagementId],
+      'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = $2',
+      [subject.practiceId, engagementId],
     );
     const existing = new Map(rows.map((r) => [r.id, r]));
     const wanted = new Set(desired.map((d) => d.id));
@@ -142,8 +142,8 @@ export class ReminderScheduler implements Subscriber {
         await q.query(
           `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, digest_id = NULL, recipient_id = $6, recipient_name = $3,
              recipient_email = $4, recipient_role = $7, correlation_id = $5, updated_at = now()
-           WHERE id = $1`,
-          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient],
+           WHERE practice_id = $8 AND id = $1`,
+          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient, subject.practiceId],
         );
         if (row.status === 'SCHEDULED' || row.status === 'HELD') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
         changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
@@ -153,8 +153,8 @@ export class ReminderScheduler implements Subscriber {
       if ((row.status !== 'SCHEDULED' && row.status !== 'HELD') || wanted.has(row.id)) continue;
       const homework = subject.homework.find((h) => h.id === row.homework_id);
       await q.query(
-        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE id = $1 AND status IN ('SCHEDULED', 'HELD')`,
-        [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now)],
+        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE practice_id = $3 AND id = $1 AND status IN ('SCHEDULED', 'HELD')`,
+        [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now), subject.practiceId],
       );
       changes.unschedule.push({ id: row.id, at: row.scheduled_for });
     }
