@@ -133,12 +133,17 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     const queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection: redisOptions(env.REDIS_URL ?? process.env.REDIS_URL), prefix: env.QUEUE_PREFIX });
     queues.push(queue);
 
-    /** Writes `count` homework, the i-th due at dueOf(i), and its due-soon reminder row and job; seconds each part took. */
-    const assign = async (count: number, dueOf: (i: number) => Date): Promise<{ write: number; rows: number }> => {
+    /**
+     * Writes `count` homework (due in a day: the homework's own due time is not what fires), then
+     * the i-th one's due-soon reminder row and job at dueOf(i), asked only once the homework is
+     * written, so however long the writing took the reminders are still ahead; seconds each part took.
+     */
+    const assign = async (count: number, dueOf: () => (i: number) => Date): Promise<{ write: number; rows: number }> => {
       const started = Date.now();
+      const homeworkDue = new Date(Date.now() + 24 * 3600_000);
       const homework: { id: string; engagementId: string; dueAt: Date }[] = [];
       for (let i = 0; i < count; i += engagements.length) {
-        const chunk = engagements.slice(0, Math.min(engagements.length, count - i)).map((engagementId, j) => ({ id: randomUUID(), engagementId, dueAt: dueOf(i + j) }));
+        const chunk = engagements.slice(0, Math.min(engagements.length, count - i)).map((engagementId) => ({ id: randomUUID(), engagementId, dueAt: homeworkDue }));
         await many(
           chunk.map((h, j) => ({
             streamId: h.engagementId,
@@ -148,6 +153,8 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         homework.push(...chunk);
       }
       const written = Date.now();
+      const reminderAt = dueOf();
+      homework.forEach((h, i) => (h.dueAt = reminderAt(i)));
       // the scheduler's rows (HOMEWORK_DUE_SOON at offset 0, to the client) and its jobs
       for (let i = 0; i < homework.length; i += 5000) {
         const chunk = homework.slice(i, i + 5000);
@@ -187,8 +194,8 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       );
       return { write: (written - started) / 1000, rows: (Date.now() - written) / 1000 };
     };
-    // rates measured as the phases go (first guesses on the low side): writing homework, making rows and jobs, starting workers
-    const rates = { assign: 100, rows: 2000, startSeconds: 60 };
+    // rates measured as the phases go (first guesses on the low side): making rows and jobs, starting workers
+    const rates = { rows: 2000, startSeconds: 60 };
     const scheduledRows = async (from: Date, to: Date): Promise<{ id: string; scheduled_for: Date }[]> =>
       (
         await pool.query<{ id: string; scheduled_for: Date }>(
@@ -200,11 +207,16 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     /** One phase: `count` reminders due from `first` over `spreadMs`; delays of each (receipt − its due time). */
     const phase = async (label: string, count: number, spreadMs: number) => {
       await stopWorkers();
-      const lead = Math.ceil((count / rates.assign * 1.3 + count / rates.rows + rates.startSeconds * 1.5) * 1000) + 10_000;
-      const first = new Date(Date.now() + lead);
-      const last = new Date(first.getTime() + spreadMs);
-      const took = await assign(count, (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count)));
-      rates.assign = count / took.write;
+      // the first due time is set once the homework is written: the rows, their jobs and the workers' start still to come
+      let lead = 0;
+      let first = new Date();
+      let last = new Date();
+      const took = await assign(count, () => {
+        lead = Math.ceil((count / rates.rows * 1.5 + rates.startSeconds * 1.5) * 1000) + 10_000;
+        first = new Date(Date.now() + lead);
+        last = new Date(first.getTime() + spreadMs);
+        return (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count));
+      });
       rates.rows = count / took.rows;
       const starting = Date.now();
       await startWorkers();
