@@ -312,13 +312,21 @@ export const eventStoreSchemaSql = {
          PERFORM set_config('app.practice_id', p_practice, true);
          RETURN (SELECT coalesce(max(version), 0) FROM events WHERE practice_id = p_practice AND stream_id = p_stream);
        END $$`,
+      // the same lookup for the command path's join (row-level security shows only this practice's
+      // rows anyway; naming it lets the (practice, stream, version) key find them)
+      `CREATE OR REPLACE FUNCTION event_store_read_stream(p_stream text, p_after int)
+       RETURNS SETOF events LANGUAGE sql STABLE AS $$
+         SELECT * FROM events
+          WHERE practice_id = current_setting('app.practice_id', true) AND stream_id = p_stream AND version > p_after
+          ORDER BY version
+       $$`,
     ],
-    /** The functions as migrations 0 and 5 created them. */
+    /** The functions as migrations 0, 5 and the read-stream one created them. */
     get down(): string[] {
       const shipped = [...eventStoreSchemaSql.up, ...eventStoreSchemaSql.appendMany.up].filter((sql) =>
         /CREATE FUNCTION event_store_(append|append_many|stream_version)\(/.test(sql),
       );
-      return shipped.map((sql) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+      return [...shipped, ...eventStoreSchemaSql.readStream.up].map((sql) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
     },
   },
   down: [
