@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));
     await section('core', () => benchCore(pool, appEnv, { seconds, appUrl: appEnv.DATABASE_URL! }));
     await section('projections', () => benchSubscriptionLag(pool, BENCH_DATABASE_URL, { rate: 1000, seconds: Math.max(10, seconds * 2) }));
-    await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']) }));
+    await section('event-store', () => benchEventStore(pool, { seconds, readAllEvents: Number(values['read-all-events']), benchUrl: BENCH_DATABASE_URL, appUrl: appEnv.DATABASE_URL! }));
     await section('time-travel', () => benchTimeTravel(pool, appEnv, { events: 1000, rounds: 50 }));
     await section('event-webhooks', () => benchEventWebhooks(pool, appEnv, { events: 10_000 }));
     await section('partitions', () => benchPartitions(pool, BENCH_DATABASE_URL, { events: Number(values['partition-events']), partitions: 8 }));

@@ -229,6 +229,106 @@ export const eventStoreSchemaSql = {
       'DROP TABLE IF EXISTS person_keys',
     ],
   },
+  /**
+   * Appends that cost the same at any size of the log. Since the keys lead with practice_id
+   * (migration 100), a version lookup by stream alone cannot use (practice_id, stream_id, version)
+   * under row-level security (the policy's OR is no index condition): it scanned the table, so an
+   * append grew slower with every event. Each lookup now names the practice. And a single append
+   * no longer looks the version up first: it inserts at expected + 1 when the stream is at
+   * `expected` (the row at that version exists, or expected is 0), and the unique key
+   * events_stream_version refuses a stream that has moved on (the store maps that violation to
+   * the same WrongExpectedVersionError); a stream behind `expected` inserts nothing and raises
+   * ES409 with its version, as before. Writers without an expected version still queue on the
+   * stream's advisory lock and append at its end.
+   */
+  practiceScopedAppends: {
+    up: [
+      `CREATE OR REPLACE FUNCTION event_store_append(p_stream text, p_events jsonb, p_practice text, p_expected int)
+       RETURNS TABLE (out_position bigint, out_version int) LANGUAGE plpgsql AS $$
+       DECLARE
+         current_version int := p_expected;
+         scoped text := coalesce(current_setting('app.practice_id', true), '');
+       BEGIN
+         IF scoped NOT IN ('', p_practice) THEN
+           RAISE EXCEPTION 'append for practice % inside a transaction scoped to another practice', p_practice
+             USING ERRCODE = 'insufficient_privilege';
+         END IF;
+         PERFORM set_config('app.practice_id', p_practice, true);
+         IF p_expected IS NULL THEN
+           -- writers that don't care about the version queue up instead of racing
+           PERFORM pg_advisory_xact_lock(hashtextextended('stream:' || p_stream, 0));
+           SELECT coalesce(max(e.version), 0) INTO current_version FROM events e
+            WHERE e.practice_id = p_practice AND e.stream_id = p_stream;
+         END IF;
+         RETURN QUERY
+           INSERT INTO events AS ev (event_id, stream_id, version, type, schema_version, data, metadata, practice_id, occurred_at)
+           SELECT n.event_id, p_stream, current_version + n.ord, n.type, n.schema_version, n.data, n.metadata, p_practice, n.occurred_at
+             FROM jsonb_to_recordset(p_events)
+               AS n(ord int, event_id uuid, type text, schema_version int, data jsonb, metadata jsonb, occurred_at timestamptz)
+            WHERE p_expected IS NULL OR current_version = 0
+               OR EXISTS (SELECT FROM events e WHERE e.practice_id = p_practice AND e.stream_id = p_stream AND e.version = current_version)
+           RETURNING ev.position, ev.version;
+         IF NOT FOUND THEN
+           SELECT coalesce(max(e.version), 0) INTO current_version FROM events e
+            WHERE e.practice_id = p_practice AND e.stream_id = p_stream;
+           RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409',
+             DETAIL = json_build_object('expected', p_expected, 'actual', current_version)::text;
+         END IF;
+       END $$`,
+      `CREATE OR REPLACE FUNCTION event_store_append_many(p_batch jsonb, p_practice text)
+       RETURNS TABLE (out_stream text, out_position bigint, out_version int) LANGUAGE plpgsql AS $$
+       DECLARE
+         item jsonb;
+         current_version int;
+         expected int;
+         scoped text := coalesce(current_setting('app.practice_id', true), '');
+       BEGIN
+         IF scoped NOT IN ('', p_practice) THEN
+           RAISE EXCEPTION 'append for practice % inside a transaction scoped to another practice', p_practice
+             USING ERRCODE = 'insufficient_privilege';
+         END IF;
+         PERFORM set_config('app.practice_id', p_practice, true);
+         FOR item IN SELECT value FROM jsonb_array_elements(p_batch) LOOP
+           expected := (item->>'expected')::int;
+           IF expected IS NULL THEN
+             PERFORM pg_advisory_xact_lock(hashtextextended('stream:' || (item->>'stream'), 0));
+           END IF;
+           SELECT coalesce(max(e.version), 0) INTO current_version FROM events e
+            WHERE e.practice_id = p_practice AND e.stream_id = item->>'stream';
+           IF expected IS NOT NULL AND current_version <> expected THEN
+             RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES409',
+               DETAIL = json_build_object('stream', item->>'stream', 'expected', expected, 'actual', current_version)::text;
+           END IF;
+           RETURN QUERY
+             INSERT INTO events AS ev (event_id, stream_id, version, type, schema_version, data, metadata, practice_id, occurred_at)
+             SELECT n.event_id, item->>'stream', current_version + n.ord, n.type, n.schema_version, n.data, n.metadata, p_practice, n.occurred_at
+               FROM jsonb_to_recordset(item->'events')
+                 AS n(ord int, event_id uuid, type text, schema_version int, data jsonb, metadata jsonb, occurred_at timestamptz)
+             RETURNING ev.stream_id, ev.position, ev.version;
+         END LOOP;
+       END $$`,
+      `CREATE OR REPLACE FUNCTION event_store_stream_version(p_stream text, p_practice text) RETURNS int LANGUAGE plpgsql AS $$
+       BEGIN
+         PERFORM set_config('app.practice_id', p_practice, true);
+         RETURN (SELECT coalesce(max(version), 0) FROM events WHERE practice_id = p_practice AND stream_id = p_stream);
+       END $$`,
+      // the same lookup for the command path's join (row-level security shows only this practice's
+      // rows anyway; naming it lets the (practice, stream, version) key find them)
+      `CREATE OR REPLACE FUNCTION event_store_read_stream(p_stream text, p_after int)
+       RETURNS SETOF events LANGUAGE sql STABLE AS $$
+         SELECT * FROM events
+          WHERE practice_id = current_setting('app.practice_id', true) AND stream_id = p_stream AND version > p_after
+          ORDER BY version
+       $$`,
+    ],
+    /** The functions as migrations 0, 5 and the read-stream one created them. */
+    get down(): string[] {
+      const shipped = [...eventStoreSchemaSql.up, ...eventStoreSchemaSql.appendMany.up].filter((sql) =>
+        /CREATE FUNCTION event_store_(append|append_many|stream_version)\(/.test(sql),
+      );
+      return [...shipped, ...eventStoreSchemaSql.readStream.up].map((sql) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    },
+  },
   down: [
     'DROP FUNCTION IF EXISTS event_store_read_all(xid8, bigint, int)',
     'DROP FUNCTION IF EXISTS event_store_append(text, jsonb, text, int)',

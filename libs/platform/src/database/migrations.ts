@@ -8,6 +8,7 @@ import { IdempotencyPerActor1764000000019 } from './migrations/1764000000019-ide
 import { PracticeInEveryKey1764000000100 } from './migrations/1764000000100-practice-in-every-key.js';
 import { PartitionedReads1764000000101 } from './migrations/1764000000101-partitioned-reads.js';
 import { PersonKeys1764000000400 } from './migrations/1764000000400-person-keys.js';
+import { PracticeScopedAppends1764000000450 } from './migrations/1764000000450-practice-scoped-appends.js';
 
 /**
  * The platform's schema changes: the event store's tables (its SQL, from the
@@ -28,4 +29,5 @@ export const PLATFORM_MIGRATIONS = [
   PracticeInEveryKey1764000000100,
   PartitionedReads1764000000101,
   PersonKeys1764000000400,
+  PracticeScopedAppends1764000000450,
 ];
