@@ -1,11 +1,11 @@
 // The API as production runs it: what exists only to help development and
 // tests stays off. (Its own file: an app's configuration is read once per test file.)
-import { randomBytes } from 'node:crypto';
 import { M, Q, newCast, ok, person } from '../support/engagements.js';
 import { e2e } from '../support/e2e.js';
+import { TEST_SECRETS_KEYS } from '../support/env.js';
 
 const cast = newCast('production');
-const the = e2e({ env: { NODE_ENV: 'production', SECRETS_KEYS: `k1:${randomBytes(32).toString('base64')}` }, pool: 0 });
+const the = e2e({ env: { NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS }, pool: 0 });
 
 it('does not report the statements a request sent', async () => {
   const opened = ok(

@@ -1,18 +1,18 @@
 // The console in production: no demo tokens (404), no demo people offered, no single sign-on unless configured,
 // and a 503 naming the fix when the console was not built.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { TestApi } from '../support/api.js';
+import { TEST_SECRETS_KEYS } from '../support/env.js';
 
 let api: TestApi;
 
 beforeAll(async () => {
   api = await TestApi.start({
     NODE_ENV: 'production',
-    SECRETS_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    SECRETS_KEYS: TEST_SECRETS_KEYS,
     // an empty directory: the console is not built
     CONSOLE_DIST_DIR: mkdtempSync(join(tmpdir(), 'console-empty-')),
   });

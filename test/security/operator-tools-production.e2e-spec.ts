@@ -1,17 +1,18 @@
 // Production with no operator credential and no metrics token: the queue dashboard is not
 // there at all (404, whoever asks), /metrics is off on the public port of the API and of the
 // worker (404), and readiness shows statuses only. (Its own file: production configuration.)
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { REMINDER_QUEUE } from '#reminders';
 import { TestApi } from '../support/api.js';
 import { newCast } from '../support/engagements.js';
 import { TestWorker } from '../support/worker.js';
 import { getJson } from '../ops/support.js';
+import { TEST_SECRETS_KEYS } from '../support/env.js';
 
 const cast = newCast('operator-prod');
 const QUEUE_PREFIX = `op-prod-${randomUUID().slice(0, 8)}`;
-const env = { NODE_ENV: 'production', SECRETS_KEYS: `k1:${randomBytes(32).toString('base64')}`, QUEUE_PREFIX };
+const env = { NODE_ENV: 'production', SECRETS_KEYS: TEST_SECRETS_KEYS, QUEUE_PREFIX };
 let api: TestApi;
 let worker: TestWorker;
 let workerUrl: string;

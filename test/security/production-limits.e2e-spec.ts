@@ -2,13 +2,13 @@
 // no GraphiQL, no schema hints in errors — over HTTP and over the websocket,
 // which does not go through Apollo. (Its own file: an app's configuration is
 // read once per test file.)
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { TestApi } from '../support/api.js';
 import { newCast } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
 import { subscribe, wsClient } from '../support/subscriptions.js';
 import { waitFor } from '../support/wait.js';
+import { TEST_SECRETS_KEYS } from '../support/env.js';
 
 const cast = newCast('production-limits');
 let api: TestApi;
@@ -16,7 +16,7 @@ let api: TestApi;
 beforeAll(async () => {
   api = await TestApi.start({
     NODE_ENV: 'production',
-    SECRETS_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    SECRETS_KEYS: TEST_SECRETS_KEYS,
     RATE_LIMIT_PREFIX: uniqueId('production-limits'),
   });
 });

@@ -1,7 +1,17 @@
+import { hkdfSync } from 'node:crypto';
 import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 import { scopeRedisPrefixes } from './redis.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
+
+/**
+ * SECRETS_KEYS for tests that run an app in production (where the variable is required): the key
+ * every other app of the run derives from TEST_JWT_SECRET (SecretBox's development fallback), given
+ * explicitly. The run shares one event log, and a rebuild or subscriber reading it must open the
+ * person keys those apps wrapped: with a random key per file, whichever file ran after them failed
+ * with 'secret sealed with unknown key "k1"'.
+ */
+export const TEST_SECRETS_KEYS = `dev:${Buffer.from(hkdfSync('sha256', TEST_JWT_SECRET, 'coaching', 'secrets-key', 32)).toString('base64')}`;
 
 /**
  * The environment every app the tests boot runs with; a test may override single variables.
