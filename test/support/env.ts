@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { SecretBox } from '#platform';
 import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 import { scopeRedisPrefixes } from './redis.js';
 
@@ -11,7 +11,7 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
  * person keys those apps wrapped: with a random key per file, whichever file ran after them failed
  * with 'secret sealed with unknown key "k1"'.
  */
-export const TEST_SECRETS_KEYS = `dev:${Buffer.from(hkdfSync('sha256', TEST_JWT_SECRET, 'coaching', 'secrets-key', 32)).toString('base64')}`;
+export const TEST_SECRETS_KEYS = SecretBox.developmentKeys(TEST_JWT_SECRET);
 
 /**
  * The environment every app the tests boot runs with; a test may override single variables.

@@ -22,9 +22,15 @@ export class SecretBox {
   static fromConfig(spec: string | undefined, fallback: { production: boolean; seed: string }): SecretBox {
     if (spec) return new SecretBox(parseKeys(spec));
     if (fallback.production) throw new Error('SECRETS_KEYS is required in production (id:base64 32-byte key)');
-    // development and tests: a key derived from the JWT secret, stable across restarts
-    const key = Buffer.from(hkdfSync('sha256', fallback.seed, 'coaching', 'secrets-key', 32));
-    return new SecretBox([{ id: 'dev', key }]);
+    return new SecretBox(parseKeys(SecretBox.developmentKeys(fallback.seed)));
+  }
+
+  /**
+   * Development and tests: the SECRETS_KEYS value of a key derived from the JWT secret, stable
+   * across restarts — what fromConfig uses when SECRETS_KEYS is unset outside production.
+   */
+  static developmentKeys(seed: string): string {
+    return `dev:${Buffer.from(hkdfSync('sha256', seed, 'coaching', 'secrets-key', 32)).toString('base64')}`;
   }
 
   encrypt(plaintext: string): string {
