@@ -99,7 +99,7 @@ describe('decideFiring', () => {
     ['draft submitted', input({ subject: engagement({}, { status: 'SUBMITTED', awaitingDraft: { id: DRAFT, submittedAt: at(10) } }) }), { action: 'CANCEL', reason: 'draft submitted' }],
     ['homework accepted', input({ subject: engagement({}, { status: 'ACCEPTED' }) }), { action: 'CANCEL', reason: 'homework accepted' }],
     ['a due-soon reminder long after the due time', input({ id: dueSoon, kind: 'HOMEWORK_DUE_SOON', now: at(24 * 60 + 6) }), { action: 'CANCEL', reason: 'due time passed' }],
-    ['settings now want it later: back to sleep', input({ overdueAfterMinutes: 60 }), { action: 'RELEASE', reason: 'not due under the current settings' }],
+    ['settings now want it later: back to sleep', input({ overdueAfterMinutes: 60 }), { action: 'RELEASE', until: expect.any(Date), reason: 'not due under the current settings' }],
     ['escalation step 1 at its time, on its one channel (WEBHOOK)', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60) }), { action: 'DELIVER', webhook: true, email: false, lastAttempt: false }],
     ['escalation step 2 on every channel the settings allow', input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60) }), { action: 'DELIVER', webhook: true, email: true, lastAttempt: false }],
     [
@@ -113,7 +113,7 @@ describe('decideFiring', () => {
       { action: 'CANCEL', reason: 'draft submitted' },
     ],
     ['a step removed from the ladder: cancelled', input({ id: step2, kind: 'HOMEWORK_ESCALATED', now: at(26 * 60), escalation: [] }), { action: 'CANCEL', reason: 'settings changed' }],
-    ['a step moved later: back to sleep', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60), escalation: [{ afterMinutes: 90, notify: 'COACH', channel: null }] }), { action: 'RELEASE', reason: 'not due under the current settings' }],
+    ['a step moved later: back to sleep', input({ id: step1, kind: 'HOMEWORK_ESCALATED', now: at(25 * 60), escalation: [{ afterMinutes: 90, notify: 'COACH', channel: null }] }), { action: 'RELEASE', until: expect.any(Date), reason: 'not due under the current settings' }],
     // T0 + 24 h + 1 min is 12:01 UTC on 2 March 2026: 01:01 next day in Auckland (UTC+13), 02:01 in Honolulu (UTC−10)
     [
       'quiet hours in Auckland (UTC+13): held to 08:00 NZDT',

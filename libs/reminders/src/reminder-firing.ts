@@ -8,8 +8,8 @@ import { cancelReason, desiredReminders, type PolicyEngagement, type PolicySetti
 // processor reads its inputs, asks these two functions, and does what they say.
 //
 // * decideFiring: send it (on which channels, to whom, and whether this is the
-//   last attempt), cancel it (and why, in words an admin understands), let it
-//   go back to sleep (the rules now want it later; the scheduler moves it), or
+//   last attempt), cancel it (and why, in words an admin understands), move it
+//   to the later time the rules now want (RELEASE, with that time), or
 //   hold it (HELD) to the end of the practice's quiet hours in the recipient's
 //   time zone.
 // * settleDelivery: after the channels ran, record it SENT (on the channels
@@ -63,7 +63,7 @@ export interface FiringInput {
 export type FiringDecision =
   | { action: 'DELIVER'; webhook: boolean; email: boolean; lastAttempt: boolean }
   | { action: 'CANCEL'; reason: string }
-  | { action: 'RELEASE'; reason: string }
+  | { action: 'RELEASE'; until: Date; reason: string }
   | { action: 'HOLD'; until: Date; reason: string };
 
 export function decideFiring(input: FiringInput): FiringDecision {
@@ -75,7 +75,7 @@ export function decideFiring(input: FiringInput): FiringDecision {
     return { action: 'CANCEL', reason: cancelReason(subject, homework, r.kind, r.draftId, now) };
   }
   if (wanted.scheduledFor.getTime() > now.getTime() + FIRE_EARLY_TOLERANCE_MS) {
-    return { action: 'RELEASE', reason: 'not due under the current settings' };
+    return { action: 'RELEASE', until: wanted.scheduledFor, reason: 'not due under the current settings' };
   }
   // an escalation step may be limited to one channel; the practice's settings still decide whether it is on
   const webhook = settings.webhookUrl !== null && !r.webhookDelivered && wanted.channel !== 'EMAIL';

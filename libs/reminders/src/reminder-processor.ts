@@ -286,6 +286,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const outcome = new Map<string, string>();
     const outcomes: AttemptOutcome[] = [];
     const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
+    /** jobs put back to sleep until then: a quiet-hours hold's end, a released row's new time */
+    const sleeps = new Map<string, Date>();
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const end = (id: string, status: AttemptOutcome['status'], note: string | null): AttemptOutcome => ({
       id, status, note, attempted: false, webhookDelivered: false, emailDelivered: false, release: true,
@@ -309,9 +311,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         holds.push({ id: row.id, until: decision.until, reason: decision.reason, row });
         outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
       } else if (decision.action === 'RELEASE') {
-        // the scheduler moves the row and its job
-        outcomes.push(end(row.id, null, null));
-        outcome.set(row.id, decision.reason);
+        // moved to the time the rules now want (left due, a sweep would take it again and again)
+        outcomes.push({ ...end(row.id, null, null), scheduledFor: decision.until });
+        sleeps.set(row.id, decision.until);
+        outcome.set(row.id, `released: ${decision.reason}, moved to ${decision.until.toISOString()}`);
       } else {
         deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
       }
@@ -379,11 +382,9 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
     });
 
-    for (const row of read.rows) {
-      const hold = holds.find((h) => h.id === row.id);
-      // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
-      this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], hold && !hold.digestId ? hold.until : undefined);
-    }
+    // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
+    for (const h of holds) if (!h.digestId) sleeps.set(h.id, h.until);
+    for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleeps.get(row.id));
     return sweep > 0 && read.swept >= sweep;
   }
 
@@ -421,7 +422,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** A row's metrics, its log line and what its jobs answer BullMQ. */
-  private finish(practiceId: string, row: ReminderRow, result: string, jobs: Pending[], heldUntil: Date | undefined): void {
+  private finish(practiceId: string, row: ReminderRow, result: string, jobs: Pending[], sleepUntil: Date | undefined): void {
     const kind = row.kind;
     const status = result.split(':')[0]!.split(' ')[0]!;
     this.metrics.reminderOutcomes.inc({ kind, outcome: status });
@@ -431,7 +432,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
     if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
     for (const item of jobs.slice(0, 1)) {
-      if (heldUntil) void this.delay(item, heldUntil.getTime() - this.time.offset);
+      if (sleepUntil) void this.delay(item, sleepUntil.getTime() - this.time.offset);
       else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
       else item.resolve(result);
     }

@@ -44,6 +44,8 @@ export interface AttemptOutcome {
   webhookDelivered: boolean;
   emailDelivered: boolean;
   release: boolean;
+  /** RELEASE: the later time the rules now want the row at (its job sleeps until then) */
+  scheduledFor?: Date;
 }
 
 /** Stores the webhook bodies of a batch's first attempts (a body already stored wins); the bodies the row now has. */
@@ -66,7 +68,8 @@ export async function storeWebhookBodies(
 /** Every outcome of a batch in one statement, on the rows this lease still holds. */
 export async function recordAttempts(tx: Queryable, practiceId: string, lease: string, outcomes: readonly AttemptOutcome[]): Promise<void> {
   await tx.query(
-    `UPDATE reminders r SET status = coalesce(o.status, r.status),
+    `UPDATE reminders r SET status = CASE WHEN o.scheduled_for IS NOT NULL THEN 'SCHEDULED' ELSE coalesce(o.status, r.status) END,
+            held_until = CASE WHEN o.scheduled_for IS NOT NULL THEN NULL ELSE r.held_until END,
             cancel_reason = CASE WHEN o.status = 'CANCELLED' THEN o.note ELSE r.cancel_reason END,
             last_error = CASE WHEN o.status = 'CANCELLED' THEN r.last_error ELSE coalesce(o.note, r.last_error) END,
             attempts = r.attempts + CASE WHEN o.attempted THEN 1 ELSE 0 END,
@@ -74,8 +77,10 @@ export async function recordAttempts(tx: Queryable, practiceId: string, lease: s
             email_delivered_at = CASE WHEN o.email THEN now() ELSE r.email_delivered_at END,
             lease_until = CASE WHEN o.release THEN NULL ELSE r.lease_until END,
             lease_token = CASE WHEN o.release THEN NULL ELSE r.lease_token END,
+            scheduled_for = coalesce(o.scheduled_for, r.scheduled_for),
             updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[]) AS o(id, status, note, attempted, webhook, email, release)
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[], $10::timestamptz[])
+            AS o(id, status, note, attempted, webhook, email, release, scheduled_for)
       WHERE r.practice_id = $9 AND r.id = o.id AND r.lease_token = $8 AND r.status IN ('SCHEDULED', 'HELD')`,
     [
       outcomes.map((o) => o.id),
@@ -87,6 +92,7 @@ export async function recordAttempts(tx: Queryable, practiceId: string, lease: s
       outcomes.map((o) => o.release),
       lease,
       practiceId,
+      outcomes.map((o) => o.scheduledFor ?? null),
     ],
   );
 }

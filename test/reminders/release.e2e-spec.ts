@@ -1,0 +1,59 @@
+import { waitFor } from '../support/wait.js';
+import { activeEngagement, assignHomework, ReminderRig, waitForRows } from './harness.js';
+
+// A reminder row that is due by its stored time but not by the rules (a
+// settings change the scheduler has not caught up with, a row written by an
+// older version) is moved to the time the rules want, and its job sleeps until
+// then. Before, the worker only gave the lease back: the row stayed due, every
+// sweep took it again at once, and the worker spun on it without end (the
+// reminders bench saw 1,898 sweeping batches over 500 such rows, none sent).
+
+let rig: ReminderRig;
+
+beforeAll(async () => {
+  rig = await ReminderRig.start();
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+it('moves a row the rules want later to that time instead of taking it again and again, and sends it then, once', async () => {
+  const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600 });
+  const dueAt = new Date(rig.now().getTime() + 3_600_000);
+  const homeworkId = await assignHomework(rig, s, 'Write the pitch', dueAt);
+  const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r.some((x) => x.kind === 'HOMEWORK_DUE_SOON'), { homeworkId });
+  expect(row!.scheduled_for.toISOString()).toBe(dueAt.toISOString());
+
+  // the stored time falls behind the rules: due now, its job due now
+  const now = rig.now();
+  await rig.pool.query('UPDATE reminders SET scheduled_for = $2 WHERE id = $1', [row!.id, now]);
+  await rig.clock.schedule([{ id: row!.id, practiceId: s.practiceId, at: now }]);
+  await rig.advanceTo(new Date(now.getTime() + 1_000));
+
+  const moved = await waitForRows(
+    rig,
+    'the row moved back to the time the rules want',
+    s.engagementId,
+    (r) => r.some((x) => x.id === row!.id && x.scheduled_for.getTime() === dueAt.getTime()),
+    { homeworkId },
+  );
+  const after = moved.find((x) => x.id === row!.id)!;
+  expect(after.status).toBe('SCHEDULED');
+  expect(after.attempts).toBe(0);
+  const { rows: lease } = await rig.pool.query<{ lease_token: string | null }>('SELECT lease_token FROM reminders WHERE id = $1', [row!.id]);
+  expect(lease[0]!.lease_token).toBeNull();
+  expect(rig.deliveriesOf(row!.id)).toHaveLength(0);
+
+  // at the time the rules want, it goes, once
+  await rig.advanceTo(dueAt);
+  await waitForRows(rig, 'the reminder SENT', s.engagementId, (r) => r.find((x) => x.id === row!.id)?.status === 'SENT', { homeworkId });
+  await waitFor(
+    'the jobs to finish',
+    async () => {
+      const counts = await rig.clock.queue.getJobCounts('wait', 'active');
+      return counts.wait === 0 && counts.active === 0;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
+});
