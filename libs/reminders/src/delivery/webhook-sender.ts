@@ -3,7 +3,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch, type Response } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 import { signBody, standardWebhookHeaders } from './webhook-payload.js';
 
@@ -162,21 +162,25 @@ export class WebhookSender {
         Object.assign(headers, standardWebhookHeaders(request.secret, request.deliveryId, timestamp, request.body));
       }
 
-      const response = await fetch(url, { method: 'POST', headers, body: request.body, redirect: 'manual', signal, dispatcher: this.agent });
-      if (request.captureResponse && response.status >= 200 && response.status < 300) {
-        return { ...done(true, response.status, null), responseBody: await readExcerpt(response) };
+      // undici's request, not fetch: the same client without the WHATWG layer, about three times the
+      // requests per second of fetch on one core (a reminder burst is thousands at once); it never
+      // follows a redirect, and the signal bounds the answer's body too
+      const response = await this.agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: request.body, signal });
+      const status = response.statusCode;
+      if (request.captureResponse && status >= 200 && status < 300) {
+        return { ...done(true, status, null), responseBody: await readExcerpt(response.body) };
       }
-      if (response.status >= 200 && response.status < 300) {
+      if (status >= 200 && status < 300) {
         // delivered: nothing that happens to the unread body may turn this into a failure (and a resend)
-        await discard(response);
-        return done(true, response.status, null);
+        await discard(response.body);
+        return done(true, status, null);
       }
-      if (response.status >= 300 && response.status < 400) {
-        await discard(response);
-        return done(false, response.status, `redirect refused (HTTP ${response.status})`);
+      if (status >= 300 && status < 400) {
+        await discard(response.body);
+        return done(false, status, `redirect refused (HTTP ${status})`);
       }
-      const excerpt = await readExcerpt(response);
-      const failed = done(false, response.status, excerpt ? `HTTP ${response.status}: ${excerpt}` : `HTTP ${response.status}`);
+      const excerpt = await readExcerpt(response.body);
+      const failed = done(false, status, excerpt ? `HTTP ${status}: ${excerpt}` : `HTTP ${status}`);
       return request.captureResponse ? { ...failed, responseBody: excerpt } : failed;
     } catch (err) {
       if (isDestinationNotAllowed(err)) return done(false, null, DESTINATION_NOT_ALLOWED);
@@ -208,35 +212,32 @@ function isDestinationNotAllowed(err: unknown): boolean {
   return false;
 }
 
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  await body.dump().catch(() => undefined);
 }
 
 /** The first ERROR_BODY_CHARS characters of an error response, whitespace collapsed; '' if unreadable. */
-async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
   try {
-    while (size < ERROR_BODY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size >= ERROR_BODY_BYTES) break;
     }
   } catch {
     // a body that fails half-way still leaves the status to report
   } finally {
-    await reader.cancel().catch(() => undefined);
+    body.destroy();
   }
   const text = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
   return text.slice(0, ERROR_BODY_CHARS);
 }
 
 /**
- * fetch reports every network failure as "fetch failed"; the useful part is in `cause`.
- * Duck-typed, not instanceof: fetch's errors may come from another realm (Jest's VM contexts).
+ * A network failure's message, with its `cause` when that says more.
+ * Duck-typed, not instanceof: undici's errors may come from another realm (Jest's VM contexts).
  */
 function describe(err: unknown): string {
   const message = messageOf(err);
