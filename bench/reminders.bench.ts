@@ -5,7 +5,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { CommandExecutor, UpdatePracticeSettingsCommand, type CommandOrigin, type EngagementCommand } from '#engagement';
-import { REMINDER_QUEUE, ReminderClock, reminderId, type ReminderJobData } from '#reminders';
+import { REMINDER_QUEUE, ReminderClock, reminderId, WebhookSender, type ReminderJobData } from '#reminders';
 import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
 import { startApp, type Service } from './processes.js';
 import { percentile, record } from './support.js';
@@ -134,16 +134,18 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     queues.push(queue);
 
     /**
-     * Writes `count` homework (due in a day: the homework's own due time is not what fires), then
-     * the i-th one's due-soon reminder row and job at dueOf(i), asked only once the homework is
-     * written, so however long the writing took the reminders are still ahead; seconds each part took.
+     * Writes `count` homework, the i-th due at dueOf(i) (a due-soon offset of 0: the reminder's time
+     * is the homework's, so the rules agree with the row), then the scheduler's rows and jobs;
+     * seconds each part took. dueOf is asked before the writing: its lead must cover it.
      */
     const assign = async (count: number, dueOf: () => (i: number) => Date): Promise<{ write: number; rows: number }> => {
       const started = Date.now();
-      const homeworkDue = new Date(Date.now() + 24 * 3600_000);
+      const reminderAt = dueOf();
       const homework: { id: string; engagementId: string; dueAt: Date }[] = [];
       for (let i = 0; i < count; i += engagements.length) {
-        const chunk = engagements.slice(0, Math.min(engagements.length, count - i)).map((engagementId) => ({ id: randomUUID(), engagementId, dueAt: homeworkDue }));
+        const chunk = engagements
+          .slice(0, Math.min(engagements.length, count - i))
+          .map((engagementId, j) => ({ id: randomUUID(), engagementId, dueAt: reminderAt(i + j) }));
         await many(
           chunk.map((h, j) => ({
             streamId: h.engagementId,
@@ -153,8 +155,6 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         homework.push(...chunk);
       }
       const written = Date.now();
-      const reminderAt = dueOf();
-      homework.forEach((h, i) => (h.dueAt = reminderAt(i)));
       // the scheduler's rows (HOMEWORK_DUE_SOON at offset 0, to the client) and its jobs
       for (let i = 0; i < homework.length; i += 5000) {
         const chunk = homework.slice(i, i + 5000);
@@ -184,18 +184,21 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
           );
         }
       }
-      // the workers' subscribers start at the log's end
+      // the workers' subscribers (each name whole and in its 8 partitions, and any other a worker made) start at the log's end
       await pool.query(
-        `INSERT INTO subscription_checkpoints (name, transaction_id, position)
-         SELECT n, last.transaction_id, last.position
-           FROM unnest(ARRAY['reminder-scheduler', 'activity-by-day', 'event-webhooks']) AS n,
-                (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) AS last
+        `WITH last AS (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1),
+              bases AS (SELECT unnest(ARRAY['reminder-scheduler', 'activity-by-day', 'event-webhooks', 'engagement-history-snapshots']) AS base),
+              names AS (SELECT base AS n FROM bases
+                        UNION SELECT base || '#' || p || '/8' FROM bases, generate_series(0, 7) AS p
+                        UNION SELECT name FROM subscription_checkpoints)
+         INSERT INTO subscription_checkpoints (name, transaction_id, position)
+         SELECT n, last.transaction_id, last.position FROM names, last
          ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id, position = excluded.position`,
       );
       return { write: (written - started) / 1000, rows: (Date.now() - written) / 1000 };
     };
-    // rates measured as the phases go (first guesses on the low side): making rows and jobs, starting workers
-    const rates = { rows: 2000, startSeconds: 60 };
+    // rates measured as the phases go (first guesses on the low side): writing homework, making rows and jobs, starting workers
+    const rates = { write: 1000, rows: 2000, startSeconds: 60 };
     const scheduledRows = async (from: Date, to: Date): Promise<{ id: string; scheduled_for: Date }[]> =>
       (
         await pool.query<{ id: string; scheduled_for: Date }>(
@@ -207,16 +210,18 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     /** One phase: `count` reminders due from `first` over `spreadMs`; delays of each (receipt − its due time). */
     const phase = async (label: string, count: number, spreadMs: number) => {
       await stopWorkers();
-      // the first due time is set once the homework is written: the rows, their jobs and the workers' start still to come
+      // the first due time leaves room for writing the homework, the rows and their jobs, and the workers' start
       let lead = 0;
       let first = new Date();
       let last = new Date();
       const took = await assign(count, () => {
-        lead = Math.ceil((count / rates.rows * 1.5 + rates.startSeconds * 1.5) * 1000) + 10_000;
+        // writing slows as the engagements' streams grow (a bigger phase writes onto longer ones): its rate counts at a third
+        lead = Math.ceil((count / rates.write * 3 + (count / rates.rows + rates.startSeconds) * 1.5) * 1000) + 10_000;
         first = new Date(Date.now() + lead);
         last = new Date(first.getTime() + spreadMs);
         return (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count));
       });
+      rates.write = count / took.write;
       rates.rows = count / took.rows;
       const starting = Date.now();
       await startWorkers();
@@ -232,6 +237,9 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       // late duplicates would come within a lease or two
       await new Promise((r) => setTimeout(r, 2_000));
       const after = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
+      // what this phase did not deliver by its deadline is not the next phase's work: cancelled (its jobs then end at once)
+      await pool.query(`UPDATE reminders SET status = 'CANCELLED', cancel_reason = 'bench phase over' WHERE practice_id = $1 AND status = 'SCHEDULED'`, [PRACTICE]);
+      await queue.drain(true);
       const delays = rows
         .filter((r) => received.has(r.id))
         .map((r) => received.get(r.id)! - r.scheduled_for.getTime())
@@ -241,8 +249,9 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
 
     if (opts.reminders > 0) {
       const n = opts.reminders;
+      const floor = await sendFloor(hookUrl, n);
       const r = await phase('burst', n, 0);
-      reportBurst(n, r, { p99: 1000 });
+      reportBurst(n, r, { p99: 1000 }, floor);
     }
     if (opts.burst > 0) {
       const n = opts.burst;
@@ -281,7 +290,33 @@ interface PhaseResult {
   stages: StageFigure[];
 }
 
-function reportBurst(n: number, r: PhaseResult, target: { p99?: number; allWithin?: number }): void {
+/**
+ * The floor under a burst on this machine: the workers' own WebhookSender (signing, its 64 kept-alive
+ * connections) posting `count` reminder-sized bodies to the same receiver from this process, as fast
+ * as it can, with no database, no queue and no second process. What a burst of that size cannot beat here.
+ */
+async function sendFloor(url: string, count: number): Promise<{ seconds: number; perSecond: number }> {
+  const sender = new WebhookSender({ timeoutMs: 30_000, allowPrivateNetworks: true });
+  const body = JSON.stringify({ type: 'reminder.homework_due_soon', timestamp: new Date().toISOString(), data: { text: 'x'.repeat(600) } });
+  try {
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        for (let i = next++; i < count; i = next++) {
+          const attempt = await sender.send({ url, secret: 'whsec_floor_0123456789abcdef', deliveryId: `floor-${i}`, body });
+          if (!attempt.ok) throw new Error(`the floor's delivery ${i} failed: ${attempt.error ?? attempt.status}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, perSecond: count / seconds };
+  } finally {
+    await sender.close();
+  }
+}
+
+function reportBurst(n: number, r: PhaseResult, target: { p99?: number; allWithin?: number }, floor?: { seconds: number; perSecond: number }): void {
   const label = `${n.toLocaleString('en-US')} reminders due at one instant`;
   const allIn = r.lost === 0 ? r.delays.at(-1)! / 1000 : NaN;
   const p99 = percentile(r.delays, 99);
@@ -297,6 +332,15 @@ function reportBurst(n: number, r: PhaseResult, target: { p99?: number; allWithi
       met: p99 < target.p99 && r.lost === 0 && r.duplicates === 0,
       extra: `p50 ${percentile(r.delays, 50)} ms, all in ${allIn.toFixed(2)} s; ${whole}`,
     });
+    if (floor)
+      record({
+        section: 'reminders',
+        name: `${label} → all delivered`,
+        value: allIn,
+        unit: 's after the due time',
+        reference: { name: 'the floor: the same number of signed POSTs to the same receiver from one bare WebhookSender, no database or queue', value: floor.seconds, unit: 's' },
+        extra: `floor ${Math.round(floor.perSecond).toLocaleString('en-US')} POSTs/s; the ratio is how many floors the burst took`,
+      });
   } else {
     record({
       section: 'reminders',

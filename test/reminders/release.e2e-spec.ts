@@ -3,8 +3,8 @@ import { activeEngagement, assignHomework, ReminderRig, waitForRows } from './ha
 
 // A reminder row that is due by its stored time but not by the rules (a
 // settings change the scheduler has not caught up with, a row written by an
-// older version) is moved to the time the rules want, and its job sleeps until
-// then. Before, the worker only gave the lease back: the row stayed due, every
+// older version) is moved to the time the rules want, with a job at that time
+// (the one the scheduler would make). Before, the worker only gave the lease back: the row stayed due, every
 // sweep took it again at once, and the worker spun on it without end (the
 // reminders bench saw 1,898 sweeping batches over 500 such rows, none sent).
 
@@ -43,6 +43,9 @@ it('moves a row the rules want later to that time instead of taking it again and
   const { rows: lease } = await rig.pool.query<{ lease_token: string | null }>('SELECT lease_token FROM reminders WHERE id = $1', [row!.id]);
   expect(lease[0]!.lease_token).toBeNull();
   expect(rig.deliveriesOf(row!.id)).toHaveLength(0);
+  // the job at the old time is done; the row's job waits at the new time
+  await waitFor('the job at the old time done', async () => (await rig.jobState(row!.id, now)) === 'unknown');
+  expect(await rig.jobState(row!.id, dueAt)).toBe('delayed');
 
   // at the time the rules want, it goes, once
   await rig.advanceTo(dueAt);

@@ -8,7 +8,7 @@ import { EmailSender } from './delivery/email-sender.js';
 import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
-import { REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
+import { REMINDER_QUEUE, ReminderClock, type ClockEntry, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
 import { leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
@@ -114,6 +114,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     private readonly config: AppConfigService,
     private readonly metrics: Metrics,
     private readonly time: ReminderTime,
+    private readonly clock: ReminderClock,
   ) {
     this.webhook = new WebhookSender({
       timeoutMs: config.get('WEBHOOK_TIMEOUT_MS'),
@@ -286,8 +287,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const outcome = new Map<string, string>();
     const outcomes: AttemptOutcome[] = [];
     const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
-    /** jobs put back to sleep until then: a quiet-hours hold's end, a released row's new time */
+    /** jobs put back to sleep until then: a quiet-hours hold's end */
     const sleeps = new Map<string, Date>();
+    /** rows moved later by the rules: their new jobs */
+    const released: ClockEntry[] = [];
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
     const end = (id: string, status: AttemptOutcome['status'], note: string | null): AttemptOutcome => ({
       id, status, note, attempted: false, webhookDelivered: false, emailDelivered: false, release: true,
@@ -311,9 +314,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         holds.push({ id: row.id, until: decision.until, reason: decision.reason, row });
         outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
       } else if (decision.action === 'RELEASE') {
-        // moved to the time the rules now want (left due, a sweep would take it again and again)
+        // moved to the time the rules now want (left due, a sweep would take it again and again), with
+        // the job the scheduler would give it (the same id: when the scheduler catches up, still one job)
         outcomes.push({ ...end(row.id, null, null), scheduledFor: decision.until });
-        sleeps.set(row.id, decision.until);
+        released.push({ id: row.id, practiceId, at: decision.until, correlationId: row.correlation_id });
         outcome.set(row.id, `released: ${decision.reason}, moved to ${decision.until.toISOString()}`);
       } else {
         deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
@@ -378,6 +382,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
       if (holds.length) await recordHeld(this.executor, practiceId, holds, lease, now);
       if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, outcomes));
+      if (released.length) await this.clock.schedule(released);
       // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
       if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
     });

@@ -131,7 +131,8 @@ export class CommandExecutor {
         }
         const stored = this.stored(streamId, newEvents, appended.firstVersion, appended.positions, origin.now);
         const projected = await this.projector.apply(tx, stored, prefetched);
-        await this.snapshotIfDue(tx, streamId, practiceId, loaded, stored, appended.nextVersion);
+        const snapshot = this.snapshotDue(streamId, loaded, stored, appended.nextVersion);
+        if (snapshot) await this.repository.saveSnapshots(tx, practiceId, [snapshot]);
         this.count(stored);
         return { streamId, version: appended.nextVersion, events: stored, replayed: false, projected };
       },
@@ -178,14 +179,18 @@ export class CommandExecutor {
               tx,
             );
             const all: StoredEvent[] = [];
+            const snapshots: Snapshot[] = [];
             for (const w of writes) {
               const r = requests[w.index]!;
               const a = appended.get(r.streamId)!;
               const stored = this.stored(r.streamId, w.events, a.firstVersion, a.positions.sort((x, y) => x - y), r.origin.now);
               all.push(...stored);
-              await this.snapshotIfDue(tx, r.streamId, practiceId, w.loaded, stored, a.nextVersion);
+              const due = this.snapshotDue(r.streamId, w.loaded, stored, a.nextVersion);
+              if (due) snapshots.push(due);
               results[w.index] = { streamId: r.streamId, version: a.nextVersion, events: stored, replayed: false };
             }
+            // every snapshot due in one statement (a batch of hundreds of streams makes dozens)
+            await this.repository.saveSnapshots(tx, practiceId, snapshots);
             await this.projector.apply(tx, all);
             await alongside?.(tx);
             this.count(all);
@@ -233,10 +238,10 @@ export class CommandExecutor {
     }));
   }
 
-  private async snapshotIfDue(tx: Queryable, streamId: string, practiceId: string, loaded: LoadedEngagement, stored: StoredEvent[], version: number): Promise<void> {
-    if (version - loaded.snapshotVersion < SNAPSHOT_EVERY) return;
-    const next = stored.reduce((s, e) => evolve(s, e as EngagementEvent), loaded.state);
-    await this.repository.saveSnapshot(tx, streamId, practiceId, version, next);
+  /** The stream's next snapshot, when SNAPSHOT_EVERY versions have passed since its last. */
+  private snapshotDue(streamId: string, loaded: LoadedEngagement, stored: StoredEvent[], version: number): Snapshot | null {
+    if (version - loaded.snapshotVersion < SNAPSHOT_EVERY) return null;
+    return { streamId, version, state: stored.reduce((s, e) => evolve(s, e as EngagementEvent), loaded.state) };
   }
 
   private count(events: StoredEvent[]): void {
@@ -295,6 +300,13 @@ export const STATE_VERSION = 1;
 
 /** A snapshot is written when the stream has moved this many versions past the last one. */
 const SNAPSHOT_EVERY = 20;
+
+/** A stream's state at a version, to be stored as its snapshot. */
+interface Snapshot {
+  streamId: string;
+  version: number;
+  state: EngagementState;
+}
 
 interface LoadedEngagement {
   state: EngagementState;
@@ -360,14 +372,16 @@ class EngagementRepository {
     return { state, version, snapshotVersion: row.snapshot_version ?? 0 };
   }
 
-  async saveSnapshot(tx: Queryable, streamId: string, practiceId: string, version: number, state: EngagementState): Promise<void> {
+  /** Snapshots of several engagements of one practice, in one statement. */
+  async saveSnapshots(tx: Queryable, practiceId: string, snapshots: readonly Snapshot[]): Promise<void> {
+    if (snapshots.length === 0) return;
     await tx.query(
       `INSERT INTO engagement_snapshots (stream_id, practice_id, version, state_version, state)
-       VALUES ($1, $2, $3, $4, $5)
+       SELECT s.stream_id, $2, s.version, $3, s.state FROM unnest($1::text[], $4::int[], $5::jsonb[]) AS s(stream_id, version, state)
        ON CONFLICT (practice_id, stream_id) DO UPDATE
          SET version = EXCLUDED.version, state_version = EXCLUDED.state_version, state = EXCLUDED.state
        WHERE engagement_snapshots.practice_id = EXCLUDED.practice_id`,
-      [streamId, practiceId, version, STATE_VERSION, JSON.stringify(state)],
+      [snapshots.map((s) => s.streamId), practiceId, STATE_VERSION, snapshots.map((s) => s.version), snapshots.map((s) => JSON.stringify(s.state))],
     );
   }
 }

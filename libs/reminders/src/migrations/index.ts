@@ -7,6 +7,7 @@ import { HeldReminders1764000000303 } from './1764000000303-held-reminders.js';
 import { ReminderDigests1764000000321 } from './1764000000321-reminder-digests.js';
 import { WebhookDeliveryRetention1764000000420 } from './1764000000420-webhook-delivery-retention.js';
 import { WebhookPendingStreams1764000000427 } from './1764000000427-webhook-pending-streams.js';
+import { DueRemindersInSweepOrder1764000000460 } from './1764000000460-due-reminders-in-sweep-order.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
 export const REMINDER_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const REMINDER_MIGRATIONS = [
   ReminderDigests1764000000321,
   WebhookDeliveryRetention1764000000420,
   WebhookPendingStreams1764000000427,
+  DueRemindersInSweepOrder1764000000460,
 ];
