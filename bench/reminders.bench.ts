@@ -199,6 +199,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     };
     // rates measured as the phases go (first guesses on the low side): writing homework, making rows and jobs, starting workers
     const rates = { write: 1000, rows: 2000, startSeconds: 60 };
+    let phases = 0;
     const scheduledRows = async (from: Date, to: Date): Promise<{ id: string; scheduled_for: Date }[]> =>
       (
         await pool.query<{ id: string; scheduled_for: Date }>(
@@ -215,8 +216,10 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       let first = new Date();
       let last = new Date();
       const took = await assign(count, () => {
-        // writing slows as the engagements' streams grow (a bigger phase writes onto longer ones): its rate counts at a third
-        lead = Math.ceil((count / rates.write * 3 + (count / rates.rows + rates.startSeconds) * 1.5) * 1000) + 10_000;
+        // writing slows as the engagements' streams grow (each command reads its engagement's homework): a phase
+        // after the first writes onto longer streams (the 100,000 burst went at a quarter of the 10,000's rate)
+        const slower = phases++ === 0 ? 3 : 6;
+        lead = Math.ceil((count / rates.write * slower + (count / rates.rows + rates.startSeconds) * 1.5) * 1000) + 10_000;
         first = new Date(Date.now() + lead);
         last = new Date(first.getTime() + spreadMs);
         return (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count));

@@ -176,6 +176,18 @@ export class ReminderRig {
     return rows.map((r) => r.data);
   }
 
+  /** Waits until no job is waiting or running (the ones due have run; delayed ones may remain). */
+  async jobsSettled(what: string): Promise<void> {
+    await waitFor(
+      what,
+      async () => {
+        const counts = await this.clock.queue.getJobCounts('wait', 'active');
+        return counts.wait === 0 && counts.active === 0;
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
   /** The BullMQ job of a reminder at a time, if it is still in the queue (completed ones are removed). */
   async jobState(reminderId: string, at: Date): Promise<string> {
     return this.clock.queue.getJobState(ReminderClock.jobId(reminderId, at));

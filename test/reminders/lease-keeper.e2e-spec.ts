@@ -75,13 +75,6 @@ it('renews a delivering batch’s lease while every connection of the worker’s
   // a second job of the same reminder (a scheduler retry, the reconciler) now finds it SENT
   await rig.clock.schedule([{ id: row!.id, practiceId: s.practiceId, at: new Date(dueAt.getTime() + 1) }]);
   await rig.advanceTo(new Date(dueAt.getTime() + 1_000));
-  await waitFor(
-    'the second job to finish',
-    async () => {
-      const counts = await rig.clock.queue.getJobCounts('wait', 'active');
-      return counts.wait === 0 && counts.active === 0;
-    },
-    { timeoutMs: 30_000 },
-  );
+  await rig.jobsSettled('the second job to finish');
   expect(received).toEqual([row!.id]);
 });

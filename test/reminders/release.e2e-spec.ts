@@ -50,13 +50,6 @@ it('moves a row the rules want later to that time instead of taking it again and
   // at the time the rules want, it goes, once
   await rig.advanceTo(dueAt);
   await waitForRows(rig, 'the reminder SENT', s.engagementId, (r) => r.find((x) => x.id === row!.id)?.status === 'SENT', { homeworkId });
-  await waitFor(
-    'the jobs to finish',
-    async () => {
-      const counts = await rig.clock.queue.getJobCounts('wait', 'active');
-      return counts.wait === 0 && counts.active === 0;
-    },
-    { timeoutMs: 30_000 },
-  );
+  await rig.jobsSettled('the jobs to finish');
   expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
 });
