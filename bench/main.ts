@@ -77,7 +77,7 @@ async function main(): Promise<void> {
         burst: Number(values['reminders-burst']),
         steadyRate: Number(values['reminders-rate']),
         steadySeconds: Number(values['reminders-steady-seconds']),
-        engagements: 2000,
+        perEngagement: 5,
       }),
     );
     await section('api', () => benchApi(pool, appEnv, { seconds, ownerUrl: BENCH_DATABASE_URL }));

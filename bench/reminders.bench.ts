@@ -22,15 +22,19 @@ export interface ReminderBenchOptions {
   /** the steady phase: reminders due per second, for `steadySeconds` (0: skipped) */
   steadyRate: number;
   steadySeconds: number;
-  engagements: number;
+  /** homework (so reminders) per engagement in a phase: each phase opens count / perEngagement engagements of its own */
+  perEngagement: number;
 }
 
 /**
  * Reminders fired by two worker processes to a local webhook receiver: bursts
  * of N due at one instant (time until all are delivered, each one's fire delay
  * = receipt − due time) and a steady rate of reminders due one after another.
- * The homework is written through the command path (the API's executor, in
- * batches); its reminder rows and BullMQ jobs are then made directly, as the
+ * Each phase opens engagements of its own, five homework each (a practice's
+ * load spreads over its clients; piling a 100,000 burst onto a few thousand
+ * engagements measured their history instead: every command and subject read
+ * loads an engagement's homework). The homework is written through the
+ * command path (the API's executor, in batches); its reminder rows and BullMQ jobs are then made directly, as the
  * scheduler makes them (the scheduler's own rate is not what this measures),
  * and the workers start with their subscribers at the log's end, as if they
  * had followed it while the homework was written.
@@ -104,19 +108,20 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         },
       ),
     );
-    const engagements = Array.from({ length: opts.engagements }, () => randomUUID());
     const coach = { id: 'coach-bench', name: 'Coach', email: null };
     const client = { id: 'client-bench', name: 'Client', email: null };
-    {
-      const chunk = engagements;
-      await many(chunk.map((id) => ({ streamId: id, command: { type: 'OpenEngagement', data: { engagementId: id, practiceId: PRACTICE, coach, client, title: 'Bench' } } })));
+    /** `n` new ACTIVE engagements: each phase writes onto its own, `opts.perEngagement` homework each, as a practice's load spreads */
+    const openEngagements = async (n: number): Promise<string[]> => {
+      const ids = Array.from({ length: n }, () => randomUUID());
+      await many(ids.map((id) => ({ streamId: id, command: { type: 'OpenEngagement', data: { engagementId: id, practiceId: PRACTICE, coach, client, title: 'Bench' } } })));
       await many(
-        chunk.map((id) => ({
+        ids.map((id) => ({
           streamId: id,
           command: { type: 'RecordIntake', data: { presentingQuestion: 'Q', background: '', goals: [], currentStrategy: '', baseline: [] } },
         })),
       );
-    }
+      return ids;
+    };
     const metricsToken = randomUUID();
     const startWorkers = async () => {
       const started = await Promise.all(
@@ -139,6 +144,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
      * seconds each part took. dueOf is asked before the writing: its lead must cover it.
      */
     const assign = async (count: number, dueOf: () => (i: number) => Date): Promise<{ write: number; rows: number }> => {
+      const engagements = await openEngagements(Math.ceil(count / opts.perEngagement));
       const started = Date.now();
       const reminderAt = dueOf();
       const homework: { id: string; engagementId: string; dueAt: Date }[] = [];
@@ -199,7 +205,6 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     };
     // rates measured as the phases go (first guesses on the low side): writing homework, making rows and jobs, starting workers
     const rates = { write: 1000, rows: 2000, startSeconds: 60 };
-    let phases = 0;
     const scheduledRows = async (from: Date, to: Date): Promise<{ id: string; scheduled_for: Date }[]> =>
       (
         await pool.query<{ id: string; scheduled_for: Date }>(
@@ -216,10 +221,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       let first = new Date();
       let last = new Date();
       const took = await assign(count, () => {
-        // writing slows as the engagements' streams grow (each command reads its engagement's homework): a phase
-        // after the first writes onto longer streams (the 100,000 burst went at a quarter of the 10,000's rate)
-        const slower = phases++ === 0 ? 3 : 6;
-        lead = Math.ceil((count / rates.write * slower + (count / rates.rows + rates.startSeconds) * 1.5) * 1000) + 10_000;
+        lead = Math.ceil((count / rates.write * 3 + (count / rates.rows + rates.startSeconds) * 1.5) * 1000) + 10_000;
         first = new Date(Date.now() + lead);
         last = new Date(first.getTime() + spreadMs);
         return (i) => new Date(first.getTime() + Math.floor((i * spreadMs) / count));
