@@ -242,7 +242,9 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       // late duplicates would come within a lease or two
       await new Promise((r) => setTimeout(r, 2_000));
       const after = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
-      // what this phase did not deliver by its deadline is not the next phase's work: cancelled (its jobs then end at once)
+      // what this phase did not deliver by its deadline is not the next phase's work: the workers stopped (a
+      // mass update beside their leases deadlocks), then cancelled and their jobs removed
+      await stopWorkers();
       await pool.query(`UPDATE reminders SET status = 'CANCELLED', cancel_reason = 'bench phase over' WHERE practice_id = $1 AND status = 'SCHEDULED'`, [PRACTICE]);
       await queue.drain(true);
       const delays = rows
