@@ -190,16 +190,17 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
           );
         }
       }
-      // the workers' subscribers (each name whole and in its 8 partitions, and any other a worker made) start at the log's end
+      // the workers' subscribers (each name whole and in its partitions, and any other a worker made) start at the log's end
       await pool.query(
         `WITH last AS (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1),
               bases AS (SELECT unnest(ARRAY['reminder-scheduler', 'activity-by-day', 'event-webhooks', 'engagement-history-snapshots']) AS base),
               names AS (SELECT base AS n FROM bases
-                        UNION SELECT base || '#' || p || '/8' FROM bases, generate_series(0, 7) AS p
+                        UNION SELECT base || '#' || p || '/' || $1 FROM bases, generate_series(0, $1 - 1) AS p
                         UNION SELECT name FROM subscription_checkpoints)
          INSERT INTO subscription_checkpoints (name, transaction_id, position)
          SELECT n, last.transaction_id, last.position FROM names, last
          ON CONFLICT (name) DO UPDATE SET transaction_id = excluded.transaction_id, position = excluded.position`,
+        [Number(env.SUBSCRIPTION_PARTITIONS ?? 8)],
       );
       return { write: (written - started) / 1000, rows: (Date.now() - written) / 1000 };
     };

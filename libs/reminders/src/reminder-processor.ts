@@ -287,8 +287,6 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const outcome = new Map<string, string>();
     const outcomes: AttemptOutcome[] = [];
     const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
-    /** jobs put back to sleep until then: a quiet-hours hold's end */
-    const sleeps = new Map<string, Date>();
     /** rows moved later by the rules: their new jobs */
     const released: ClockEntry[] = [];
     const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
@@ -388,8 +386,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     });
 
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
-    for (const h of holds) if (!h.digestId) sleeps.set(h.id, h.until);
-    for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleeps.get(row.id));
+    const sleepUntil = new Map(holds.filter((h) => !h.digestId).map((h) => [h.id, h.until]));
+    for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleepUntil.get(row.id));
     return sweep > 0 && read.swept >= sweep;
   }
 

@@ -44,7 +44,7 @@ export interface AttemptOutcome {
   webhookDelivered: boolean;
   emailDelivered: boolean;
   release: boolean;
-  /** RELEASE: the later time the rules now want the row at (its job sleeps until then) */
+  /** RELEASE: the later time the rules now want the row at (the row is SCHEDULED there, with a job at that time) */
   scheduledFor?: Date;
 }
 

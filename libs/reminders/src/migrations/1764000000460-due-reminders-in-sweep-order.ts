@@ -5,9 +5,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * engagement_id) instead of (practice_id, scheduled_for). A sweep asks for the oldest due rows,
  * an engagement's together (ORDER BY scheduled_for, engagement_id LIMIT 500 ... SKIP LOCKED); with
  * thousands due at one instant the old index gave them in no engagement order, so PostgreSQL read
- * and sorted every due row for each batch of 500: 100,000 due at once made each lease 2 s
- * (`npm run bench -- --only reminders`). Now the sweep walks the index and stops at 500. Queries
- * on (practice_id, scheduled_for) use it as they used the old one.
+ * and sorted every due row for each batch of 500 (EXPLAIN ANALYZE over 47,267 due rows on an idle
+ * machine: 142 ms, the sort spilling 2.6 MB to disk). Now the sweep walks the index and stops at
+ * 500 (3 ms). Queries on (practice_id, scheduled_for) use it as they used the old one.
  */
 export class DueRemindersInSweepOrder1764000000460 implements MigrationInterface {
   name = 'DueRemindersInSweepOrder1764000000460';
