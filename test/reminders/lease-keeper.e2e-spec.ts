@@ -2,6 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PoolClient } from 'pg';
 import { Database } from '#platform';
+import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
 import { activeEngagement, assignHomework, ReminderRig, waitForRows } from './harness.js';
 
@@ -13,12 +14,19 @@ import { activeEngagement, assignHomework, ReminderRig, waitForRows } from './ha
 // pool is taken by the test meanwhile, and the lease (3 s) must still be renewed past its end.
 
 let rig: ReminderRig;
-/** a receiver that holds every answer until the test opens the gate */
+/**
+ * A receiver that holds every answer to this test's practice until the test opens the gate. The
+ * test database is shared by the run's files, so a reminder another file left SCHEDULED can be
+ * delivered by this file's worker to its practice's URL; on a port reused from that file's closed
+ * receiver it lands here (a fresh-clone run saw one). Only this test's path counts.
+ */
+const path = `/hook/${uniqueId('lease')}`;
 const waiting: ServerResponse[] = [];
 const received: string[] = [];
 const receiver = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
+    if (req.url !== path) return void res.writeHead(410).end();
     received.push(String(req.headers['x-delivery-id']));
     waiting.push(res);
   });
@@ -37,7 +45,7 @@ afterAll(async () => {
 });
 
 it('renews a delivering batch’s lease while every connection of the worker’s pool is busy, and the reminder is sent once', async () => {
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`;
   const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600, webhookUrl: url });
   const dueAt = new Date(rig.now().getTime() + 3_600_000);
   await assignHomework(rig, s, 'Slow receiver', dueAt);
