@@ -61,6 +61,10 @@ describe('configuration', () => {
       'postgres://owner@db:5432/coaching',
     );
     expect(parseConfig({}, { migrates: true }).DATABASE_OWNER_URL).toBe('postgres://postgres@127.0.0.1:5432/coaching');
+    // the owner's default follows the database the app is pointed at (once it migrated another one)
+    expect(parseConfig({ DATABASE_URL: 'postgres://coaching_app:pw@127.0.0.1:5433/other' }, { migrates: true }).DATABASE_OWNER_URL).toBe(
+      'postgres://postgres@127.0.0.1:5433/other',
+    );
   });
 
   it('binds 127.0.0.1 by default in development and tests, all interfaces in production; HOST overrides', () => {

@@ -29,7 +29,7 @@ export const configSchema = z.object({
 
   /** the service's own role: no table ownership, no BYPASSRLS */
   DATABASE_URL: postgresUrl,
-  /** the role that owns the schema and runs migrations; defaults to DATABASE_URL */
+  /** the role that owns the schema and runs migrations; in development, the local superuser (postgres) on DATABASE_URL's server and database */
   DATABASE_OWNER_URL: postgresUrl.optional(),
   /**
    * a direct (session) connection to PostgreSQL when DATABASE_URL goes through PgBouncer in
@@ -255,6 +255,23 @@ export const DEVELOPMENT_DEFAULTS: Readonly<Record<string, string>> = {
   JWT_SECRET: 'development-only-secret-do-not-use-in-production',
 };
 
+/**
+ * In development, the schema owner's default follows the database DATABASE_URL names (the local
+ * superuser on that server): `DATABASE_URL=…/other npm run migrate` migrates `other`, not the
+ * default database the app would then not be connected to.
+ */
+function developmentOwnerOf(databaseUrl: string | undefined): Record<string, string> {
+  if (!databaseUrl) return {};
+  try {
+    const url = new URL(databaseUrl);
+    url.username = new URL(DEVELOPMENT_DEFAULTS.DATABASE_OWNER_URL!).username;
+    url.password = '';
+    return { DATABASE_OWNER_URL: url.toString() };
+  } catch {
+    return {}; // a malformed DATABASE_URL is reported by the schema
+  }
+}
+
 /** What a command is about to do, for the settings only it needs. */
 export interface ConfigPurpose {
   /** it creates the database and runs migrations (migrate, start, seed-demo): it needs the schema owner */
@@ -268,7 +285,7 @@ export interface ConfigPurpose {
 export function parseConfig(env: Record<string, string | undefined>, purpose: ConfigPurpose = {}): AppConfig {
   const input: Record<string, string> = {};
   const nodeEnv = env.NODE_ENV || 'development';
-  if (nodeEnv === 'development') Object.assign(input, DEVELOPMENT_DEFAULTS);
+  if (nodeEnv === 'development') Object.assign(input, DEVELOPMENT_DEFAULTS, developmentOwnerOf(env.DATABASE_URL));
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') input[k] = v;
   const result = configSchema.safeParse(input);
   const problems = result.success
