@@ -105,7 +105,7 @@ export class CommandExecutor {
         // the state and the read-model rows the command may touch, in one round trip
         const [state, ...prefetched] = await batch(tx, [
           this.repository.loadStatement([streamId], practiceId),
-          ...this.projector.prefetchStatements([streamId]),
+          ...this.projector.prefetchStatements(practiceId, [streamId]),
         ]);
         const loaded = this.repository.fromRows(state!.rows, practiceId).get(streamId)!;
         const command = request.command;
