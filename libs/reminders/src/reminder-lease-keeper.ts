@@ -87,11 +87,11 @@ export class LeaseKeeper {
  */
 async function renewLeases(tx: Queryable, practiceId: string, ids: string[], tokens: string[], seconds: number): Promise<void> {
   await tx.query(
-    `UPDATE reminders SET lease_until = now() + make_interval(secs => $4)
-      WHERE practice_id = $1 AND id IN (
-        SELECT r.id FROM reminders r JOIN unnest($2::uuid[], $3::uuid[]) AS h(id, token) ON r.id = h.id AND r.lease_token = h.token
-         WHERE r.practice_id = $1
-           FOR UPDATE OF r SKIP LOCKED)`,
+    `UPDATE reminders r SET lease_until = now() + make_interval(secs => $4)
+       FROM (SELECT id FROM reminders
+              WHERE practice_id = $1 AND id = ANY($2::uuid[]) AND lease_token = ($3::uuid[])[array_position($2::uuid[], id)]
+                FOR UPDATE SKIP LOCKED) AS held
+      WHERE r.practice_id = $1 AND r.id = held.id`,
     [practiceId, ids, tokens, seconds],
   );
 }

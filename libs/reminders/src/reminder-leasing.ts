@@ -50,7 +50,9 @@ export interface Leased {
 /** Leases a batch's rows in one statement, and reads those it could not take. */
 export async function leaseReminders(tx: Queryable, practiceId: string, req: LeaseRequest): Promise<Leased> {
   // both sets skip rows another transaction holds (never wait on a lock: two batches taking rows in
-  // different orders would deadlock); a job whose row was skipped looks again in a moment
+  // different orders would deadlock); a job whose row was skipped looks again in a moment. The update
+  // joins the taken ids (one key probe each): as `id = ANY(ARRAY(…) || ARRAY(…))` the planner scanned
+  // the practice's every reminder (20,000 rows, 115 of the statement's 160 ms; auto_explain, bench)
   const { rows } = await tx.query<ReminderRow>(
     `WITH asked AS (
        SELECT id FROM reminders
@@ -64,9 +66,10 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
           AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
         ORDER BY scheduled_for, engagement_id LIMIT $4
         FOR UPDATE SKIP LOCKED)
-     UPDATE reminders SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
-      WHERE practice_id = $5 AND id = ANY(ARRAY(SELECT id FROM asked) || ARRAY(SELECT id FROM swept))
-     RETURNING *`,
+     UPDATE reminders r SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
+       FROM (SELECT id FROM asked UNION ALL SELECT id FROM swept) AS t
+      WHERE r.practice_id = $5 AND r.id = t.id
+     RETURNING r.*`,
     [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now],
   );
   const asked = new Set(req.ids);

@@ -48,7 +48,12 @@ export interface AttemptOutcome {
   scheduledFor?: Date;
 }
 
-/** Stores the webhook bodies of a batch's first attempts (a body already stored wins); the bodies the row now has. */
+/**
+ * Stores the webhook bodies of a batch's first attempts (a body already stored wins); the bodies the
+ * row now has. The rows are found by key (`id = ANY`), each body by its id's place in the list: joined
+ * to `unnest` instead, the planner took the lease filter for one row (statistics see lease_token NULL)
+ * and compared every row with every body (250,000 comparisons, 140 ms a batch of 500; auto_explain).
+ */
 export async function storeWebhookBodies(
   tx: Queryable,
   practiceId: string,
@@ -56,9 +61,8 @@ export async function storeWebhookBodies(
   bodies: { id: string; body: string }[],
 ): Promise<Map<string, string>> {
   const { rows } = await tx.query<{ id: string; webhook_body: string }>(
-    `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, b.body)
-       FROM unnest($1::uuid[], $2::text[]) AS b(id, body)
-      WHERE r.practice_id = $4 AND r.id = b.id AND r.lease_token = $3
+    `UPDATE reminders r SET webhook_body = coalesce(r.webhook_body, ($2::text[])[array_position($1::uuid[], r.id)])
+      WHERE r.practice_id = $4 AND r.id = ANY($1::uuid[]) AND r.lease_token = $3
      RETURNING r.id, r.webhook_body`,
     [bodies.map((b) => b.id), bodies.map((b) => b.body), lease, practiceId],
   );
