@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { deployedNodeFlags, startApp } from './processes.js';
-import { percentile, record, runFor } from './support.js';
+import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
 
 /**
  * What users feel, each beside its same-run reference (issue 15):
@@ -18,7 +18,7 @@ import { percentile, record, runFor } from './support.js';
  * - command latency at stream versions 10, 100 and 1,000;
  * - resident memory of the API and the worker, each its own process, under the mutation load.
  */
-export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opts: { seconds: number; appUrl: string }): Promise<void> {
+export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts: { seconds: number; appUrl: string }): Promise<void> {
   const seconds = opts.seconds;
   const recordFile = `/tmp/bench-record-sql-${process.pid}.jsonl`;
   rmSync(recordFile, { force: true });
@@ -84,6 +84,8 @@ export async function benchCore(_pool: pg.Pool, env: Record<string, string>, opt
         return id;
       }),
     );
+    // statistics for what was just written, as a maintained database has them
+    await maintainLikeAutovacuum(pool);
     const listQuery = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
     const answer = await gql(coach, listQuery);
     const objects = answer.engagements.edges.reduce(

@@ -72,6 +72,19 @@ export async function runFor(concurrency: number, durationMs: number, op: (worke
   };
 }
 
+/**
+ * What autovacuum does for a production database, done at a known moment: statistics for the rows a
+ * bench just wrote, and their dead versions gone. Without it a freshly loaded table has no statistics
+ * (this machine's PostgreSQL even runs with autovacuum off, a CI setting in its conf.d), the planner
+ * takes a practice's 20,000 reminders for about a hundred, and every statement that updates a batch
+ * by id scanned the practice's whole table (the reminders lease 189 ms, the body store 440 ms per
+ * batch of 500, auto_explain; 2–14 ms with statistics). Called after each bench's set-up, before it
+ * measures, whatever the server's autovacuum setting (which runs on its own clock).
+ */
+export async function maintainLikeAutovacuum(q: pg.Pool | pg.Client): Promise<void> {
+  await q.query('VACUUM (ANALYZE)');
+}
+
 export async function freshDatabase(url = BENCH_DATABASE_URL): Promise<void> {
   const u = new URL(url);
   const name = u.pathname.slice(1);
