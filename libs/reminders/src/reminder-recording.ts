@@ -69,7 +69,11 @@ export async function storeWebhookBodies(
   return new Map(rows.map((r) => [r.id, r.webhook_body]));
 }
 
-/** Every outcome of a batch in one statement, on the rows this lease still holds. */
+/**
+ * Every outcome of a batch in one statement, on the rows this lease still holds. The lease is each
+ * outcome's column, compared in the join: as a filter on the table (`lease_token = $8`) the planner
+ * takes it for one row (statistics see the column NULL) and may compare every row with every outcome.
+ */
 export async function recordAttempts(tx: Queryable, practiceId: string, lease: string, outcomes: readonly AttemptOutcome[]): Promise<void> {
   await tx.query(
     `UPDATE reminders r SET status = CASE WHEN o.scheduled_for IS NOT NULL THEN 'SCHEDULED' ELSE coalesce(o.status, r.status) END,
@@ -83,9 +87,10 @@ export async function recordAttempts(tx: Queryable, practiceId: string, lease: s
             lease_token = CASE WHEN o.release THEN NULL ELSE r.lease_token END,
             scheduled_for = coalesce(o.scheduled_for, r.scheduled_for),
             updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[], $10::timestamptz[])
-            AS o(id, status, note, attempted, webhook, email, release, scheduled_for)
-      WHERE r.practice_id = $9 AND r.id = o.id AND r.lease_token = $8 AND r.status IN ('SCHEDULED', 'HELD')`,
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::bool[], $6::bool[], $7::bool[], $10::timestamptz[],
+                   array_fill($8::uuid, ARRAY[cardinality($1::uuid[])]))
+            AS o(id, status, note, attempted, webhook, email, release, scheduled_for, lease)
+      WHERE r.practice_id = $9 AND r.id = o.id AND r.lease_token = o.lease AND r.status IN ('SCHEDULED', 'HELD')`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.status),
