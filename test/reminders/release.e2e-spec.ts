@@ -44,7 +44,17 @@ it('moves a row the rules want later to that time instead of taking it again and
   expect(lease[0]!.lease_token).toBeNull();
   expect(rig.deliveriesOf(row!.id)).toHaveLength(0);
   // the job at the old time is done; the row's job waits at the new time
-  await waitFor('the job at the old time done', async () => (await rig.jobState(row!.id, now)) === 'unknown');
+  // (30 s like the row waits: a fresh-clone run once timed out at 10 s here; a failure names the job's last state)
+  let oldJob = '';
+  await waitFor(
+    'the job at the old time done',
+    async () => {
+      oldJob = await rig.jobState(row!.id, now);
+      if (oldJob !== 'unknown') throw new Error(`the job at the old time is ${oldJob}`);
+      return true;
+    },
+    { timeoutMs: 30_000 },
+  );
   expect(await rig.jobState(row!.id, dueAt)).toBe('delayed');
 
   // at the time the rules want, it goes, once
