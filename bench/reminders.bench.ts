@@ -251,15 +251,11 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       await stopWorkers();
       await pool.query(`UPDATE reminders SET status = 'CANCELLED', cancel_reason = 'bench phase over' WHERE practice_id = $1 AND status = 'SCHEDULED'`, [PRACTICE]);
       await queue.drain(true);
-      if (process.env.BENCH_DELAYS_DIR) {
-        // each reminder's due time and fire delay, to see when in a phase the delays grew
-        const pairs = rows.filter((r) => received.has(r.id)).map((r) => [r.scheduled_for.getTime(), received.get(r.id)! - r.scheduled_for.getTime()]);
-        writeFileSync(`${process.env.BENCH_DELAYS_DIR}/reminders-${label.replaceAll(' ', '-')}.json`, JSON.stringify(pairs));
-      }
-      const delays = rows
-        .filter((r) => received.has(r.id))
-        .map((r) => received.get(r.id)! - r.scheduled_for.getTime())
-        .sort((a, b) => a - b);
+      // each delivered reminder's due time and fire delay
+      const fired = rows.filter((r) => received.has(r.id)).map((r) => [r.scheduled_for.getTime(), received.get(r.id)! - r.scheduled_for.getTime()] as const);
+      // to see when in a phase the delays grew
+      if (process.env.BENCH_DELAYS_DIR) writeFileSync(`${process.env.BENCH_DELAYS_DIR}/reminders-${label.replaceAll(' ', '-')}.json`, JSON.stringify(fired));
+      const delays = fired.map(([, delay]) => delay).sort((a, b) => a - b);
       return { delays, lost: count - delays.length, duplicates: duplicates - duplicatesBefore, assignSeconds, stages: stageFigures(before, after) };
     };
 

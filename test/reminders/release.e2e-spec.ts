@@ -45,12 +45,11 @@ it('moves a row the rules want later to that time instead of taking it again and
   expect(rig.deliveriesOf(row!.id)).toHaveLength(0);
   // the job at the old time is done; the row's job waits at the new time
   // (30 s like the row waits: a fresh-clone run once timed out at 10 s here; a failure names the job's last state)
-  let oldJob = '';
   await waitFor(
     'the job at the old time done',
     async () => {
-      oldJob = await rig.jobState(row!.id, now);
-      if (oldJob !== 'unknown') throw new Error(`the job at the old time is ${oldJob}`);
+      const state = await rig.jobState(row!.id, now);
+      if (state !== 'unknown') throw new Error(`the job at the old time is ${state}`);
       return true;
     },
     { timeoutMs: 30_000 },
