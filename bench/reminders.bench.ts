@@ -288,7 +288,11 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     }
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
-    await Promise.all(queues.map((q) => q.close()));
+    // the run's queue leaves nothing in Redis (its prefix is the run's own)
+    for (const q of queues) {
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
     await app.close();
     receiver.close();
   }
