@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
 import { PersonalDataSealing } from './personal-data-sealing.js';
@@ -48,8 +48,21 @@ export interface EventRow extends Record<string, unknown> {
 export const EVENT_COLUMNS =
   'event_id, stream_id, version, position, transaction_id::text AS transaction_id, type, schema_version, data, metadata, occurred_at';
 
-/** See event_store_append in schema.ts: one statement, practice-scoped, conflict = fewer rows. */
-const APPEND_SQL = 'SELECT out_position AS position, out_version AS version FROM event_store_append($1, $2::jsonb, $3, $4)';
+/**
+ * An append written out for the caller's round trip (`prepareAppend`): one statement calling
+ * event_store_append (schema.ts: practice-scoped, conflict = fewer rows).
+ */
+export interface PreparedAppend {
+  /** the statement, values written in as literals */
+  statement: string;
+  /** the append's result from the statement's rows */
+  result(rows: readonly Record<string, unknown>[]): AppendResult;
+  /** what a failure of the round trip that carried the statement means: a WrongExpectedVersionError, else the failure itself */
+  failure(err: unknown): Promise<unknown>;
+}
+
+/** A value written into a statement: a quoted string literal (node-postgres's escaping). */
+const literal = (value: string): string => pg.escapeLiteral(value);
 
 export class PostgresEventStore {
   readonly upcasters: UpcasterRegistry;
@@ -172,13 +185,46 @@ export class PostgresEventStore {
       .join(',')}]`;
   }
 
-  private async appendIn(
+  /**
+   * The append written out for the caller's own round trip, inside its transaction: the caller
+   * sends `statement` with its other writes (`Transaction.commitWith`: with its COMMIT), reads the
+   * result from that statement's rows and passes a failure of the round trip to `failure`. With an
+   * idempotency key the key is claimed here first (a round trip): an earlier append of the key
+   * answers at once (`replayed`), and the statement records this one's versions under the key.
+   */
+  async prepareAppend(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions & { tx: TransactionHandle },
+  ): Promise<PreparedAppend | AppendResult> {
+    const sealed = await this.sealed(streamId, events, options.expectedVersion, options.tx);
+    const payload = this.payload(streamId, sealed, options);
+    const practiceId = events[0]!.metadata.practiceId;
+    const prepared = await this.prepareIn(options.tx, streamId, payload, practiceId, options);
+    if ('statement' in prepared) options.tx.afterCommit?.(() => this.notifier.poke());
+    return prepared;
+  }
+
+  private async appendIn(tx: Queryable, streamId: string, payload: string, practiceId: string, options: AppendOptions): Promise<AppendResult> {
+    const prepared = await this.prepareIn(tx, streamId, payload, practiceId, options);
+    if (!('statement' in prepared)) return prepared;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = (await tx.query(prepared.statement)).rows;
+    } catch (err) {
+      throw await prepared.failure(err);
+    }
+    return prepared.result(rows);
+  }
+
+  /** The append's one statement (see prepareAppend), or an earlier append's result when its key was claimed before. */
+  private async prepareIn(
     tx: Queryable,
     streamId: string,
     payload: string,
     practiceId: string,
     options: AppendOptions,
-  ): Promise<AppendResult> {
+  ): Promise<PreparedAppend | AppendResult> {
     const key = options.idempotencyKey;
     const actor = options.idempotencyActor ?? '';
     if (key !== undefined) {
@@ -196,33 +242,36 @@ export class PostgresEventStore {
     }
     const expected =
       options.expectedVersion === 'any' ? null : options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
-    let inserted: { rows: { position: string; version: number }[] };
-    try {
-      inserted = await tx.query<{ position: string; version: number }>(APPEND_SQL, [streamId, payload, practiceId, expected]);
-    } catch (err) {
-      // lost a race for the same versions: the winner has committed (we waited for it)
-      const actual = () =>
-        this.pool.query<{ v: number }>('SELECT event_store_stream_version($1, $2) AS v', [streamId, practiceId]).then((r) => r.rows[0]!.v);
-      throw (await appendError(err, streamId, expected, actual)) ?? err;
-    }
-    const rows = inserted.rows.sort((a, b) => a.version - b.version);
-    const positions = rows.map((r) => Number(r.position));
-    const firstVersion = rows[0]!.version;
-    const nextVersion = rows[rows.length - 1]!.version;
-    if (key !== undefined) {
-      await tx.query(
-        `UPDATE event_idempotency SET first_version = $4, last_version = $5, positions = $6
-         WHERE practice_id = $1 AND actor_id = $2 AND idempotency_key = $3`,
-        [practiceId, actor, key, firstVersion, nextVersion, positions],
-      );
-    }
+    const append = `SELECT out_position AS position, out_version AS version FROM event_store_append(${literal(streamId)}, ${literal(payload)}::jsonb, ${literal(practiceId)}, ${expected === null ? 'NULL' : expected})`;
+    // with a key: the versions recorded under it by the same statement (the CTE runs once, whether read or not)
+    const statement =
+      key === undefined
+        ? append
+        : `WITH appended AS (${append}),
+           recorded AS (UPDATE event_idempotency SET first_version = (SELECT min(version) FROM appended),
+                          last_version = (SELECT max(version) FROM appended),
+                          positions = (SELECT array_agg(position ORDER BY version) FROM appended)
+                        WHERE practice_id = ${literal(practiceId)} AND actor_id = ${literal(actor)} AND idempotency_key = ${literal(key)})
+           SELECT position, version FROM appended`;
     return {
-      streamId,
-      nextVersion,
-      firstVersion,
-      positions,
-      replayed: false,
-      requestHash: options.requestHash ?? null,
+      statement,
+      result: (found) => {
+        const rows = (found as { position: string; version: number }[]).slice().sort((a, b) => a.version - b.version);
+        return {
+          streamId,
+          firstVersion: rows[0]!.version,
+          nextVersion: rows[rows.length - 1]!.version,
+          positions: rows.map((r) => Number(r.position)),
+          replayed: false,
+          requestHash: options.requestHash ?? null,
+        };
+      },
+      // lost a race for the same versions: the winner has committed (we waited for it)
+      failure: async (err) => {
+        const actual = () =>
+          this.pool.query<{ v: number }>('SELECT event_store_stream_version($1, $2) AS v', [streamId, practiceId]).then((r) => r.rows[0]!.v);
+        return (await appendError(err, streamId, expected, actual)) ?? err;
+      },
     };
   }
 

@@ -3,7 +3,7 @@ export { AppConfigService, configFromEnv, configFrom } from './config/app-config
 export { parseConfig, configSchema, ConfigValidationError, type AppConfig, type ConfigPurpose } from './config/config.schema.js';
 export { preflight, checkPostgres, checkRedis, addressOf, DependencyUnavailableError, type PostgresTarget } from './config/preflight.js';
 export { DatabaseModule, EventUpcasters } from './database/database.module.js';
-export { batch, Database, inline, streamLock, type Transaction, type TransactionOptions } from './database/database.js';
+export { batch, Database, inline, streamLock, type StatementResult, type Transaction, type TransactionOptions } from './database/database.js';
 export { dataSourceOptions, type DatabaseSettings } from './database/data-source-options.js';
 export { guardClientErrors } from './database/client-errors.js';
 export { runMigrations } from './database/migrate.js';

@@ -63,8 +63,17 @@ export class EngagementProjector {
    * read in this transaction under the streams' locks (so still current).
    */
   async apply(tx: Queryable, events: readonly StoredEvent[], prefetched?: readonly { rows: Record<string, unknown>[] }[]): Promise<ProjectedRows> {
+    const upserts = await this.prepare(tx, events, prefetched);
+    return upserts.written(await batch(tx, upserts.statements));
+  }
+
+  /**
+   * `apply` for a caller that sends the writes in a round trip of its own (a command: with its
+   * append and COMMIT): the upserts, values written in, and the rows they wrote from their results.
+   */
+  async prepare(tx: Queryable, events: readonly StoredEvent[], prefetched?: readonly { rows: Record<string, unknown>[] }[]): Promise<PreparedProjection> {
     const out = emptyProjection();
-    if (events.length === 0) return out;
+    if (events.length === 0) return { statements: [], written: () => out };
     const fold = new ReadModelFold();
     if (prefetched) {
       const [engagements, homework, jobSearch] = prefetched as [{ rows: EngagementRow[] }, { rows: HomeworkRow[] }, { rows: JobSearchRow[] }];
@@ -76,14 +85,17 @@ export class EngagementProjector {
       await this.seed(tx, fold, events);
     }
     for (const e of events) fold.apply(e);
-    // every upsert in one round trip (a multi-statement query: their values inlined as literals)
     const statements = upsertStatements(fold, this.schema);
-    const results = await batch(tx, statements.map((s) => inline(s.text, s.values)));
-    statements.forEach((s, i) => {
-      const into = { engagements: out.engagements, homework: out.homework, drafts: out.drafts, feedback: out.feedback, coaching_sessions: out.sessions }[s.table];
-      if (into) for (const r of results[i]!.rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
-    });
-    return out;
+    return {
+      statements: statements.map((s) => inline(s.text, s.values)),
+      written: (results) => {
+        statements.forEach((s, i) => {
+          const into = { engagements: out.engagements, homework: out.homework, drafts: out.drafts, feedback: out.feedback, coaching_sessions: out.sessions }[s.table];
+          if (into) for (const r of results[i]!.rows as { id: string }[]) (into as Map<string, unknown>).set(r.id, r);
+        });
+        return out;
+      },
+    };
   }
 
   /** The submission times of the drafts that feedback events answer (the only rows not prefetched). */
@@ -111,7 +123,7 @@ export class EngagementProjector {
     ];
     const results = await batch(tx, wanted.filter((q): q is string => q !== null));
     const next = (q: string | null) => (q === null ? { rows: [] } : results.shift()!);
-    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = wanted.map(next) as [
+    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = wanted.map(next) as unknown as [
       { rows: EngagementRow[] },
       { rows: HomeworkRow[] },
       { rows: JobSearchRow[] },
@@ -127,6 +139,14 @@ export class EngagementProjector {
 /** The drafts that feedback events answer, each in its practice. */
 function draftsAnswered(events: readonly StoredEvent[]): (readonly [string, string])[] {
   return events.flatMap((e) => (e.type === 'FeedbackGiven' ? [[e.metadata.practiceId, String((e.data as { draftId: unknown }).draftId)] as const] : []));
+}
+
+/** A projection's writes for the caller's round trip (`EngagementProjector.prepare`). */
+export interface PreparedProjection {
+  /** the upserts, values written in, one statement each */
+  statements: string[];
+  /** the rows written, from the statements' results (in order) */
+  written(results: readonly { rows: Record<string, unknown>[] }[]): ProjectedRows;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

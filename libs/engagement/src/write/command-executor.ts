@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent, type UpcasterRegistry } from '#event-store';
-import { BadUserInput, batch, Database, inline, Metrics, streamLock, VersionConflict } from '#platform';
+import { BadUserInput, Database, inline, Metrics, streamLock, VersionConflict, type StatementResult } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
 import { admit, decide, evolve, initialState, type EngagementState } from '../domain/decider.js';
 import { DomainError, NotFound } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { EngagementProjector, type ProjectedRows } from '../read/engagement-projector.js';
+import { arrayLiteral } from '../read/read-model-fold.js';
 import type { EngagementEvent } from '../domain/events.js';
 
 /** Where a command comes from: stored as the metadata of the events it causes. */
@@ -95,18 +96,15 @@ export class CommandExecutor {
     const actor = origin.actor.id;
     const requestHash = key ? fingerprint(request.fingerprint) : undefined;
 
+    // two round trips: BEGIN, the stream's lock, the state and the read-model rows the projection
+    // may touch; then the append, the projection's upserts (and a snapshot now and then) with COMMIT
     return this.db.transaction(
       practiceId,
-      async (tx) => {
+      async (tx, [state, ...prefetched]) => {
         if (key) {
           const earlier = await this.store.findIdempotent(practiceId, actor, key, tx);
           if (earlier) return this.replay(practiceId, earlier.streamId, earlier.firstVersion, earlier.nextVersion, earlier.requestHash, requestHash!, tx);
         }
-        // the state and the read-model rows the command may touch, in one round trip
-        const [state, ...prefetched] = await batch(tx, [
-          this.repository.loadStatement([streamId], practiceId),
-          ...this.projector.prefetchStatements(practiceId, [streamId]),
-        ]);
         const loaded = this.repository.fromRows(state!.rows, practiceId).get(streamId)!;
         const command = request.command;
         // who may comes before the version: a stale version must not tell the actual one to whoever is refused
@@ -119,24 +117,39 @@ export class CommandExecutor {
         if (decided.length === 0) return { streamId, version: loaded.version, events: [], replayed: false };
 
         const newEvents = this.newEvents(decided, origin);
-        const appended = await this.store.append(streamId, newEvents, {
+        const append = await this.store.prepareAppend(streamId, newEvents, {
           expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
           idempotencyKey: key,
           idempotencyActor: actor,
           requestHash,
           tx,
         });
-        if (appended.replayed) {
-          return this.replay(practiceId, appended.streamId, appended.firstVersion, appended.nextVersion, appended.requestHash, requestHash!, tx);
+        if (!('statement' in append)) {
+          return this.replay(practiceId, append.streamId, append.firstVersion, append.nextVersion, append.requestHash, requestHash!, tx);
         }
-        const stored = this.stored(streamId, newEvents, appended.firstVersion, appended.positions, origin.now);
-        const projected = await this.projector.apply(tx, stored, prefetched);
-        const snapshot = this.snapshotDue(streamId, loaded, stored, appended.nextVersion);
-        if (snapshot) await this.repository.saveSnapshots(tx, practiceId, [snapshot]);
+        // the versions are the loaded one's successors (the append refuses any other); the positions come back with the write
+        const stored = this.stored(streamId, newEvents, loaded.version + 1, [], origin.now);
+        const projection = await this.projector.prepare(tx, stored, prefetched);
+        const snapshot = this.snapshotDue(streamId, loaded, stored, loaded.version + stored.length);
+        let written: StatementResult[];
+        try {
+          written = await tx.commitWith([
+            append.statement,
+            ...projection.statements,
+            ...(snapshot ? [this.repository.snapshotStatement(practiceId, snapshot)] : []),
+          ]);
+        } catch (err) {
+          throw await append.failure(err);
+        }
+        const appended = append.result(written[0]!.rows);
+        stored.forEach((e, i) => (e.position = appended.positions[i]!));
         this.count(stored);
-        return { streamId, version: appended.nextVersion, events: stored, replayed: false, projected };
+        return { streamId, version: appended.nextVersion, events: stored, replayed: false, projected: projection.written(written.slice(1)) };
       },
-      { locks: [streamLock(streamId)] },
+      {
+        locks: [streamLock(streamId)],
+        first: [this.repository.loadStatement([streamId], practiceId), ...this.projector.prefetchStatements(practiceId, [streamId])],
+      },
     );
   }
 
@@ -223,12 +236,13 @@ export class CommandExecutor {
     }));
   }
 
+  /** The events as stored; `positions` may come later (a command learns them with its commit). */
   private stored(streamId: string, events: NewEvent[], firstVersion: number, positions: number[], now: Date): StoredEvent[] {
     return events.map((e, i) => ({
       eventId: e.eventId!,
       streamId,
       version: firstVersion + i,
-      position: positions[i]!,
+      position: positions[i] ?? 0,
       transactionId: '',
       type: e.type,
       schemaVersion: e.schemaVersion!,
@@ -331,6 +345,12 @@ const LOAD_SQL = `SELECT ids.id AS stream_id, s.version AS snapshot_version, s.s
    FROM unnest($1::text[]) AS ids(id)
    LEFT JOIN engagement_snapshots s ON s.stream_id = ids.id AND s.practice_id = $2 AND s.state_version = $3`;
 
+const SAVE_SNAPSHOTS_SQL = `INSERT INTO engagement_snapshots (stream_id, practice_id, version, state_version, state)
+   SELECT s.stream_id, $2, s.version, $3, s.state FROM unnest($1::text[], $4::int[], $5::jsonb[]) AS s(stream_id, version, state)
+   ON CONFLICT (practice_id, stream_id) DO UPDATE
+     SET version = EXCLUDED.version, state_version = EXCLUDED.state_version, state = EXCLUDED.state
+   WHERE engagement_snapshots.practice_id = EXCLUDED.practice_id`;
+
 /**
  * Loads an engagement's decider state in one round trip: the latest snapshot
  * plus the events after it. A stream of another practice is invisible: it
@@ -375,13 +395,23 @@ class EngagementRepository {
   /** Snapshots of several engagements of one practice, in one statement. */
   async saveSnapshots(tx: Queryable, practiceId: string, snapshots: readonly Snapshot[]): Promise<void> {
     if (snapshots.length === 0) return;
-    await tx.query(
-      `INSERT INTO engagement_snapshots (stream_id, practice_id, version, state_version, state)
-       SELECT s.stream_id, $2, s.version, $3, s.state FROM unnest($1::text[], $4::int[], $5::jsonb[]) AS s(stream_id, version, state)
-       ON CONFLICT (practice_id, stream_id) DO UPDATE
-         SET version = EXCLUDED.version, state_version = EXCLUDED.state_version, state = EXCLUDED.state
-       WHERE engagement_snapshots.practice_id = EXCLUDED.practice_id`,
-      [snapshots.map((s) => s.streamId), practiceId, STATE_VERSION, snapshots.map((s) => s.version), snapshots.map((s) => JSON.stringify(s.state))],
-    );
+    await tx.query(SAVE_SNAPSHOTS_SQL, [
+      snapshots.map((s) => s.streamId),
+      practiceId,
+      STATE_VERSION,
+      snapshots.map((s) => s.version),
+      snapshots.map((s) => JSON.stringify(s.state)),
+    ]);
+  }
+
+  /** One snapshot's `saveSnapshots` statement with its values written in: for a caller's round trip. */
+  snapshotStatement(practiceId: string, snapshot: Snapshot): string {
+    return inline(SAVE_SNAPSHOTS_SQL, [
+      arrayLiteral([snapshot.streamId]),
+      practiceId,
+      String(STATE_VERSION),
+      `{${snapshot.version}}`,
+      arrayLiteral([JSON.stringify(snapshot.state)]),
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import pg, { type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { inTransaction, type Queryable, type Transaction, type TransactionOptions } from '#event-store';
+import { inTransaction, type Queryable, type StatementResult, type Transaction, type TransactionOptions } from '#event-store';
 
 /**
  * The only way the service talks to PostgreSQL. Every transaction is scoped to
@@ -21,7 +21,7 @@ export class Database {
   }
 
   /** A practice-scoped transaction (the event store's one wrapper, on this pool). */
-  transaction<T>(practiceId: string | null, fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  transaction<T>(practiceId: string | null, fn: (tx: Transaction, first: StatementResult[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return inTransaction(this.pool, practiceId, fn, options);
   }
 
@@ -29,19 +29,6 @@ export class Database {
   async read<R extends Record<string, unknown>>(practiceId: string, sql: string, params: unknown[] = []): Promise<R[]> {
     return this.transaction(practiceId, async (tx) => (await tx.query<R>(sql, params)).rows, { readOnly: true });
   }
-}
-
-/**
- * Several statements in one round trip: node-postgres sends a query without
- * parameters as one simple-protocol message and answers a result per
- * statement (the rows parsed as for any query). Inside the caller's
- * transaction, so one failing fails the transaction as before. The
- * statements carry their values written in (`inline`).
- */
-export async function batch(tx: Queryable, statements: readonly string[]): Promise<{ rows: Record<string, unknown>[] }[]> {
-  if (statements.length === 0) return [];
-  const result = (await tx.query(statements.join(';\n'))) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
-  return Array.isArray(result) ? result : [result];
 }
 
 /** A statement with its parameters written in as quoted literals (strings: the text node-postgres would send for them). */
@@ -52,5 +39,5 @@ export function inline(text: string, values: readonly string[]): string {
 /** The advisory lock key of a stream: the same one the event store's append takes for 'any' writers. */
 export const streamLock = (streamId: string) => `stream:${streamId}`;
 
-export type { Queryable, Transaction, TransactionOptions };
-export { begin } from '#event-store';
+export type { Queryable, StatementResult, Transaction, TransactionOptions };
+export { batch, begin } from '#event-store';
