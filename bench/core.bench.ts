@@ -333,6 +333,26 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
         extra: `p99 ${percentile(samples, 99).toFixed(1)} ms`,
       });
     }
+    // command latency as an engagement's homework grows (each command folds only the homework it names)
+    const crowded = await open('Crowded');
+    for (let i = 0; i < 150; i++) await assign(crowded);
+    const crowdedSamples: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await assign(crowded);
+      crowdedSamples.push(performance.now() - t);
+    }
+    crowdedSamples.sort((a, b) => a - b);
+    record({
+      section: 'core',
+      name: 'assignHomework latency with 150 homework on the engagement',
+      value: percentile(crowdedSamples, 50),
+      unit: 'ms p50 (1 connection)',
+      reference: { name: 'assignHomework at stream version 10 (a few homework)', value: at10, unit: 'ms p50' },
+      target: 'flat: ≤ 1.5× version 10',
+      met: percentile(crowdedSamples, 50) <= 1.5 * at10,
+      extra: `p99 ${percentile(crowdedSamples, 99).toFixed(1)} ms`,
+    });
     await appPool.end();
   } finally {
     await api.stop();

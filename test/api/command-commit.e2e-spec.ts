@@ -66,3 +66,37 @@ it('the command that reaches 20 versions writes the snapshot with its commit; la
   const { rows } = await the.pool.query('SELECT version, open_homework_count FROM engagements WHERE id = $1', [id]);
   expect(rows[0]).toEqual({ version: 21, open_homework_count: 19 });
 });
+
+it("a command's fold reads only the homework it names: the engagement's counts stay those of a recount over its homework", async () => {
+  const cast = newCast('commit');
+  const story = new Story(the.api, cast);
+  const { id } = await story.open();
+  await story.intake(id);
+  const counts = async () =>
+    (
+      await the.pool.query(
+        `SELECT e.open_homework_count AS open, e.awaiting_feedback_count AS awaiting,
+                (SELECT count(*)::int FROM homework h WHERE h.engagement_id = e.id AND h.status IN ('ASSIGNED', 'SUBMITTED', 'CHANGES_REQUESTED')) AS recount_open,
+                (SELECT count(*)::int FROM homework h WHERE h.engagement_id = e.id AND h.status = 'SUBMITTED') AS recount_awaiting
+           FROM engagements e WHERE e.id = $1`,
+        [id],
+      )
+    ).rows[0];
+  const hw = [];
+  for (let i = 0; i < 5; i++) hw.push((await story.assign(id, `Homework ${i}`)).id);
+  expect(await counts()).toEqual({ open: 5, awaiting: 0, recount_open: 5, recount_awaiting: 0 });
+  const d0 = (await story.submit(hw[0]!)).id;
+  const d1 = (await story.submit(hw[1]!)).id;
+  await story.submit(hw[2]!);
+  expect(await counts()).toEqual({ open: 5, awaiting: 3, recount_open: 5, recount_awaiting: 3 });
+  await story.feedback(d0, 'ACCEPTED');
+  await story.feedback(d1, 'CHANGES_REQUESTED');
+  ok(await the.api.gql(M.cancelHomework, { input: { homeworkId: hw[3]!, reason: 'Not needed' } }, cast.coach));
+  ok(
+    await the.api.gql('mutation ($i: RescheduleHomeworkInput!) { rescheduleHomework(input: $i) { id } }', { i: { engagementId: id, homeworkId: hw[4]!, dueAt: inAnHour() } }, cast.coach),
+  );
+  // open: hw1 (changes requested), hw2 (submitted), hw4 (assigned); awaiting: hw2
+  expect(await counts()).toEqual({ open: 3, awaiting: 1, recount_open: 3, recount_awaiting: 1 });
+  await story.submit(hw[1]!);
+  expect(await counts()).toEqual({ open: 3, awaiting: 2, recount_open: 3, recount_awaiting: 2 });
+});

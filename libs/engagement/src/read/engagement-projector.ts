@@ -3,9 +3,6 @@ import { batch, inline } from '#platform';
 import type { DraftRow, EngagementRow, FeedbackRow, HomeworkRow, SessionRow } from './read-models.js';
 import { arrayLiteral, ReadModelFold, upsertStatements } from './read-model-fold.js';
 
-/** Events that touch only the engagement row: a stream with nothing else needs none of its other rows loaded. */
-const ENGAGEMENT_ROW_ONLY = new Set(['EngagementOpened', 'ReminderSent', 'ReminderHeld', 'DigestSent', 'EngagementPaused', 'EngagementResumed', 'EngagementClosed']);
-
 /**
  * Projects engagement events into the read models (engagements, homework,
  * drafts, feedback, coaching_sessions, job_search_stats) with the read
@@ -23,13 +20,23 @@ export class EngagementProjector {
   }
 
   /**
-   * The reads of every row a command on these streams of one practice may touch (engagement,
-   * homework, job-search figures), for the caller to send in a round trip it makes anyway (the
-   * command's load); their results go to `apply` as `prefetched`.
+   * The reads of the rows a command on this stream of one practice will likely touch, for the caller
+   * to send in a round trip it makes anyway (the command's load); their results go to `prepare` as
+   * `prefetched`: the engagement row, its job-search figures, the homework rows the command names
+   * (`homeworkIds`) and the drafts it answers (`draftIds`: each draft's time and its homework row).
+   * A guess, not a promise: `prepare` loads whatever the events turn out to touch beyond it.
    */
-  prefetchStatements(practiceId: string, streamIds: readonly string[]): string[] {
-    const keys = streamIds.map((id) => [practiceId, id] as const);
-    return [this.rowsOf('engagements', 'id', keys), this.rowsOf('homework', 'engagement_id', keys), this.rowsOf('job_search_stats', 'engagement_id', keys)];
+  prefetchStatements(practiceId: string, streamId: string, named: { homeworkIds?: readonly string[]; draftIds?: readonly string[] } = {}): string[] {
+    const keys = (ids: readonly string[] = []) => ids.map((id) => [practiceId, id] as const);
+    const drafts = keys(named.draftIds);
+    return [
+      this.rowsOf('engagements', 'id', keys([streamId])),
+      this.rowsOf('job_search_stats', 'engagement_id', keys([streamId])),
+      this.rowsOf('homework', 'id', keys(named.homeworkIds)),
+      this.rowsOf('drafts', 'id', drafts, 't.id, t.submitted_at'),
+      // the answered drafts' homework (the command names the draft only)
+      this.rowsOf('drafts', 'id', drafts, 'h.*', `JOIN ${this.t('homework')} h ON h.practice_id = t.practice_id AND h.id = t.homework_id`),
+    ];
   }
 
   /**
@@ -38,7 +45,7 @@ export class EngagementProjector {
    * OR keeps the index out, and a command's read of its engagement's homework scanned every practice's
    * homework (20,000 rows, 9 ms, growing with the service's size).
    */
-  private rowsOf(table: string, column: string, keys: readonly (readonly [practiceId: string, id: string])[], select = 't.*'): string {
+  private rowsOf(table: string, column: string, keys: readonly (readonly [practiceId: string, id: string])[], select = 't.*', join = ''): string {
     const pairs = new Map<string, readonly [string, string]>();
     for (const [practiceId, id] of keys) {
       const lower = id.toLowerCase();
@@ -48,11 +55,11 @@ export class EngagementProjector {
     const ids = `'${arrayLiteral([...pairs.values()].map(([, id]) => id), 'uuid')}'::uuid[]`;
     if (practices.size <= 1) {
       const practiceId = [...practices][0] ?? '';
-      return inline(`SELECT ${select} FROM ${this.t(table)} t WHERE t.practice_id = $1 AND t.${column} = ANY(${ids})`, [practiceId]);
+      return inline(`SELECT ${select} FROM ${this.t(table)} t ${join} WHERE t.practice_id = $1 AND t.${column} = ANY(${ids})`, [practiceId]);
     }
     // several practices (a rebuild's batch): one probe per pair
     return inline(
-      `SELECT ${select} FROM ${this.t(table)} t JOIN unnest($1::text[], ${ids}) AS k(practice_id, id) ON t.practice_id = k.practice_id AND t.${column} = k.id`,
+      `SELECT ${select} FROM ${this.t(table)} t JOIN unnest($1::text[], ${ids}) AS k(practice_id, id) ON t.practice_id = k.practice_id AND t.${column} = k.id ${join}`,
       [arrayLiteral([...pairs.values()].map(([p]) => p))],
     );
   }
@@ -75,15 +82,22 @@ export class EngagementProjector {
     const out = emptyProjection();
     if (events.length === 0) return { statements: [], written: () => out };
     const fold = new ReadModelFold();
+    const jobSearchOf = new Set<string>();
     if (prefetched) {
-      const [engagements, homework, jobSearch] = prefetched as [{ rows: EngagementRow[] }, { rows: HomeworkRow[] }, { rows: JobSearchRow[] }];
+      const [engagements, jobSearch, homework, drafts, answered] = prefetched as [
+        { rows: EngagementRow[] },
+        { rows: JobSearchRow[] },
+        { rows: HomeworkRow[] },
+        { rows: { id: string; submitted_at: Date }[] },
+        { rows: HomeworkRow[] },
+      ];
       for (const r of engagements.rows) fold.seedEngagement(r);
-      for (const r of homework.rows) fold.seedHomework(r);
       for (const r of jobSearch.rows) fold.seedJobSearch(r);
-      await this.seedDraftTimes(tx, fold, events);
-    } else {
-      await this.seed(tx, fold, events);
+      for (const r of [...homework.rows, ...answered.rows]) if (!fold.homework.has(r.id)) fold.seedHomework(r);
+      for (const r of drafts.rows) fold.seedDraftTime(r.id, r.submitted_at);
+      for (const e of events) jobSearchOf.add(`${e.metadata.practiceId}\n${e.streamId}`);
     }
+    await this.seedTouched(tx, fold, events, jobSearchOf);
     for (const e of events) fold.apply(e);
     const statements = upsertStatements(fold, this.schema);
     return {
@@ -98,48 +112,60 @@ export class EngagementProjector {
     };
   }
 
-  /** The submission times of the drafts that feedback events answer (the only rows not prefetched). */
-  private async seedDraftTimes(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[]): Promise<void> {
-    const drafts = draftsAnswered(events);
-    if (drafts.length === 0) return;
-    const { rows } = await tx.query<{ id: string; submitted_at: Date }>(this.rowsOf('drafts', 'id', drafts, 't.id, t.submitted_at'));
-    for (const r of rows) fold.seedDraftTime(r.id, r.submitted_at);
-  }
-
-  /** The current rows the events may change or read, into the fold. */
-  private async seed(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[]): Promise<void> {
-    const key = (e: StoredEvent) => [e.metadata.practiceId, e.streamId] as const;
-    const streams = events.map(key);
-    // every row the fold may touch, unless the events touch only the engagement row (reminder batches, lifecycle):
-    // a new event type is covered without being listed here
-    const homework = events.filter((e) => !ENGAGEMENT_ROW_ONLY.has(e.type)).map(key);
-    const drafts = draftsAnswered(events);
-    // one round trip for all of them: a multi-statement query, the keys inlined as literals
+  /**
+   * Loads into the fold the rows the events will read or change that it does not hold yet, in one
+   * round trip (none when the prefetch guessed them all): each stream's engagement row, the homework
+   * rows the events name, the answered drafts' times and, for events that add to them, the
+   * job-search figures (`jobSearchOf`: the streams whose figures are loaded already). Only those: a
+   * command's cost does not grow with its engagement's homework.
+   */
+  private async seedTouched(tx: Queryable, fold: ReadModelFold, events: readonly StoredEvent[], jobSearchOf: Set<string>): Promise<void> {
+    const engagements = new Map<string, readonly [string, string]>();
+    const homework = new Map<string, readonly [string, string]>();
+    const drafts = new Map<string, readonly [string, string]>();
+    const jobSearch = new Map<string, readonly [string, string]>();
+    const assigned = new Set<string>();
+    const submitted = new Set<string>();
+    for (const e of events) {
+      const practice = e.metadata.practiceId;
+      const stream = `${practice}\n${e.streamId}`;
+      if (!fold.engagements.has(e.streamId)) engagements.set(stream, [practice, e.streamId]);
+      const data = e.data as { homeworkId?: unknown; draftId?: unknown; baseline?: unknown };
+      if (e.type === 'HomeworkAssigned') assigned.add(String(data.homeworkId).toLowerCase());
+      else if (HOMEWORK_EVENTS.has(e.type)) {
+        const id = String(data.homeworkId).toLowerCase();
+        if (!fold.homework.has(id) && !assigned.has(id)) homework.set(`${practice}\n${id}`, [practice, id]);
+      }
+      if (e.type === 'DraftSubmitted') submitted.add(String(data.draftId).toLowerCase());
+      if (e.type === 'FeedbackGiven') {
+        const id = String(data.draftId).toLowerCase();
+        if (!fold.knowsDraft(id) && !submitted.has(id)) drafts.set(`${practice}\n${id}`, [practice, id]);
+      }
+      if ((e.type === 'IntakeRecorded' || e.type === 'JobSearchActivityLogged') && !jobSearchOf.has(stream)) jobSearch.set(stream, [practice, e.streamId]);
+    }
     const wanted = [
-      this.rowsOf('engagements', 'id', streams),
-      homework.length ? this.rowsOf('homework', 'engagement_id', homework) : null,
-      homework.length ? this.rowsOf('job_search_stats', 'engagement_id', homework) : null,
-      drafts.length ? this.rowsOf('drafts', 'id', drafts, 't.id, t.submitted_at') : null,
+      engagements.size ? this.rowsOf('engagements', 'id', [...engagements.values()]) : null,
+      homework.size ? this.rowsOf('homework', 'id', [...homework.values()]) : null,
+      drafts.size ? this.rowsOf('drafts', 'id', [...drafts.values()], 't.id, t.submitted_at') : null,
+      jobSearch.size ? this.rowsOf('job_search_stats', 'engagement_id', [...jobSearch.values()]) : null,
     ];
     const results = await batch(tx, wanted.filter((q): q is string => q !== null));
     const next = (q: string | null) => (q === null ? { rows: [] } : results.shift()!);
-    const [engagementRows, homeworkRows, jobSearchRows, draftRows] = wanted.map(next) as unknown as [
+    const [engagementRows, homeworkRows, draftRows, jobSearchRows] = wanted.map(next) as unknown as [
       { rows: EngagementRow[] },
       { rows: HomeworkRow[] },
-      { rows: JobSearchRow[] },
       { rows: { id: string; submitted_at: Date }[] },
+      { rows: JobSearchRow[] },
     ];
     for (const r of engagementRows.rows) fold.seedEngagement(r);
     for (const r of homeworkRows.rows) fold.seedHomework(r);
-    for (const r of jobSearchRows.rows) fold.seedJobSearch(r);
     for (const r of draftRows.rows) fold.seedDraftTime(r.id, r.submitted_at);
+    for (const r of jobSearchRows.rows) fold.seedJobSearch(r);
   }
 }
 
-/** The drafts that feedback events answer, each in its practice. */
-function draftsAnswered(events: readonly StoredEvent[]): (readonly [string, string])[] {
-  return events.flatMap((e) => (e.type === 'FeedbackGiven' ? [[e.metadata.practiceId, String((e.data as { draftId: unknown }).draftId)] as const] : []));
-}
+/** Events that change one existing homework row, named by `homeworkId`. */
+const HOMEWORK_EVENTS = new Set(['DraftSubmitted', 'FeedbackGiven', 'HomeworkCancelled', 'HomeworkRescheduled']);
 
 /** A projection's writes for the caller's round trip (`EngagementProjector.prepare`). */
 export interface PreparedProjection {

@@ -134,8 +134,6 @@ export class ReadModelFold {
   private readonly draftTimes = new Map<string, Date>();
   private readonly feedbackIds = new Set<string>();
   private readonly sessionIds = new Set<string>();
-  /** homework rows by engagement_id, for the projector's recount (`WHERE engagement_id = $1`) */
-  private readonly homeworkOf = new Map<string, HomeworkValues[]>();
 
   /** The rows as they were before the events (seeded ones), to tell which changed. */
   private readonly seeded = new Map<string, string>();
@@ -184,9 +182,6 @@ export class ReadModelFold {
       updated_at: r.updated_at as Date,
     };
     this.homework.set(row.id, row);
-    const list = this.homeworkOf.get(row.engagement_id);
-    if (list) list.push(row);
-    else this.homeworkOf.set(row.engagement_id, [row]);
     this.seeded.set(`h ${row.id}`, JSON.stringify(row));
   }
 
@@ -207,6 +202,11 @@ export class ReadModelFold {
   /** An existing draft's submission time (feedback's turnaround is measured from it). */
   seedDraftTime(draftId: string, submittedAt: Date): void {
     this.draftTimes.set(draftId, submittedAt);
+  }
+
+  /** Whether the fold knows the draft's submission time (seeded, or submitted by a folded event). */
+  knowsDraft(draftId: string): boolean {
+    return this.draftTimes.has(draftId);
   }
 
   /** The rows the events created or changed (seeded rows left as they were are not). */
@@ -250,13 +250,7 @@ export class ReadModelFold {
     };
     const fold = new ReadModelFold();
     for (const [k, v] of s.engagements) fold.engagements.set(k, v);
-    for (const [k, v] of s.homework) {
-      fold.homework.set(k, v);
-      // the same row objects, as apply() keeps them
-      const list = fold.homeworkOf.get(v.engagement_id);
-      if (list) list.push(v);
-      else fold.homeworkOf.set(v.engagement_id, [v]);
-    }
+    for (const [k, v] of s.homework) fold.homework.set(k, v);
     for (const [k, v] of s.jobSearch) fold.jobSearch.set(k, v);
     fold.drafts.push(...s.drafts);
     fold.feedback.push(...s.feedback);
@@ -331,10 +325,7 @@ export class ReadModelFold {
           updated_at: at,
         };
         this.homework.set(homeworkId, row);
-        const list = this.homeworkOf.get(id);
-        if (list) list.push(row);
-        else this.homeworkOf.set(id, [row]);
-        return this.refresh(en, e);
+        return this.counted(en, e, null, row);
       }
       case 'DraftSubmitted': {
         const d = event.data;
@@ -352,13 +343,14 @@ export class ReadModelFold {
           submitted_at: at,
         });
         const hw = this.homework.get(homeworkId);
+        const before = hw?.status ?? null;
         if (hw) {
           hw.status = 'SUBMITTED';
           hw.latest_draft_id = draftId;
           hw.draft_count += 1;
           hw.updated_at = at;
         }
-        return this.refresh(en, e);
+        return this.counted(en, e, before, hw);
       }
       case 'FeedbackGiven': {
         const d = event.data;
@@ -386,27 +378,30 @@ export class ReadModelFold {
           });
         }
         const hw = this.homework.get(homeworkId);
+        const before = hw?.status ?? null;
         if (hw) {
           hw.status = d.verdict;
           hw.updated_at = at;
         }
-        return this.refresh(en, e);
+        return this.counted(en, e, before, hw);
       }
       case 'HomeworkCancelled': {
         const hw = this.homework.get(uuid(e, event.data.homeworkId));
+        const before = hw?.status ?? null;
         if (hw) {
           hw.status = 'CANCELLED';
           hw.updated_at = at;
         }
-        return this.refresh(en, e);
+        return this.counted(en, e, before, hw);
       }
       case 'HomeworkRescheduled': {
         const hw = this.homework.get(uuid(e, event.data.homeworkId));
+        const before = hw?.status ?? null;
         if (hw) {
           hw.due_at = event.data.dueAt;
           hw.updated_at = at;
         }
-        return this.refresh(en, e);
+        return this.counted(en, e, before, hw);
       }
       case 'CoachingSessionLogged': {
         const d = event.data;
@@ -500,17 +495,20 @@ export class ReadModelFold {
     if (![row.applications, row.interviews, row.offers].every(Number.isSafeInteger)) throw new UnsupportedEvent(e, 'job-search sums too large');
   }
 
-  /** The projector's refreshEngagement: open / awaiting-feedback counts recounted from the engagement's homework rows. */
-  private refresh(en: EngagementValues | undefined, e: StoredEvent): void {
+  /**
+   * The engagement's open / awaiting-feedback counts after one of its homework rows went from
+   * status `before` (null: no row) to its status now: kept by difference, so a command's fold needs
+   * only the homework its events touch, not every homework of the engagement (the cost of a
+   * command must not grow with its engagement's history). The counts are those of a recount
+   * over the engagement's homework rows, as long as every change of a row goes through here.
+   */
+  private counted(en: EngagementValues | undefined, e: StoredEvent, before: string | null, hw: HomeworkValues | undefined): void {
     if (!en) return;
-    let open = 0;
-    let awaiting = 0;
-    for (const hw of this.homeworkOf.get(en.id) ?? []) {
-      if (OPEN.has(hw.status)) open += 1;
-      if (hw.status === 'SUBMITTED') awaiting += 1;
+    // a recount over the engagement's own rows: another engagement's row (no event names one) counts for none
+    if (hw && hw.engagement_id === en.id) {
+      en.open_homework_count += Number(OPEN.has(hw.status)) - Number(before !== null && OPEN.has(before));
+      en.awaiting_feedback_count += Number(hw.status === 'SUBMITTED') - Number(before === 'SUBMITTED');
     }
-    en.open_homework_count = open;
-    en.awaiting_feedback_count = awaiting;
     set(en, e);
   }
 }

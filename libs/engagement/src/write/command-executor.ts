@@ -148,7 +148,7 @@ export class CommandExecutor {
       },
       {
         locks: [streamLock(streamId)],
-        first: [this.repository.loadStatement([streamId], practiceId), ...this.projector.prefetchStatements(practiceId, [streamId])],
+        first: [this.repository.loadStatement([streamId], practiceId), ...this.projector.prefetchStatements(practiceId, streamId, namedRows(request.command))],
       },
     );
   }
@@ -277,6 +277,15 @@ export class CommandExecutor {
     const events = await this.store.readStream(streamId, { practiceId, fromVersion: first, maxCount: last - first + 1, tx });
     return { streamId, version: last, events, replayed: true };
   }
+}
+
+/** The homework and draft a command names (new ids too: their probe finds nothing): the rows its events will likely touch. */
+function namedRows(command: EngagementCommand): { homeworkIds: string[]; draftIds: string[] } {
+  const data = command.data as { homeworkId?: unknown; draftId?: unknown };
+  return {
+    homeworkIds: typeof data.homeworkId === 'string' ? [data.homeworkId] : [],
+    draftIds: typeof data.draftId === 'string' ? [data.draftId] : [],
+  };
 }
 
 function commandName(request: ExecuteRequest): string {
