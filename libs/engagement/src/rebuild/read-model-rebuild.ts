@@ -22,8 +22,8 @@ export interface RebuildOptions {
   /** events read per round trip; default 5000 */
   batchSize?: number;
   /**
-   * heap (bytes) the first pass may fill with folded rows before it writes them and applies the rest of the log
-   * event by event; default half of V8's heap limit
+   * heap (bytes, V8's heapUsed) past which the first pass writes what it folded and applies the rest of the log
+   * event by event; default the heap in use when it starts plus half of V8's limit (at most 3/4 of the limit)
    */
   bulkHeapBudget?: number;
   /** keep the replaced tables in schema rebuild_previous (until the next rebuild) instead of dropping them */
@@ -100,7 +100,7 @@ export class ReadModelRebuild {
   private readonly wanted = new Set<string>(ENGAGEMENT_EVENT_TYPES);
   private readonly concurrency: number;
   private readonly batchSize: number;
-  private readonly bulkHeapBudget: number;
+  private readonly bulkHeapBudget: number | undefined;
   private readonly log: (line: string) => void;
   private checkpoint: Checkpoint = START;
   /** practices met in the log: what `verify` compares by default */
@@ -109,7 +109,7 @@ export class ReadModelRebuild {
   constructor(private readonly options: RebuildOptions) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.batchSize = options.batchSize ?? 5_000;
-    this.bulkHeapBudget = options.bulkHeapBudget ?? getHeapStatistics().heap_size_limit / 2;
+    this.bulkHeapBudget = options.bulkHeapBudget;
     this.log = options.log ?? (() => undefined);
   }
 
@@ -249,6 +249,10 @@ export class ReadModelRebuild {
    */
   private async bulkLoad(): Promise<{ events: number; applied: number }> {
     const rssBefore = process.memoryUsage().rss;
+    // by default the fold may add half of V8's limit to the heap the process already uses (a CLI process uses
+    // little; one that has run much else — a test runner — may hold gigabytes already), never past 3/4 of the limit
+    const limit = getHeapStatistics().heap_size_limit;
+    const heapCeiling = this.bulkHeapBudget ?? Math.min(process.memoryUsage().heapUsed + limit / 2, limit * 0.75);
     const started = performance.now();
     const fold = new ReadModelFold();
     const writer = new BulkWriter(this.options.owner, this.concurrency);
@@ -274,7 +278,7 @@ export class ReadModelRebuild {
         events += batch.events.length;
         checkpoint = batch.checkpoint;
         // the rows written now are the projector's at this checkpoint: it can take over from here
-        if (process.memoryUsage().heapUsed > this.bulkHeapBudget) {
+        if (process.memoryUsage().heapUsed > heapCeiling) {
           overBudget = true;
           break;
         }
@@ -291,7 +295,7 @@ export class ReadModelRebuild {
           `the rest written in ${s(readAt, performance.now())}); rss ${mb(rssBefore)} before, ${mb(folded)} folded, ${mb(process.memoryUsage().rss)} after`,
       );
       if (!overBudget) return { events, applied };
-      this.log(`bulk load stopped at its heap budget (${mb(this.bulkHeapBudget)}): applying the rest of the log event by event`);
+      this.log(`bulk load stopped at its heap budget (${mb(heapCeiling)}): applying the rest of the log event by event`);
       const rest = await this.catchUp();
       return { events: events + rest.events, applied: applied + rest.applied };
     } catch (err) {
