@@ -168,7 +168,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       // event_store_append(stream, events::jsonb, practice, expected): its values written into its text, or
       // (an app before 2026-11-30, BENCH_APP_ROOT) sent as parameters
       if (append.values.length) append.values[3] = Number(append.values[3]) + 1;
-      else append.text = append.text.replace(/(::jsonb, '(?:[^']|'')*', )(\d+)\)/, (_, head: string, v: string) => `${head}${Number(v) + 1})`);
+      else append.text = append.text.replace(/(::jsonb, '(?:[^']|'')*', )'(\d+)'\)/, (_, head: string, v: string) => `${head}'${Number(v) + 1}')`);
       const ids = [...`${append.text}${String(append.values[1] ?? '')}`.matchAll(/"(?:event_id|homeworkId)":\s*"([0-9a-f-]{36})"/g)].map((m) => m[1]!);
       return { text: JSON.stringify(statements), ids };
     });

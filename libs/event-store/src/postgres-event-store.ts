@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import pg, { type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
 import { PersonalDataSealing } from './personal-data-sealing.js';
-import { inTransaction } from './transaction.js';
+import { inline, inTransaction } from './transaction.js';
 import { UpcasterRegistry } from './upcasters.js';
 import { validateAppend, validateStreamId } from './validation.js';
 import {
@@ -61,8 +61,16 @@ export interface PreparedAppend {
   failure(err: unknown): Promise<unknown>;
 }
 
-/** A value written into a statement: a quoted string literal (node-postgres's escaping). */
-const literal = (value: string): string => pg.escapeLiteral(value);
+/** See event_store_append in schema.ts: one statement, practice-scoped, conflict = fewer rows. */
+const APPEND_SQL = 'SELECT out_position AS position, out_version AS version FROM event_store_append($1, $2::jsonb, $3, $4)';
+
+/** APPEND_SQL with an idempotency key ($5 actor, $6 key): its record gets the versions in the same statement (the CTE runs once, read or not). */
+const APPEND_KEYED_SQL = `WITH appended AS (${APPEND_SQL}),
+  recorded AS (UPDATE event_idempotency SET first_version = (SELECT min(version) FROM appended),
+                 last_version = (SELECT max(version) FROM appended),
+                 positions = (SELECT array_agg(position ORDER BY version) FROM appended)
+               WHERE practice_id = $3 AND actor_id = $5 AND idempotency_key = $6)
+  SELECT position, version FROM appended`;
 
 export class PostgresEventStore {
   readonly upcasters: UpcasterRegistry;
@@ -242,17 +250,7 @@ export class PostgresEventStore {
     }
     const expected =
       options.expectedVersion === 'any' ? null : options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
-    const append = `SELECT out_position AS position, out_version AS version FROM event_store_append(${literal(streamId)}, ${literal(payload)}::jsonb, ${literal(practiceId)}, ${expected === null ? 'NULL' : expected})`;
-    // with a key: the versions recorded under it by the same statement (the CTE runs once, whether read or not)
-    const statement =
-      key === undefined
-        ? append
-        : `WITH appended AS (${append}),
-           recorded AS (UPDATE event_idempotency SET first_version = (SELECT min(version) FROM appended),
-                          last_version = (SELECT max(version) FROM appended),
-                          positions = (SELECT array_agg(position ORDER BY version) FROM appended)
-                        WHERE practice_id = ${literal(practiceId)} AND actor_id = ${literal(actor)} AND idempotency_key = ${literal(key)})
-           SELECT position, version FROM appended`;
+    const statement = inline(key === undefined ? APPEND_SQL : APPEND_KEYED_SQL, [streamId, payload, practiceId, expected === null ? null : String(expected), actor, key ?? null]);
     return {
       statement,
       result: (found) => {

@@ -98,6 +98,18 @@ export async function batch(tx: Queryable, statements: readonly string[]): Promi
 }
 
 /**
+ * A statement with its parameters written in as quoted literals (strings: the text node-postgres
+ * would send for them; null: NULL), for a round trip of several statements (`batch`, `first`,
+ * `commitWith`), which takes no parameters.
+ */
+export function inline(text: string, values: readonly (string | null)[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n) - 1]!;
+    return value === null ? 'NULL' : pg.escapeLiteral(value);
+  });
+}
+
+/**
  * BEGIN and the practice scope in one round trip: the simple query protocol
  * takes several statements at once (so no parameters: the value is quoted).
  */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import pg, { type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { inTransaction, type Queryable, type StatementResult, type Transaction, type TransactionOptions } from '#event-store';
 
@@ -31,13 +31,8 @@ export class Database {
   }
 }
 
-/** A statement with its parameters written in as quoted literals (strings: the text node-postgres would send for them). */
-export function inline(text: string, values: readonly string[]): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => pg.escapeLiteral(values[Number(n) - 1]!));
-}
-
 /** The advisory lock key of a stream: the same one the event store's append takes for 'any' writers. */
 export const streamLock = (streamId: string) => `stream:${streamId}`;
 
 export type { Queryable, StatementResult, Transaction, TransactionOptions };
-export { batch, begin } from '#event-store';
+export { batch, begin, inline } from '#event-store';
