@@ -15,7 +15,6 @@ import { PracticeDashboardResolver, PracticeResolver } from './graphql/practice.
 import { PracticeSettingsRepository } from './practice/practice-settings.js';
 import { UpdatePracticeSettingsHandler, UpdatePracticeSettingsResolver } from './commands/update-practice-settings.slice.js';
 import { CommandExecutor } from './write/command-executor.js';
-import { EngagementCommandHandler } from './commands/command-slice.js';
 import { AssignHomeworkResolver } from './commands/assign-homework.slice.js';
 import { CancelHomeworkResolver } from './commands/cancel-homework.slice.js';
 import { EngagementLifecycleResolver } from './commands/engagement-lifecycle.slice.js';
@@ -27,7 +26,8 @@ import { RecordIntakeResolver } from './commands/record-intake.slice.js';
 import { RescheduleHomeworkResolver } from './commands/reschedule-homework.slice.js';
 import { SubmitDraftResolver } from './commands/submit-draft.slice.js';
 
-const HANDLERS = [EngagementCommandHandler, UpdatePracticeSettingsHandler];
+/** The bus's handlers besides the executor, which handles every engagement command: the practice's settings. */
+const HANDLERS = [UpdatePracticeSettingsHandler];
 
 /** Every command slice's mutations (commands/*.slice.ts). */
 const COMMAND_SLICES = [

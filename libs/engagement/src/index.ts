@@ -12,9 +12,8 @@ export { Homework, Reminder } from './graphql/types/homework.types.js';
 export { PracticeDashboard, ActivityArgs } from './graphql/types/dashboard.types.js';
 export { readEngagementFacts, activeEngagementIds, type EngagementFacts } from './read/engagement-facts.js';
 export { draftsAwaitingFeedback, type DraftAwaitingFeedback } from './read/drafts-awaiting-feedback.js';
-export { CommandExecutor, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
+export { CommandExecutor, EngagementCommandMessage, type CommandOrigin, type CommandOutcome } from './write/command-executor.js';
 // the commands other processes send (the seed, the reminder worker, tests): each slice's command class
-export { EngagementCommandMessage } from './commands/command-slice.js';
 export { OpenEngagementCommand } from './commands/open-engagement.slice.js';
 export { RecordIntakeCommand } from './commands/record-intake.slice.js';
 export { AssignHomeworkCommand } from './commands/assign-homework.slice.js';

@@ -2,12 +2,11 @@ import { Args, Context, GraphQLISODateTime, ID, Mutation, Resolver } from '@nest
 import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { instant, line, text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { instant, line, optionalKey, optionalVersion, text, uuid, validate } from '../graphql/input-validation.js';
+import { eventOf, loaders, originOf, send } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Homework } from '../graphql/types/homework.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, optionalVersion, originOf, send, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type WriteOptions } from '../write/command-executor.js';
 
 export const AssignHomeworkInput = inputType('AssignHomeworkInput', {
   engagementId: field(() => ID, uuid),

@@ -2,12 +2,11 @@ import { Args, Context, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, send } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Homework } from '../graphql/types/homework.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, optionalKey, originOf, send, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, type WriteOptions } from '../write/command-executor.js';
 
 export const CancelHomeworkInput = inputType('CancelHomeworkInput', {
   homeworkId: field(() => ID, uuid),

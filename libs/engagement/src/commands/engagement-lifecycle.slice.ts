@@ -3,13 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, send } from '../graphql/request.js';
 import { EngagementOutcome } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, type With, type WriteOptions } from '../write/command-executor.js';
 
 // Pause, resume and close: the engagement's status, one slice for the three.
 

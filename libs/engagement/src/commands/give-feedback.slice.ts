@@ -3,13 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
+import { eventOf, loaders, originOf, send } from '../graphql/request.js';
 import { FeedbackVerdict } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Feedback } from '../graphql/types/homework.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type With, type WriteOptions } from '../write/command-executor.js';
 
 export const GiveFeedbackInput = inputType('GiveFeedbackInput', {
   draftId: field(() => ID, uuid),

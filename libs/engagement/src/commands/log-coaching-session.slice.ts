@@ -3,11 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { instant, text, uuid, validate } from '../graphql/input-validation.js';
+import { instant, optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { CoachingSession } from '../graphql/types/engagement.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type With, type WriteOptions } from '../write/command-executor.js';
+import { eventOf, originOf, send } from '../graphql/request.js';
 
 export const LogCoachingSessionInput = inputType('LogCoachingSessionInput', {
   engagementId: field(() => ID, uuid),

@@ -2,13 +2,12 @@ import { Args, Context, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { channel, count, text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { channel, count, optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, send } from '../graphql/request.js';
 import { JobSearchChannel } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, newId, optionalKey, originOf, send, type With, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type With, type WriteOptions } from '../write/command-executor.js';
 
 export const LogJobSearchActivityInput = inputType('LogJobSearchActivityInput', {
   engagementId: field(() => ID, uuid),

@@ -4,12 +4,11 @@ import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import type { Person } from '../domain/types.js';
-import { EMAIL, externalId, line, timeZone, validate } from '../graphql/input-validation.js';
-import { loaders, requireRole } from '../graphql/request.js';
+import { EMAIL, externalId, line, optionalKey, timeZone, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, requireRole, send } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, newId, optionalKey, originOf, send, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type WriteOptions } from '../write/command-executor.js';
 
 export const PersonInput = inputType('PersonInput', {
   id: field(() => ID, externalId),

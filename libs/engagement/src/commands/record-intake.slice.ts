@@ -3,13 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { channel, count, line, text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { channel, count, line, optionalKey, optionalVersion, text, uuid, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, send } from '../graphql/request.js';
 import { JobSearchChannel } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Engagement } from '../graphql/types/engagement.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, optionalKey, optionalVersion, originOf, send, type With, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, type With, type WriteOptions } from '../write/command-executor.js';
 
 export const ChannelStatInput = inputType('ChannelStatInput', {
   channel: field(() => JobSearchChannel, channel),

@@ -1,5 +1,4 @@
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, type With } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, type With } from '../write/command-executor.js';
 
 /** Records on the engagement that a reminder went out; idempotent by reminder id. No mutation: the reminder worker sends it. */
 export class RecordReminderSentCommand extends EngagementCommandMessage {

@@ -1,12 +1,11 @@
 import { Args, Context, GraphQLISODateTime, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
-import { instant, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { instant, optionalKey, optionalVersion, uuid, validate } from '../graphql/input-validation.js';
+import { loaders, originOf, send } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Homework } from '../graphql/types/homework.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, optionalKey, optionalVersion, originOf, send, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, type WriteOptions } from '../write/command-executor.js';
 
 export const RescheduleHomeworkInput = inputType(
   'RescheduleHomeworkInput',

@@ -2,12 +2,11 @@ import { Args, Context, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import type { RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
-import { text, uuid, validate } from '../graphql/input-validation.js';
-import { loaders } from '../graphql/request.js';
+import { optionalKey, text, uuid, validate } from '../graphql/input-validation.js';
+import { eventOf, loaders, originOf, send } from '../graphql/request.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { Draft } from '../graphql/types/homework.types.js';
-import type { CommandOrigin } from '../write/command-executor.js';
-import { EngagementCommandMessage, eventOf, newId, optionalKey, originOf, send, type WriteOptions } from './command-slice.js';
+import { type CommandOrigin, EngagementCommandMessage, newId, type WriteOptions } from '../write/command-executor.js';
 
 export const SubmitDraftInput = inputType('SubmitDraftInput', {
   homeworkId: field(() => ID, uuid),

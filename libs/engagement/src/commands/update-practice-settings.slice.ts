@@ -5,13 +5,12 @@ import { PostgresEventStore } from '#event-store';
 import { Database, type RequestContext } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { EMAIL, isHttpUrl, reminderMinutes, validate } from '../graphql/input-validation.js';
-import { requireRole } from '../graphql/request.js';
+import { originOf, requireRole } from '../graphql/request.js';
 import { EscalationChannel, EscalationTarget } from '../graphql/types/enums.js';
 import { field, inputType } from '../graphql/types/input-type.js';
 import { PracticeSettings } from '../graphql/types/settings.types.js';
 import { PracticeSettingsRepository, practiceStream, type PracticeSettingsModel, type SettingsChange } from '../practice/practice-settings.js';
 import type { CommandOrigin } from '../write/command-executor.js';
-import { originOf } from './command-slice.js';
 
 // The practice's settings: not an engagement command (no engagement stream,
 // no decider), so its own command and handler, in the same slice shape.

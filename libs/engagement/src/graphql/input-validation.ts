@@ -1,8 +1,10 @@
+import { Int } from '@nestjs/graphql';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { BadUserInput, EXTERNAL_ID } from '#platform';
 import { LIMITS } from '../domain/limits.js';
 import { JOB_SEARCH_CHANNELS, type JobSearchChannel } from '../domain/types.js';
+import { field } from './types/input-type.js';
 
 // The building blocks of input validation (every input type's fields use
 // them, types/inputs.ts) and `validate`: checked at the edge, before anything
@@ -54,6 +56,9 @@ export const instant = z
   .date({ error: 'must be a valid date-time' })
   .refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date-time')
   .refine((d) => Number.isNaN(d.getTime()) || (d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999), 'must be a date-time of the years 0001 to 9999');
+/** The input fields of the options every engagement mutation may carry (`WriteOptions`), declared once for every slice's input. */
+export const optionalKey = field(() => String, idempotencyKey.nullish());
+export const optionalVersion = field(() => Int, version.nullish());
 export const channel = z.enum(JOB_SEARCH_CHANNELS as readonly JobSearchChannel[] as [JobSearchChannel, ...JobSearchChannel[]]);
 
 // The schemas of query arguments that are not input types. Every input type

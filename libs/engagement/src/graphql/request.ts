@@ -1,5 +1,8 @@
+import type { CommandBus } from '@nestjs/cqrs';
 import DataLoader from 'dataloader';
+import type { StoredEvent } from '#event-store';
 import { AccessAuditTrail, AccessDenied, ResourceNotFound, type Principal, type ReadSession, type RequestContext } from '#platform';
+import type { EngagementEvent } from '../domain/events.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
 import type { ProjectedRows } from '../read/engagement-projector.js';
 import {
@@ -20,11 +23,13 @@ import {
   type SessionModel,
   type SessionRow,
 } from '../read/read-models.js';
+import type { CommandOrigin, CommandOutcome, EngagementCommandMessage } from '../write/command-executor.js';
 
 // A request's access to the engagement read models: its DataLoaders (one set
 // per request, created on first use; a mutation primes them with the rows it
 // wrote), who may see an engagement, the access audit's note of an ADMIN's
-// read, and who may act.
+// read, and who may act; and a mutation's side of the request: who asks
+// (the command's origin), its send and its answer.
 
 /** The request's DataLoaders (created on first use, one set per request). */
 export function loaders(ctx: RequestContext): EngagementLoaders {
@@ -67,6 +72,44 @@ export function requireRole(ctx: RequestContext, roles: Principal['role'][], wha
   const principal = ctx.requirePrincipal();
   if (!roles.includes(principal.role)) throw new AccessDenied(`${what} is for ${roles.join(' or ')} only`);
   return principal;
+}
+
+/** Who asks, for whom and in which request: the metadata of the events a mutation appends. */
+export function originOf(ctx: RequestContext): CommandOrigin {
+  const principal = ctx.requirePrincipal();
+  return {
+    actor: { id: principal.id, role: principal.role },
+    practiceId: principal.practiceId,
+    correlationId: ctx.requestId,
+    causationId: ctx.requestId,
+    now: new Date(),
+  };
+}
+
+/**
+ * A mutation's send: the command goes on the bus after the request's read
+ * transaction is released (a request never holds two connections); the
+ * loaders are primed with the rows it wrote (read-your-writes; a replay reads
+ * them afresh). The answer is a read of the engagement like any other: the
+ * caller must still be allowed to see it (a replay answers whoever presents
+ * the key) and an ADMIN's read is audited.
+ */
+export async function send(bus: CommandBus, ctx: RequestContext, operation: string, command: EngagementCommandMessage): Promise<CommandOutcome> {
+  await ctx.release();
+  const outcome = await bus.execute(command);
+  if (outcome.projected) loaders(ctx).accept(outcome.projected);
+  else loaders(ctx).engagement.clear(outcome.streamId);
+  noteRead(ctx, await visibleEngagement(ctx, outcome.streamId), `Mutation.${operation}`);
+  return outcome;
+}
+
+type DataOf<T extends EngagementEvent['type']> = Extract<EngagementEvent, { type: T }>['data'];
+
+/** The data of the event a mutation is about (its first attempt's, on a replay). */
+export function eventOf<T extends EngagementEvent['type']>(outcome: CommandOutcome, type: T): DataOf<T> {
+  const event = outcome.events.find((e: StoredEvent) => e.type === type);
+  if (!event) throw new Error(`expected a ${type} event in the outcome of ${outcome.streamId}`);
+  return event.data as DataOf<T>;
 }
 
 const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PostgresEventStore, WrongExpectedVersionError, type EventMetadata, type NewEvent, type Queryable, type StoredEvent, type UpcasterRegistry } from '#event-store';
-import { BadUserInput, Database, inline, Metrics, streamLock, VersionConflict, type StatementResult } from '#platform';
+import { BadUserInput, Database, inline, Metrics, ResourceNotFound, streamLock, VersionConflict, type StatementResult } from '#platform';
 import type { EngagementCommand } from '../domain/commands.js';
 import { admit, decide, evolve, initialState, type EngagementState } from '../domain/decider.js';
 import { DomainError, NotFound } from '../domain/errors.js';
@@ -45,17 +46,60 @@ export interface CommandOutcome {
   projected?: ProjectedRows;
 }
 
+/** Options every engagement mutation may carry. */
+export interface WriteOptions {
+  expectedVersion?: number | null;
+  idempotencyKey?: string | null;
+}
+
+/** Which engagement a command is for: named directly, or by a homework or draft of it (facts that never change). */
+export type Target = { engagementId: string } | { homeworkId: string } | { draftId: string };
+
+/** A domain command without its context (who and when come from the origin). */
+export type DomainCommand = { [T in EngagementCommand['type']]: Omit<Extract<EngagementCommand, { type: T }>, 'context'> }[EngagementCommand['type']];
+
+/** The data of a domain command of this type, with the ids its input names besides (K). */
+export type With<T extends EngagementCommand['type'], K extends string> = { [P in K]: string } & Extract<EngagementCommand, { type: T }>['data'];
+
+/**
+ * An engagement command on the CQRS bus: who asks (origin), which engagement
+ * (target), the domain command, and the write options. Every engagement
+ * command is one of these, handled by the executor below; each slice's
+ * subclass is only a constructor that maps its input to the domain command
+ * (new ids are made there, never in the decider).
+ */
+export class EngagementCommandMessage extends Command<CommandOutcome> {
+  constructor(
+    readonly origin: CommandOrigin,
+    readonly target: Target,
+    readonly command: DomainCommand,
+    readonly options: WriteOptions,
+    /** what an idempotency key stands for: the operation and its input (never the ids made here) */
+    readonly fingerprint: [string, unknown],
+  ) {
+    super();
+  }
+}
+
+/** A new entity's id, made by the slice that names it in its command. */
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
 const RETRIES = 5;
 
 /**
- * The one path every engagement command takes: in a practice-scoped
+ * The one path every engagement command takes (and the CQRS bus's one
+ * handler of them; the reminder worker's batches come in through
+ * `executeMany`, without the bus): in a practice-scoped
  * transaction that first takes the stream's advisory lock (so writers of one
  * engagement queue up instead of failing each other), load the state, decide,
  * append at the loaded version, project the new events into the read models
  * and snapshot the state now and then — all or nothing.
  */
 @Injectable()
-export class CommandExecutor {
+@CommandHandler(EngagementCommandMessage)
+export class CommandExecutor implements ICommandHandler<EngagementCommandMessage> {
   private readonly repository: EngagementRepository;
   private readonly projector = new EngagementProjector();
 
@@ -67,7 +111,31 @@ export class CommandExecutor {
     this.repository = new EngagementRepository(store.upcasters);
   }
 
-  async execute(request: ExecuteRequest): Promise<CommandOutcome> {
+  /** The CQRS bus's handler of every engagement command: find the engagement, then run the command on it. */
+  async execute(message: EngagementCommandMessage): Promise<CommandOutcome> {
+    const { origin, target, command, options, fingerprint } = message;
+    return this.run({
+      streamId: 'engagementId' in target ? target.engagementId : await this.engagementOf(origin.practiceId, target),
+      origin,
+      expectedVersion: options.expectedVersion,
+      idempotencyKey: options.idempotencyKey,
+      fingerprint,
+      command: { ...command, context: { actor: origin.actor, now: origin.now } } as EngagementCommand,
+    });
+  }
+
+  /** The engagement of a homework or draft (immutable facts, read from the read models). */
+  private async engagementOf(practiceId: string, target: { homeworkId: string } | { draftId: string }): Promise<string> {
+    const [entity, id, sql] =
+      'homeworkId' in target
+        ? (['Homework', target.homeworkId, 'SELECT engagement_id FROM homework WHERE id = $1 AND practice_id = $2'] as const)
+        : (['Draft', target.draftId, 'SELECT engagement_id FROM drafts WHERE id = $1 AND practice_id = $2'] as const);
+    const rows = await this.db.read<{ engagement_id: string }>(practiceId, sql, [id, practiceId]);
+    if (!rows[0]) throw new ResourceNotFound(entity, id);
+    return rows[0].engagement_id;
+  }
+
+  private async run(request: ExecuteRequest): Promise<CommandOutcome> {
     const started = performance.now();
     let outcome = 'ok';
     try {
