@@ -1,7 +1,7 @@
 import pg from 'pg';
 import {
   partitionOf,
-  PostgresEventStore,
+  type PostgresEventStore,
   SubscriptionRunner,
   SubscriptionPartitionsChangedError,
   type StoredEvent,
@@ -9,6 +9,7 @@ import {
   type SubscriptionRunnerOptions,
 } from '#event-store';
 import { migrateTestDatabase, testClient, testPool, TEST_DATABASE_URL } from '../support/db.js';
+import { testEventStore } from '../support/env.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
 import { event } from './fixtures.js';
@@ -20,7 +21,7 @@ const runners: SubscriptionRunner[] = [];
 beforeAll(async () => {
   await migrateTestDatabase();
   pool = testPool(20);
-  store = new PostgresEventStore(pool);
+  store = testEventStore(pool);
   await pool.query(`CREATE TABLE IF NOT EXISTS test_applied (
     subscriber text NOT NULL, runner text NOT NULL, event_id uuid NOT NULL, stream_id text NOT NULL)`);
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresEventStore } from '#event-store';
+import type { PostgresEventStore } from '#event-store';
 import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import { testEventStore } from '../support/env.js';
 import { freePort, loadMetadata } from './shared.js';
 import { getJson, sample } from '../ops/support.js';
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await migrateTestDatabase();
   owner = testPool(3);
   appPool = new pg.Pool({ connectionString: TEST_APP_DATABASE_URL, max: 8 });
-  store = new PostgresEventStore(appPool);
+  store = testEventStore(appPool);
 });
 afterAll(async () => {
   await store?.notifier.close();

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PostgresEventStore } from '#event-store';
+import type { PostgresEventStore } from '#event-store';
 import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
+import { testEventStore } from '../support/env.js';
 import { loadMetadata } from './shared.js';
 
 // kill -9 the worker at 20 random moments during a 20,000-event load: the
@@ -23,7 +24,7 @@ beforeAll(async () => {
   await migrateTestDatabase();
   owner = testPool(4);
   appPool = new pg.Pool({ connectionString: TEST_APP_DATABASE_URL, max: 16 });
-  store = new PostgresEventStore(appPool);
+  store = testEventStore(appPool);
 });
 afterAll(async () => {
   await store?.notifier.close();

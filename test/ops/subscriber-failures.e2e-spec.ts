@@ -1,10 +1,10 @@
 import { Injectable, Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
-import { partitionOf, PostgresEventStore, type StoredEvent, type Subscriber } from '#event-store';
+import { partitionOf, type StoredEvent, type Subscriber } from '#event-store';
 import { ConfigModule, DatabaseModule, MetricsController, MetricsModule, SubscriptionHost, SubscriptionsModule } from '#platform';
 import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
-import { setTestEnv } from '../support/env.js';
+import { setTestEnv, testEventStore } from '../support/env.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
 import { event } from '../event-store/fixtures.js';
@@ -91,7 +91,7 @@ it('counts the failing batches of the poisoned partition, says it is failing, lo
   const host = app.get(SubscriptionHost);
   await waitFor('the subscriber running here', () => host.runner(NAME)?.status().owned.length === 8);
   const part = partitionOf(PRACTICE, 8);
-  const store = new PostgresEventStore(owner);
+  const store = testEventStore(owner);
   await store.append(STREAM, [event('Test.Poison', { n: 1 }, PRACTICE)], { expectedVersion: 'no_stream' });
 
   await waitFor('two failed batches on /metrics', async () => ((await metric('coaching_subscriber_batch_failures_total', part)) ?? 0) >= 2, { timeoutMs: 20_000 });

@@ -1,3 +1,5 @@
+import type pg from 'pg';
+import { PersonalDataSealing, PostgresEventStore, type EventStoreOptions } from '#event-store';
 import { SecretBox } from '#platform';
 import { TEST_APP_DATABASE_URL, TEST_APP_POOLED_URL, TEST_DATABASE_URL } from './db.js';
 import { scopeRedisPrefixes } from './redis.js';
@@ -12,6 +14,17 @@ export const TEST_JWT_SECRET = 'test-secret-for-the-test-suite-only-0123456789';
  * with 'secret sealed with unknown key "k1"'.
  */
 export const TEST_SECRETS_KEYS = SecretBox.developmentKeys(TEST_JWT_SECRET);
+
+/**
+ * An event store for a test that reads the run's log (a subscription runner from the head, a
+ * catch-up): events other files' apps append meanwhile carry sealed personal fields, which a
+ * store without the apps' keys refuses ("events hold sealed personal data but the store has no
+ * key-encryption keys") — the test then fails on someone else's event.
+ */
+export function testEventStore(pool: pg.Pool, options: EventStoreOptions = {}): PostgresEventStore {
+  const keys = SecretBox.fromConfig(TEST_SECRETS_KEYS, { production: false, seed: TEST_JWT_SECRET });
+  return new PostgresEventStore(pool, { sealing: new PersonalDataSealing().useKeyWrapper(keys), ...options });
+}
 
 /**
  * The environment every app the tests boot runs with; a test may override single variables.
