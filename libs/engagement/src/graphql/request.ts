@@ -6,6 +6,9 @@ import type { EngagementEvent } from '../domain/events.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
 import type { ProjectedRows } from '../read/engagement-projector.js';
 import {
+  DRAFT_COLUMNS,
+  FEEDBACK_COLUMNS,
+  HOMEWORK_COLUMNS,
   toDraft,
   toEngagement,
   toFeedback,
@@ -131,41 +134,41 @@ export class EngagementLoaders {
   });
 
   readonly homework = new DataLoader<string, HomeworkModel | null>(async (ids) => {
-    const rows = await this.q<HomeworkRow>('SELECT * FROM homework WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const rows = await this.q<HomeworkRow>(`SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
     const byId = new Map(rows.map((r) => [r.id, toHomework(r, this.now)]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 
   readonly homeworkOfEngagement = new DataLoader<string, HomeworkModel[]>(async (ids) => {
     const rows = await this.q<HomeworkRow>(
-      'SELECT * FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id',
+      `SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
       [ids],
     );
     return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
   });
 
   readonly draft = new DataLoader<string, DraftModel | null>(async (ids) => {
-    const rows = await this.q<DraftRow>('SELECT * FROM drafts WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const rows = await this.q<DraftRow>(`SELECT ${DRAFT_COLUMNS} FROM drafts WHERE id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
     const byId = new Map(rows.map((r) => [r.id, toDraft(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 
   readonly draftsOfHomework = new DataLoader<string, DraftModel[]>(async (ids) => {
     const rows = await this.q<DraftRow>(
-      'SELECT * FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision',
+      `SELECT ${DRAFT_COLUMNS} FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision`,
       [ids],
     );
     return group(ids, rows, (r) => r.homework_id, toDraft);
   });
 
   readonly feedbackOfDraft = new DataLoader<string, FeedbackModel | null>(async (ids) => {
-    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
     const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
     return ids.map((id) => byDraft.get(id) ?? null);
   });
 
   readonly feedback = new DataLoader<string, FeedbackModel | null>(async (ids) => {
-    const rows = await this.q<FeedbackRow>('SELECT * FROM feedback WHERE id = ANY($1::uuid[]) AND practice_id = $2', [ids]);
+    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
     const byId = new Map(rows.map((r) => [r.id, toFeedback(r)]));
     return ids.map((id) => byId.get(id) ?? null);
   });

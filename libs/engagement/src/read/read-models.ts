@@ -43,6 +43,14 @@ interface IntakeJson {
   recordedAt: string;
 }
 
+// The columns each model is made of, for readers that select them (not
+// `SELECT *`: a column no model maps is still sent, parsed — a timestamp
+// costs most — and kept for nothing; a list of 50 engagements reads ~1,000
+// of these rows). Keep each list beside its row type.
+export const HOMEWORK_COLUMNS = 'id, engagement_id, title, instructions, due_at, status, assigned_at, latest_draft_id';
+export const DRAFT_COLUMNS = 'id, homework_id, engagement_id, revision, content, submitted_at';
+export const FEEDBACK_COLUMNS = 'id, draft_id, verdict, comments, given_by_id, given_by_name, given_by_email, given_at';
+
 export interface HomeworkRow extends Record<string, unknown> {
   id: string;
   engagement_id: string;
