@@ -131,23 +131,18 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
   const path = ['edges', 'node', 'homework'];
   if (nodes.length === 0 || !selectsPlainly(info, path)) return;
   const l = loaders(ctx);
-  const homework = await l.homeworkOfEngagement.loadMany(nodes.map((n) => n.id));
+  const homework = await l.homeworkOfEngagements(nodes.map((n) => n.id));
   const all = homework.flatMap((list, i) => {
-    if (list instanceof Error) throw list;
     attach(nodes[i]!, 'homework', list);
     return list;
   });
   if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
-  const drafts = await l.draftsOfHomework.loadMany(all.map((h) => h.id));
+  const drafts = await l.draftsOfHomeworks(all.map((h) => h.id));
   const allDrafts = drafts.flatMap((list, i) => {
-    if (list instanceof Error) throw list;
     attach(all[i]!, 'drafts', list);
     return list;
   });
   if (allDrafts.length === 0 || !selectsPlainly(info, [...path, 'drafts', 'feedback'])) return;
-  const feedback = await l.feedbackOfDraft.loadMany(allDrafts.map((d) => d.id));
-  feedback.forEach((f, i) => {
-    if (f instanceof Error) throw f;
-    attach(allDrafts[i]!, 'feedback', f);
-  });
+  const feedback = await l.feedbackOfDrafts(allDrafts.map((d) => d.id));
+  feedback.forEach((f, i) => attach(allDrafts[i]!, 'feedback', f));
 }

@@ -139,13 +139,7 @@ export class EngagementLoaders {
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-  readonly homeworkOfEngagement = new DataLoader<string, HomeworkModel[]>(async (ids) => {
-    const rows = await this.q<HomeworkRow>(
-      `SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
-      [ids],
-    );
-    return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
-  });
+  readonly homeworkOfEngagement = new DataLoader<string, HomeworkModel[]>((ids) => this.homeworkOfEngagements(ids));
 
   readonly draft = new DataLoader<string, DraftModel | null>(async (ids) => {
     const rows = await this.q<DraftRow>(`SELECT ${DRAFT_COLUMNS} FROM drafts WHERE id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
@@ -153,19 +147,9 @@ export class EngagementLoaders {
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-  readonly draftsOfHomework = new DataLoader<string, DraftModel[]>(async (ids) => {
-    const rows = await this.q<DraftRow>(
-      `SELECT ${DRAFT_COLUMNS} FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision`,
-      [ids],
-    );
-    return group(ids, rows, (r) => r.homework_id, toDraft);
-  });
+  readonly draftsOfHomework = new DataLoader<string, DraftModel[]>((ids) => this.draftsOfHomeworks(ids));
 
-  readonly feedbackOfDraft = new DataLoader<string, FeedbackModel | null>(async (ids) => {
-    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
-    const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
-    return ids.map((id) => byDraft.get(id) ?? null);
-  });
+  readonly feedbackOfDraft = new DataLoader<string, FeedbackModel | null>((ids) => this.feedbackOfDrafts(ids));
 
   readonly feedback = new DataLoader<string, FeedbackModel | null>(async (ids) => {
     const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
@@ -199,6 +183,33 @@ export class EngagementLoaders {
     const byId = new Map(rows.map((r) => [r.engagement_id, Number(r.n)]));
     return ids.map((id) => byId.get(id) ?? 0);
   });
+
+  // The batches of the three levels under a list, in one statement each. The
+  // loaders above batch with them; a list's preload (engagement.resolver.ts)
+  // calls them directly with a whole level's keys: no promise and cache entry
+  // per key for ~1,000 objects it attaches to their parents anyway.
+
+  async homeworkOfEngagements(ids: readonly string[]): Promise<HomeworkModel[][]> {
+    const rows = await this.q<HomeworkRow>(
+      `SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
+      [ids],
+    );
+    return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
+  }
+
+  async draftsOfHomeworks(ids: readonly string[]): Promise<DraftModel[][]> {
+    const rows = await this.q<DraftRow>(
+      `SELECT ${DRAFT_COLUMNS} FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision`,
+      [ids],
+    );
+    return group(ids, rows, (r) => r.homework_id, toDraft);
+  }
+
+  async feedbackOfDrafts(ids: readonly string[]): Promise<(FeedbackModel | null)[]> {
+    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
+    const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
+    return ids.map((id) => byDraft.get(id) ?? null);
+  }
 
   /**
    * Takes the rows a command just wrote as the freshest answer (replacing
