@@ -4,7 +4,7 @@ import { activeEngagementIds, ENGAGEMENT_EVENT_TYPES, LIMITS, PracticeSettingsRe
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { ReminderTime } from './reminder-time.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
-import { enterPractice, loadReminderSubject, type ReminderSubject } from './reminder-state.js';
+import { enterPractice, loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
 
 /**
  * Engagement events that never change which reminders an engagement should
@@ -20,8 +20,12 @@ const NO_REMINDER_EFFECT: ReadonlySet<EngagementEventType> = new Set([
 ] as const);
 const ENGAGEMENT_TRIGGERS = ENGAGEMENT_EVENT_TYPES.filter((type) => !NO_REMINDER_EFFECT.has(type));
 
+/** How many engagements' reminders are reconciled in one set of statements. */
+const ENGAGEMENTS_PER_SET = 500;
+
 interface ExistingRow extends Record<string, unknown> {
   id: string;
+  engagement_id: string;
   kind: ReminderKind;
   status: 'SCHEDULED' | 'SENT' | 'CANCELLED' | 'FAILED' | 'HELD' | 'DIGESTED';
   scheduled_for: Date;
@@ -83,14 +87,17 @@ export class ReminderScheduler implements Subscriber {
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
     const notes: Record<string, unknown>[] = [];
+    const byPractice = new Map<string, Map<string, Cause>>();
     for (const [engagementId, cause] of engagements) {
-      await enterPractice(tx, cause.practiceId);
-      const before = { schedule: changes.schedule.length, unschedule: changes.unschedule.length };
-      await this.reconcileEngagement(tx, engagementId, cause, this.time.now(), changes);
-      const scheduled = changes.schedule.slice(before.schedule).map((e) => e.id);
-      const unscheduled = changes.unschedule.slice(before.unschedule).map((e) => e.id);
-      if (scheduled.length || unscheduled.length) {
-        notes.push({ correlationId: cause.correlationId, practiceId: cause.practiceId, engagementId, scheduled, unscheduled });
+      const causes = byPractice.get(cause.practiceId) ?? new Map<string, Cause>();
+      byPractice.set(cause.practiceId, causes.set(engagementId, cause));
+    }
+    for (const [practiceId, causes] of byPractice) {
+      await enterPractice(tx, practiceId);
+      // a settings change touches every active engagement of the practice: sets of a bounded size
+      const all = [...causes];
+      for (let i = 0; i < all.length; i += ENGAGEMENTS_PER_SET) {
+        await this.reconcilePractice(tx, practiceId, new Map(all.slice(i, i + ENGAGEMENTS_PER_SET)), this.time.now(), changes, notes);
       }
     }
     // one batch's job changes after the previous batch's, so a cancel never lands after a later re-arm
@@ -101,63 +108,45 @@ export class ReminderScheduler implements Subscriber {
     });
   }
 
-  /** Makes one engagement's reminder rows match the rules; collects the job changes. */
-  async reconcileEngagement(q: Queryable, engagementId: string, cause: Cause, now: Date, changes: ClockChanges): Promise<void> {
-    const correlationId = cause.correlationId;
-    const subject = await loadReminderSubject(q, engagementId);
-    if (!subject) return;
-    const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, subject.practiceId);
-    const desired = desiredReminders(subject, settings, now);
+  /**
+   * Makes the reminder rows of a practice's engagements match the rules, as
+   * sets: their subjects, the practice's settings and their rows in three
+   * reads; the new rows, the moved ones and the cancelled ones in one
+   * statement each (a batch of events of one practice costs the same few
+   * round trips however many engagements it touches). Collects the job
+   * changes and a note per engagement that changed.
+   */
+  async reconcilePractice(
+    q: Queryable,
+    practiceId: string,
+    causes: ReadonlyMap<string, Cause>,
+    now: Date,
+    changes: ClockChanges,
+    notes: Record<string, unknown>[],
+  ): Promise<void> {
+    const subjects = await loadReminderSubjects(q, [...causes.keys()]);
+    if (subjects.size === 0) return;
+    const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, practiceId);
     const { rows } = await q.query<ExistingRow>(
-      'SELECT id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = $2',
-      [subject.practiceId, engagementId],
+      'SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = ANY($2::uuid[])',
+      [practiceId, [...subjects.keys()]],
     );
-    const existing = new Map(rows.map((r) => [r.id, r]));
-    const wanted = new Set(desired.map((d) => d.id));
-    // every list has a hard maximum: a homework's reminders (sent, cancelled or scheduled) included
-    const perHomework = new Map<string, number>();
-    for (const r of rows) if (r.homework_id) perHomework.set(r.homework_id, (perHomework.get(r.homework_id) ?? 0) + 1);
-
-    for (const d of desired) {
-      const row = existing.get(d.id);
-      const recipient = recipientOf(d.recipient, subject, settings.escalationEmail);
-      if (!row) {
-        // a reminder for a moment that had passed before its cause appeared is not news any more
-        if (d.scheduledFor.getTime() < cause.at.getTime()) continue;
-        const count = perHomework.get(d.homeworkId) ?? 0;
-        if (count >= LIMITS.remindersPerHomework) continue;
-        perHomework.set(d.homeworkId, count + 1);
-        await q.query(
-          `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
-             recipient_email, recipient_role, scheduled_for, status, correlation_id, escalation_step)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'SCHEDULED', $12, $13)`,
-          [d.id, subject.practiceId, engagementId, d.homeworkId, d.draftId, d.kind, recipient.id, recipient.name, recipient.email, d.recipient, d.scheduledFor, correlationId, d.step],
-        );
-        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
-      } else if (
-        row.status === 'CANCELLED' ||
-        ((row.status === 'SCHEDULED' || row.status === 'HELD') && row.scheduled_for.getTime() !== d.scheduledFor.getTime())
-      ) {
-        // moved (or back): a hold was for the old time, the new time is judged when it comes
-        await q.query(
-          `UPDATE reminders SET status = 'SCHEDULED', scheduled_for = $2, cancel_reason = NULL, held_until = NULL, note = NULL, digest_id = NULL, recipient_id = $6, recipient_name = $3,
-             recipient_email = $4, recipient_role = $7, correlation_id = $5, updated_at = now()
-           WHERE practice_id = $8 AND id = $1`,
-          [d.id, d.scheduledFor, recipient.name, recipient.email, correlationId, recipient.id, d.recipient, subject.practiceId],
-        );
-        if (row.status === 'SCHEDULED' || row.status === 'HELD') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
-        changes.schedule.push({ id: d.id, practiceId: subject.practiceId, at: d.scheduledFor, correlationId });
+    const rowsOf = new Map<string, ExistingRow[]>();
+    for (const r of rows) rowsOf.set(r.engagement_id, [...(rowsOf.get(r.engagement_id) ?? []), r]);
+    const writes: Writes = { inserts: [], moves: [], cancels: [] };
+    for (const [engagementId, cause] of causes) {
+      // looked up by the id the event named, as the subject was before sets (a stream id that is not an engagement's, as stored, has none)
+      const subject = subjects.get(engagementId);
+      if (!subject) continue;
+      const before = { schedule: changes.schedule.length, unschedule: changes.unschedule.length };
+      plan(subject, rowsOf.get(engagementId) ?? [], settings, cause, now, changes, writes);
+      const scheduled = changes.schedule.slice(before.schedule).map((e) => e.id);
+      const unscheduled = changes.unschedule.slice(before.unschedule).map((e) => e.id);
+      if (scheduled.length || unscheduled.length) {
+        notes.push({ correlationId: cause.correlationId, practiceId, engagementId, scheduled, unscheduled });
       }
     }
-    for (const row of rows) {
-      if ((row.status !== 'SCHEDULED' && row.status !== 'HELD') || wanted.has(row.id)) continue;
-      const homework = subject.homework.find((h) => h.id === row.homework_id);
-      await q.query(
-        `UPDATE reminders SET status = 'CANCELLED', cancel_reason = $2, updated_at = now() WHERE practice_id = $3 AND id = $1 AND status IN ('SCHEDULED', 'HELD')`,
-        [row.id, cancelReason(subject, homework, row.kind, row.draft_id, now), subject.practiceId],
-      );
-      changes.unschedule.push({ id: row.id, at: row.scheduled_for });
-    }
+    await write(q, practiceId, writes);
   }
 
   /** Sets the jobs after the rows committed; a failure here is repaired by the reconciler. */
@@ -176,4 +165,128 @@ export function recipientOf(target: EscalationTarget, subject: ReminderSubject, 
   if (target === 'CLIENT') return subject.client;
   if (target === 'COACH') return subject.coach;
   return { id: `practice-admin:${subject.practiceId}`, name: 'Practice admin', email: escalationEmail };
+}
+
+interface Writes {
+  inserts: { id: string; engagementId: string; homeworkId: string; draftId: string | null; kind: ReminderKind; recipient: Person; role: EscalationTarget; at: Date; correlationId: string; step: number | null }[];
+  moves: { id: string; at: Date; recipient: Person; role: EscalationTarget; correlationId: string }[];
+  cancels: { id: string; reason: string }[];
+}
+
+/** One engagement's rows against what the rules want now: the writes that make them match, and the job changes. */
+function plan(
+  subject: ReminderSubject,
+  rows: readonly ExistingRow[],
+  settings: PolicySettings & { escalationEmail: string | null },
+  cause: Cause,
+  now: Date,
+  changes: ClockChanges,
+  writes: Writes,
+): void {
+  const { practiceId, id: engagementId } = subject;
+  const correlationId = cause.correlationId;
+  const desired = desiredReminders(subject, settings, now);
+  const existing = new Map(rows.map((r) => [r.id, r]));
+  const wanted = new Set(desired.map((d) => d.id));
+  // every list has a hard maximum: a homework's reminders (sent, cancelled or scheduled) included
+  const perHomework = new Map<string, number>();
+  for (const r of rows) if (r.homework_id) perHomework.set(r.homework_id, (perHomework.get(r.homework_id) ?? 0) + 1);
+
+  for (const d of desired) {
+    const row = existing.get(d.id);
+    const recipient = recipientOf(d.recipient, subject, settings.escalationEmail);
+    if (!row) {
+      // a reminder for a moment that had passed before its cause appeared is not news any more
+      if (d.scheduledFor.getTime() < cause.at.getTime()) continue;
+      const count = perHomework.get(d.homeworkId) ?? 0;
+      if (count >= LIMITS.remindersPerHomework) continue;
+      perHomework.set(d.homeworkId, count + 1);
+      writes.inserts.push({
+        id: d.id,
+        engagementId,
+        homeworkId: d.homeworkId,
+        draftId: d.draftId,
+        kind: d.kind,
+        recipient,
+        role: d.recipient,
+        at: d.scheduledFor,
+        correlationId,
+        step: d.step,
+      });
+      changes.schedule.push({ id: d.id, practiceId, at: d.scheduledFor, correlationId });
+    } else if (
+      row.status === 'CANCELLED' ||
+      ((row.status === 'SCHEDULED' || row.status === 'HELD') && row.scheduled_for.getTime() !== d.scheduledFor.getTime())
+    ) {
+      // moved (or back): a hold was for the old time, the new time is judged when it comes
+      writes.moves.push({ id: d.id, at: d.scheduledFor, recipient, role: d.recipient, correlationId });
+      if (row.status === 'SCHEDULED' || row.status === 'HELD') changes.unschedule.push({ id: d.id, at: row.scheduled_for });
+      changes.schedule.push({ id: d.id, practiceId, at: d.scheduledFor, correlationId });
+    }
+  }
+  for (const row of rows) {
+    if ((row.status !== 'SCHEDULED' && row.status !== 'HELD') || wanted.has(row.id)) continue;
+    const homework = subject.homework.find((h) => h.id === row.homework_id);
+    writes.cancels.push({ id: row.id, reason: cancelReason(subject, homework, row.kind, row.draft_id, now) });
+    changes.unschedule.push({ id: row.id, at: row.scheduled_for });
+  }
+}
+
+/** The planned writes of a practice's engagements, one statement per kind of write. */
+async function write(q: Queryable, practiceId: string, { inserts, moves, cancels }: Writes): Promise<void> {
+  if (inserts.length) {
+    await q.query(
+      `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
+         recipient_email, recipient_role, scheduled_for, status, correlation_id, escalation_step)
+       SELECT id, $1, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name, recipient_email, recipient_role,
+              scheduled_for, 'SCHEDULED', correlation_id, escalation_step
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                     $11::timestamptz[], $12::text[], $13::int[])
+           AS w(id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name, recipient_email, recipient_role,
+                scheduled_for, correlation_id, escalation_step)`,
+      [
+        practiceId,
+        inserts.map((w) => w.id),
+        inserts.map((w) => w.engagementId),
+        inserts.map((w) => w.homeworkId),
+        inserts.map((w) => w.draftId),
+        inserts.map((w) => w.kind),
+        inserts.map((w) => w.recipient.id),
+        inserts.map((w) => w.recipient.name),
+        inserts.map((w) => w.recipient.email),
+        inserts.map((w) => w.role),
+        inserts.map((w) => w.at),
+        inserts.map((w) => w.correlationId),
+        inserts.map((w) => w.step),
+      ],
+    );
+  }
+  if (moves.length) {
+    await q.query(
+      `UPDATE reminders r SET status = 'SCHEDULED', scheduled_for = w.scheduled_for, cancel_reason = NULL, held_until = NULL, note = NULL,
+              digest_id = NULL, recipient_id = w.recipient_id, recipient_name = w.recipient_name, recipient_email = w.recipient_email,
+              recipient_role = w.recipient_role, correlation_id = w.correlation_id, updated_at = now()
+         FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+           AS w(id, scheduled_for, recipient_id, recipient_name, recipient_email, recipient_role, correlation_id)
+        WHERE r.practice_id = $1 AND r.id = w.id`,
+      [
+        practiceId,
+        moves.map((w) => w.id),
+        moves.map((w) => w.at),
+        moves.map((w) => w.recipient.id),
+        moves.map((w) => w.recipient.name),
+        moves.map((w) => w.recipient.email),
+        moves.map((w) => w.role),
+        moves.map((w) => w.correlationId),
+      ],
+    );
+  }
+  if (cancels.length) {
+    await q.query(
+      `UPDATE reminders r SET status = 'CANCELLED', cancel_reason = w.reason, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[]) AS w(id, reason)
+        WHERE r.practice_id = $1 AND r.id = w.id AND r.status IN ('SCHEDULED', 'HELD')`,
+      [practiceId, cancels.map((w) => w.id), cancels.map((w) => w.reason)],
+    );
+  }
 }
