@@ -35,6 +35,9 @@ const { values } = parseArgs({
   },
 });
 
+/** Every Redis key of this run starts with it (reminder queues, rate-limit counters). */
+const BENCH_PREFIX = `bench-${randomBytes(3).toString('hex')}`;
+
 /** The environment of the apps the benchmarks start (production settings, scratch database). */
 const appEnv: Record<string, string> = {
   NODE_ENV: 'production',
@@ -44,7 +47,9 @@ const appEnv: Record<string, string> = {
   JWT_SECRET: randomBytes(32).toString('hex'),
   SECRETS_KEYS: `bench:${randomBytes(32).toString('base64')}`,
   LOG_LEVEL: 'warn',
-  QUEUE_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
+  QUEUE_PREFIX: BENCH_PREFIX,
+  // the rate limiter's counters under the run's prefix too: removed with its queue keys, never another run's
+  RATE_LIMIT_PREFIX: `${BENCH_PREFIX}:rl`,
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   // every protection on, the rate limit's threshold raised so the load is measured, not refused
   ...PROTECTION_PROFILES.on,
