@@ -132,7 +132,11 @@ export class ReminderScheduler implements Subscriber {
       [practiceId, [...subjects.keys()]],
     );
     const rowsOf = new Map<string, ExistingRow[]>();
-    for (const r of rows) rowsOf.set(r.engagement_id, [...(rowsOf.get(r.engagement_id) ?? []), r]);
+    for (const r of rows) {
+      const list = rowsOf.get(r.engagement_id);
+      if (list) list.push(r);
+      else rowsOf.set(r.engagement_id, [r]);
+    }
     const writes: Writes = { inserts: [], moves: [], cancels: [] };
     for (const [engagementId, cause] of causes) {
       // looked up by the id the event named, as the subject was before sets (a stream id that is not an engagement's, as stored, has none)
