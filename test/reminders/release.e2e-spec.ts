@@ -62,3 +62,31 @@ it('moves a row the rules want later to that time instead of taking it again and
   await rig.jobsSettled('the jobs to finish');
   expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
 });
+
+it('ends a job for a time its row has left at once, instead of putting it to sleep until the row is due', async () => {
+  // the row waits at its time an hour ahead; a job survives for a time it left (a scheduler or a
+  // release moved the row while the job was running, or another process's sweep moved it first)
+  const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 600 });
+  const dueAt = new Date(rig.now().getTime() + 3_600_000);
+  const homeworkId = await assignHomework(rig, s, 'Write the cover letter', dueAt);
+  const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r.some((x) => x.kind === 'HOMEWORK_DUE_SOON'), { homeworkId });
+  const left = new Date(rig.now().getTime() - 1_000);
+  await rig.clock.schedule([{ id: row!.id, practiceId: s.practiceId, at: left }]);
+  await rig.promoteDue(); // its delay is in real time, the reminders' time may run ahead (the test above moved it)
+
+  // before, it was put to sleep until the row's time, to wake beside the row's own job then
+  await waitFor(
+    'the job for the time the row left done',
+    async () => {
+      const state = await rig.jobState(row!.id, left);
+      if (state !== 'unknown') throw new Error(`the job for the time the row left is ${state}`);
+      return true;
+    },
+    { timeoutMs: 30_000 },
+  );
+  const after = (await rig.reminders(s.engagementId)).find((x) => x.id === row!.id);
+  expect(after).toMatchObject({ id: row!.id, status: 'SCHEDULED', attempts: 0, lease_token: null });
+  expect(after!.scheduled_for.getTime()).toBe(dueAt.getTime());
+  expect(await rig.jobState(row!.id, dueAt)).toBe('delayed');
+  expect(rig.deliveriesOf(row!.id)).toHaveLength(0);
+});

@@ -411,16 +411,21 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         for (const item of jobs) item.resolve(`held for digest ${row.digest_id}`);
         continue;
       }
+      // a job for a time the row has left (the scheduler or a release moved it, and gave it the job
+      // at its new time) is done: put to sleep until the row's time, it would only wake a twin
+      const current = row.status === 'SCHEDULED' ? jobs.filter((item) => item.job.data.scheduledFor === row.scheduled_for.getTime()) : jobs;
+      for (const item of jobs) if (!current.includes(item)) item.resolve(`stale: the row moved to ${row.scheduled_for.toISOString()}, its job there answers for it`);
+      if (current.length === 0) continue;
       const ours = row.lease_token ? this.running.get(row.lease_token) : undefined;
       if (ours) {
-        void ours.then(() => jobs.forEach((item) => this.enqueue(item)));
+        void ours.then(() => current.forEach((item) => this.enqueue(item)));
         continue;
       }
       const leasedUntil = row.lease_until !== null && row.lease_until.getTime() > Date.now() ? row.lease_until.getTime() : null;
       const due = row.status === 'HELD' && row.held_until ? row.held_until : row.scheduled_for;
       // leases run in real time; the due time is in the reminders' time (ReminderTime), which a test may set ahead
       const at = leasedUntil !== null ? Math.min(leasedUntil, Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset;
-      await Promise.all(jobs.map((item) => this.delay(item, at + 50)));
+      await Promise.all(current.map((item) => this.delay(item, at + 50)));
     }
   }
 
