@@ -21,6 +21,8 @@ jest.setTimeout(90_000);
 /** Everything a reminder test needs: API, worker, webhook receiver, SMTP server, a pool. */
 export class ReminderRig {
   worker!: TestWorker;
+  /** the practices this rig made (activeEngagement): their waiting reminders are cancelled when it closes */
+  readonly practiceIds = new Set<string>();
   private readonly extraReceivers: HttpReceiver[] = [];
   constructor(
     readonly api: TestApi,
@@ -127,6 +129,15 @@ export class ReminderRig {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    // the test database is shared by the run's files, and each rig's worker reconciles every SCHEDULED
+    // row into its own queue at start (then moves its time ahead): reminders this file leaves waiting
+    // would be delivered by a later file's worker, to this file's closed receiver's port
+    if (this.practiceIds.size > 0) {
+      await this.pool.query(
+        "UPDATE reminders SET status = 'CANCELLED', cancel_reason = 'test file ended' WHERE practice_id = ANY($1::text[]) AND status IN ('SCHEDULED', 'HELD')",
+        [[...this.practiceIds]],
+      ).catch((err: Error) => console.warn(`could not cancel this rig's waiting reminders: ${err.message}`));
+    }
     // leave nothing of this rig's queue behind in Redis (jobs of reminders still SCHEDULED)
     await this.clock.queue.obliterate({ force: true }).catch(() => undefined);
     await this.api.close();
@@ -264,6 +275,7 @@ export interface PeopleInput {
 /** A practice with reminder settings and one ACTIVE engagement. */
 export async function activeEngagement(rig: ReminderRig, settings: SettingsInput = {}, people: PeopleInput = {}): Promise<Story> {
   const practiceId = uniqueId('rp');
+  rig.practiceIds.add(practiceId);
   const admin: Caller = { id: 'admin-1', role: 'ADMIN', practiceId };
   const coach: Caller = { id: 'coach-1', role: 'COACH', practiceId };
   const client: Caller = { id: 'client-1', role: 'CLIENT', practiceId };
