@@ -23,6 +23,7 @@ export { TokenService, type TokenClaims } from './auth/token.service.js';
 export { formatError, type ErrorCode, type ErrorMappingOptions } from './graphql/error-mapping.js';
 export { ReadSession } from './database/read-session.js';
 export { SecretBox } from './crypto/secret-box.js';
+export { groupBy } from './collections/group-by.js';
 export { RequestContext } from './graphql/request-context.js';
 export { AuthModule } from './auth/auth.module.js';
 export { Metrics } from './metrics/metrics.js';

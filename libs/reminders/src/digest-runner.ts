@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandExecutor, draftsAwaitingFeedback, PracticeSettingsRepository, type DigestKind, type DraftAwaitingFeedback, type Person, type ReminderChannel, type ReminderKind } from '#engagement';
 import type { Queryable } from '#event-store';
-import { AppConfigService, Database } from '#platform';
+import { AppConfigService, Database, groupBy } from '#platform';
 import { buildDigestWebhookBody, renderDigestEmail, type DigestMessage } from './delivery/digest-message.js';
 import { EmailSender } from './delivery/email-sender.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -124,9 +124,7 @@ export class DigestRunner implements OnApplicationBootstrap, OnApplicationShutdo
   /** A digest row for each coach whose morning digest of today is due and not made yet. */
   private async createCoachDigests(tx: Queryable, practiceId: string, quietHours: { start: string; end: string } | null, now: Date): Promise<void> {
     const rows = await draftsAwaitingFeedback(tx, practiceId, 10_000);
-    const byCoach = new Map<string, typeof rows>();
-    for (const r of rows) byCoach.set(r.coachId, [...(byCoach.get(r.coachId) ?? []), r]);
-    for (const [coachId, drafts] of byCoach) {
+    for (const [coachId, drafts] of groupBy(rows, (r) => r.coachId)) {
       const coach = drafts[0]!;
       const due = coachDigestDue({
         practiceId,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { CommandExecutor, PracticeSettingsRepository } from '#engagement';
-import { AppConfigService, Database, Metrics } from '#platform';
+import { AppConfigService, Database, groupBy, Metrics } from '#platform';
 import { deliverReminder, type DeliveryChannels } from './delivery/reminder-delivery.js';
 import { EmailSender } from './delivery/email-sender.js';
 import { reminderMessage } from './delivery/reminder-message.js';
@@ -277,8 +277,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     for (const r of read.rows) held.add(r.id);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
     if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
-    const jobsOf = new Map<string, Pending[]>();
-    for (const item of items) jobsOf.set(item.job.data.reminderId, [...(jobsOf.get(item.job.data.reminderId) ?? []), item]);
+    const jobsOf = groupBy(items, (item) => item.job.data.reminderId);
     await this.settleUnleased(jobsOf, read.rows, read.others);
 
     // the rules, for each row (a job's attempt counts; a swept row is at its first)
@@ -465,9 +464,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       while (this.recordQueue.length) {
         const waiting = this.recordQueue;
         this.recordQueue = [];
-        const byPractice = new Map<string, typeof waiting>();
-        for (const w of waiting) byPractice.set(w.practiceId, [...(byPractice.get(w.practiceId) ?? []), w]);
-        for (const [practiceId, group] of byPractice) {
+        for (const [practiceId, group] of groupBy(waiting, (w) => w.practiceId)) {
           try {
             await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.jobs), this.time.now());
             for (const g of group) g.resolve();

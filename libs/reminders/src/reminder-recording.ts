@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Queryable } from '#event-store';
 import type { CommandExecutor, ReminderChannel, ReminderKind } from '#engagement';
 import type { ReminderJobData } from './reminder-clock.js';
+import { groupBy } from '#platform';
 
 // What the processor writes, each as one statement over the whole batch
 // (unnest): the webhook bodies before sending, every attempt's outcome after,
@@ -123,8 +124,7 @@ export async function recordSent(
   jobs: Job<ReminderJobData>[],
   now = new Date(),
 ): Promise<void> {
-  const byEngagement = new Map<string, typeof toRecord>();
-  for (const r of toRecord) byEngagement.set(r.row.engagement_id, [...(byEngagement.get(r.row.engagement_id) ?? []), r]);
+  const byEngagement = groupBy(toRecord, (r) => r.row.engagement_id);
   const requests = [...byEngagement].map(([engagementId, reminders]) => {
     const first = reminders[0]!.row;
     const job = jobs.find((j) => j.data.reminderId === first.id);
@@ -187,8 +187,7 @@ export async function recordHeld(
   lease: string,
   now = new Date(),
 ): Promise<void> {
-  const byEngagement = new Map<string, typeof holds>();
-  for (const h of holds) byEngagement.set(h.row.engagement_id, [...(byEngagement.get(h.row.engagement_id) ?? []), h]);
+  const byEngagement = groupBy(holds, (h) => h.row.engagement_id);
   const actor = { id: 'reminders', role: 'SYSTEM' as const };
   const requests = [...byEngagement].map(([engagementId, held]) => ({
     streamId: engagementId,

@@ -5,6 +5,7 @@ import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { ReminderTime } from './reminder-time.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { enterPractice, loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
+import { groupBy } from '#platform';
 
 /**
  * Engagement events that never change which reminders an engagement should
@@ -131,12 +132,7 @@ export class ReminderScheduler implements Subscriber {
       'SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = ANY($2::uuid[])',
       [practiceId, [...subjects.keys()]],
     );
-    const rowsOf = new Map<string, ExistingRow[]>();
-    for (const r of rows) {
-      const list = rowsOf.get(r.engagement_id);
-      if (list) list.push(r);
-      else rowsOf.set(r.engagement_id, [r]);
-    }
+    const rowsOf = groupBy(rows, (r) => r.engagement_id);
     const writes: Writes = { inserts: [], moves: [], cancels: [] };
     for (const [engagementId, cause] of causes) {
       // looked up by the id the event named, as the subject was before sets (a stream id that is not an engagement's, as stored, has none)

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { StoredEvent, Subscriber, TransactionHandle } from '#event-store';
+import { groupBy } from '#platform';
 
 /**
  * Counts events per practice, day (UTC) and type for the dashboard's activity
@@ -22,9 +23,7 @@ export class ActivityProjection implements Subscriber {
       c.n += 1;
       counts.set(key, c);
     }
-    const byPractice = new Map<string, (typeof counts extends Map<string, infer V> ? V : never)[]>();
-    for (const c of counts.values()) byPractice.set(c.practiceId, [...(byPractice.get(c.practiceId) ?? []), c]);
-    for (const [practiceId, rows] of byPractice) {
+    for (const [practiceId, rows] of groupBy(counts.values(), (c) => c.practiceId)) {
       await tx.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
       await tx.query(
         `INSERT INTO activity_by_day AS a (practice_id, day, event_type, events)
