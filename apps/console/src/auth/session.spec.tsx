@@ -77,3 +77,29 @@ it('signs out in place after a pasted or demo token (no provider session to end)
   expect(state.session).toBeNull();
   expect(left).toEqual([]);
 });
+
+it('keeps a new session when a request of the one before is refused late', async () => {
+  // the token expired, the user signed in again, and only then did a request made with the old
+  // token come back refused: before, that refusal asked the new session to sign in again
+  answer = { data: { viewer: { id: 'client-it', practiceId: 'demo-practice', role: 'CLIENT' } } };
+  await act(() => state.signIn('old.token.a', null));
+  const answering = globalThis.fetch;
+  let release: (() => void) | null = null;
+  globalThis.fetch = (async (url: string, init: RequestInit) => {
+    if ((init.headers as Record<string, string>).authorization === 'Bearer old.token.a') await new Promise<void>((r) => (release = r));
+    return answering(url, init);
+  }) as unknown as typeof fetch;
+  try {
+    const late = state.run(ViewerQuery, {});
+    await act(() => state.signIn('new.token.b', null));
+    answer = { data: null, errors: [{ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } }] };
+    await act(async () => {
+      release!();
+      await expect(late).rejects.toThrow(/sign in again/);
+    });
+  } finally {
+    globalThis.fetch = answering;
+  }
+  expect(state.session?.token).toBe('new.token.b');
+  expect(state.expired).toBe(false);
+});

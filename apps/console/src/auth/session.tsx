@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Client } from 'graphql-ws';
 import { execute } from '../api/client';
 import { liveClient } from '../api/live';
@@ -44,10 +44,14 @@ export function SessionProvider({ children, leave = leavePage }: { children: Rea
   const [session, setSession] = useState<SignedIn | null>(null);
   const [expired, setExpired] = useState(false);
 
+  /** the token of the session in force: a refusal of another (an earlier session's late request) is not this one's */
+  const current = useRef<string | null>(null);
   const markExpired = useCallback(() => setExpired(true), []);
+  const expiredIfCurrent = useCallback((token: string) => () => current.current === token && setExpired(true), []);
 
   const signIn = useCallback(async (token: string, expiresAt?: number | null, signOutUrl?: string | null) => {
     const { viewer } = await execute(ViewerQuery, {}, token);
+    current.current = token;
     setSession((previous) => {
       previous?.live.dispose();
       return { token, viewer, expiresAt: expiresAt ?? tokenExpiry(token), live: liveClient(token), signOutUrl: signOutUrl ?? null };
@@ -59,6 +63,7 @@ export function SessionProvider({ children, leave = leavePage }: { children: Rea
     // the token goes first, whatever the provider does next
     const endSession = session?.signOutUrl ?? null;
     session?.live.dispose();
+    current.current = null;
     setSession(null);
     setExpired(false);
     if (endSession) leave(endSession);
@@ -73,9 +78,9 @@ export function SessionProvider({ children, leave = leavePage }: { children: Rea
   const run = useCallback(
     <R, V>(document: Parameters<typeof execute<R, V>>[0], variables: V) => {
       if (!session) return Promise.reject(new Error('Not signed in'));
-      return execute(document, variables, session.token, markExpired);
+      return execute(document, variables, session.token, expiredIfCurrent(session.token));
     },
-    [session, markExpired],
+    [session, expiredIfCurrent],
   );
 
   const value = useMemo(() => ({ session, expired, signIn, signOut, run }), [session, expired, signIn, signOut, run]);
