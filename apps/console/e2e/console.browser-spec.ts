@@ -51,7 +51,11 @@ async function signInAs(page: Page, button: RegExp): Promise<void> {
 async function tabTo(page: Page, text: RegExp): Promise<void> {
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    // past the last control, Tab leaves the page and the body is "focused": its text has every label in it
+    const focused = await page.evaluate(() => {
+      const at = document.activeElement;
+      return at && at !== document.body ? (at.textContent?.trim() ?? '') : '';
+    });
     if (text.test(focused)) return;
   }
   throw new Error(`no focusable element matching ${text} within 40 Tab presses`);
@@ -305,8 +309,9 @@ it('asks to sign in again when the token expires, and signs out', async () => {
     .getByRole('heading', { name: 'My homework' })
     .waitFor()
     .catch(async (err: Error) => {
-      // what the page showed instead (CI saw this wait time out once; it never did here)
-      throw new Error(`${err.message}\nthe page said: ${((await page.locator('body').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 600)}`);
+      // what the page showed instead (CI saw this wait time out twice; it never did here), and where the focus was
+      const focus = await page.evaluate(() => `${document.activeElement?.tagName ?? 'none'} "${document.activeElement?.textContent?.trim().slice(0, 60) ?? ''}"`);
+      throw new Error(`${err.message}\nfocus on ${focus}\nthe page said: ${((await page.locator('body').textContent()) ?? '').replace(/\s+/g, ' ').slice(0, 2000)}`);
     });
   await tabTo(page, /^Sign out$/);
   await page.keyboard.press('Enter');
