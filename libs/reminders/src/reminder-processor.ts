@@ -411,9 +411,12 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       // a job for a time the row has left (the scheduler or a release moved it, and gave it the job
-      // at its new time) is done: put to sleep until the row's time, it would only wake a twin
-      const current = row.status === 'SCHEDULED' ? jobs.filter((item) => item.job.data.scheduledFor === row.scheduled_for.getTime()) : jobs;
-      for (const item of jobs) if (!current.includes(item)) item.resolve(`stale: the row moved to ${row.scheduled_for.toISOString()}, its job there answers for it`);
+      // at its new time) is done: asleep until the row's time, it would only wake beside that job
+      const current: Pending[] = [];
+      for (const item of jobs) {
+        if (row.status !== 'SCHEDULED' || item.job.data.scheduledFor === row.scheduled_for.getTime()) current.push(item);
+        else item.resolve(`stale: the row moved to ${row.scheduled_for.toISOString()}, its job there answers for it`);
+      }
       if (current.length === 0) continue;
       const ours = row.lease_token ? this.running.get(row.lease_token) : undefined;
       if (ours) {

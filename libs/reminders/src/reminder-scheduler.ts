@@ -88,15 +88,9 @@ export class ReminderScheduler implements Subscriber {
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
     const notes: Record<string, unknown>[] = [];
-    const byPractice = new Map<string, Map<string, Cause>>();
-    for (const [engagementId, cause] of engagements) {
-      const causes = byPractice.get(cause.practiceId) ?? new Map<string, Cause>();
-      byPractice.set(cause.practiceId, causes.set(engagementId, cause));
-    }
-    for (const [practiceId, causes] of byPractice) {
+    for (const [practiceId, all] of groupBy(engagements, ([, cause]) => cause.practiceId)) {
       await enterPractice(tx, practiceId);
       // a settings change touches every active engagement of the practice: sets of a bounded size
-      const all = [...causes];
       for (let i = 0; i < all.length; i += ENGAGEMENTS_PER_SET) {
         await this.reconcilePractice(tx, practiceId, new Map(all.slice(i, i + ENGAGEMENTS_PER_SET)), this.time.now(), changes, notes);
       }
