@@ -1,10 +1,12 @@
 import pg from 'pg';
 import {
   EventStoreInputError,
+  inTransaction,
   PostgresEventStore,
   UpcasterRegistry,
   WrongExpectedVersionError,
   type AppendResult,
+  type Queryable,
 } from '#event-store';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
@@ -288,5 +290,26 @@ describe('bad input', () => {
     await store.append(s, [event()], { expectedVersion: 'no_stream' });
     await expect(pool.query("UPDATE events SET type = 'Forged' WHERE stream_id = $1", [s])).rejects.toThrow(/append-only/);
     await expect(pool.query('DELETE FROM events WHERE stream_id = $1', [s])).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('transaction settings (inTransaction)', () => {
+  it('commits without waiting for the WAL flush only when asked, and only for that transaction', async () => {
+    const single = testPool(1);
+    const setting = (tx: Queryable) =>
+      tx.query<{ sync: string; practice: string }>(
+        "SELECT current_setting('synchronous_commit') AS sync, current_setting('app.practice_id', true) AS practice",
+      );
+    try {
+      const during = await inTransaction(single, 'practice-a', async (tx) => (await setting(tx)).rows[0], { asyncCommit: true });
+      // the same (only) connection, the next transaction: back to the server's setting
+      const after = await inTransaction(single, 'practice-b', async (tx) => (await setting(tx)).rows[0]);
+      const server = (await pool.query<{ sync: string }>("SELECT current_setting('synchronous_commit') AS sync")).rows[0]!.sync;
+      expect(during).toEqual({ sync: 'off', practice: 'practice-a' });
+      expect(after).toEqual({ sync: server, practice: 'practice-b' });
+      expect(server).not.toBe('off');
+    } finally {
+      await single.end();
+    }
   });
 });

@@ -29,6 +29,12 @@ export interface TransactionOptions {
    * are `fn`'s second argument
    */
   first?: readonly string[];
+  /**
+   * COMMIT without waiting for the WAL flush (`synchronous_commit = off`, this transaction only):
+   * for bookkeeping a server crash may lose without harm (a reminder batch's lease: a lost lease
+   * leaves its rows due, and their jobs take them again). Never for events or read models.
+   */
+  asyncCommit?: boolean;
 }
 
 /**
@@ -67,7 +73,7 @@ export async function inTransaction<T>(
   };
   let broken = false;
   try {
-    const head = begin(practiceId, options.readOnly ?? false, options.locks);
+    const head = begin(practiceId, options.readOnly ?? false, options.locks, undefined, options.asyncCommit);
     const first = options.first ?? [];
     // BEGIN, the scope, the locks and the first reads: one message; only the first reads' results are the caller's
     const started = first.length ? (await batch(tx, [head, ...first])).slice(-first.length) : (await client.query(head), []);
@@ -113,11 +119,15 @@ export function inline(text: string, values: readonly (string | null)[]): string
  * BEGIN and the practice scope in one round trip: the simple query protocol
  * takes several statements at once (so no parameters: the value is quoted).
  */
-export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = [], statementTimeoutMs?: number): string {
+export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = [], statementTimeoutMs?: number, asyncCommit = false): string {
   const statements = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN'];
-  // a statement timeout for this transaction only rides on the same SELECT (no extra statement)
-  const timeout = statementTimeoutMs !== undefined ? `, set_config('statement_timeout', '${Math.max(1, Math.ceil(statementTimeoutMs))}', true)` : '';
-  if (practiceId !== null) statements.push(`SELECT set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)${timeout}`);
+  // this transaction's own settings ride on one SELECT (no extra statement)
+  const settings = [
+    ...(practiceId !== null ? [`set_config('app.practice_id', ${pg.escapeLiteral(practiceId)}, true)`] : []),
+    ...(statementTimeoutMs !== undefined ? [`set_config('statement_timeout', '${Math.max(1, Math.ceil(statementTimeoutMs))}', true)`] : []),
+    ...(asyncCommit ? [`set_config('synchronous_commit', 'off', true)`] : []),
+  ];
+  if (settings.length) statements.push(`SELECT ${settings.join(', ')}`);
   // sorted, so two transactions taking overlapping sets cannot deadlock
   for (const key of [...new Set(locks)].sort()) {
     statements.push(`SELECT pg_advisory_xact_lock(hashtextextended(${pg.escapeLiteral(key)}, 0))`);

@@ -272,7 +272,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           leased.rows.flatMap((r) => (r.homework_id ? [r.homework_id] : [])),
         );
         return { ...leased, subjects, settings: await this.settings.read(tx, practiceId) };
-      }),
+      }, { asyncCommit: true }),
     );
     for (const r of read.rows) held.add(r.id);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
