@@ -22,6 +22,8 @@ export {
   ERASED,
   KEY_CACHE_MS,
   sealValue,
+  dataKey,
+  type DataKey,
   openValue,
   openData,
   isSealed,

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ERASED, PersonalDataSealing, collectKeyIds, isSealed, mapPath, openData, openValue, sealValue, type KeyWrapper } from './personal-data-sealing.js';
+import { ERASED, PersonalDataSealing, collectKeyIds, dataKey, isSealed, mapPath, openData, openValue, sealValue, type KeyWrapper } from './personal-data-sealing.js';
 import type { NewEvent, Queryable } from './types.js';
 
-const key = randomBytes(32);
+const key = dataKey(randomBytes(32));
 const keyId = randomUUID();
 
 describe('sealing and opening a value', () => {
@@ -19,7 +19,7 @@ describe('sealing and opening a value', () => {
   it('opens to [erased] when the key is gone, and refuses another key or a changed key id', () => {
     const sealed = sealValue('secret text', keyId, key);
     expect(openValue(sealed, null)).toBe(ERASED);
-    expect(() => openValue(sealed, randomBytes(32))).toThrow();
+    expect(() => openValue(sealed, dataKey(randomBytes(32)))).toThrow();
     const [v, , iv, tag, data] = sealed.$sealed.split(':');
     expect(() => openValue({ $sealed: [v, randomUUID(), iv, tag, data].join(':') }, key)).toThrow();
   });
@@ -42,7 +42,7 @@ describe('paths and whole events', () => {
   it('openData opens every sealed value and returns the same object when nothing is sealed', () => {
     const plain = { a: 1, b: ['x'] };
     expect(openData(plain, () => key)).toBe(plain);
-    const otherKey = randomBytes(32);
+    const otherKey = dataKey(randomBytes(32));
     const otherId = randomUUID();
     const data = { client: { id: 'c1', name: sealValue('Sam', keyId, key) }, goals: [sealValue('g', otherId, otherKey)] };
     expect([...collectKeyIds(data)].sort()).toEqual([keyId, otherId].sort());

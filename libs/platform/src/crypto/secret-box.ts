@@ -1,8 +1,9 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 interface Key {
   id: string;
-  key: Buffer;
+  /** a KeyObject, made once: raw bytes are type-checked by Node on every cipher (~5× the cost) */
+  key: KeyObject;
 }
 
 /**
@@ -66,6 +67,6 @@ function parseKeys(spec: string): Key[] {
     if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
       throw new Error(`SECRETS_KEYS entry ${i + 1} must be "id:<base64 of 32 bytes>"`);
     }
-    return { id, key };
+    return { id, key: createSecretKey(key) };
   });
 }

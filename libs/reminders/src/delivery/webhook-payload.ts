@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { ReminderMessage } from './reminder-message.js';
 
 /**
@@ -37,9 +37,26 @@ export function buildWebhookBody(message: ReminderMessage, sentAt: Date): string
   });
 }
 
+/**
+ * A secret's two HMAC keys (X-Signature's: its UTF-8 bytes; Standard Webhooks': `standardWebhooksKey`)
+ * as KeyObjects, made once per secret: given a string or bytes, Node checks on every createHmac
+ * whether the key is a KeyObject or a CryptoKey, ~7 µs of the ~9 µs a signature costs (Node 24;
+ * 1.6 µs with a KeyObject), twice per delivery. Bounded: a process sees a few practices' secrets.
+ */
+const hmacKeys = new Map<string, { body: KeyObject; standard: KeyObject }>();
+function hmacKeysOf(secret: string): { body: KeyObject; standard: KeyObject } {
+  let keys = hmacKeys.get(secret);
+  if (!keys) {
+    if (hmacKeys.size >= 1_000) hmacKeys.clear();
+    keys = { body: createSecretKey(Buffer.from(secret, 'utf8')), standard: createSecretKey(standardWebhooksKey(secret)) };
+    hmacKeys.set(secret, keys);
+  }
+  return keys;
+}
+
 /** `sha256=<lowercase hex HMAC-SHA256 of the raw body>`, the `X-Signature` header value. */
 export function signBody(secret: string, rawBody: string | Buffer): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+  return `sha256=${createHmac('sha256', hmacKeysOf(secret).body).update(rawBody).digest('hex')}`;
 }
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
@@ -81,6 +98,6 @@ export function standardWebhooksSecret(secret: string): string {
  * so receivers can refuse stale replays; the body (and X-Signature) stay the same across attempts.
  */
 export function standardWebhookHeaders(secret: string, id: string, timestamp: number, rawBody: string): Record<string, string> {
-  const signature = createHmac('sha256', standardWebhooksKey(secret)).update(`${id}.${timestamp}.${rawBody}`, 'utf8').digest('base64');
+  const signature = createHmac('sha256', hmacKeysOf(secret).standard).update(`${id}.${timestamp}.${rawBody}`, 'utf8').digest('base64');
   return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` };
 }
