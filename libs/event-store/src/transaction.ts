@@ -73,7 +73,7 @@ export async function inTransaction<T>(
   };
   let broken = false;
   try {
-    const head = begin(practiceId, options.readOnly ?? false, options.locks, undefined, options.asyncCommit);
+    const head = begin(practiceId, options.readOnly ?? false, options.locks, { asyncCommit: options.asyncCommit });
     const first = options.first ?? [];
     // BEGIN, the scope, the locks and the first reads: one message; only the first reads' results are the caller's
     const started = first.length ? (await batch(tx, [head, ...first])).slice(-first.length) : (await client.query(head), []);
@@ -119,7 +119,12 @@ export function inline(text: string, values: readonly (string | null)[]): string
  * BEGIN and the practice scope in one round trip: the simple query protocol
  * takes several statements at once (so no parameters: the value is quoted).
  */
-export function begin(practiceId: string | null, readOnly: boolean, locks: readonly string[] = [], statementTimeoutMs?: number, asyncCommit = false): string {
+export function begin(
+  practiceId: string | null,
+  readOnly: boolean,
+  locks: readonly string[] = [],
+  { statementTimeoutMs, asyncCommit = false }: { statementTimeoutMs?: number; asyncCommit?: boolean } = {},
+): string {
   const statements = [readOnly ? 'BEGIN READ ONLY' : 'BEGIN'];
   // this transaction's own settings ride on one SELECT (no extra statement)
   const settings = [

@@ -95,7 +95,7 @@ export class ReadSession {
       try {
         this.statements += 2; // one round trip
         const remaining = this.deadline ? this.deadline.at - Date.now() : undefined;
-        await client.query(begin(this.practiceId, true, [], remaining));
+        await client.query(begin(this.practiceId, true, [], { statementTimeoutMs: remaining }));
         return client;
       } catch (err) {
         client.release(true);
