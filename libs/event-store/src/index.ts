@@ -1,3 +1,5 @@
+import { installTimestampParser } from './timestamps.js';
+
 export * from './types.js';
 export * from './errors.js';
 export { PostgresEventStore, EVENT_COLUMNS, compareCheckpoints, partitionOf, type EventRow, type PreparedAppend, type EventStoreOptions } from './postgres-event-store.js';
@@ -36,3 +38,9 @@ export {
   type StreamFirstEvent,
 } from './personal-data-sealing.js';
 export { sealEventsWrittenBefore, type BackfillReport } from './personal-data-backfill.js';
+export { parseTimestamptz, installTimestampParser } from './timestamps.js';
+
+// Every process that loads the event store (each app, the CLI, the tests)
+// reads timestamptz with the same fast parser: node-postgres's parsers are
+// process-wide, so no door reads times differently from another.
+installTimestampParser();
