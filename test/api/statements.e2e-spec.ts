@@ -143,4 +143,42 @@ describe('the list answers its plain data from what it loaded (libs/engagement/s
     // the feedback's draft and the draft's homework are the field resolvers' (one more statement each at most)
     expect((plain.body as any).extensions.sqlStatements - SESSION_OVERHEAD).toBeLessThanOrEqual(6);
   });
+
+  // Each level reads only the columns its selection asks for (read-models.ts, columnsOf): whatever is asked, and
+  // however (a field twice under aliases, fragments on the way or at the level), the answer is the field resolvers'.
+  const asResolved = (query: string) => query.replace('homework {', `homework(status: ${ALL_STATUSES}) {`);
+  const HOMEWORK_FIELDS = '__typename id engagement { id } title instructions dueAt status overdue assignedAt latestDraft { id revision } reminders { id }';
+  const DRAFT_FIELDS = '__typename id homework { id title } revision content submittedAt';
+  const FEEDBACK_FIELDS = '__typename id draft { id } verdict comments givenBy { id name email } givenAt';
+  const selections: Record<string, [plain: string, resolved: string]> = {
+    'every field of every level': [
+      `{ engagements(first: 20) { edges { node { id homework { ${HOMEWORK_FIELDS} drafts { ${DRAFT_FIELDS} feedback { ${FEEDBACK_FIELDS} } } } } } } }`,
+      '',
+    ],
+    'ids only': ['{ engagements(first: 20) { edges { node { id homework { id drafts { id feedback { id } } } } } } }', ''],
+    'one computed field per level': [
+      '{ engagements(first: 20) { edges { node { homework { overdue drafts { submittedAt feedback { givenBy { name } } } } } } } }',
+      '',
+    ],
+    'a field asked twice under an alias, with different subfields': [
+      '{ engagements(first: 20) { edges { node { homework { id } hw: homework { title drafts { content } } } } } }',
+      `{ engagements(first: 20) { edges { node { homework(status: ${ALL_STATUSES}) { id } hw: homework(status: ${ALL_STATUSES}) { title drafts { content } } } } } }`,
+    ],
+    'a fragment at the level': [
+      '{ engagements(first: 20) { edges { node { homework { id ...H } } } } } fragment H on Homework { title status drafts { revision } }',
+      `{ engagements(first: 20) { edges { node { homework(status: ${ALL_STATUSES}) { id title status drafts { revision } } } } } }`,
+    ],
+    'a fragment above the level that asks more of it': [
+      '{ engagements(first: 20) { edges { node { homework { id } ...E } } } } fragment E on Engagement { homework { title drafts { content feedback { comments } } } }',
+      `{ engagements(first: 20) { edges { node { homework(status: ${ALL_STATUSES}) { id title drafts { content feedback { comments } } } } } } }`,
+    ],
+  };
+
+  it.each(Object.entries(selections))('reads what is asked, and answers as the field resolvers do: %s', async (_, [plain, resolved]) => {
+    const a = ok(await api.gql<any>(plain, {}, cast.admin));
+    const b = ok(await api.gql<any>(resolved || asResolved(plain), {}, cast.admin));
+    expect(a.engagements.edges).toHaveLength(20);
+    expect(JSON.stringify(a)).toContain('"homework"');
+    expect(a).toEqual(b);
+  });
 });

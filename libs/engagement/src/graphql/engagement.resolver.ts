@@ -4,10 +4,10 @@ import { PostgresEventStore } from '#event-store';
 import { BadUserInput, type RequestContext } from '#platform';
 import { engagementEventOf } from './timeline.js';
 import { listEngagements } from '../read/engagement-queries.js';
-import { funnel, type EngagementModel } from '../read/read-models.js';
+import { columnsOf, DRAFT_LEVEL, FEEDBACK_LEVEL, funnel, HOMEWORK_LEVEL, type EngagementModel } from '../read/read-models.js';
 import { inputs, validate } from './input-validation.js';
 import { loaders, noteRead, visibleEngagement } from './request.js';
-import { attach, selectsPlainly } from './preloaded-fields.js';
+import { attach, fieldsSelectedAt, selectsPlainly } from './preloaded-fields.js';
 import { CoachingSession, Engagement, EngagementByIdArgs, EngagementConnection, EngagementsArgs, HomeworkFilterArgs, TimelineArgs } from './types/engagement.types.js';
 import { Homework } from './types/homework.types.js';
 import { JobSearchFunnel } from './types/job-search.types.js';
@@ -125,24 +125,35 @@ export class EngagementConnectionResolver {
 /**
  * homework → drafts → feedback of a page, loaded level by level (one statement
  * each, as the field resolvers would) and attached to their parents, so the
- * plain data below the page resolves without a resolver per object.
+ * plain data below the page resolves without a resolver per object. Each
+ * level reads only the columns its selection asks for (every column when a
+ * fragment hides what is asked).
  */
 async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, nodes: readonly EngagementModel[]): Promise<void> {
   const path = ['edges', 'node', 'homework'];
   if (nodes.length === 0 || !selectsPlainly(info, path)) return;
   const l = loaders(ctx);
-  const homework = await l.homeworkOfEngagements(nodes.map((n) => n.id));
+  const homework = await l.homeworkOfEngagements(
+    nodes.map((n) => n.id),
+    columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path)),
+  );
   const all = homework.flatMap((list, i) => {
     attach(nodes[i]!, 'homework', list);
     return list;
   });
   if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
-  const drafts = await l.draftsOfHomeworks(all.map((h) => h.id));
+  const drafts = await l.draftsOfHomeworks(
+    all.map((h) => h.id),
+    columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, [...path, 'drafts'])),
+  );
   const allDrafts = drafts.flatMap((list, i) => {
     attach(all[i]!, 'drafts', list);
     return list;
   });
   if (allDrafts.length === 0 || !selectsPlainly(info, [...path, 'drafts', 'feedback'])) return;
-  const feedback = await l.feedbackOfDrafts(allDrafts.map((d) => d.id));
+  const feedback = await l.feedbackOfDrafts(
+    allDrafts.map((d) => d.id),
+    columnsOf(FEEDBACK_LEVEL, fieldsSelectedAt(info, [...path, 'drafts', 'feedback'])),
+  );
   feedback.forEach((f, i) => attach(allDrafts[i]!, 'feedback', f));
 }

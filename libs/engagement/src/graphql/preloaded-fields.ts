@@ -57,6 +57,29 @@ export function withPreloadedFields(schema: GraphQLSchema): GraphQLSchema {
  * and the field resolvers do the work.
  */
 export function selectsPlainly(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  return plainNodes(info, path) !== null;
+}
+
+/**
+ * The names of the fields the operation asks for at `path` (which must be
+ * selected plainly), or null when that selection holds a fragment: then the
+ * caller cannot tell, and reads everything.
+ */
+export function fieldsSelectedAt(info: GraphQLResolveInfo, path: readonly string[]): Set<string> | null {
+  // a fragment anywhere on the way may select more of the same fields: then nothing is known
+  for (let depth = 0; depth < path.length; depth++) {
+    if (!(plainNodes(info, path.slice(0, depth)) ?? []).every(fieldsOnly)) return null;
+  }
+  const nodes = plainNodes(info, path);
+  if (!nodes?.every(fieldsOnly)) return null;
+  const names = new Set<string>();
+  for (const n of nodes) for (const s of n.selectionSet?.selections ?? []) if (s.kind === 'Field') names.add(s.name.value);
+  return names;
+}
+
+const fieldsOnly = (n: FieldNode) => (n.selectionSet?.selections ?? []).every((s) => s.kind === 'Field');
+
+function plainNodes(info: GraphQLResolveInfo, path: readonly string[]): readonly FieldNode[] | null {
   let nodes: readonly FieldNode[] = info.fieldNodes;
   for (const step of path) {
     const next: FieldNode[] = [];
@@ -65,8 +88,8 @@ export function selectsPlainly(info: GraphQLResolveInfo, path: readonly string[]
         if (s.kind === 'Field' && s.name.value === step) next.push(s);
       }
     }
-    if (next.length === 0 || next.some((n) => (n.arguments?.length ?? 0) > 0)) return false;
+    if (next.length === 0 || next.some((n) => (n.arguments?.length ?? 0) > 0)) return null;
     nodes = next;
   }
-  return true;
+  return nodes;
 }

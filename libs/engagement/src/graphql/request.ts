@@ -187,26 +187,27 @@ export class EngagementLoaders {
   // The batches of the three levels under a list, in one statement each. The
   // loaders above batch with them; a list's preload (engagement.resolver.ts)
   // calls them directly with a whole level's keys: no promise and cache entry
-  // per key for ~1,000 objects it attaches to their parents anyway.
+  // per key for ~1,000 objects it attaches to their parents anyway, and only
+  // the columns its selection asks for (read-models.ts, columnsOf).
 
-  async homeworkOfEngagements(ids: readonly string[]): Promise<HomeworkModel[][]> {
+  async homeworkOfEngagements(ids: readonly string[], columns: string = HOMEWORK_COLUMNS): Promise<HomeworkModel[][]> {
     const rows = await this.q<HomeworkRow>(
-      `SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
+      `SELECT ${columns} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
       [ids],
     );
     return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
   }
 
-  async draftsOfHomeworks(ids: readonly string[]): Promise<DraftModel[][]> {
+  async draftsOfHomeworks(ids: readonly string[], columns: string = DRAFT_COLUMNS): Promise<DraftModel[][]> {
     const rows = await this.q<DraftRow>(
-      `SELECT ${DRAFT_COLUMNS} FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision`,
+      `SELECT ${columns} FROM drafts WHERE homework_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY revision`,
       [ids],
     );
     return group(ids, rows, (r) => r.homework_id, toDraft);
   }
 
-  async feedbackOfDrafts(ids: readonly string[]): Promise<(FeedbackModel | null)[]> {
-    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
+  async feedbackOfDrafts(ids: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<(FeedbackModel | null)[]> {
+    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE draft_id = ANY($1::uuid[]) AND practice_id = $2`, [ids]);
     const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
     return ids.map((id) => byDraft.get(id) ?? null);
   }

@@ -51,6 +51,69 @@ export const HOMEWORK_COLUMNS = 'id, engagement_id, title, instructions, due_at,
 export const DRAFT_COLUMNS = 'id, homework_id, engagement_id, revision, content, submitted_at';
 export const FEEDBACK_COLUMNS = 'id, draft_id, verdict, comments, given_by_id, given_by_name, given_by_email, given_at';
 
+/**
+ * What a list level reads for the fields an operation asks: the level's keys,
+ * plus the columns of each field asked. A field not named here (one added
+ * later, `__typename` aside) needs the whole row. The rows are only ever
+ * answers to that selection, never cached as whole models.
+ */
+export interface LevelColumns {
+  all: string;
+  keys: readonly string[];
+  byField: Readonly<Record<string, readonly string[]>>;
+}
+
+export const HOMEWORK_LEVEL: LevelColumns = {
+  all: HOMEWORK_COLUMNS,
+  keys: ['id', 'engagement_id'],
+  byField: {
+    __typename: [],
+    id: [],
+    engagement: [],
+    title: ['title'],
+    instructions: ['instructions'],
+    dueAt: ['due_at'],
+    status: ['status'],
+    overdue: ['due_at', 'status'],
+    assignedAt: ['assigned_at'],
+    drafts: [],
+    latestDraft: ['latest_draft_id'],
+    reminders: [],
+  },
+};
+
+export const DRAFT_LEVEL: LevelColumns = {
+  all: DRAFT_COLUMNS,
+  keys: ['id', 'homework_id'],
+  byField: { __typename: [], id: [], homework: [], revision: ['revision'], content: ['content'], submittedAt: ['submitted_at'], feedback: [] },
+};
+
+export const FEEDBACK_LEVEL: LevelColumns = {
+  all: FEEDBACK_COLUMNS,
+  keys: ['id', 'draft_id'],
+  byField: {
+    __typename: [],
+    id: [],
+    draft: [],
+    verdict: ['verdict'],
+    comments: ['comments'],
+    givenBy: ['given_by_id', 'given_by_name', 'given_by_email'],
+    givenAt: ['given_at'],
+  },
+};
+
+/** The column list of `level` for the fields asked (null: not known, so every column). */
+export function columnsOf(level: LevelColumns, fields: ReadonlySet<string> | null): string {
+  if (!fields) return level.all;
+  const columns = new Set(level.keys);
+  for (const f of fields) {
+    const needs = level.byField[f];
+    if (!needs) return level.all;
+    for (const c of needs) columns.add(c);
+  }
+  return [...columns].join(', ');
+}
+
 export interface HomeworkRow extends Record<string, unknown> {
   id: string;
   engagement_id: string;
@@ -212,7 +275,8 @@ export function toEngagement(r: EngagementRow): EngagementModel {
 }
 
 export function isOverdue(dueAt: Date | null, status: HomeworkStatus, now: Date): boolean {
-  return dueAt !== null && dueAt.getTime() < now.getTime() && OPEN_HOMEWORK.includes(status);
+  // (a list that did not ask for due_at has no dueAt: undefined is not overdue)
+  return dueAt != null && dueAt.getTime() < now.getTime() && OPEN_HOMEWORK.includes(status);
 }
 
 export function toHomework(r: HomeworkRow, now: Date): HomeworkModel {
