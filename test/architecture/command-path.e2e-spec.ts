@@ -20,7 +20,10 @@ import { newCast, Story } from '../support/engagements.js';
 //   and the multi-statement batch moved to the platform's database; 17
 //   since the executor is the bus's handler of every engagement command and
 //   a mutation's send lives with the request's other helpers (no
-//   command-slice.ts between the slice and the executor).
+//   command-slice.ts between the slice and the executor); 18 since
+//   node-postgres reads timestamps with the event store's own parser
+//   (event-store/timestamps.ts: a type parser that runs under every read,
+//   behind the event store's one stop; the stops did not change).
 // - stops: what a developer adding a command tours. The event store and the
 //   platform's database are libraries behind one call each (`store.append`,
 //   `db.transaction`): each counts as one stop however many of its files ran,
@@ -36,7 +39,7 @@ const LAYERS = ['libs/engagement/src/', 'libs/event-store/src/', 'libs/platform/
 /** the parts behind one call: each is one stop of the path, whichever of its files ran */
 const ONE_STOP = ['libs/event-store/src/', 'libs/platform/src/database/'];
 /** the assignHomework path as measured (issue 11's target is at most 10 stops: see above) */
-const MAX_FILES = 17;
+const MAX_FILES = 18;
 const MAX_STOPS = 10;
 
 /** A file's stop: the part behind one call it belongs to, or the file itself. */
