@@ -5,14 +5,15 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { EngagementGraphqlModule, withPreloadedFields } from '#engagement';
-import { AppConfigService, Database, RequestContext, TokenService, Unauthenticated } from '#platform';
+import { AppConfigService, Database, Metrics, RequestContext, TokenService, Unauthenticated } from '#platform';
 import { GraphqlErrorFormat } from './error-format.js';
 import { ResolverErrorsFilter } from './resolver-errors.filter.js';
 import { httpContext } from './graphql-context.js';
 import { GRAPHQL_PATH, GraphqlSocketTransport } from './socket-transport.js';
 import { GraphqlSecurity } from '../security/graphql-security.js';
+import { compiledExecution } from './compiled-executor.js';
 import { SecurityModule } from '../security/security.module.js';
 
 /** Operations made only of `__schema`, `__type` and `__typename` need no token (GraphiQL, codegen in development). */
@@ -61,9 +62,10 @@ class GraphqlSupportModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphqlSupportModule],
-      inject: [AppConfigService, TokenService, Database, GraphqlSecurity, GraphqlErrorFormat],
-      useFactory: (config: AppConfigService, tokens: TokenService, db: Database, security: GraphqlSecurity, errors: GraphqlErrorFormat): ApolloDriverConfig => {
+      inject: [AppConfigService, TokenService, Database, GraphqlSecurity, GraphqlErrorFormat, Metrics],
+      useFactory: (config: AppConfigService, tokens: TokenService, db: Database, security: GraphqlSecurity, errors: GraphqlErrorFormat, metrics: Metrics): ApolloDriverConfig => {
         const production = config.isProduction;
+        let built: GraphQLSchema | undefined;
         return {
           path: GRAPHQL_PATH,
           // development and tests write the schema so a diff shows every contract change; production builds it in memory
@@ -82,7 +84,11 @@ class GraphqlSupportModule {}
           context: (arg: { req: Parameters<typeof httpContext>[0] }) => httpContext(arg.req, tokens, db).then((ctx) => security.admit(ctx, arg.req)),
           formatError: (formatted, error) => errors.format(formatted, error),
           // plain data a list loaded for its page answers without a resolver per object (#engagement preloaded-fields)
-          transformSchema: withPreloadedFields,
+          transformSchema: (schema: GraphQLSchema) => (built = withPreloadedFields(schema)),
+          // a document run GRAPHQL_JIT_AFTER times runs on a compiled plan (./compiled-executor.ts); Apollo takes
+          // its schema from there (the one built above) and ignores the `schema` Nest passes beside it. Nest's
+          // ApolloDriverConfig type leaves out ApolloServer's `gateway` option; the driver hands every option on
+          ...{ gateway: compiledExecution(() => built!, config.get('GRAPHQL_JIT_AFTER'), metrics) },
           // no cache hints are used: without the cache-control plugin no plugin watches fields, and
           // Apollo leaves the schema's resolvers unwrapped (a wrapper per resolved field otherwise)
           plugins: [ApolloServerPluginCacheControlDisabled(), requestLifecycle(!production), security.plugin()],

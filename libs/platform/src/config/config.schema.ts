@@ -203,6 +203,11 @@ export const configSchema = z.object({
   GRAPHQL_TIMEOUT_MS: z.coerce.number().int().min(50).max(300_000).default(10_000),
   /** bytes of one answer (HTTP response or websocket result); past it the answer is replaced by a BAD_USER_INPUT `responseSize` error */
   GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(8 * 1_048_576),
+  /**
+   * queries and mutations over HTTP run on a compiled plan (graphql-jit) once the same document has
+   * run this many times through graphql-js; 0: always graphql-js
+   */
+  GRAPHQL_JIT_AFTER: z.coerce.number().int().min(0).max(1_000_000).default(2),
   /** a websocket that has not sent `connection_init` this long after opening is closed (4408) */
   GRAPHQL_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** websockets of one address that have not (yet) authenticated; past it the upgrade is answered 429 */

@@ -121,6 +121,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly graphqlExecutions = new Counter({
+    name: 'coaching_graphql_executions_total',
+    help: 'Queries and mutations executed over HTTP, by executor: compiled (a plan of a document run before) or interpreted (graphql-js)',
+    labelNames: ['executor'],
+    registers: [this.registry],
+  });
+
   readonly graphqlErrors = new Counter({
     name: 'coaching_graphql_errors_total',
     help: 'Errors returned by GraphQL operations, by code',
