@@ -142,9 +142,11 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
     return list;
   });
   if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
+  const page = nodes.map((n) => n.id);
   const drafts = await l.draftsOfHomeworks(
     all.map((h) => h.id),
     columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, [...path, 'drafts'])),
+    page,
   );
   const allDrafts = drafts.flatMap((list, i) => {
     attach(all[i]!, 'drafts', list);
@@ -154,6 +156,7 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
   const feedback = await l.feedbackOfDrafts(
     allDrafts.map((d) => d.id),
     columnsOf(FEEDBACK_LEVEL, fieldsSelectedAt(info, [...path, 'drafts', 'feedback'])),
+    page,
   );
   feedback.forEach((f, i) => attach(allDrafts[i]!, 'feedback', f));
 }
