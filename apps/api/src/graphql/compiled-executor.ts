@@ -47,8 +47,13 @@ export function compiledExecution(schemaOf: () => GraphQLSchema, after: number, 
       return null;
     }
     runs.delete(key);
-    const compiled = compileQuery(rc.schema, rc.document, rc.operationName ?? undefined);
-    const plan = isCompiledQuery(compiled) ? compiled : null;
+    let plan: CompiledQuery | null = null;
+    try {
+      const compiled = compileQuery(rc.schema, rc.document, rc.operationName ?? undefined);
+      if (isCompiledQuery(compiled)) plan = compiled;
+    } catch (err) {
+      rc.logger.warn(`graphql-jit could not compile ${rc.operationName ?? 'an operation'}; it stays with graphql-js: ${(err as Error).message}`);
+    }
     remember(plans, key, plan, MAX_PLANS);
     return plan;
   };
