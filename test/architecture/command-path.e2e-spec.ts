@@ -42,6 +42,13 @@ const ONE_STOP = ['libs/event-store/src/', 'libs/platform/src/database/'];
 const MAX_FILES = 18;
 const MAX_STOPS = 10;
 
+/**
+ * Files that run beside the command, not on its path: the event store's Waker (follow.ts), which
+ * wakes LISTENers and pollers of this process when the command's NOTIFY arrives or their poll timer
+ * fires, after the answer or before it by timing alone (CI's run of 45d0fb9 counted it: 19 files).
+ */
+const BACKGROUND = ['libs/event-store/src/follow.ts'];
+
 /** A file's stop: the part behind one call it belongs to, or the file itself. */
 const stopOf = (file: string) => ONE_STOP.find((part) => file.startsWith(part)) ?? file;
 
@@ -71,7 +78,7 @@ it(`an assignHomework crosses at most ${MAX_FILES} files (${MAX_STOPS} stops) of
     await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
     const ran = await filesRun(session, () => story.assign(engagement.id));
     await session.post('Profiler.stopPreciseCoverage');
-    const counted = ran.filter((f) => LAYERS.some((l) => f.startsWith(l)));
+    const counted = ran.filter((f) => LAYERS.some((l) => f.startsWith(l)) && !BACKGROUND.includes(f));
     const plumbing = ran.filter((f) => !counted.includes(f));
     const stops = [...new Set(counted.map(stopOf))];
     process.stdout.write(
