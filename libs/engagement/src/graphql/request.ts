@@ -206,18 +206,14 @@ export class EngagementLoaders {
   // engagements instead (50 keys sent rather than ~1,000 homework ids read back a moment ago)
 
   async draftsOfHomeworks(ids: readonly string[], columns: string = DRAFT_COLUMNS, page?: readonly string[]): Promise<DraftModel[][]> {
-    const rows = await this.q<DraftRow>(
-      `SELECT ${columns} FROM drafts WHERE homework_id ${page ? `IN (${HOMEWORK_OF_PAGE})` : '= ANY($1::uuid[])'} AND practice_id = $2 ORDER BY revision`,
-      [page ?? ids],
-    );
+    const homework = page ? `IN (${HOMEWORK_OF_PAGE})` : '= ANY($1::uuid[])';
+    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id ${homework} ORDER BY revision`, [page ?? ids]);
     return group(ids, rows, (r) => r.homework_id, toDraft);
   }
 
   async feedbackOfDrafts(ids: readonly string[], columns: string = FEEDBACK_COLUMNS, page?: readonly string[]): Promise<(FeedbackModel | null)[]> {
-    const rows = await this.q<FeedbackRow>(
-      `SELECT ${columns} FROM feedback WHERE draft_id ${page ? `IN (${DRAFTS_OF_PAGE})` : '= ANY($1::uuid[])'} AND practice_id = $2`,
-      [page ?? ids],
-    );
+    const drafts = page ? `IN (${DRAFTS_OF_PAGE})` : '= ANY($1::uuid[])';
+    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id ${drafts}`, [page ?? ids]);
     const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
     return ids.map((id) => byDraft.get(id) ?? null);
   }
