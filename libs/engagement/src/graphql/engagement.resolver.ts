@@ -133,8 +133,9 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
   const path = ['edges', 'node', 'homework'];
   if (nodes.length === 0 || !selectsPlainly(info, path)) return;
   const l = loaders(ctx);
+  const page = nodes.map((n) => n.id);
   const homework = await l.homeworkOfEngagements(
-    nodes.map((n) => n.id),
+    page,
     columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path)),
   );
   const all = homework.flatMap((list, i) => {
@@ -142,7 +143,6 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
     return list;
   });
   if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
-  const page = nodes.map((n) => n.id);
   const drafts = await l.draftsOfHomeworks(
     all.map((h) => h.id),
     columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, [...path, 'drafts'])),

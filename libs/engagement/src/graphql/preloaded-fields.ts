@@ -67,10 +67,7 @@ export function selectsPlainly(info: GraphQLResolveInfo, path: readonly string[]
  */
 export function fieldsSelectedAt(info: GraphQLResolveInfo, path: readonly string[]): Set<string> | null {
   // a fragment anywhere on the way may select more of the same fields: then nothing is known
-  for (let depth = 0; depth < path.length; depth++) {
-    if (!(plainNodes(info, path.slice(0, depth)) ?? []).every(fieldsOnly)) return null;
-  }
-  const nodes = plainNodes(info, path);
+  const nodes = plainNodes(info, path, true);
   if (!nodes?.every(fieldsOnly)) return null;
   const names = new Set<string>();
   for (const n of nodes) for (const s of n.selectionSet?.selections ?? []) if (s.kind === 'Field') names.add(s.name.value);
@@ -79,9 +76,11 @@ export function fieldsSelectedAt(info: GraphQLResolveInfo, path: readonly string
 
 const fieldsOnly = (n: FieldNode) => (n.selectionSet?.selections ?? []).every((s) => s.kind === 'Field');
 
-function plainNodes(info: GraphQLResolveInfo, path: readonly string[]): readonly FieldNode[] | null {
+/** The field nodes selected plainly at `path`; with `noFragments`, null too when a selection on the way holds a fragment. */
+function plainNodes(info: GraphQLResolveInfo, path: readonly string[], noFragments = false): readonly FieldNode[] | null {
   let nodes: readonly FieldNode[] = info.fieldNodes;
   for (const step of path) {
+    if (noFragments && !nodes.every(fieldsOnly)) return null;
     const next: FieldNode[] = [];
     for (const n of nodes) {
       for (const s of n.selectionSet?.selections ?? []) {

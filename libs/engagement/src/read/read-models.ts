@@ -53,8 +53,8 @@ export const FEEDBACK_COLUMNS = 'id, draft_id, verdict, comments, given_by_id, g
 
 /**
  * What a list level reads for the fields an operation asks: the level's keys,
- * plus the columns of each field asked. A field not named here (one added
- * later, `__typename` aside) needs the whole row. The rows are only ever
+ * plus the columns of each field asked (`__typename` needs none). A field
+ * not named here (one added later) needs the whole row. The rows are only ever
  * answers to that selection, never cached as whole models.
  */
 export interface LevelColumns {
@@ -67,7 +67,6 @@ export const HOMEWORK_LEVEL: LevelColumns = {
   all: HOMEWORK_COLUMNS,
   keys: ['id', 'engagement_id'],
   byField: {
-    __typename: [],
     id: [],
     engagement: [],
     title: ['title'],
@@ -85,14 +84,13 @@ export const HOMEWORK_LEVEL: LevelColumns = {
 export const DRAFT_LEVEL: LevelColumns = {
   all: DRAFT_COLUMNS,
   keys: ['id', 'homework_id'],
-  byField: { __typename: [], id: [], homework: [], revision: ['revision'], content: ['content'], submittedAt: ['submitted_at'], feedback: [] },
+  byField: { id: [], homework: [], revision: ['revision'], content: ['content'], submittedAt: ['submitted_at'], feedback: [] },
 };
 
 export const FEEDBACK_LEVEL: LevelColumns = {
   all: FEEDBACK_COLUMNS,
   keys: ['id', 'draft_id'],
   byField: {
-    __typename: [],
     id: [],
     draft: [],
     verdict: ['verdict'],
@@ -107,6 +105,7 @@ export function columnsOf(level: LevelColumns, fields: ReadonlySet<string> | nul
   if (!fields) return level.all;
   const columns = new Set(level.keys);
   for (const f of fields) {
+    if (f === '__typename') continue;
     const needs = level.byField[f];
     if (!needs) return level.all;
     for (const c of needs) columns.add(c);
