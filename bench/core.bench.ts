@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
+import { coachingClient, seedList } from './coaching-client.js';
+import { cannon, cpuMs, hrMicros, removeQueueKeys, sampleMemory } from './load.js';
 import { deployedNodeFlags, startApp } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
 
@@ -30,60 +30,12 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
   const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));
   const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
   const client = await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-bench', expiresIn: 3600 });
-  // one retry on a shared, overloaded machine: a kept-alive socket the server closed as it was reused, or an
-  // internal error (a Redis command timing out); the figures below count their own requests, not these
-  const gql = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
-    try {
-      return await gqlOnce(token, query, variables);
-    } catch (err) {
-      if (!/fetch failed|INTERNAL_SERVER_ERROR/.test(String((err as Error).message))) throw err;
-      console.warn(`[core] retried once: ${String((err as Error).message).slice(0, 120)}`);
-      return gqlOnce(token, query, variables);
-    }
-  };
-  const gqlOnce = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
-    const r = await fetch(`${api.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await r.json()) as { data?: any; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const open = async (title: string) => {
-    const id = (await gql(coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
-      i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title },
-    })).openEngagement.id as string;
-    await gql(coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
-      i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: '', goals: [], currentStrategy: '', baseline: [] },
-    });
-    return id;
-  };
-  const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
-  const assign = async (engagementId: string) =>
-    (await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
-      i: { engagementId, title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt },
-    })).assignHomework.id as string;
-  const submit = async (homeworkId: string) =>
-    (await gql(client, 'mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: 'My hook: I turn failing IT programmes around in 90 days.' } })).submitDraft.id as string;
-  const feedback = (draftId: string, verdict: string) =>
-    gql(coach, 'mutation ($i: GiveFeedbackInput!) { giveFeedback(input: $i) { id } }', { i: { draftId, verdict, comments: 'Sharper, please.' } });
+  const bench = coachingClient(api.url, coach, client);
+  const { gql, open, assign, dueAt } = bench;
 
   const windows: Record<string, number[]> = {};
   try {
-    // the list's data: 50 engagements × 4 homework × 2 drafts, each with feedback (1,050 objects)
-    await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => {
-        const id = await open(`Listed ${i}`);
-        for (let h = 0; h < 4; h++) {
-          const hw = await assign(id);
-          await feedback(await submit(hw), 'CHANGES_REQUESTED');
-          await feedback(await submit(hw), 'ACCEPTED');
-        }
-        return id;
-      }),
-    );
+    await seedList(bench);
     // statistics for what was just written, as a maintained database has them
     await maintainLikeAutovacuum(pool);
     const listQuery = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
@@ -371,32 +323,6 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
 /** Commands the fresh API serves for its memory figure: past the point where its heap stops growing. */
 const FRESH_API_REQUESTS = 6_000;
 
-function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
-}
-
-/** Peak resident memory of each process, sampled every 100 ms. */
-function sampleMemory(pids: number[]): { stop(): number[] } {
-  const peaks = pids.map(() => 0);
-  const sample = () =>
-    pids.forEach((pid, i) => {
-      try {
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-        peaks[i] = Math.max(peaks[i]!, kb * 1024);
-      } catch {
-        // gone
-      }
-    });
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return peaks;
-    },
-  };
-}
-
 /** Runs one request while the API records its statements (bench/record-sql.ts: the flag file turns it on, a marker says so). */
 async function recording(file: string, fn: () => Promise<unknown>): Promise<{ pid: number; text: string; values: unknown[] }[]> {
   const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
@@ -413,30 +339,4 @@ async function recording(file: string, fn: () => Promise<unknown>): Promise<{ pi
   }
   await switched('off');
   return lines().filter((l) => !l.marker && l.text !== undefined);
-}
-
-/** Now on the monotonic clock, in µs (a V8 CPU profile's timestamps). */
-function hrMicros(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
-
-/** CPU time (user + system) a process has used so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** The reminder jobs the section's commands scheduled: every key under the run's queue prefix, removed (no FLUSH). */
-async function removeQueueKeys(env: Record<string, string>): Promise<void> {
-  const prefix = env.QUEUE_PREFIX;
-  if (!prefix) return;
-  const redis = new Redis(process.env.REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-  try {
-    await redis.connect();
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
 }

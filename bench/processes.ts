@@ -25,11 +25,18 @@ export function deployedNodeFlags(): string[] {
 }
 
 /** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */
-export async function startApp(app: 'api' | 'worker', env: Record<string, string>, port?: number, nodeArgs: string[] = []): Promise<Service> {
+export async function startApp(
+  app: 'api' | 'worker',
+  env: Record<string, string>,
+  port?: number,
+  nodeArgs: string[] = [],
+  /** another built checkout's apps (bench/ab.ts's variants); BENCH_APP_ROOT or this one otherwise */
+  root = APP_ROOT,
+): Promise<Service> {
   // BENCH_CPU_PROF=worker (or api) writes a V8 CPU profile of that process to bench/out/
   const profile = process.env.BENCH_CPU_PROF === app ? ['--cpu-prof', '--cpu-prof-dir=bench/out'] : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, ...deployedNodeFlags(), ...nodeArgs, `dist/apps/${app}/src/main.js`], {
-    cwd: APP_ROOT,
+    cwd: root,
     env: { ...process.env, ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });

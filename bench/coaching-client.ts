@@ -1,0 +1,61 @@
+/** The bench's GraphQL client: a coach and a client of one practice opening, assigning, submitting and reviewing. */
+export type CoachingClient = ReturnType<typeof coachingClient>;
+
+export function coachingClient(apiUrl: string, coach: string, client: string) {
+  // one retry on a shared, overloaded machine: a kept-alive socket the server closed as it was reused, or an
+  // internal error (a Redis command timing out); the figures count their own requests, not these
+  const gql = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
+    try {
+      return await gqlOnce(token, query, variables);
+    } catch (err) {
+      if (!/fetch failed|INTERNAL_SERVER_ERROR/.test(String((err as Error).message))) throw err;
+      console.warn(`[bench] retried once: ${String((err as Error).message).slice(0, 120)}`);
+      return gqlOnce(token, query, variables);
+    }
+  };
+  const gqlOnce = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
+    const r = await fetch(`${apiUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await r.json()) as { data?: any; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  };
+  const open = async (title: string) => {
+    const id = (await gql(coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
+      i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title },
+    })).openEngagement.id as string;
+    await gql(coach, 'mutation ($i: RecordIntakeInput!) { recordIntake(input: $i) { id } }', {
+      i: { engagementId: id, presentingQuestion: 'What am I doing wrong?', background: '', goals: [], currentStrategy: '', baseline: [] },
+    });
+    return id;
+  };
+  const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+  const assign = async (engagementId: string) =>
+    (await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
+      i: { engagementId, title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt },
+    })).assignHomework.id as string;
+  const submit = async (homeworkId: string) =>
+    (await gql(client, 'mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: 'My hook: I turn failing IT programmes around in 90 days.' } })).submitDraft.id as string;
+  const feedback = (draftId: string, verdict: string) =>
+    gql(coach, 'mutation ($i: GiveFeedbackInput!) { giveFeedback(input: $i) { id } }', { i: { draftId, verdict, comments: 'Sharper, please.' } });
+  return { gql, open, assign, submit, feedback, dueAt, coach, client };
+}
+
+/** The list's data: 50 engagements × 4 homework × 2 drafts, each with feedback (1,050 objects in the list's answer). */
+export async function seedList(c: CoachingClient): Promise<string[]> {
+  const { open, assign, submit, feedback } = c;
+  return Promise.all(
+    Array.from({ length: 50 }, async (_, i) => {
+      const id = await open(`Listed ${i}`);
+      for (let h = 0; h < 4; h++) {
+        const hw = await assign(id);
+        await feedback(await submit(hw), 'CHANGES_REQUESTED');
+        await feedback(await submit(hw), 'ACCEPTED');
+      }
+      return id;
+    }),
+  );
+}
