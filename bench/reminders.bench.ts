@@ -6,6 +6,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { CommandExecutor, UpdatePracticeSettingsCommand, type CommandOrigin, type EngagementCommand } from '#engagement';
+import { AppConfigService } from '#platform';
 import { REMINDER_QUEUE, ReminderClock, reminderId, WebhookSender, type ReminderJobData } from '#reminders';
 import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
 import { startApp, type Service } from './processes.js';
@@ -13,7 +14,7 @@ import { maintainLikeAutovacuum, percentile, record } from './support.js';
 
 const PRACTICE = 'bench-reminders';
 const WORKERS = 2;
-const STAGES = ['lease', 'budget', 'body', 'deliver', 'record'] as const;
+const STAGES = ['lease', 'budget', 'body', 'wait', 'deliver', 'record'] as const;
 
 export interface ReminderBenchOptions {
   /** reminders due at one instant (the first burst) */
@@ -65,6 +66,8 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
   Object.assign(process.env, env);
   const app = await createSeedDemoContext();
   const executor = app.get(CommandExecutor);
+  // the workers' REMINDER_LEAD_MS (the same environment): their jobs fire that long before the time, as the scheduler's
+  const leadMs = app.get(AppConfigService).get('REMINDER_LEAD_MS');
   const origin = (): CommandOrigin => ({
     actor: { id: 'coach-bench', role: 'COACH' },
     practiceId: PRACTICE,
@@ -181,7 +184,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
               data: { reminderId: ids[j + k]!, practiceId: PRACTICE, scheduledFor: h.dueAt.getTime() },
               opts: {
                 jobId: ReminderClock.jobId(ids[j + k]!, h.dueAt),
-                delay: Math.max(0, h.dueAt.getTime() - now),
+                delay: ReminderClock.delayOf(h.dueAt, now, leadMs),
                 attempts: 6,
                 backoff: { type: 'exponential', delay: 30_000 },
                 removeOnComplete: true,

@@ -37,6 +37,8 @@ export class ReminderClock implements OnApplicationShutdown {
   readonly queues: Queue[];
   private readonly cluster: Cluster | null;
   private readonly jobOptions: JobsOptions;
+  /** REMINDER_LEAD_MS: a job fires this long before its reminder's time (the processor sends at the time) */
+  readonly leadMs: number;
 
   constructor(
     config: AppConfigService,
@@ -49,6 +51,7 @@ export class ReminderClock implements OnApplicationShutdown {
       (prefix) => new Queue(REMINDER_QUEUE, { connection, prefix }),
     );
     for (const q of this.queues) q.on('error', (err) => this.logger.warn(`reminder queue: ${err.message}`));
+    this.leadMs = config.get('REMINDER_LEAD_MS');
     this.jobOptions = {
       attempts: config.get('REMINDER_ATTEMPTS'),
       backoff: { type: 'exponential', delay: config.get('REMINDER_BACKOFF_MS') },
@@ -76,6 +79,11 @@ export class ReminderClock implements OnApplicationShutdown {
     return `${id}_${at.getTime()}`;
   }
 
+  /** A job's delay: until its reminder's time less the lead, on the reminders' time (`now`). */
+  static delayOf(at: Date, now: number, leadMs: number): number {
+    return Math.max(0, at.getTime() - leadMs - now);
+  }
+
   async schedule(entries: readonly ClockEntry[]): Promise<void> {
     // a job's delay is measured on the reminders' time (the system clock, unless a test moved it)
     const now = this.time.now().getTime();
@@ -100,7 +108,7 @@ export class ReminderClock implements OnApplicationShutdown {
             scheduledFor: e.at.getTime(),
             ...(e.correlationId ? { correlationId: e.correlationId } : {}),
           } satisfies ReminderJobData,
-          opts: { ...this.jobOptions, jobId: ReminderClock.jobId(e.id, e.at), delay: Math.max(0, e.at.getTime() - now) },
+          opts: { ...this.jobOptions, jobId: ReminderClock.jobId(e.id, e.at), delay: ReminderClock.delayOf(e.at, now, this.leadMs) },
         })),
       );
     }

@@ -92,3 +92,33 @@ export async function releaseLease(tx: Queryable, practiceId: string, token: str
     practiceId,
   ]);
 }
+
+/** When a row is due: a HELD row at the end of its hold, any other at its time. */
+export function dueOf(row: { status: string; held_until: Date | null; scheduled_for: Date }): Date {
+  return row.status === 'HELD' && row.held_until ? row.held_until : row.scheduled_for;
+}
+
+/**
+ * Of rows a batch leased ahead of their time, those the scheduler changed since: no longer under this
+ * lease, no longer in the status leased (CANCELLED), or due at another time (moved); each with why.
+ */
+export async function changedSinceLeased(
+  tx: Queryable,
+  practiceId: string,
+  lease: string,
+  leased: readonly Pick<ReminderRow, 'id' | 'status' | 'scheduled_for' | 'held_until'>[],
+): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null; lease_token: string | null }>(
+    'SELECT id, status, scheduled_for, held_until, lease_token FROM reminders WHERE practice_id = $1 AND id = ANY($2::uuid[])',
+    [practiceId, leased.map((r) => r.id)],
+  );
+  const now = new Map(rows.map((r) => [r.id, r]));
+  const changed = new Map<string, string>();
+  for (const row of leased) {
+    const r = now.get(row.id);
+    if (!r || r.lease_token !== lease) changed.set(row.id, 'no longer held by this worker');
+    else if (r.status !== row.status) changed.set(row.id, `${r.status.toLowerCase()} while it waited for its time`);
+    else if (dueOf(r).getTime() !== dueOf(row).getTime()) changed.set(row.id, `moved to ${dueOf(r).toISOString()} while it waited for its time`);
+  }
+  return changed;
+}

@@ -10,7 +10,7 @@ import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, ReminderClock, type ClockEntry, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
-import { leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
+import { changedSinceLeased, dueOf, leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type AttemptOutcome, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
@@ -62,8 +62,15 @@ const BATCH = 500;
 const SWEEPERS = 2;
 /** Batches of jobs running at once per practice in a process; jobs arriving meanwhile wait and go together. */
 const JOB_BATCHES = 2;
+/** Outcomes (as `finish` words them) after which a row has nothing left for any job to do. */
+const FINAL = /^(sent|cancelled|failed)\b/;
+/** Rows of this process's batches that are ready and waiting for their time, at most (their batches give up their places). */
+const AHEAD = 5_000;
 
-type Stage = 'lease' | 'budget' | 'body' | 'deliver' | 'record';
+type Stage = 'lease' | 'budget' | 'body' | 'wait' | 'deliver' | 'record';
+
+/** Rows taken up ahead of their time are looked at once more this long before it (see `awaitTime`). */
+const RECHECK_AHEAD_MS = 100;
 
 /**
  * Fires reminders, in batches of sets: the jobs due together are handled
@@ -76,6 +83,12 @@ type Stage = 'lease' | 'budget' | 'body' | 'deliver' | 'record';
  * deliveries in parallel, one statement for the attempts' outcomes, and one
  * commit for ReminderSent (one command per engagement, idempotent by reminder
  * id) with the rows SENT. Each stage is timed (coaching_reminder_stage_seconds).
+ *
+ * A reminder's job fires REMINDER_LEAD_MS before its time, and a batch takes rows due within that
+ * lead: everything up to the sending (lease, reads, the rules asked as of the reminder's time, the
+ * stored body) is done ahead, and the sending waits for the time itself, never earlier. Just before
+ * it, one look drops the rows the scheduler cancelled or moved meanwhile. So a thousand reminders due
+ * at one instant are sent at that instant, not after their batches' reads and writes.
  *
  * A run leases each row with a token, so a duplicate or stalled run of the
  * same job cannot send it twice: it finds the row leased and waits (for this
@@ -97,12 +110,17 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   /** job batches running, per practice (at most JOB_BATCHES; sweeps apart) */
   private readonly jobBatches = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
-  /** this process's running batches, by lease token: a job meeting one of them waits for it */
-  private readonly running = new Map<string, Promise<void>>();
+  /**
+   * this process's running batches, by lease token, with what each did to its rows: a job meeting
+   * one of them waits for it, and then ends with the row's outcome or, when it is not final, asks again
+   */
+  private readonly running = new Map<string, { done: Promise<void>; outcome: Map<string, string> }>();
   /** sweeping loops running, per practice */
   private readonly sweepers = new Map<string, number>();
   private recordQueue: { practiceId: string; entries: RecordEntry[]; jobs: Job<ReminderJobData>[]; resolve(): void; reject(err: unknown): void }[] = [];
   private recording = false;
+  /** rows of batches ready and waiting for their time (at most AHEAD) */
+  private ahead = 0;
   private closing = false;
   /** renews every lease this process holds, on a connection of its own */
   private keeper: LeaseKeeper | null = null;
@@ -158,7 +176,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.close()));
-    while (this.running.size) await Promise.allSettled([...this.running.values()]);
+    while (this.running.size) await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await this.keeper?.close();
     await this.cluster?.quit().catch(() => this.cluster?.disconnect());
     await this.email?.close();
@@ -225,8 +243,13 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     })();
   }
 
-  /** One batch under one lease; true when it took as many rows as a batch can (more may be due). */
-  private async runBatch(practiceId: string, items: Pending[]): Promise<boolean> {
+  /**
+   * One batch under one lease; true when it took as many rows as a batch can (more may be due).
+   * A batch that waits for its rows' time (taken up within the lead) answers as soon as it is
+   * ready and waits on its own, so the next batch can get ready meanwhile (at most AHEAD rows of
+   * this process waiting); its errors then reach its jobs alone.
+   */
+  private runBatch(practiceId: string, items: Pending[]): Promise<boolean> {
     const lease = randomUUID();
     // the lease lives as long as this run does: the process's lease keeper renews it while the run
     // delivers and records, so a short lease never expires under a slow webhook or a busy pool,
@@ -234,29 +257,55 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // the rows it may hold: its jobs' and, once leased, those it swept
     const held = new Set(items.map((i) => i.job.data.reminderId));
     this.keeper?.hold(lease, practiceId, held);
-    const run = this.processLeased(practiceId, items, lease, held);
-    this.running.set(
-      lease,
-      run.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-    try {
-      return await run;
-    } catch (err) {
-      // let the next attempt take these rows at once instead of waiting out the lease
+    let answered = false;
+    let ready: (full: boolean) => void = () => undefined;
+    const answer = new Promise<boolean>((resolve) => (ready = resolve));
+    const waiting = (rows: number, full: boolean) => {
+      if (this.ahead + rows > AHEAD) return () => undefined;
+      this.ahead += rows;
+      answered = true;
+      ready(full);
+      return () => (this.ahead -= rows);
+    };
+    const outcome = new Map<string, string>();
+    const run = this.processLeased(practiceId, items, lease, held, outcome, waiting).catch(async (err: unknown) => {
+      // let the next attempt take these rows at once instead of waiting out the lease; its outcomes
+      // were not all recorded, so no job that met it takes them for final
+      outcome.clear();
       await this.db.transaction(practiceId, (tx) => releaseLease(tx, practiceId, lease, [...held])).catch(() => undefined);
       throw err;
-    } finally {
-      this.keeper?.release(lease);
-      this.running.delete(lease);
-    }
+    });
+    const done = run
+      .finally(() => {
+        this.keeper?.release(lease);
+        this.running.delete(lease);
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (!answered) return;
+          this.logger.warn(`reminder batch: ${(err as Error).message}`);
+          items.forEach((item) => item.reject(err));
+        },
+      );
+    this.running.set(lease, { done, outcome });
+    return Promise.race([answer, run.then((full) => (answered ? answer : full))]);
   }
 
-  private async processLeased(practiceId: string, items: Pending[], lease: string, held: Set<string>): Promise<boolean> {
+  private async processLeased(
+    practiceId: string,
+    items: Pending[],
+    lease: string,
+    held: Set<string>,
+    /** each row's outcome, as its jobs answer it (the batch's own, and those that met the batch holding the row) */
+    outcome: Map<string, string>,
+    /** called when the batch is ready and about to wait for its rows' time: it may answer then; returns the end of the wait */
+    waiting: (rows: number, full: boolean) => () => void,
+  ): Promise<boolean> {
     const ids = [...new Set(items.map((i) => i.job.data.reminderId))];
     const sweep = this.closing ? 0 : BATCH - ids.length;
+    const leadMs = this.clock.leadMs;
+    const takenAt = this.time.now();
     const read = await this.timed('lease', () =>
       this.db.transaction(practiceId, async (tx) => {
         const leased = await leaseReminders(tx, practiceId, {
@@ -264,7 +313,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           token: lease,
           seconds: this.config.get('REMINDER_LEASE_SECONDS'),
           sweep,
-          now: this.time.now(),
+          // rows due within the lead, prepared now and sent at their time
+          now: new Date(takenAt.getTime() + leadMs),
         });
         const subjects = await loadReminderSubjects(
           tx,
@@ -280,10 +330,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const jobsOf = groupBy(items, (item) => item.job.data.reminderId);
     await this.settleUnleased(jobsOf, read.rows, read.others);
 
-    // the rules, for each row (a job's attempt counts; a swept row is at its first)
+    // the rules, for each row (a job's attempt counts; a swept row is at its first), as of the time it
+    // is sent: its own time when it was taken up ahead of it
     const now = this.time.now();
+    const sendsAt = (row: ReminderRow) => new Date(Math.max(now.getTime(), dueOf(row).getTime()));
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
-    const outcome = new Map<string, string>();
     const outcomes: AttemptOutcome[] = [];
     const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
     /** rows moved later by the rules: their new jobs */
@@ -302,7 +353,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         emailConfigured: this.email !== null,
         attempt: { made: job?.attemptsMade ?? 0, allowed: job?.opts.attempts ?? maxAttempts, maxAttempts },
         recipientZone: recipientZone(row, subject),
-        now,
+        now: sendsAt(row),
       });
       if (decision.action === 'CANCEL') {
         outcomes.push(end(row.id, 'CANCELLED', decision.reason));
@@ -337,7 +388,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // every retry (and replay) sends the same bytes with the same X-Signature
     const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
     if (fresh.length) {
-      const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), now) }));
+      const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), sendsAt(d.row)) }));
       const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, practiceId, lease, bodies)));
       // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
       for (const d of fresh) {
@@ -346,14 +397,30 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }
     }
 
-    // deliver, every channel of every reminder at once
+    // rows taken up ahead of their time wait for it; those the scheduler changed meanwhile are let go
+    // as many rows as a batch takes, from jobs or swept: more are likely due (or due within the lead), and sweeps take them
+    const full = read.rows.length >= BATCH;
+    const ahead = deliveries.some((d) => dueOf(d.row).getTime() > this.time.now().getTime());
+    const waited = ahead ? waiting(read.rows.length, full) : () => undefined;
+    const changed = await this.timed('wait', () => this.awaitTime(practiceId, lease, deliveries)).finally(waited);
+    for (const [at, row] of [...deliveries.entries()].reverse()) {
+      const why = changed.get(row.row.id);
+      if (why === undefined) continue;
+      deliveries.splice(at, 1);
+      outcomes.push(end(row.row.id, null, null));
+      outcome.set(row.row.id, `changed: ${why}`);
+    }
+
+    // deliver, every channel of every reminder at once, each at its time
     const to: DeliveryChannels = {
       webhook: this.webhook,
       email: this.email,
       webhookUrl: read.settings.webhookUrl,
       webhookSecret: deliveries.some((d) => d.webhook) ? this.settings.webhookSecret(read.settings.sealedSecret) : null,
     };
-    const results = await this.timed('deliver', () => Promise.all(deliveries.map((d) => deliverReminder(to, d.row, d.subject, d))));
+    const results = await this.timed('deliver', () =>
+      Promise.all(deliveries.map(async (d) => (await this.until(dueOf(d.row)), deliverReminder(to, d.row, d.subject, d)))),
+    );
 
     const toRecord: RecordEntry[] = [];
     deliveries.forEach((d, i) => {
@@ -387,7 +454,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
     const sleepUntil = new Map(holds.filter((h) => !h.digestId).map((h) => [h.id, h.until]));
     for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleepUntil.get(row.id));
-    return sweep > 0 && read.swept >= sweep;
+    return full;
   }
 
   /**
@@ -420,13 +487,19 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (current.length === 0) continue;
       const ours = row.lease_token ? this.running.get(row.lease_token) : undefined;
       if (ours) {
-        void ours.then(() => current.forEach((item) => this.enqueue(item)));
+        // the batch holding the row answers for it: sent, cancelled or failed ends these jobs too
+        // (no second lease for each in a burst); anything else (a retry, a hold, a release) asks again
+        void ours.done.then(() => {
+          const result = ours.outcome.get(id);
+          if (result !== undefined && FINAL.test(result)) current.forEach((item) => item.resolve(`handled by another batch of this worker: ${result}`));
+          else current.forEach((item) => this.enqueue(item));
+        });
         continue;
       }
       const leasedUntil = row.lease_until !== null && row.lease_until.getTime() > Date.now() ? row.lease_until.getTime() : null;
       const due = row.status === 'HELD' && row.held_until ? row.held_until : row.scheduled_for;
       // leases run in real time; the due time is in the reminders' time (ReminderTime), which a test may set ahead
-      const at = leasedUntil !== null ? Math.min(leasedUntil, Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset;
+      const at = leasedUntil !== null ? Math.min(leasedUntil, Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset - this.clock.leadMs;
       await Promise.all(current.map((item) => this.delay(item, at + 50)));
     }
   }
@@ -442,7 +515,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
     if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
     for (const item of jobs.slice(0, 1)) {
-      if (sleepUntil) void this.delay(item, sleepUntil.getTime() - this.time.offset);
+      if (sleepUntil) void this.delay(item, sleepUntil.getTime() - this.time.offset - this.clock.leadMs);
       else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
       else item.resolve(result);
     }
@@ -479,6 +552,25 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       this.recording = false;
     }
+  }
+
+  /**
+   * Waits until just before the earliest of these rows' times, when any is still ahead (taken up
+   * within REMINDER_LEAD_MS), and looks at the rows once more: those no longer SCHEDULED or HELD as
+   * leased, under this lease, at the time leased (the scheduler cancelled or moved them meanwhile)
+   * come back with why. Rows already due when taken are not looked at again, as without a lead.
+   */
+  private async awaitTime(practiceId: string, lease: string, deliveries: readonly { row: ReminderRow }[]): Promise<Map<string, string>> {
+    const ahead = deliveries.filter((d) => dueOf(d.row).getTime() > this.time.now().getTime());
+    if (!ahead.length) return new Map();
+    await this.until(new Date(Math.min(...ahead.map((d) => dueOf(d.row).getTime())) - RECHECK_AHEAD_MS));
+    return this.db.transaction(practiceId, (tx) => changedSinceLeased(tx, practiceId, lease, ahead.map((d) => d.row)));
+  }
+
+  /** Resolves at `at` on the reminders' time (at once when it has come). */
+  private until(at: Date): Promise<void> {
+    const ms = at.getTime() - this.time.now().getTime();
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
   }
 
   private async timed<T>(stage: Stage, work: () => Promise<T>): Promise<T> {

@@ -22,6 +22,9 @@ export interface ReminderRow extends Record<string, unknown> {
   recipient_role: 'CLIENT' | 'COACH' | 'ADMIN';
   escalation_step: number | null;
   scheduled_for: Date;
+  status: 'SCHEDULED' | 'HELD';
+  /** a HELD row's end of hold: it is due then */
+  held_until: Date | null;
   attempts: number;
   webhook_delivered_at: Date | null;
   email_delivered_at: Date | null;

@@ -145,9 +145,14 @@ export const configSchema = z.object({
    * worker that dies mid-delivery holds them at most this long before another takes them over
    */
   REMINDER_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(15),
-  /** reminder jobs one worker process runs at once */
+  /**
+   * how long before a reminder's time its worker takes it up: leases it, reads its engagement, asks
+   * the rules as of that time, stores its webhook body, then sends it at its time, not before (0: at its time)
+   */
+  REMINDER_LEAD_MS: z.coerce.number().int().min(0).max(10_000).default(5_000),
   /** how often the worker looks for digests that are due (held reminders' and coaches' morning digests) */
   REMINDER_DIGEST_SWEEP_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** reminder jobs one worker process runs at once */
   REMINDER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** let webhooks go to loopback and private addresses (local development and tests only) */
