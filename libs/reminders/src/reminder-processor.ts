@@ -62,6 +62,8 @@ const BATCH = 500;
 const SWEEPERS = 2;
 /** Batches of jobs running at once per practice in a process; jobs arriving meanwhile wait and go together. */
 const JOB_BATCHES = 2;
+/** A recording waits at most this long for the process's sends in flight to go out first. */
+const RECORD_YIELD_MS = 500;
 /** Outcomes (as `finish` words them) after which a row has nothing left for any job to do. */
 const FINAL = /^(sent|cancelled|failed)\b/;
 /** Rows of this process's batches that are ready and waiting for their time, at most (their batches give up their places). */
@@ -88,7 +90,8 @@ const RECHECK_AHEAD_MS = 100;
  * lead: everything up to the sending (lease, reads, the rules asked as of the reminder's time, the
  * stored body) is done ahead, and the sending waits for the time itself, never earlier. Just before
  * it, one look drops the rows the scheduler cancelled or moved meanwhile. So a thousand reminders due
- * at one instant are sent at that instant, not after their batches' reads and writes.
+ * at one instant are sent at that instant, not after their batches' reads and writes; their
+ * recordings give way to the sends still in flight (up to RECORD_YIELD_MS).
  *
  * A run leases each row with a token, so a duplicate or stalled run of the
  * same job cannot send it twice: it finds the row leased and waits (for this
@@ -121,6 +124,9 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private recording = false;
   /** rows of batches ready and waiting for their time (at most AHEAD) */
   private ahead = 0;
+  /** sends in flight, and the recordings waiting for them to settle */
+  private inFlight = 0;
+  private whenSent: (() => void)[] = [];
   private closing = false;
   /** renews every lease this process holds, on a connection of its own */
   private keeper: LeaseKeeper | null = null;
@@ -419,7 +425,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       webhookSecret: deliveries.some((d) => d.webhook) ? this.settings.webhookSecret(read.settings.sealedSecret) : null,
     };
     const results = await this.timed('deliver', () =>
-      Promise.all(deliveries.map(async (d) => (await this.until(dueOf(d.row)), deliverReminder(to, d.row, d.subject, d)))),
+      Promise.all(deliveries.map(async (d) => (await this.until(dueOf(d.row)), this.sending(() => deliverReminder(to, d.row, d.subject, d))))),
     );
 
     const toRecord: RecordEntry[] = [];
@@ -497,9 +503,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       const leasedUntil = row.lease_until !== null && row.lease_until.getTime() > Date.now() ? row.lease_until.getTime() : null;
-      const due = row.status === 'HELD' && row.held_until ? row.held_until : row.scheduled_for;
       // leases run in real time; the due time is in the reminders' time (ReminderTime), which a test may set ahead
-      const at = leasedUntil !== null ? Math.min(leasedUntil, Date.now() + LEASE_RECHECK_MS) : due.getTime() - this.time.offset - this.clock.leadMs;
+      const dueReal = dueOf(row).getTime() - this.time.offset;
+      // another worker's batch holding a row ahead of its time cannot be done before that time: look
+      // again just after it (or when the lease ends, if sooner), not every LEASE_RECHECK_MS meanwhile
+      const at = leasedUntil !== null ? Math.min(leasedUntil, Math.max(Date.now(), dueReal) + LEASE_RECHECK_MS) : dueReal - this.clock.leadMs;
       await Promise.all(current.map((item) => this.delay(item, at + 50)));
     }
   }
@@ -538,6 +546,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     this.recording = true;
     try {
       while (this.recordQueue.length) {
+        // sends first: a burst's recordings wait (a little) for its sends to go out
+        await this.sendsSettled(RECORD_YIELD_MS);
         const waiting = this.recordQueue;
         this.recordQueue = [];
         for (const [practiceId, group] of groupBy(waiting, (w) => w.practiceId)) {
@@ -552,6 +562,28 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       this.recording = false;
     }
+  }
+
+  /** One send, counted while it is in flight (recordings give way to sends: `sendsSettled`). */
+  private async sending<T>(send: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await send();
+    } finally {
+      if (--this.inFlight === 0) this.whenSent.splice(0).forEach((settled) => settled());
+    }
+  }
+
+  /** Resolves when no send of this process is in flight, or after `maxMs`. */
+  private sendsSettled(maxMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.whenSent.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**
