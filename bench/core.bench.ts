@@ -69,17 +69,23 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       }
     };
     const refBytes = (await handWritten()).length;
+    const listLoad = () =>
+      cannon({
+        url: `${api.url}/graphql`,
+        connections: 8,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+        body: JSON.stringify({ query: listQuery }),
+      });
+    // a deployed API serves the list warm: a first round (V8's optimiser, the compiled executor's plans)
+    // is reported beside the figure as the cold one, not taken for it
+    const cold = await listLoad();
+    // the reference just before the figure, so the two meet the same machine
     const reference = await runFor(8, seconds * 1000, async () => void (await handWritten()));
     const listCpu = cpuMs(api.pid);
     const listWindow = [hrMicros()];
-    const list = await cannon({
-      url: `${api.url}/graphql`,
-      connections: 8,
-      duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-      body: JSON.stringify({ query: listQuery }),
-    });
+    const list = await listLoad();
     listWindow.push(hrMicros());
     const listCpuPerRequest = (cpuMs(api.pid) - listCpu) / list.requests.total;
     windows.list = listWindow;
@@ -91,7 +97,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       reference: { name: 'one hand-written json_agg statement from node-postgres, same rows, 8 clients', value: reference.p50ms, unit: 'ms p50' },
       target: 'p50 ≤ 2× the hand-written statement',
       met: list.latency.p50 <= 2 * reference.p50ms,
-      extra: `API CPU ${listCpuPerRequest.toFixed(1)} ms per request; ${objects} objects, ${bytes} bytes (reference ${refBytes}); p99 ${list.latency.p99} ms, ${Math.round(list.requests.average)} req/s; reference ${Math.round(reference.perSecond)} req/s`,
+      extra: `API CPU ${listCpuPerRequest.toFixed(1)} ms per request; ${objects} objects, ${bytes} bytes (reference ${refBytes}); p99 ${list.latency.p99} ms, ${Math.round(list.requests.average)} req/s; reference ${Math.round(reference.perSecond)} req/s; the first ${seconds} s after start (cold): p50 ${cold.latency.p50} ms, ${Math.round(cold.requests.average)} req/s`,
     });
 
     // one assignHomework, recorded: its round trips and, for the reference, its statements
