@@ -1,8 +1,10 @@
 
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import type pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { PROTECTION_PROFILES, withoutRowLevelSecurity } from '../apps/api/src/security/protection-profiles.js';
+import { postGraphql } from './coaching-client.js';
+import { cannon } from './load.js';
 import { startApp } from './processes.js';
 import { record } from './support.js';
 
@@ -11,21 +13,8 @@ interface Ctx {
   token: (role: 'ADMIN' | 'COACH' | 'CLIENT', sub: string) => Promise<string>;
 }
 
-async function gql(ctx: Ctx, token: string, query: string, variables: unknown = {}): Promise<any> {
-  const r = await fetch(`${ctx.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await r.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
-  });
+function gql(ctx: Ctx, token: string, query: string, variables: unknown = {}): Promise<any> {
+  return postGraphql(ctx.url, token, query, variables);
 }
 
 /** One API process and the engagements its load is spread over. */

@@ -1,3 +1,15 @@
+/** One GraphQL request; its data, or an error carrying the answer's errors. */
+export async function postGraphql(apiUrl: string, token: string, query: string, variables: unknown = {}): Promise<any> {
+  const r = await fetch(`${apiUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await r.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
 /** The bench's GraphQL client: a coach and a client of one practice opening, assigning, submitting and reviewing. */
 export type CoachingClient = ReturnType<typeof coachingClient>;
 
@@ -13,16 +25,7 @@ export function coachingClient(apiUrl: string, coach: string, client: string) {
       return gqlOnce(token, query, variables);
     }
   };
-  const gqlOnce = async (token: string, query: string, variables: unknown = {}): Promise<any> => {
-    const r = await fetch(`${apiUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await r.json()) as { data?: any; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const gqlOnce = (token: string, query: string, variables: unknown = {}) => postGraphql(apiUrl, token, query, variables);
   const open = async (title: string) => {
     const id = (await gql(coach, 'mutation ($i: OpenEngagementInput!) { openEngagement(input: $i) { id } }', {
       i: { coach: { id: 'coach-bench', name: 'Coach' }, client: { id: 'client-bench', name: 'Client' }, title },
