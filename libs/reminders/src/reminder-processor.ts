@@ -403,9 +403,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }
     }
 
-    // rows taken up ahead of their time wait for it; those the scheduler changed meanwhile are let go
     // as many rows as a batch takes, from jobs or swept: more are likely due (or due within the lead), and sweeps take them
     const full = read.rows.length >= BATCH;
+    // rows taken up ahead of their time wait for it (the batch gives up its place meanwhile); those the
+    // scheduler changed meanwhile are let go
     const ahead = deliveries.some((d) => dueOf(d.row).getTime() > this.time.now().getTime());
     const waited = ahead ? waiting(read.rows.length, full) : () => undefined;
     const changed = await this.timed('wait', () => this.awaitTime(practiceId, lease, deliveries)).finally(waited);
