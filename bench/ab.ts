@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { configFrom, parseConfig, runMigrations, TokenService } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
-import { coachingClient, seedList } from './coaching-client.js';
+import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, removeQueueKeys, sampleMemory } from './load.js';
 import { startApp, type Service } from './processes.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
@@ -58,7 +58,6 @@ const rounds = Number(values.rounds ?? (load === 'memory' ? 2 : 6));
 const seconds = Number(values.seconds);
 const commands = Number(values.commands);
 
-const LIST = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
 const ASSIGN = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }';
 
 async function main(): Promise<void> {
@@ -82,10 +81,9 @@ async function main(): Promise<void> {
     const engagements = await Promise.all(Array.from({ length: 32 }, (_, i) => seeding.open(`AB ${i}`)));
     if (load === 'list') {
       await seedList(seeding);
-      const answers = await Promise.all(apis.map((api) => coachingClient(api.url, coach, client).gql(coach, LIST)));
+      const answers = await Promise.all(apis.map((api) => coachingClient(api.url, coach, client).gql(coach, LIST_QUERY)));
       if (JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error('A and B answer the list differently');
-      const objects = answers[0].engagements.edges.reduce((k: number, e: any) => k + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0), 0);
-      console.log(`the list: ${objects} objects, ${JSON.stringify(answers[0]).length} bytes`);
+      console.log(`the list: ${listObjects(answers[0])} objects, ${JSON.stringify(answers[0]).length} bytes`);
     }
     let n = 0;
     const request = (api: Service, amount?: number) =>
@@ -101,7 +99,7 @@ async function main(): Promise<void> {
               ...req,
               body: JSON.stringify(
                 load === 'list'
-                  ? { query: LIST }
+                  ? { query: LIST_QUERY }
                   : { query: ASSIGN, variables: { i: { engagementId: engagements[n++ % engagements.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt: seeding.dueAt } } },
               ),
             }),

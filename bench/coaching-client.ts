@@ -62,3 +62,11 @@ export async function seedList(c: CoachingClient): Promise<string[]> {
     }),
   );
 }
+
+/** The list the benches load: the page of 50 with homework → drafts → feedback (what seedList writes). */
+export const LIST_QUERY = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
+
+/** The objects in an answer to LIST_QUERY: engagements, homework, drafts and their feedback. */
+export function listObjects(data: any): number {
+  return data.engagements.edges.reduce((n: number, e: any) => n + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0), 0);
+}

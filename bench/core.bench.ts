@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { coachingClient, seedList } from './coaching-client.js';
+import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, removeQueueKeys, sampleMemory } from './load.js';
 import { deployedNodeFlags, startApp } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
@@ -38,12 +38,8 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     await seedList(bench);
     // statistics for what was just written, as a maintained database has them
     await maintainLikeAutovacuum(pool);
-    const listQuery = '{ engagements(first: 50) { edges { node { id homework { id drafts { id feedback { id } } } } } } }';
-    const answer = await gql(coach, listQuery);
-    const objects = answer.engagements.edges.reduce(
-      (n: number, e: any) => n + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0),
-      0,
-    );
+    const answer = await gql(coach, LIST_QUERY);
+    const objects = listObjects(answer);
     const bytes = JSON.stringify({ data: answer }).length;
 
     // the reference: one statement building the same answer, as the deployed role under row-level security
@@ -76,7 +72,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
         duration: seconds,
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        body: JSON.stringify({ query: listQuery }),
+        body: JSON.stringify({ query: LIST_QUERY }),
       });
     // a deployed API serves the list warm: a first round (V8's optimiser, the compiled executor's plans)
     // is reported beside the figure as the cold one, not taken for it

@@ -407,9 +407,9 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     const full = read.rows.length >= BATCH;
     // rows taken up ahead of their time wait for it (the batch gives up its place meanwhile); those the
     // scheduler changed meanwhile are let go
-    const ahead = deliveries.some((d) => dueOf(d.row).getTime() > this.time.now().getTime());
-    const waited = ahead ? waiting(read.rows.length, full) : () => undefined;
-    const changed = await this.timed('wait', () => this.awaitTime(practiceId, lease, deliveries)).finally(waited);
+    const early = deliveries.filter((d) => dueOf(d.row).getTime() > this.time.now().getTime()).map((d) => d.row);
+    const waited = early.length ? waiting(read.rows.length, full) : () => undefined;
+    const changed = await this.timed('wait', () => this.awaitTime(practiceId, lease, early)).finally(waited);
     for (const [at, row] of [...deliveries.entries()].reverse()) {
       const why = changed.get(row.row.id);
       if (why === undefined) continue;
@@ -588,16 +588,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Waits until just before the earliest of these rows' times, when any is still ahead (taken up
-   * within REMINDER_LEAD_MS), and looks at the rows once more: those no longer SCHEDULED or HELD as
+   * Waits until just before the earliest of these rows' times (rows taken up within REMINDER_LEAD_MS,
+   * still ahead of their time), and looks at them once more: those no longer SCHEDULED or HELD as
    * leased, under this lease, at the time leased (the scheduler cancelled or moved them meanwhile)
    * come back with why. Rows already due when taken are not looked at again, as without a lead.
    */
-  private async awaitTime(practiceId: string, lease: string, deliveries: readonly { row: ReminderRow }[]): Promise<Map<string, string>> {
-    const ahead = deliveries.filter((d) => dueOf(d.row).getTime() > this.time.now().getTime());
-    if (!ahead.length) return new Map();
-    await this.until(new Date(Math.min(...ahead.map((d) => dueOf(d.row).getTime())) - RECHECK_AHEAD_MS));
-    return this.db.transaction(practiceId, (tx) => changedSinceLeased(tx, practiceId, lease, ahead.map((d) => d.row)));
+  private async awaitTime(practiceId: string, lease: string, early: readonly ReminderRow[]): Promise<Map<string, string>> {
+    if (!early.length) return new Map();
+    await this.until(new Date(Math.min(...early.map((r) => dueOf(r).getTime())) - RECHECK_AHEAD_MS));
+    return this.db.transaction(practiceId, (tx) => changedSinceLeased(tx, practiceId, lease, early));
   }
 
   /** Resolves at `at` on the reminders' time (at once when it has come). */
