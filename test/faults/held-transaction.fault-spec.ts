@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PostgresEventStore } from '#event-store';
-import { migrateTestDatabase, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
+import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { AppProcess } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
@@ -26,7 +26,7 @@ let store: PostgresEventStore;
 beforeAll(async () => {
   await migrateTestDatabase();
   owner = testPool(3);
-  appPool = new pg.Pool({ connectionString: TEST_APP_DATABASE_URL, max: 8 });
+  appPool = pgPool(TEST_APP_DATABASE_URL, 8);
   store = testEventStore(appPool);
 });
 afterAll(async () => {

@@ -15,7 +15,7 @@ import {
 } from '#engagement';
 import { rebuildProjection } from '../../apps/cli/src/ops/rebuild-projection.command.js';
 import { TestApi } from '../support/api.js';
-import { inPracticeTransaction, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
+import { inPracticeTransaction, pgPool, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { codeOf, M, newCast, ok, person, Q, Story, type Cast } from '../support/engagements.js';
 import { setTestEnv } from '../support/env.js';
 import { waitFor } from '../support/wait.js';
@@ -189,7 +189,7 @@ beforeAll(async () => {
   setTestEnv();
   api = await TestApi.start();
   owner = testPool(4);
-  app = new pg.Pool({ connectionString: TEST_APP_DATABASE_URL, max: 2 });
+  app = pgPool(TEST_APP_DATABASE_URL, 2);
 });
 afterAll(async () => {
   await owner?.query(`DROP TABLE IF EXISTS ${ENGAGEMENT_READ_MODELS.map((t) => `rebuild_previous.${t}`).join(', ')}`).catch(() => undefined);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { partitionOf, type StoredEvent, type Subscriber } from '#event-store';
 import { ConfigModule, DatabaseModule, MetricsController, MetricsModule, SubscriptionHost, SubscriptionsModule } from '#platform';
-import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
+import { migrateTestDatabase, pgPool, TEST_DATABASE_URL } from '../support/db.js';
 import { setTestEnv, testEventStore } from '../support/env.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
@@ -64,7 +64,7 @@ let url: string;
 beforeAll(async () => {
   setTestEnv();
   await migrateTestDatabase();
-  owner = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  owner = pgPool(TEST_DATABASE_URL, 2);
   // start at the end of the log: earlier files' events are not this subscriber's business
   await owner.query(
     `INSERT INTO subscription_checkpoints (name, transaction_id, position)

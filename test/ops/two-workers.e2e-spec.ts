@@ -5,7 +5,7 @@ import { runMigrations } from '#platform';
 import { ALL_MIGRATIONS } from '../../apps/cli/src/migrations.js';
 import { ReminderClock } from '#reminders';
 import { TestApi, type Caller } from '../support/api.js';
-import { TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
+import { pgPool, TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver.js';
 import { M, ok, person } from '../support/engagements.js';
 import { buildOnce } from '../support/build.js';
@@ -138,7 +138,7 @@ beforeAll(async () => {
   await server.query(`CREATE DATABASE ${database}`);
   await server.end();
   await runMigrations(ownerUrl, ALL_MIGRATIONS);
-  owner = new pg.Pool({ connectionString: ownerUrl, max: 3 });
+  owner = pgPool(ownerUrl, 3);
   hooks = await startHttpReceiver(204);
   api = await TestApi.start({ DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, QUEUE_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', METRICS_TOKEN });
   // each worker is kept as soon as it runs, so one failing start never leaves the other unstopped

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { runMigrations } from '#platform';
 import { ALL_MIGRATIONS } from '../../apps/cli/src/migrations.js';
-import { TEST_DATABASE_URL } from '../support/db.js';
+import { pgPool, TEST_DATABASE_URL } from '../support/db.js';
 
 // Citus distributes a table by one column and wants that column in every primary key, unique
 // constraint (and unique index) and foreign key, so each of them can be checked on one shard. The
@@ -79,7 +79,7 @@ beforeAll(async () => {
   await onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await onServer(`CREATE DATABASE ${database}`);
   await runMigrations(url, ALL_MIGRATIONS);
-  pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool = pgPool(url, 2);
 });
 afterAll(async () => {
   await pool?.end();

@@ -8,6 +8,8 @@ import { SecretBox } from '../../dist/libs/platform/src/crypto/secret-box.js';
 
 const [url, name, partitions, label] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: url, max: 3, application_name: `${label}-pool` });
+// an idle connection ended by the server is dropped by the pool, not fatal (see pgPool in test/support/db.ts)
+pool.on('error', (err) => console.error(`${label}: an idle connection was ended by the server: ${err.message}`));
 // the log is the whole test run's: other files' engagement events carry sealed personal fields, which a
 // reader must open (a store without keys refuses them) — with the apps' keys: SECRETS_KEYS, or in tests
 // the development fallback derived from JWT_SECRET (test/support/env.ts)

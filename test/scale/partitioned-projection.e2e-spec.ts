@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import pg from 'pg';
 import { PostgresEventStore, type NewEvent } from '#event-store';
-import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
+import { migrateTestDatabase, pgPool, TEST_DATABASE_URL } from '../support/db.js';
 import { TEST_JWT_SECRET } from '../support/env.js';
 import { waitFor } from '../support/wait.js';
 
@@ -74,7 +74,7 @@ beforeAll(async () => {
   spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   if (!existsSync(ENTRY) || statSync(ENTRY).mtimeMs < started - 1_000) throw new Error(`the build did not produce ${ENTRY}`);
   await migrateTestDatabase();
-  owner = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 4 });
+  owner = pgPool(TEST_DATABASE_URL, 4);
   await owner.query(`CREATE TABLE ${table} (practice_id text NOT NULL, stream_id text NOT NULL, events int NOT NULL, last_version int NOT NULL,
                        PRIMARY KEY (practice_id, stream_id))`);
   await owner.query(`CREATE TABLE ${table}_violations (stream_id text NOT NULL, detail text NOT NULL)`);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { SubscriptionHost } from '#platform';
 import { activeEngagement, assignHomework, inSeconds, ReminderRig, waitForRows } from '../reminders/harness.js';
 import { resetSubscriberSplits } from '../support/checkpoints.js';
-import { migrateTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
+import { migrateTestDatabase, pgPool, TEST_DATABASE_URL } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
 // The worker app with SUBSCRIPTION_PARTITIONS=4 (not the default 8, which every other file runs): the reminder scheduler and the activity projection
@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait.js';
 let rig: ReminderRig;
 let owner: pg.Pool;
 beforeAll(async () => {
-  owner = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  owner = pgPool(TEST_DATABASE_URL, 2);
   // earlier files ran the default split (8): a worker with 4 would refuse their checkpoints
   await migrateTestDatabase();
   await resetSubscriberSplits(owner);

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { freePort, startPgBouncer, testUsers, type PgBouncer } from '../../scripts/pgbouncer.mjs';
-import { migrateTestDatabase, TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
+import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
 import { TEST_JWT_SECRET } from '../support/env.js';
 import { M } from '../support/engagements.js';
 import { uniqueId } from '../support/ids.js';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   if (!existsSync(API_ENTRY) || statSync(API_ENTRY).mtimeMs < started - 1_000) throw new Error(`the build did not produce ${API_ENTRY}`);
   await migrateTestDatabase();
-  owner = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  owner = pgPool(TEST_DATABASE_URL, 2);
   bouncer = await startPgBouncer({ upstream: TEST_DATABASE_URL, users: testUsers(TEST_DATABASE_URL), poolSize: SERVER_CONNECTIONS });
   const pooled = bouncer.url('coaching_app', database, process.env.TEST_APP_DATABASE_PASSWORD ?? '');
   for (let i = 0; i < APIS; i++) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { TestApi, type Caller } from '../support/api.js';
-import { inPracticeTransaction, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
+import { inPracticeTransaction, pgPool, TEST_APP_DATABASE_URL, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { waitFor } from '../support/wait.js';
 import { PRACTICE_TABLES } from '../../libs/platform/src/database/migrations/1764000000004-row-level-security.js';
@@ -54,7 +54,7 @@ async function story(practiceId: string): Promise<string> {
 beforeAll(async () => {
   api = await TestApi.start();
   owner = testPool(3);
-  app = new pg.Pool({ connectionString: TEST_APP_DATABASE_URL, max: 3 });
+  app = pgPool(TEST_APP_DATABASE_URL, 3);
   await story(practiceA);
   await story(practiceB);
   // a reminder row and a snapshot for each practice (no scheduler runs here; snapshots come every 20 versions)

@@ -35,11 +35,29 @@ export function migrateTestDatabase(): Promise<unknown> {
 }
 
 export function testPool(max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: TEST_DATABASE_URL, max, application_name: 'coaching-test' });
+  return pgPool(TEST_DATABASE_URL, max);
+}
+
+/**
+ * A pool of the test's own on `connectionString`. The server is shared: a session can be ended
+ * under an idle pooled connection (an administrator's pg_terminate_backend, a DROP DATABASE …
+ * WITH (FORCE), a restart), and pg-pool then emits 'error' on the pool; with no listener that
+ * ends the whole test run (it did once, in two-workers). The pool drops that connection and
+ * opens another when asked, so the event is logged, not thrown; a query's own failure still
+ * rejects that query.
+ */
+export function pgPool(connectionString: string, max: number, applicationName = 'coaching-test'): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName });
+  pool.on('error', (err: Error & { code?: string }) => {
+    console.warn(`${applicationName}: an idle connection was ended by the server (${err.code ?? 'no code'}): ${err.message}`);
+  });
+  return pool;
 }
 
 export async function testClient(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: 'coaching-test' });
+  // ended by the server while idle: its next query fails; the event alone must not end the run (see pgPool)
+  client.on('error', (err) => console.warn(`coaching-test: a client's connection was ended by the server: ${err.message}`));
   await client.connect();
   return client;
 }
