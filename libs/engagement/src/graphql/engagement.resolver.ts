@@ -123,40 +123,34 @@ export class EngagementConnectionResolver {
 }
 
 /**
- * homework → drafts → feedback of a page, loaded level by level (one statement
- * each, as the field resolvers would) and attached to their parents, so the
- * plain data below the page resolves without a resolver per object. Each
- * level reads only the columns its selection asks for (every column when a
- * fragment hides what is asked).
+ * homework → drafts → feedback of a page, each level in one statement (as the
+ * field resolvers would), all three sent at once (they are named by the page,
+ * not by the level above) and attached to their parents, so the plain data
+ * below the page resolves without a resolver per object. Each level reads
+ * only the columns its selection asks for (every column when a fragment hides
+ * what is asked).
  */
 async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, nodes: readonly EngagementModel[]): Promise<void> {
   const path = ['edges', 'node', 'homework'];
   if (nodes.length === 0 || !selectsPlainly(info, path)) return;
+  const draftsPath = [...path, 'drafts'];
+  const feedbackPath = [...draftsPath, 'feedback'];
+  const withDrafts = selectsPlainly(info, draftsPath);
+  const withFeedback = withDrafts && selectsPlainly(info, feedbackPath);
   const l = loaders(ctx);
   const page = nodes.map((n) => n.id);
-  const homework = await l.homeworkOfEngagements(
-    page,
-    columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path)),
-  );
-  const all = homework.flatMap((list, i) => {
+  const [homework, drafts, feedback] = await Promise.all([
+    l.homeworkOfEngagements(page, columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path))),
+    withDrafts ? l.draftsOfPage(page, columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, draftsPath))) : null,
+    withFeedback ? l.feedbackOfPage(page, columnsOf(FEEDBACK_LEVEL, fieldsSelectedAt(info, feedbackPath))) : null,
+  ]);
+  homework.forEach((list, i) => {
     attach(nodes[i]!, 'homework', list);
-    return list;
+    if (!drafts) return;
+    for (const h of list) {
+      const ofHomework = drafts.get(h.id) ?? [];
+      attach(h, 'drafts', ofHomework);
+      if (feedback) for (const d of ofHomework) attach(d, 'feedback', feedback.get(d.id) ?? null);
+    }
   });
-  if (all.length === 0 || !selectsPlainly(info, [...path, 'drafts'])) return;
-  const drafts = await l.draftsOfHomeworks(
-    all.map((h) => h.id),
-    columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, [...path, 'drafts'])),
-    page,
-  );
-  const allDrafts = drafts.flatMap((list, i) => {
-    attach(all[i]!, 'drafts', list);
-    return list;
-  });
-  if (allDrafts.length === 0 || !selectsPlainly(info, [...path, 'drafts', 'feedback'])) return;
-  const feedback = await l.feedbackOfDrafts(
-    allDrafts.map((d) => d.id),
-    columnsOf(FEEDBACK_LEVEL, fieldsSelectedAt(info, [...path, 'drafts', 'feedback'])),
-    page,
-  );
-  feedback.forEach((f, i) => attach(allDrafts[i]!, 'feedback', f));
 }

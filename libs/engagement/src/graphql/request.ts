@@ -202,20 +202,37 @@ export class EngagementLoaders {
     return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
   }
 
-  // `page`: the ids are every homework (draft) of these engagements, and the statement names the
-  // engagements instead (50 keys sent rather than ~1,000 homework ids read back a moment ago)
-
-  async draftsOfHomeworks(ids: readonly string[], columns: string = DRAFT_COLUMNS, page?: readonly string[]): Promise<DraftModel[][]> {
-    const homework = page ? `IN (${HOMEWORK_OF_PAGE})` : '= ANY($1::uuid[])';
-    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id ${homework} ORDER BY revision`, [page ?? ids]);
+  async draftsOfHomeworks(ids: readonly string[], columns: string = DRAFT_COLUMNS): Promise<DraftModel[][]> {
+    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id = ANY($1::uuid[]) ORDER BY revision`, [ids]);
     return group(ids, rows, (r) => r.homework_id, toDraft);
   }
 
-  async feedbackOfDrafts(ids: readonly string[], columns: string = FEEDBACK_COLUMNS, page?: readonly string[]): Promise<(FeedbackModel | null)[]> {
-    const drafts = page ? `IN (${DRAFTS_OF_PAGE})` : '= ANY($1::uuid[])';
-    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id ${drafts}`, [page ?? ids]);
+  async feedbackOfDrafts(ids: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<(FeedbackModel | null)[]> {
+    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id = ANY($1::uuid[])`, [ids]);
     const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
     return ids.map((id) => byDraft.get(id) ?? null);
+  }
+
+  // A list's lower levels, named by its page (the engagements) rather than by the level above: the
+  // statements need nothing the level above answers, so the preload sends all three at once (one
+  // round trip, read-session.ts), and 50 keys go out instead of ~1,000 ids read back a moment ago.
+
+  /** Every draft of every homework of the engagements `page`, by homework id, in revision order. */
+  async draftsOfPage(page: readonly string[], columns: string = DRAFT_COLUMNS): Promise<Map<string, DraftModel[]>> {
+    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id IN (${HOMEWORK_OF_PAGE}) ORDER BY revision`, [page]);
+    const by = new Map<string, DraftModel[]>();
+    for (const r of rows) {
+      const list = by.get(r.homework_id);
+      if (list) list.push(toDraft(r));
+      else by.set(r.homework_id, [toDraft(r)]);
+    }
+    return by;
+  }
+
+  /** The feedback on every draft of the engagements `page`, by draft id. */
+  async feedbackOfPage(page: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<Map<string, FeedbackModel>> {
+    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id IN (${DRAFTS_OF_PAGE})`, [page]);
+    return new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
   }
 
   /**
