@@ -10,7 +10,7 @@ import { AppConfigService } from '#platform';
 import { REMINDER_QUEUE, ReminderClock, reminderId, WebhookSender, type ReminderJobData } from '#reminders';
 import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
 import { startApp, type Service } from './processes.js';
-import { maintainLikeAutovacuum, percentile, record } from './support.js';
+import { commitRate, maintainLikeAutovacuum, percentile, record } from './support.js';
 
 const PRACTICE = 'bench-reminders';
 const WORKERS = 2;
@@ -223,6 +223,8 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     /** One phase: `count` reminders due from `first` over `spreadMs`; delays of each (receipt − its due time). */
     const phase = async (label: string, count: number, spreadMs: number) => {
       await stopWorkers();
+      // the database's write capacity just before the phase (outside its timing): tells a slow moment apart
+      const commits = (await commitRate(pool)).perSecond;
       // the first due time leaves room for writing the homework, the rows and their jobs, and the workers' start
       let lead = 0;
       let first = new Date();
@@ -259,7 +261,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       // to see when in a phase the delays grew
       if (process.env.BENCH_DELAYS_DIR) writeFileSync(`${process.env.BENCH_DELAYS_DIR}/reminders-${label.replaceAll(' ', '-')}.json`, JSON.stringify(fired));
       const delays = fired.map(([, delay]) => delay).sort((a, b) => a - b);
-      return { delays, lost: count - delays.length, duplicates: duplicates - duplicatesBefore, assignSeconds, stages: stageFigures(before, after) };
+      return { delays, lost: count - delays.length, duplicates: duplicates - duplicatesBefore, assignSeconds, commits, stages: stageFigures(before, after) };
     };
 
     if (opts.reminders > 0) {
@@ -285,7 +287,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         reference: { name: 'writing that homework through the command path', value: n / r.assignSeconds, unit: 'homework/s' },
         target: 'p99 < 500 ms, none lost, none twice',
         met: p99 < 500 && r.lost === 0 && r.duplicates === 0,
-        extra: `p50 ${percentile(r.delays, 50)} ms, max ${r.delays.at(-1)} ms; ${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers`,
+        extra: `p50 ${percentile(r.delays, 50)} ms, max ${r.delays.at(-1)} ms; ${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers; ${atStart(r)}`,
       });
       reportStages(`steady ${opts.steadyRate}/s`, r.stages);
     }
@@ -306,6 +308,8 @@ interface PhaseResult {
   lost: number;
   duplicates: number;
   assignSeconds: number;
+  /** commits/s of PostgreSQL just before the phase */
+  commits: number;
   stages: StageFigure[];
 }
 
@@ -335,11 +339,16 @@ async function sendFloor(url: string, count: number): Promise<{ seconds: number;
   }
 }
 
+/** The database's write capacity measured just before the phase (support.ts, commitRate). */
+function atStart(r: PhaseResult): string {
+  return `PostgreSQL before the phase: ${Math.round(r.commits).toLocaleString('en-US')} commits/s (16 writers, one-row UPDATE)`;
+}
+
 function reportBurst(n: number, r: PhaseResult, target: { p99?: number; allWithin?: number }, floor?: { seconds: number; perSecond: number }): void {
   const label = `${n.toLocaleString('en-US')} reminders due at one instant`;
   const allIn = r.lost === 0 ? r.delays.at(-1)! / 1000 : NaN;
   const p99 = percentile(r.delays, 99);
-  const whole = `${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers; writing the homework took ${r.assignSeconds.toFixed(1)} s`;
+  const whole = `${r.delays.length} delivered of ${n}, ${r.duplicates} twice; ${WORKERS} workers; writing the homework took ${r.assignSeconds.toFixed(1)} s; ${atStart(r)}`;
   if (target.p99 !== undefined) {
     record({
       section: 'reminders',

@@ -85,6 +85,24 @@ export async function maintainLikeAutovacuum(q: pg.Pool | pg.Client): Promise<vo
   await q.query('VACUUM (ANALYZE)');
 }
 
+/**
+ * PostgreSQL's write capacity at this moment: `clients` writers each committing one-row UPDATEs (a
+ * commit, and its WAL flush, each) for `ms`; commits per second. A same-run reference for a phase
+ * bound by the database's writes: the same code on the same machine measured 2.4 s and 18.8 s of p99
+ * in two runs minutes apart (bench/REPORT.md, 2026-12-01 07:05), and this tells a slow moment apart.
+ */
+export async function commitRate(pool: pg.Pool, clients = 16, ms = 3_000): Promise<RunStats> {
+  await pool.query('CREATE TABLE IF NOT EXISTS bench_commit_probe (id int PRIMARY KEY, n bigint NOT NULL)');
+  try {
+    await pool.query('INSERT INTO bench_commit_probe SELECT g, 0 FROM generate_series(0, $1::int - 1) AS g ON CONFLICT DO NOTHING', [clients]);
+    return await runFor(clients, ms, async (w) => {
+      await pool.query('UPDATE bench_commit_probe SET n = n + 1 WHERE id = $1', [w]);
+    });
+  } finally {
+    await pool.query('DROP TABLE IF EXISTS bench_commit_probe');
+  }
+}
+
 export async function freshDatabase(url = BENCH_DATABASE_URL): Promise<void> {
   const u = new URL(url);
   const name = u.pathname.slice(1);
