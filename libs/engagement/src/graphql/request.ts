@@ -1,7 +1,7 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import DataLoader from 'dataloader';
 import type { StoredEvent } from '#event-store';
-import { AccessAuditTrail, AccessDenied, ResourceNotFound, type Principal, type ReadSession, type RequestContext } from '#platform';
+import { AccessAuditTrail, AccessDenied, groupBy, ResourceNotFound, type Principal, type ReadSession, type RequestContext } from '#platform';
 import type { EngagementEvent } from '../domain/events.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
 import type { ProjectedRows } from '../read/engagement-projector.js';
@@ -188,11 +188,11 @@ export class EngagementLoaders {
     return ids.map((id) => byId.get(id) ?? 0);
   });
 
-  // The batches of the three levels under a list, in one statement each. The
-  // loaders above batch with them; a list's preload (engagement.resolver.ts)
-  // calls them directly with a whole level's keys: no promise and cache entry
-  // per key for ~1,000 objects it attaches to their parents anyway, and only
-  // the columns its selection asks for (read-models.ts, columnsOf).
+  // The batches of the three levels, in one statement each. The loaders above
+  // batch with them; a list's preload (engagement.resolver.ts) calls the
+  // homework batch and the page's levels below directly: no promise and cache
+  // entry per key for ~1,000 objects it attaches to their parents anyway, and
+  // only the columns its selection asks for (read-models.ts, columnsOf).
 
   async homeworkOfEngagements(ids: readonly string[], columns: string = HOMEWORK_COLUMNS): Promise<HomeworkModel[][]> {
     const rows = await this.q<HomeworkRow>(
@@ -202,13 +202,13 @@ export class EngagementLoaders {
     return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
   }
 
-  async draftsOfHomeworks(ids: readonly string[], columns: string = DRAFT_COLUMNS): Promise<DraftModel[][]> {
-    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id = ANY($1::uuid[]) ORDER BY revision`, [ids]);
+  async draftsOfHomeworks(ids: readonly string[]): Promise<DraftModel[][]> {
+    const rows = await this.q<DraftRow>(`SELECT ${DRAFT_COLUMNS} FROM drafts WHERE practice_id = $2 AND homework_id = ANY($1::uuid[]) ORDER BY revision`, [ids]);
     return group(ids, rows, (r) => r.homework_id, toDraft);
   }
 
-  async feedbackOfDrafts(ids: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<(FeedbackModel | null)[]> {
-    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id = ANY($1::uuid[])`, [ids]);
+  async feedbackOfDrafts(ids: readonly string[]): Promise<(FeedbackModel | null)[]> {
+    const rows = await this.q<FeedbackRow>(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE practice_id = $2 AND draft_id = ANY($1::uuid[])`, [ids]);
     const byDraft = new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
     return ids.map((id) => byDraft.get(id) ?? null);
   }
@@ -220,13 +220,7 @@ export class EngagementLoaders {
   /** Every draft of every homework of the engagements `page`, by homework id, in revision order. */
   async draftsOfPage(page: readonly string[], columns: string = DRAFT_COLUMNS): Promise<Map<string, DraftModel[]>> {
     const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id IN (${HOMEWORK_OF_PAGE}) ORDER BY revision`, [page]);
-    const by = new Map<string, DraftModel[]>();
-    for (const r of rows) {
-      const list = by.get(r.homework_id);
-      if (list) list.push(toDraft(r));
-      else by.set(r.homework_id, [toDraft(r)]);
-    }
-    return by;
+    return groupBy(rows.map(toDraft), (d) => d.homeworkId);
   }
 
   /** The feedback on every draft of the engagements `page`, by draft id. */

@@ -34,7 +34,11 @@ export class ReadSession {
     private readonly deadline: { at: number; budgetMs: number } | null = null,
   ) {}
 
-  async query<R extends Record<string, unknown>>(sql: string, params: unknown[] = [], resent = false): Promise<R[]> {
+  query<R extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.send<R>(sql, params, false);
+  }
+
+  private async send<R extends Record<string, unknown>>(sql: string, params: unknown[], resent: boolean): Promise<R[]> {
     if (this.ended) throw new Error('This read session has ended; it runs no more statements');
     if (this.deadline && Date.now() >= this.deadline.at) throw new ExecutionTimeout(this.deadline.budgetMs);
     const pending = this.open();
@@ -50,7 +54,7 @@ export class ReadSession {
       const code = (err as { code?: unknown }).code;
       // 57014: cancelled by the statement timeout the budget set
       if (this.deadline && code === '57014') throw new ExecutionTimeout(this.deadline.budgetMs);
-      if (code === '25P02' && !resent) return this.query<R>(sql, params, true);
+      if (code === '25P02' && !resent) return this.send<R>(sql, params, true);
       throw err;
     }
   }
