@@ -21,6 +21,7 @@ jest.setTimeout(90_000);
 /** Everything a reminder test needs: API, worker, webhook receiver, SMTP server, a pool. */
 export class ReminderRig {
   worker!: TestWorker;
+  private workerRunning = false;
   /** the practices this rig made (activeEngagement): their waiting reminders are cancelled when it closes */
   readonly practiceIds = new Set<string>();
   private readonly extraReceivers: HttpReceiver[] = [];
@@ -48,6 +49,7 @@ export class ReminderRig {
     const api = await TestApi.start(env);
     const rig = new ReminderRig(api, hooks, smtp, testPool(5), env);
     rig.worker = await TestWorker.start(env);
+    rig.workerRunning = true;
     return rig;
   }
 
@@ -106,12 +108,19 @@ export class ReminderRig {
 
   /** Graceful stop of the worker (scheduler subscriber, BullMQ processor, reconciler); the API keeps running. */
   async stopWorker(): Promise<void> {
+    this.workerRunning = false;
     await this.worker.close();
+  }
+
+  /** Starts the worker again if a test stopped it (and failed before starting it again). */
+  async ensureWorker(): Promise<void> {
+    if (!this.workerRunning) await this.startWorker();
   }
 
   /** A new worker with the rig's environment (same QUEUE_PREFIX, so the same queue). */
   async startWorker(): Promise<void> {
     this.worker = await TestWorker.start(this.env);
+    this.workerRunning = true;
     if (this.timeOffsetMs !== 0) this.worker.get(ReminderTime).setNow(this.now());
   }
 
@@ -128,7 +137,8 @@ export class ReminderRig {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    if (this.workerRunning) await this.worker.close();
+    this.workerRunning = false;
     // the test database is shared by the run's files, and each rig's worker reconciles every SCHEDULED
     // row into its own queue at start (then moves its time ahead): reminders this file leaves waiting
     // would be delivered by a later file's worker, to this file's closed receiver's port

@@ -24,6 +24,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
 });
+// a test that failed with the worker stopped must not leave the next one without a worker
+afterEach(async () => {
+  await rig?.ensureWorker();
+});
 
 const allScheduled = (n: number) => (rows: ReminderRow[]) => rows.length === n && rows.every((r) => r.status === 'SCHEDULED');
 
@@ -42,31 +46,34 @@ describe('reminders due while no worker ran', () => {
     // scheduler makes its rows on start, with jobs due at once)
     const lost = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
     const late = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
-    const dueAt = inSeconds(2);
-    const lostHw = await assignHomework(rig, lost, 'Its jobs vanish', dueAt);
+    const lostDue = inSeconds(2);
+    const lostHw = await assignHomework(rig, lost, 'Its jobs vanish', lostDue);
     const lostRows = await waitForRows(rig, 'two rows', lost.engagementId, allScheduled(2));
     await waitFor('their jobs', async () => (await Promise.all(lostRows.map((r) => rig.jobState(r.id, r.scheduled_for)))).every((st) => st === 'delayed'));
 
     await rig.stopWorker();
     await rig.clock.unschedule(lostRows.map((r) => ({ id: r.id, at: r.scheduled_for })));
     expect(await Promise.all(lostRows.map((r) => rig.jobState(r.id, r.scheduled_for)))).toEqual(['unknown', 'unknown']);
-    const lateHw = await assignHomework(rig, late, 'Assigned while the worker was down', dueAt);
-    // both times (due-soon at dueAt, overdue 1 s later) pass with no worker
-    await untilPassed(new Date(dueAt.getTime() + 1_500));
+    // its own due time, taken now: stopping the worker can take seconds on a busy machine
+    const lateDue = inSeconds(2);
+    const lateHw = await assignHomework(rig, late, 'Assigned while the worker was down', lateDue);
+    // both homeworks' times (due-soon at the due time, overdue 1 s later) pass with no worker
+    await untilPassed(new Date(lateDue.getTime() + 1_500));
     // no scheduler ran: no row yet
     expect(await rig.reminders(late.engagementId)).toEqual([]);
 
     const startedAt = new Date();
     await rig.startWorker(); // same QUEUE_PREFIX
 
-    for (const [s, hw] of [
-      [lost, lostHw],
-      [late, lateHw],
+    for (const [s, hw, dueAt] of [
+      [lost, lostHw, lostDue],
+      [late, lateHw, lateDue],
     ] as const) {
       const got = await deliveredFor(s.practiceId, hw, 2);
       expect(got.map((d) => d.json.kind).sort()).toEqual(['HOMEWORK_DUE_SOON', 'HOMEWORK_OVERDUE']);
-      // at once (the next chance otherwise would be an hourly reconciliation)
-      for (const d of got) expect(d.receivedAt.getTime() - startedAt.getTime()).toBeLessThan(5_000);
+      // at start, not at the next reconciliation an hour later (a bound of logic, not of speed:
+      // a busy machine may take seconds)
+      for (const d of got) expect(d.receivedAt.getTime() - startedAt.getTime()).toBeLessThan(60_000);
       const rows = await waitForRows(rig, 'both SENT', s.engagementId, (r) => r.length === 2 && r.every((x) => x.status === 'SENT'));
       expect(rows.map((r) => r.scheduled_for.getTime())).toEqual([dueAt.getTime(), dueAt.getTime() + 1_000]);
       expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(2);
@@ -75,7 +82,8 @@ describe('reminders due while no worker ran', () => {
 
   it('a reminder leased by a run that died is delivered once the lease runs out, without burning its attempts', async () => {
     const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
-    const dueAt = inSeconds(2);
+    // far enough ahead that the lease below is set before the due time on a busy machine
+    const dueAt = inSeconds(5);
     const hw = await assignHomework(rig, s, 'Leased by a dead worker', dueAt);
     const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
 
@@ -96,7 +104,8 @@ describe('reminders due while no worker ran', () => {
 describe('a reminder fires before the scheduler has caught up', () => {
   it('with a settings change that moved it later: it is not sent at its old time', async () => {
     const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0 });
-    const dueAt = inSeconds(2);
+    // far enough ahead that the worker is stopped before the overdue time on a busy machine
+    const dueAt = inSeconds(5);
     const hw = await assignHomework(rig, s, 'Overdue later', dueAt);
     const rows = await waitForRows(rig, 'two rows', s.engagementId, allScheduled(2));
     const [dueSoon, overdue] = rows;
