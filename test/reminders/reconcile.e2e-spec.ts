@@ -1,3 +1,5 @@
+import { Metrics } from '#platform';
+import { ReminderClock, ReminderReconciler } from '#reminders';
 import { testClient } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 import {
@@ -165,5 +167,77 @@ describe('a worker stopped gracefully', () => {
     await deliveredFor(s.practiceId, control, 1);
     expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
     expect((await rig.reminders(s.engagementId)).find((r) => r.id === row!.id)).toMatchObject({ status: 'SENT', attempts: 1 });
+  });
+});
+
+describe('reconciliation passes', () => {
+  // the mark is a field of the queue's meta hash (BullMQ's own): a flush or an obliterate removes it with the jobs
+  const mark = async () => ((await rig.clock.queue.getMeta()) as Record<string, unknown>)['coaching:reconciled-at'] ?? null;
+  const rearmedCount = async (pass: 'full' | 'changed') =>
+    (await rig.worker.get(Metrics).reminderJobsRearmed.get()).values.find((v) => v.labels.pass === pass)?.value ?? 0;
+
+  /** Two rows an hour and more ahead, with their jobs; the first made to look unchanged for an hour. */
+  async function waitingRows(title: string): Promise<{ old: ReminderRow; fresh: ReminderRow }> {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [60], overdueAfterMinutes: 60 });
+    await assignHomework(rig, s, title, inSeconds(7_200));
+    const [old, fresh] = await waitForRows(rig, 'two rows', s.engagementId, allScheduled(2));
+    await waitFor('their jobs', async () => (await Promise.all([old!, fresh!].map((r) => rig.jobState(r.id, r.scheduled_for)))).every((st) => st === 'delayed'));
+    await rig.pool.query("UPDATE reminders SET updated_at = now() - interval '1 hour' WHERE id = $1", [old!.id]);
+    return { old: old!, fresh: fresh! };
+  }
+  const lose = async (...rows: ReminderRow[]) => {
+    for (const r of rows) await rig.clock.queue.remove(ReminderClock.jobId(r.id, r.scheduled_for));
+  };
+
+  it('between full passes, re-arms the rows changed since the last pass; a row unchanged for long waits for the next full pass', async () => {
+    const reconciler = rig.worker.get(ReminderReconciler);
+    await reconciler.reconcile();
+    const { old, fresh } = await waitingRows('Changed and unchanged');
+    await lose(old, fresh);
+    const before = await rearmedCount('changed');
+
+    const changed = await reconciler.reconcile({ full: false });
+    expect(changed.full).toBe(false);
+    expect(await rig.jobState(fresh.id, fresh.scheduled_for)).toBe('delayed');
+    expect(await rig.jobState(old.id, old.scheduled_for)).toBe('unknown');
+    expect(changed.rearmed).toBeGreaterThanOrEqual(1);
+    expect(await rearmedCount('changed')).toBe(before + changed.rearmed);
+
+    const full = await reconciler.reconcile();
+    expect(full).toMatchObject({ full: true });
+    expect(full.rearmed).toBeGreaterThanOrEqual(1);
+    expect(await rig.jobState(old.id, old.scheduled_for)).toBe('delayed');
+    // a pass that finds every job in place re-creates none
+    expect(await reconciler.reconcile({ full: false })).toMatchObject({ full: false, rearmed: 0 });
+  });
+
+  it('a Redis that lost its mark of the last pass (flushed, obliterated, failed over) gets a full pass at the next tick', async () => {
+    const reconciler = rig.worker.get(ReminderReconciler);
+    await reconciler.reconcile();
+    const { old } = await waitingRows('After a flush');
+    expect(await mark()).toMatch(/^\d+$/);
+    await lose(old);
+    await (await rig.clock.queue.getBackend().client).hdel(rig.clock.queue.keys.meta!, 'coaching:reconciled-at');
+    expect(await mark()).toBeNull();
+
+    const pass = await reconciler.reconcile({ full: false });
+    expect(pass.full).toBe(true);
+    expect(await rig.jobState(old.id, old.scheduled_for)).toBe('delayed');
+    expect(await mark()).toMatch(/^\d+$/);
+  });
+
+  it('reads the rows changed since a time and those due by a time, across practices', async () => {
+    const { old, fresh } = await waitingRows('Read by the function');
+    const ids = async (changedSince: string, dueBy: string) =>
+      (
+        await rig.pool.query<{ id: string }>(
+          `SELECT id FROM reminders_to_reconcile(${changedSince}, ${dueBy}) WHERE id = ANY($1::uuid[])`,
+          [[old.id, fresh.id]],
+        )
+      ).rows.map((r) => r.id);
+    expect(await ids("now() - interval '5 minutes'", 'now()')).toEqual([fresh.id]);
+    // due by: the old row (its time an hour ahead) is read once its time is within reach
+    expect((await ids("now() - interval '5 minutes'", "now() + interval '3 hours'")).sort()).toEqual([old.id, fresh.id].sort());
+    expect((await ids("'-infinity'", 'now()')).sort()).toEqual([old.id, fresh.id].sort());
   });
 });

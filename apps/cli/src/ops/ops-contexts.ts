@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AuthModule, ConfigModule, DatabaseModule } from '#platform';
+import { AuthModule, ConfigModule, DatabaseModule, MetricsModule } from '#platform';
 import { EngagementWriteModule, PracticeSettingsRepository } from '#engagement';
 import { ReminderQueueModule, ReminderReconciler, WebhookReplay } from '#reminders';
 
@@ -21,7 +21,7 @@ class ReconcileContextModule {
   static forRoot(): DynamicModule {
     return {
       module: ReconcileContextModule,
-      imports: [ConfigModule.forRoot(), DatabaseModule, ReminderQueueModule],
+      imports: [ConfigModule.forRoot(), DatabaseModule, MetricsModule, ReminderQueueModule],
       providers: [ReminderReconciler],
     };
   }

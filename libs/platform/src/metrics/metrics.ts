@@ -89,6 +89,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reminderJobsRearmed = new Counter({
+    name: 'coaching_reminder_jobs_rearmed_total',
+    help: 'Reminder jobs the reconciler re-created because Redis did not hold them (a flushed or failed-over Redis, a lost write), by pass (full: every waiting row; changed: rows changed since the last pass)',
+    labelNames: ['pass'],
+    registers: [this.registry],
+  });
+
   readonly reminderFireDelay = new Histogram({
     name: 'coaching_reminder_fire_delay_seconds',
     help: 'From a reminder\'s scheduled time to its delivery',

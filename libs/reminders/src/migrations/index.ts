@@ -8,6 +8,7 @@ import { ReminderDigests1764000000321 } from './1764000000321-reminder-digests.j
 import { WebhookDeliveryRetention1764000000420 } from './1764000000420-webhook-delivery-retention.js';
 import { WebhookPendingStreams1764000000427 } from './1764000000427-webhook-pending-streams.js';
 import { DueRemindersInSweepOrder1764000000460 } from './1764000000460-due-reminders-in-sweep-order.js';
+import { ReconcileChangedReminders1764000000470 } from './1764000000470-reconcile-changed-reminders.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
 export const REMINDER_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const REMINDER_MIGRATIONS = [
   WebhookDeliveryRetention1764000000420,
   WebhookPendingStreams1764000000427,
   DueRemindersInSweepOrder1764000000460,
+  ReconcileChangedReminders1764000000470,
 ];
