@@ -140,7 +140,7 @@ export class ReminderScheduler implements Subscriber {
         notes.push({ correlationId: cause.correlationId, practiceId, engagementId, scheduled, unscheduled });
       }
     }
-    await write(q, practiceId, writes);
+    await writeSchedule(q, practiceId, writes);
   }
 
   /** Sets the jobs after the rows committed; a failure here is repaired by the reconciler. */
@@ -161,7 +161,7 @@ export function recipientOf(target: EscalationTarget, subject: ReminderSubject, 
   return { id: `practice-admin:${subject.practiceId}`, name: 'Practice admin', email: escalationEmail };
 }
 
-interface Writes {
+export interface Writes {
   inserts: { id: string; engagementId: string; homeworkId: string; draftId: string | null; kind: ReminderKind; recipient: Person; role: EscalationTarget; at: Date; correlationId: string; step: number | null }[];
   moves: { id: string; at: Date; recipient: Person; role: EscalationTarget; correlationId: string }[];
   cancels: { id: string; reason: string }[];
@@ -226,8 +226,13 @@ function plan(
   }
 }
 
-/** The planned writes of a practice's engagements, one statement per kind of write. */
-async function write(q: Queryable, practiceId: string, { inserts, moves, cancels }: Writes): Promise<void> {
+/**
+ * The planned writes of a practice's engagements, one statement per kind of write. A move or a
+ * cancel changes only a row still in a state the plan moves or cancels: the plan read the rows
+ * earlier in this transaction, and a worker may have recorded one SENT since (a move over it would
+ * make it SCHEDULED again and send it twice).
+ */
+export async function writeSchedule(q: Queryable, practiceId: string, { inserts, moves, cancels }: Writes): Promise<void> {
   if (inserts.length) {
     await q.query(
       `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, draft_id, kind, recipient_id, recipient_name,
@@ -262,7 +267,7 @@ async function write(q: Queryable, practiceId: string, { inserts, moves, cancels
               recipient_role = w.recipient_role, correlation_id = w.correlation_id, updated_at = now()
          FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
            AS w(id, scheduled_for, recipient_id, recipient_name, recipient_email, recipient_role, correlation_id)
-        WHERE r.practice_id = $1 AND r.id = w.id`,
+        WHERE r.practice_id = $1 AND r.id = w.id AND r.status IN ('SCHEDULED', 'HELD', 'CANCELLED')`,
       [
         practiceId,
         moves.map((w) => w.id),
