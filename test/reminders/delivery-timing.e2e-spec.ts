@@ -11,7 +11,7 @@ afterAll(async () => {
 });
 
 describe('reminders are delivered when due', () => {
-  it('sends due-soon, overdue and feedback-pending, signed, by webhook and email, in order and never early', async () => {
+  it('sends due-soon, overdue and feedback-pending, signed, by webhook and email, each at or after its own time, never early', async () => {
     const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 0, feedbackWindowMinutes: 0, emailReminders: true });
     const dueAt = new Date(Date.now() + 3_000);
     const hw = await assignHomework(rig, s, 'Articulate your hook', dueAt);
@@ -22,13 +22,16 @@ describe('reminders are delivered when due', () => {
     const got = await waitFor('three webhook deliveries', () => (rig.deliveries(s.practiceId).length >= 3 ? rig.deliveries(s.practiceId) : null), {
       timeoutMs: 20_000,
     });
-    const kinds = got.map((d) => d.json.kind);
-    expect(kinds).toEqual(['FEEDBACK_PENDING', 'HOMEWORK_DUE_SOON', 'HOMEWORK_OVERDUE']);
-    const [feedback, dueSoon, overdue] = got;
+    // by kind, not by arrival: which of feedback-pending (due at the submission) and due-soon (due 3 s after
+    // the first assignment) arrives first depends on how long the three requests took on a busy machine
+    expect(got.map((d) => d.json.kind).sort()).toEqual(['FEEDBACK_PENDING', 'HOMEWORK_DUE_SOON', 'HOMEWORK_OVERDUE']);
+    const byKind = (kind: string) => got.find((d) => d.json.kind === kind);
+    const [feedback, dueSoon, overdue] = [byKind('FEEDBACK_PENDING'), byKind('HOMEWORK_DUE_SOON'), byKind('HOMEWORK_OVERDUE')];
     // never before its time
     expect(feedback!.receivedAt.getTime()).toBeGreaterThanOrEqual(submittedAt.getTime());
     expect(dueSoon!.receivedAt.getTime()).toBeGreaterThanOrEqual(dueAt.getTime());
-    expect(overdue!.receivedAt.getTime()).toBeGreaterThan(dueAt.getTime());
+    // overdue: at least a second after the due time (overdueAfterMinutes 0)
+    expect(overdue!.receivedAt.getTime()).toBeGreaterThanOrEqual(dueAt.getTime() + 1_000);
     for (const d of got) {
       const expected = `sha256=${createHmac('sha256', SECRET).update(d.body).digest('hex')}`;
       expect(d.headers['x-signature']).toBe(expected);
