@@ -148,6 +148,19 @@ describe('row-level security', () => {
     expect(seen).toEqual([practiceA, practiceB].sort());
   });
 
+  it('every definer function (each reads across practices) is the service role\'s to call, not everyone\'s', async () => {
+    const { rows: definers } = await owner.query<{ fn: string; public: boolean; app: boolean }>(
+      `SELECT p.oid::regprocedure::text AS fn,
+              EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                       WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public,
+              has_function_privilege('coaching_app', p.oid, 'EXECUTE') AS app
+         FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef ORDER BY 1`,
+    );
+    expect(definers.length).toBeGreaterThan(0);
+    expect(definers.filter((d) => d.public).map((d) => d.fn)).toEqual([]);
+    expect(definers.filter((d) => !d.app).map((d) => d.fn)).toEqual([]);
+  });
+
   it('cannot rewrite or delete stored events, even its own practice\'s', async () => {
     await asApp(practiceA, async (c) => {
       await expect(c.query("UPDATE events SET type = 'Forged' WHERE practice_id = $1", [practiceA])).rejects.toThrow(/permission denied/);
