@@ -16,6 +16,13 @@ export class Waker {
     this.wakeNow?.();
   }
 
+  /** True when a wake came that no sleep has taken yet; takes it. */
+  take(): boolean {
+    const woken = this.woken;
+    this.woken = false;
+    return woken;
+  }
+
   sleep(ms: number): Promise<void> {
     if (this.woken) {
       this.woken = false;
