@@ -30,6 +30,11 @@ export interface LeaseRequest {
    */
   now: Date;
   /**
+   * The reminders' time now (`now` less the lead): a row taken up ahead of its time is leased for
+   * `seconds` past its time, not past now, so its wait needs no renewal (reminder-lease-keeper.ts).
+   */
+  timeNow: Date;
+  /**
    * How many more rows to take: due, SCHEDULED, not held for a digest, never attempted, unleased and
    * not locked by anyone (SKIP LOCKED), oldest first and, among those due at one time, an
    * engagement's together: a batch records few streams, and two workers sweeping at once take
@@ -66,11 +71,13 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
           AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
         ORDER BY scheduled_for, engagement_id LIMIT $4
         FOR UPDATE SKIP LOCKED)
-     UPDATE reminders r SET lease_until = now() + make_interval(secs => $3), lease_token = $2, updated_at = now()
+     UPDATE reminders r SET lease_token = $2, updated_at = now(),
+            lease_until = now() + make_interval(secs => $3)
+                        + greatest(interval '0', (CASE WHEN r.status = 'HELD' AND r.held_until IS NOT NULL THEN r.held_until ELSE r.scheduled_for END) - $7::timestamptz)
        FROM (SELECT id FROM asked UNION ALL SELECT id FROM swept) AS t
       WHERE r.practice_id = $5 AND r.id = t.id
      RETURNING r.*`,
-    [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now],
+    [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now, req.timeNow],
   );
   const asked = new Set(req.ids);
   const taken = new Set(rows.map((r) => r.id));

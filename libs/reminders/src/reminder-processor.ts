@@ -321,6 +321,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           sweep,
           // rows due within the lead, prepared now and sent at their time
           now: new Date(takenAt.getTime() + leadMs),
+          timeNow: takenAt,
         });
         const subjects = await loadReminderSubjects(
           tx,
