@@ -233,7 +233,8 @@ export class SubscriptionRunner {
         if (await this.ensureSession()) {
           if (Date.now() - this.lastCount >= this.takeover || this.owned.size === 0) await this.rebalance();
         }
-        const partitions = everyPartition || this.waker.take() ? [...this.owned.keys()] : [...this.behind].filter((p) => this.owned.has(p));
+        // a wake that came before this pass is answered by it when it reads every partition anyway
+        const partitions = this.waker.take() || everyPartition ? [...this.owned.keys()] : [...this.behind].filter((p) => this.owned.has(p));
         this.behind.clear();
         let again = false;
         for (const p of partitions) {

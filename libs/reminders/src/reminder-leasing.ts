@@ -73,7 +73,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
         FOR UPDATE SKIP LOCKED)
      UPDATE reminders r SET lease_token = $2, updated_at = now(),
             lease_until = now() + make_interval(secs => $3)
-                        + greatest(interval '0', (CASE WHEN r.status = 'HELD' AND r.held_until IS NOT NULL THEN r.held_until ELSE r.scheduled_for END) - $7::timestamptz)
+                        + greatest(interval '0', (CASE WHEN r.status = 'HELD' THEN r.held_until ELSE r.scheduled_for END) - $7::timestamptz)
        FROM (SELECT id FROM asked UNION ALL SELECT id FROM swept) AS t
       WHERE r.practice_id = $5 AND r.id = t.id
      RETURNING r.*`,
