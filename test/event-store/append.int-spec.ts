@@ -75,12 +75,14 @@ describe('append and readStream', () => {
     }
   });
 
-  it('looks a stream up by (practice_id, stream_id) in events_stream_version, not by walking the index', async () => {
+  it('looks a stream up by (practice_id, stream_id) in events_stream_version, not by walking the index, as the service role', async () => {
     const s = uniqueId('stream');
     await store.append(s, [event()], { expectedVersion: 'no_stream' });
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
+      // planned as the apps' role, under row-level security (the owner's plans differ: see practice-scope.ts)
+      await client.query('SET LOCAL ROLE coaching_app');
       await client.query("SELECT set_config('app.practice_id', 'practice-test', true)");
       // the statements readStream and streamVersion send, planned for a named practice and for the transaction's
       const sent: [string, unknown[]][] = [];

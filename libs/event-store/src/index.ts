@@ -15,6 +15,7 @@ export {
 export { UpcasterRegistry, type Upcaster } from './upcasters.js';
 export { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, MAX_TYPE_LENGTH } from './validation.js';
 export { eventStoreSchemaSql } from './schema.js';
+export { practiceOrScoped } from './practice-scope.js';
 export { readSubscriberLag, type SubscriberLagRow } from './subscriber-lag.js';
 export { inTransaction, begin, batch, inline, type StatementResult, type Transaction, type TransactionOptions } from './transaction.js';
 export { follow, Waker, type Follower, type FollowOptions } from './follow.js';

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { EventStoreInputError, WrongExpectedVersionError } from './errors.js';
 import { EventNotifier } from './event-notifier.js';
 import { PersonalDataSealing } from './personal-data-sealing.js';
+import { practiceOrScoped } from './practice-scope.js';
 import { inline, inTransaction } from './transaction.js';
 import { UpcasterRegistry } from './upcasters.js';
 import { validateAppend, validateStreamId } from './validation.js';
@@ -307,10 +308,10 @@ export class PostgresEventStore {
   async streamVersion(streamId: string, tx: Queryable = this.pool, practiceId?: string): Promise<number> {
     validateStreamId(streamId);
     validatePracticeOption(practiceId);
-    // a stable expression: the planner looks up (practice_id, stream_id) in events_stream_version
-    // instead of walking the whole index for the stream (PostgreSQL 15 has no skip scan)
+    // the planner looks up (practice_id, stream_id) in events_stream_version instead of walking the
+    // whole index for the stream (PostgreSQL 15 has no skip scan), as the service role too: practice-scope.ts
     const { rows } = await tx.query<{ v: number }>(
-      `SELECT coalesce(max(version), 0)::int AS v FROM events WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND stream_id = $1`,
+      `SELECT coalesce(max(version), 0)::int AS v FROM events WHERE practice_id = ${practiceOrScoped(2)} AND stream_id = $1`,
       [streamId, practiceId ?? null],
     );
     return rows[0]!.v;
@@ -327,7 +328,7 @@ export class PostgresEventStore {
       throw new EventStoreInputError('maxCount', 'must be a whole number >= 1');
     }
     const { rows } = await (options.tx ?? this.pool).query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND stream_id = $1 AND version >= $3 ORDER BY version LIMIT $4`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE practice_id = ${practiceOrScoped(2)} AND stream_id = $1 AND version >= $3 ORDER BY version LIMIT $4`,
       [streamId, options.practiceId ?? null, from, max],
     );
     return this.toStoredAll(rows, options.tx ?? this.pool);

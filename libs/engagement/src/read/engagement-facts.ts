@@ -1,4 +1,4 @@
-import type { Queryable } from '#event-store';
+import { practiceOrScoped, type Queryable } from '#event-store';
 import { BadUserInput } from '#platform';
 import type { EngagementStatus, HomeworkStatus, Person } from '../domain/types.js';
 import type { EngagementRow } from './read-models.js';
@@ -58,7 +58,7 @@ export async function readEngagementFacts(
   >(
     `SELECT id, practice_id, title, status, coach_id, coach_name, coach_email, client_id, client_name, client_email, updated_at,
             coach_timezone, client_timezone
-       FROM engagements WHERE practice_id = coalesce($2::text, current_setting('app.practice_id', true)) AND id = ANY($1::uuid[])`,
+       FROM engagements WHERE practice_id = ${practiceOrScoped(2)} AND id = ANY($1::uuid[])`,
     [ids, practice],
   );
   for (const e of engagements) {
@@ -88,7 +88,7 @@ export async function readEngagementFacts(
     `SELECT h.id, h.engagement_id, h.title, h.status, h.due_at, h.assigned_at, d.id AS draft_id, d.revision, d.submitted_at, h.draft_count
        FROM homework h
        LEFT JOIN drafts d ON d.practice_id = h.practice_id AND d.id = h.latest_draft_id AND h.status = 'SUBMITTED'
-      WHERE h.practice_id = coalesce($3::text, current_setting('app.practice_id', true))
+      WHERE h.practice_id = ${practiceOrScoped(3)}
         AND h.engagement_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR h.id = ANY($2::uuid[]))`,
     [ids, onlyHomework ? [...new Set(onlyHomework)] : null, practice],
   );
