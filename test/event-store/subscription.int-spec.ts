@@ -353,6 +353,53 @@ describe('reading partitions', () => {
   });
 });
 
+describe('what a subscriber reads', () => {
+  it('opens no event a subscriber drops by type and none for one that reads metadata only; a batch is full by what it read', async () => {
+    const practice = uniqueId('reads');
+    const typed = uniqueId('typed');
+    const meta = uniqueId('meta');
+    await startAtHead(typed);
+    await startAtHead(meta);
+    // the events the store opens (personal fields, upcasting) for this test's stream
+    const opened: string[] = [];
+    const open = store.toStoredAll.bind(store);
+    store.toStoredAll = async (rows, q) => {
+      for (const r of rows) if (r.stream_id.startsWith(practice)) opened.push(`${r.type}:${r.version}`);
+      return open(rows, q);
+    };
+    try {
+      const seen: Record<string, StoredEvent[]> = { [typed]: [], [meta]: [] };
+      const watcher = (name: string, extra: Partial<Subscriber>): Subscriber => ({
+        name,
+        batchSize: 10,
+        ...extra,
+        async handle(events) {
+          seen[name]!.push(...events.filter((e) => e.streamId.startsWith(practice)));
+        },
+      });
+      // 25 events, every fifth one kept by the typed subscriber: its batches of 10 hold 2, yet they are
+      // full (10 read), so it reads on at once; with no poll for 10 minutes nothing else brings it to the end
+      const types = Array.from({ length: 25 }, (_, i) => (i % 5 === 0 ? 'Sub.Kept' : 'Sub.Dropped'));
+      await store.append(`${practice}-s`, types.map((type, i) => event(type, { i }, practice)), { expectedVersion: 'no_stream' });
+      const quiet = { partitions: 8, pollIntervalMs: 600_000, takeoverIntervalMs: 600_000 };
+      const t = runner(watcher(typed, { eventTypes: ['Sub.Kept'] }), quiet);
+      const m = runner(watcher(meta, { reads: 'metadata' }), quiet);
+      t.start();
+      m.start();
+      await waitFor('both subscribers to reach the end', () => (seen[typed]!.length === 5 && seen[meta]!.length === 25 ? true : null));
+      await waitFor('both runners to count 25', () => t.status().processedEvents === 25 && m.status().processedEvents === 25);
+
+      expect(seen[typed]!.map((e) => [e.type, e.data])).toEqual([0, 5, 10, 15, 20].map((i) => ['Sub.Kept', { i }]));
+      expect(seen[meta]!.map((e) => e.type)).toEqual(types);
+      expect(seen[meta]!.every((e) => e.metadata.practiceId === practice && e.occurredAt instanceof Date && Object.keys(e.data as object).length === 0)).toBe(true);
+      // only what the typed subscriber takes was opened; nothing for the metadata reader
+      expect(opened.sort()).toEqual(['Sub.Kept:1', 'Sub.Kept:11', 'Sub.Kept:16', 'Sub.Kept:21', 'Sub.Kept:6'].sort());
+    } finally {
+      store.toStoredAll = open;
+    }
+  });
+});
+
 describe('a partition whose batches keep failing', () => {
   it('is logged at ERROR once, WARN every N failures and INFO on recovery, told to the observer, and holds up no other partition', async () => {
     const name = uniqueId('poison');

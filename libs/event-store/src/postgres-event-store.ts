@@ -18,6 +18,8 @@ import {
   type Queryable,
   type ReadAllOptions,
   type ReadAllResult,
+  type ReadPartitionOptions,
+  type ReadPartitionResult,
   type ReadStreamOptions,
   type StoredEvent,
   type TransactionHandle,
@@ -354,12 +356,9 @@ export class PostgresEventStore {
     );
     const last = rows[rows.length - 1];
     const checkpoint: Checkpoint = last ? { transactionId: last.transaction_id, position: Number(last.position) } : after;
-    let events = await this.toStoredAll(rows, options.tx ?? this.pool);
-    if (options.types) {
-      const wanted = new Set(options.types);
-      events = events.filter((e) => wanted.has(e.type));
-    }
-    return { events, checkpoint };
+    // the others are left out before their personal fields are opened
+    const wanted = options.types ? new Set(options.types) : null;
+    return { events: await this.toStoredAll(wanted ? rows.filter((r) => wanted.has(r.type)) : rows, options.tx ?? this.pool), checkpoint };
   }
 
   /**
@@ -370,7 +369,7 @@ export class PostgresEventStore {
    * (everything of this partition up to there was returned), so a partition with nothing of its own
    * still moves on with the log. With one partition it is `readAll`.
    */
-  async readPartition(options: { after?: Checkpoint; limit?: number; partitions: number; partition: number; tx?: Queryable }): Promise<ReadAllResult> {
+  async readPartition(options: ReadPartitionOptions): Promise<ReadPartitionResult> {
     const after = options.after ?? START;
     const limit = options.limit ?? 500;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
@@ -399,8 +398,12 @@ export class PostgresEventStore {
       const t: Checkpoint = { transactionId: tail.tail_tx, position: Number(tail.tail_pos) };
       if (compareCheckpoints(t, checkpoint) > 0) checkpoint = t;
     }
-    // personal fields opened like readAll's (their keys loaded first: a sealed event cannot open without)
-    return { events: await this.toStoredAll(found, options.tx ?? this.pool), checkpoint };
+    // personal fields opened like readAll's (their keys loaded first: a sealed event cannot open without),
+    // only for the events the reader takes, and only when it reads their data
+    const wanted = options.types ? new Set(options.types) : null;
+    const taken = wanted ? found.filter((r) => wanted.has(r.type)) : found;
+    const events = options.metadataOnly ? taken.map((r) => this.withoutData(r)) : await this.toStoredAll(taken, options.tx ?? this.pool);
+    return { events, checkpoint, read: found.length };
   }
 
   /**
@@ -428,13 +431,12 @@ export class PostgresEventStore {
     return rows.map((r) => this.toStored(r));
   }
 
-  /**
-   * A row of EVENT_COLUMNS as a stored event: its personal fields opened (or
-   * "[erased]"), then upcast to its current shape. The keys of its sealed
-   * fields must have been loaded (`toStoredAll` does).
-   */
-  toStored(r: EventRow): StoredEvent {
-    const { data, version } = this.upcasters.upcast(r.type, r.schema_version, this.sealing.open(r.data), r.metadata);
+  /** A row of EVENT_COLUMNS as a stored event without its data (`{}`): nothing opened, nothing upcast. */
+  private withoutData(r: EventRow): StoredEvent {
+    return { ...this.envelope(r), schemaVersion: r.schema_version, data: {} };
+  }
+
+  private envelope(r: EventRow): Omit<StoredEvent, 'schemaVersion' | 'data'> {
     return {
       eventId: r.event_id,
       streamId: r.stream_id,
@@ -442,11 +444,19 @@ export class PostgresEventStore {
       position: Number(r.position),
       transactionId: r.transaction_id,
       type: r.type,
-      schemaVersion: version,
-      data,
       metadata: r.metadata,
       occurredAt: r.occurred_at,
     };
+  }
+
+  /**
+   * A row of EVENT_COLUMNS as a stored event: its personal fields opened (or
+   * "[erased]"), then upcast to its current shape. The keys of its sealed
+   * fields must have been loaded (`toStoredAll` does).
+   */
+  toStored(r: EventRow): StoredEvent {
+    const { data, version } = this.upcasters.upcast(r.type, r.schema_version, this.sealing.open(r.data), r.metadata);
+    return { ...this.envelope(r), schemaVersion: version, data };
   }
 }
 

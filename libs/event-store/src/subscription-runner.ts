@@ -9,8 +9,13 @@ export interface Subscriber {
   readonly name: string;
   /** events per batch (one transaction); default 200 */
   readonly batchSize?: number;
-  /** only these types reach `handle`; the checkpoint moves past the others */
+  /** only these types reach `handle`; the checkpoint moves past the others (never opened nor upcast) */
   readonly eventTypes?: readonly string[];
+  /**
+   * `metadata`: `handle` reads each event's type, metadata and times, never its data. Events come
+   * with `data: {}`: no personal field is opened for it (no key read, nothing decrypted).
+   */
+  readonly reads?: 'metadata';
   /** Applies a batch. Throwing rolls the whole batch back; it is retried after a back-off. */
   handle(events: StoredEvent[], tx: TransactionHandle): Promise<void>;
 }
@@ -420,11 +425,17 @@ export class SubscriptionRunner {
   private async processPartition(p: number): Promise<'full' | 'moved' | 'none'> {
     const from = this.owned.get(p) ?? START;
     const limit = this.subscriber.batchSize ?? 200;
-    const batch = await this.options.store.readPartition({ after: from, limit, partitions: this.k, partition: p });
+    const batch = await this.options.store.readPartition({
+      after: from,
+      limit,
+      partitions: this.k,
+      partition: p,
+      ...(this.subscriber.eventTypes ? { types: this.subscriber.eventTypes } : {}),
+      metadataOnly: this.subscriber.reads === 'metadata',
+    });
     this.reads += 1;
     if (batch.checkpoint.transactionId === from.transactionId && batch.checkpoint.position === from.position) return 'none';
-    const wanted = this.subscriber.eventTypes ? new Set(this.subscriber.eventTypes) : null;
-    const events = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
+    const events = batch.events;
     await this.options.store.inOwnTransaction(null, async (tx) => {
       if (events.length > 0) await this.subscriber.handle(events, tx);
       const moved = await tx.query(
@@ -435,9 +446,9 @@ export class SubscriptionRunner {
       if (moved.rowCount !== 1) throw new SubscriptionOwnershipLostError(this.name);
     });
     if (this.owned.has(p)) this.owned.set(p, batch.checkpoint);
-    this.processed += batch.events.length;
+    this.processed += batch.read;
     this.lastBatchAt = new Date();
-    return batch.events.length >= limit ? 'full' : 'moved';
+    return batch.read >= limit ? 'full' : 'moved';
   }
 
   /** Partition p's batch failed: counted, told, logged (ERROR when a streak starts, WARN every `warnEveryFailures`), retried after a back-off. */

@@ -110,3 +110,24 @@ export interface ReadAllResult {
   /** where the next read starts: the last event returned, or `after` when none */
   checkpoint: Checkpoint;
 }
+
+export interface ReadPartitionOptions {
+  after?: Checkpoint;
+  limit?: number;
+  partitions: number;
+  partition: number;
+  /** only these event types are returned (the checkpoint still covers the others; none of theirs is opened) */
+  types?: readonly string[];
+  /**
+   * The reader needs each event's type, metadata and times, not its data: `data` is `{}` and no
+   * personal field is opened (no key read, nothing decrypted), nothing upcast (`schemaVersion` is
+   * the stored one).
+   */
+  metadataOnly?: boolean;
+  tx?: Queryable;
+}
+
+export interface ReadPartitionResult extends ReadAllResult {
+  /** how many events of the partition the read went through, those left out by `types` included */
+  read: number;
+}

@@ -12,6 +12,8 @@ import { groupBy } from '#platform';
 export class ActivityProjection implements Subscriber {
   readonly name = 'activity-by-day';
   readonly batchSize = 1_000;
+  /** it counts types: no event's personal fields are opened for it */
+  readonly reads = 'metadata' as const;
 
   async handle(events: StoredEvent[], tx: TransactionHandle): Promise<void> {
     const counts = new Map<string, { practiceId: string; day: string; type: string; n: number }>();
