@@ -356,9 +356,7 @@ export class PostgresEventStore {
     );
     const last = rows[rows.length - 1];
     const checkpoint: Checkpoint = last ? { transactionId: last.transaction_id, position: Number(last.position) } : after;
-    // the others are left out before their personal fields are opened
-    const wanted = options.types ? new Set(options.types) : null;
-    return { events: await this.toStoredAll(wanted ? rows.filter((r) => wanted.has(r.type)) : rows, options.tx ?? this.pool), checkpoint };
+    return { events: await this.toStoredAll(ofTypes(rows, options.types), options.tx ?? this.pool), checkpoint };
   }
 
   /**
@@ -400,8 +398,7 @@ export class PostgresEventStore {
     }
     // personal fields opened like readAll's (their keys loaded first: a sealed event cannot open without),
     // only for the events the reader takes, and only when it reads their data
-    const wanted = options.types ? new Set(options.types) : null;
-    const taken = wanted ? found.filter((r) => wanted.has(r.type)) : found;
+    const taken = ofTypes(found, options.types);
     const events = options.metadataOnly ? taken.map((r) => this.withoutData(r)) : await this.toStoredAll(taken, options.tx ?? this.pool);
     return { events, checkpoint, read: found.length };
   }
@@ -458,6 +455,13 @@ export class PostgresEventStore {
     const { data, version } = this.upcasters.upcast(r.type, r.schema_version, this.sealing.open(r.data), r.metadata);
     return { ...this.envelope(r), schemaVersion: version, data };
   }
+}
+
+/** The rows of these types (all without `types`): left out before their personal fields are opened. */
+function ofTypes(rows: EventRow[], types: readonly string[] | undefined): EventRow[] {
+  if (!types) return rows;
+  const wanted = new Set(types);
+  return rows.filter((r) => wanted.has(r.type));
 }
 
 function validatePracticeOption(practiceId: unknown): void {

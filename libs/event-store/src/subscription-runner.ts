@@ -435,9 +435,8 @@ export class SubscriptionRunner {
     });
     this.reads += 1;
     if (batch.checkpoint.transactionId === from.transactionId && batch.checkpoint.position === from.position) return 'none';
-    const events = batch.events;
     await this.options.store.inOwnTransaction(null, async (tx) => {
-      if (events.length > 0) await this.subscriber.handle(events, tx);
+      if (batch.events.length > 0) await this.subscriber.handle(batch.events, tx);
       const moved = await tx.query(
         `UPDATE subscription_checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now()
           WHERE name = $1 AND transaction_id = $4::xid8 AND position = $5`,
