@@ -8,13 +8,15 @@ import { EmailSender } from './delivery/email-sender.js';
 import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
-import { REMINDER_QUEUE, ReminderClock, type ClockEntry, type ReminderJobData } from './reminder-clock.js';
+import { REMINDER_QUEUE, ReminderClock, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
 import { changedSinceLeased, dueOf, leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
-import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type AttemptOutcome, type RecordEntry, type ReminderRow } from './reminder-recording.js';
-import { decideFiring, settleDelivery, type FiringReminder } from './reminder-firing.js';
-import { loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
+import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
+import { ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
+import { JobBatches } from './reminder-job-batches.js';
+import { RecordQueue } from './reminder-record-queue.js';
+import { loadReminderSubjects } from './reminder-state.js';
 import { ReminderTime } from './reminder-time.js';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes } from './redis.js';
 import type { Cluster } from 'ioredis';
@@ -24,27 +26,6 @@ interface Pending {
   token: string | undefined;
   resolve(result: string): void;
   reject(err: unknown): void;
-}
-
-/** The stored row as the firing rules see it. */
-function firingReminder(row: ReminderRow): FiringReminder {
-  return {
-    id: row.id,
-    kind: row.kind,
-    homeworkId: row.homework_id,
-    draftId: row.draft_id,
-    recipientEmail: row.recipient_email,
-    webhookDelivered: row.webhook_delivered_at !== null,
-    emailDelivered: row.email_delivered_at !== null,
-    attempts: row.attempts,
-  };
-}
-
-/** The recipient's time zone: the engagement's client or coach; the practice's admin contact: UTC. */
-function recipientZone(row: ReminderRow, subject: ReminderSubject | null): string {
-  if (row.recipient_role === 'CLIENT') return subject?.client.timezone ?? 'UTC';
-  if (row.recipient_role === 'COACH') return subject?.coach.timezone ?? 'UTC';
-  return 'UTC';
 }
 
 /**
@@ -60,7 +41,7 @@ const BATCH_WINDOW_MS = 20;
 const BATCH = 500;
 /** While batches find more due rows than they can take, this many per practice keep taking them. */
 const SWEEPERS = 2;
-/** Batches of jobs running at once per practice in a process; jobs arriving meanwhile wait and go together. */
+/** Batches of jobs running at once per practice in a process (reminder-job-batches.ts). */
 const JOB_BATCHES = 2;
 /** A recording waits at most this long for the process's sends in flight to go out first. */
 const RECORD_YIELD_MS = 500;
@@ -76,15 +57,16 @@ const RECHECK_AHEAD_MS = 100;
 
 /**
  * Fires reminders, in batches of sets: the jobs due together are handled
- * together, and each batch also takes other due rows nobody holds yet (so a
- * thousand reminders due at one instant do not wait for a thousand jobs). A
- * batch is one statement to lease its rows, one read of their engagements
- * and the settings, the rules asked for each row (decideFiring, a pure
- * function), the daily budget (gateBudget: past it, held for the next
+ * together (JobBatches), and each batch also takes other due rows nobody holds
+ * yet (so a thousand reminders due at one instant do not wait for a thousand
+ * jobs). A batch is one statement to lease its rows, one read of their
+ * engagements and the settings, the rules asked for each row (planBatch, a
+ * pure function), the daily budget (gateBudget: past it, held for the next
  * morning's digest), one statement to store first webhook bodies, the
- * deliveries in parallel, one statement for the attempts' outcomes, and one
- * commit for ReminderSent (one command per engagement, idempotent by reminder
- * id) with the rows SENT. Each stage is timed (coaching_reminder_stage_seconds).
+ * deliveries in parallel, their results settled (settleBatch, pure), one
+ * statement for the attempts' outcomes, and one commit for ReminderSent (one
+ * command per engagement, idempotent by reminder id) with the rows SENT
+ * (RecordQueue). Each stage is timed (coaching_reminder_stage_seconds).
  *
  * A reminder's job fires REMINDER_LEAD_MS before its time, and a batch takes rows due within that
  * lead: everything up to the sending (lease, reads, the rules asked as of the reminder's time, the
@@ -108,25 +90,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private cluster: Cluster | null = null;
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
-  /** jobs not in a batch yet, per practice */
-  private readonly waiting = new Map<string, Pending[]>();
-  /** job batches running, per practice (at most JOB_BATCHES; sweeps apart) */
-  private readonly jobBatches = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly batches: JobBatches<Pending>;
   /**
    * this process's running batches, by lease token, with what each did to its rows: a job meeting
    * one of them waits for it, and then ends with the row's outcome or, when it is not final, asks again
    */
   private readonly running = new Map<string, { done: Promise<void>; outcome: Map<string, string> }>();
-  /** sweeping loops running, per practice */
-  private readonly sweepers = new Map<string, number>();
-  private recordQueue: { practiceId: string; entries: RecordEntry[]; jobs: Job<ReminderJobData>[]; resolve(): void; reject(err: unknown): void }[] = [];
-  private recording = false;
+  private readonly records: RecordQueue<RecordEntry, Job<ReminderJobData>>;
   /** rows of batches ready and waiting for their time (at most AHEAD) */
   private ahead = 0;
-  /** sends in flight, and the recordings waiting for them to settle */
-  private inFlight = 0;
-  private whenSent: (() => void)[] = [];
   private closing = false;
   /** renews every lease this process holds, on a connection of its own */
   private keeper: LeaseKeeper | null = null;
@@ -146,6 +118,17 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     });
     const smtp = config.get('SMTP_URL');
     this.email = smtp ? new EmailSender({ smtpUrl: smtp, from: config.get('SMTP_FROM') }) : null;
+    this.batches = new JobBatches<Pending>({
+      batch: BATCH,
+      windowMs: BATCH_WINDOW_MS,
+      concurrent: JOB_BATCHES,
+      sweepers: SWEEPERS,
+      practiceOf: (item) => item.job.data.practiceId,
+      run: (practiceId, items) => this.runBatch(practiceId, items),
+      failed: (items, err) => items.forEach((item) => item.reject(err)),
+      sweepFailed: (err) => this.logger.warn(`reminder sweep: ${(err as Error).message}`),
+    });
+    this.records = new RecordQueue((practiceId, entries, jobs) => recordSent(this.executor, practiceId, entries, jobs, this.time.now()), RECORD_YIELD_MS);
   }
 
   onApplicationBootstrap(): void {
@@ -181,6 +164,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   /** Lets active jobs and sweeps finish (graceful SIGTERM): BullMQ's close waits for its jobs. */
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.batches.close();
     await Promise.all(this.workers.map((w) => w.close()));
     while (this.running.size) await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await this.keeper?.close();
@@ -191,62 +175,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
 
   /** One job's share of a batch. */
   process(job: Job<ReminderJobData>, token?: string): Promise<string> {
-    return new Promise((resolve, reject) => this.enqueue({ job, token, resolve, reject }));
-  }
-
-  private enqueue(item: Pending): void {
-    const practiceId = item.job.data.practiceId;
-    const waiting = this.waiting.get(practiceId) ?? [];
-    waiting.push(item);
-    this.waiting.set(practiceId, waiting);
-    if (waiting.length >= BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), BATCH_WINDOW_MS);
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    for (const practiceId of [...this.waiting.keys()]) this.startJobBatches(practiceId);
-  }
-
-  /**
-   * Starts batches of a practice's waiting jobs while fewer than JOB_BATCHES run; the rest wait
-   * for one to end and go together. Jobs arrive one by one from BullMQ: without the cap, a burst
-   * becomes hundreds of batches of a few jobs, each a lease transaction and a recording (queued for
-   * the same connections and stream locks), mostly finding their rows already taken by a sweep.
-   */
-  private startJobBatches(practiceId: string): void {
-    const waiting = this.waiting.get(practiceId) ?? [];
-    while (waiting.length && (this.jobBatches.get(practiceId) ?? 0) < JOB_BATCHES) {
-      const items = waiting.splice(0, BATCH);
-      this.jobBatches.set(practiceId, (this.jobBatches.get(practiceId) ?? 0) + 1);
-      void this.runBatch(practiceId, items)
-        .then(
-          (full) => full && this.sweep(practiceId),
-          (err: unknown) => items.forEach((item) => item.reject(err)),
-        )
-        .finally(() => {
-          this.jobBatches.set(practiceId, this.jobBatches.get(practiceId)! - 1);
-          this.startJobBatches(practiceId);
-        });
-    }
-    if (!waiting.length) this.waiting.delete(practiceId);
-  }
-
-  /** Batches with no job of their own, while there are more due rows than batches take (up to SWEEPERS at once). */
-  private sweep(practiceId: string): void {
-    const loops = this.sweepers.get(practiceId) ?? 0;
-    if (loops >= SWEEPERS || this.closing) return;
-    this.sweepers.set(practiceId, loops + 1);
-    void (async () => {
-      try {
-        while (!this.closing && (await this.runBatch(practiceId, [])));
-      } catch (err) {
-        this.logger.warn(`reminder sweep: ${(err as Error).message}`);
-      } finally {
-        this.sweepers.set(practiceId, this.sweepers.get(practiceId)! - 1);
-      }
-    })();
+    return new Promise((resolve, reject) => this.batches.add({ job, token, resolve, reject }));
   }
 
   /**
@@ -340,44 +269,21 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // the rules, for each row (a job's attempt counts; a swept row is at its first), as of the time it
     // is sent: its own time when it was taken up ahead of it
     const now = this.time.now();
-    const sendsAt = (row: ReminderRow) => new Date(Math.max(now.getTime(), dueOf(row).getTime()));
     const maxAttempts = this.config.get('REMINDER_ATTEMPTS');
-    const outcomes: AttemptOutcome[] = [];
-    const holds: { id: string; until: Date; reason: string; row: ReminderRow; digestId?: string }[] = [];
-    /** rows moved later by the rules: their new jobs */
-    const released: ClockEntry[] = [];
-    const deliveries: { row: ReminderRow; subject: ReminderSubject; webhook: boolean; email: boolean; lastAttempt: boolean }[] = [];
-    const end = (id: string, status: AttemptOutcome['status'], note: string | null): AttemptOutcome => ({
-      id, status, note, attempted: false, webhookDelivered: false, emailDelivered: false, release: true,
+    const { ended, holds, released, deliveries, said } = planBatch({
+      practiceId,
+      rows: read.rows,
+      subjects: read.subjects,
+      settings: read.settings,
+      emailConfigured: this.email !== null,
+      maxAttempts,
+      attemptOf: (id) => {
+        const job = jobsOf.get(id)?.[0]?.job;
+        return job && { made: job.attemptsMade, allowed: job.opts.attempts ?? maxAttempts };
+      },
+      now,
     });
-    for (const row of read.rows) {
-      const subject = read.subjects.get(row.engagement_id) ?? null;
-      const job = jobsOf.get(row.id)?.[0]?.job;
-      const decision = decideFiring({
-        reminder: firingReminder(row),
-        subject,
-        settings: read.settings,
-        emailConfigured: this.email !== null,
-        attempt: { made: job?.attemptsMade ?? 0, allowed: job?.opts.attempts ?? maxAttempts, maxAttempts },
-        recipientZone: recipientZone(row, subject),
-        now: sendsAt(row),
-      });
-      if (decision.action === 'CANCEL') {
-        outcomes.push(end(row.id, 'CANCELLED', decision.reason));
-        outcome.set(row.id, `cancelled: ${decision.reason}`);
-      } else if (decision.action === 'HOLD') {
-        holds.push({ id: row.id, until: decision.until, reason: decision.reason, row });
-        outcome.set(row.id, `held: until ${decision.until.toISOString()}, ${decision.reason}`);
-      } else if (decision.action === 'RELEASE') {
-        // moved to the time the rules now want (left due, a sweep would take it again and again), with
-        // the job the scheduler would give it (the same id: when the scheduler catches up, still one job)
-        outcomes.push({ ...end(row.id, null, null), scheduledFor: decision.until });
-        released.push({ id: row.id, practiceId, at: decision.until, correlationId: row.correlation_id });
-        outcome.set(row.id, `released: ${decision.reason}, moved to ${decision.until.toISOString()}`);
-      } else {
-        deliveries.push({ row, subject: subject!, webhook: decision.webhook, email: decision.email, lastAttempt: decision.lastAttempt });
-      }
-    }
+    for (const [id, words] of said) outcome.set(id, words);
 
     // past the recipient's daily budget: held for the next morning's digest instead (reminder-budget.ts)
     if (deliveries.length) {
@@ -395,7 +301,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // every retry (and replay) sends the same bytes with the same X-Signature
     const fresh = deliveries.filter((d) => d.webhook && d.row.webhook_body === null);
     if (fresh.length) {
-      const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), sendsAt(d.row)) }));
+      const bodies = fresh.map((d) => ({ id: d.row.id, body: buildWebhookBody(reminderMessage(d.row, d.subject), sendsAt(d.row, now)) }));
       const stored = await this.timed('body', () => this.db.transaction(practiceId, (tx) => storeWebhookBodies(tx, practiceId, lease, bodies)));
       // a row whose lease this run lost (it cannot, while the heartbeat runs) is not sent on its webhook
       for (const d of fresh) {
@@ -415,7 +321,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       const why = changed.get(row.row.id);
       if (why === undefined) continue;
       deliveries.splice(at, 1);
-      outcomes.push(end(row.row.id, null, null));
+      ended.push(ending(row.row.id));
       outcome.set(row.row.id, `changed: ${why}`);
     }
 
@@ -427,36 +333,20 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       webhookSecret: deliveries.some((d) => d.webhook) ? this.settings.webhookSecret(read.settings.sealedSecret) : null,
     };
     const results = await this.timed('deliver', () =>
-      Promise.all(deliveries.map(async (d) => (await this.until(dueOf(d.row)), this.sending(() => deliverReminder(to, d.row, d.subject, d))))),
+      Promise.all(deliveries.map(async (d) => (await this.until(dueOf(d.row)), this.records.sending(() => deliverReminder(to, d.row, d.subject, d))))),
     );
 
-    const toRecord: RecordEntry[] = [];
-    deliveries.forEach((d, i) => {
-      const r = results[i]!;
-      const settled = settleDelivery(firingReminder(d.row), r, d.lastAttempt);
-      const attempt = { ...end(d.row.id, null, null), attempted: true, webhookDelivered: r.webhookOk, emailDelivered: r.emailOk };
-      if (settled.action === 'RETRY') {
-        outcomes.push({ ...attempt, note: settled.error });
-        outcome.set(d.row.id, `retry: ${settled.error}`);
-      } else if (settled.action === 'FAILED') {
-        outcomes.push({ ...attempt, status: 'FAILED', note: settled.error });
-        outcome.set(d.row.id, `failed: ${settled.error}`);
-      } else {
-        // delivered on every channel: straight to the recording (one write); a partial delivery's
-        // attempt is committed first (keeping the lease), so a retry re-attempts only what failed
-        if (settled.error !== null) outcomes.push({ ...attempt, release: false });
-        toRecord.push({ row: d.row, channels: settled.channels, error: settled.error });
-        outcome.set(d.row.id, `sent by ${settled.channels.join(' and ')}`);
-      }
-    });
+    const settled = settleBatch(deliveries, results);
+    for (const [id, words] of settled.said) outcome.set(id, words);
 
     await this.timed('record', async () => {
       // the rows HELD and ReminderHeld on each engagement's timeline, in one commit
       if (holds.length) await recordHeld(this.executor, practiceId, holds, lease, now);
-      if (outcomes.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, outcomes));
+      const attempts = [...ended, ...settled.attempts];
+      if (attempts.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, attempts));
       if (released.length) await this.clock.schedule(released);
       // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
-      if (toRecord.length) await this.enqueueRecord(practiceId, toRecord, items.map((i) => i.job));
+      if (settled.sent.length) await this.records.enqueue(practiceId, settled.sent, items.map((i) => i.job));
     });
 
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
@@ -500,7 +390,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         void ours.done.then(() => {
           const result = ours.outcome.get(id);
           if (result !== undefined && FINAL.test(result)) current.forEach((item) => item.resolve(`handled by another batch of this worker: ${result}`));
-          else current.forEach((item) => this.enqueue(item));
+          else current.forEach((item) => this.batches.add(item));
         });
         continue;
       }
@@ -529,63 +419,6 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
       else item.resolve(result);
     }
-  }
-
-  /**
-   * Recording goes one transaction at a time per process, each taking every
-   * batch that waits: concurrent recordings would queue on the same
-   * engagements' stream locks anyway, and one big one costs the same few
-   * round trips as a small one.
-   */
-  private enqueueRecord(practiceId: string, entries: RecordEntry[], jobs: Job<ReminderJobData>[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.recordQueue.push({ practiceId, entries, jobs, resolve, reject });
-      if (!this.recording) void this.drainRecords();
-    });
-  }
-
-  private async drainRecords(): Promise<void> {
-    this.recording = true;
-    try {
-      while (this.recordQueue.length) {
-        // sends first: a burst's recordings wait (a little) for its sends to go out
-        await this.sendsSettled(RECORD_YIELD_MS);
-        const waiting = this.recordQueue;
-        this.recordQueue = [];
-        for (const [practiceId, group] of groupBy(waiting, (w) => w.practiceId)) {
-          try {
-            await recordSent(this.executor, practiceId, group.flatMap((g) => g.entries), group.flatMap((g) => g.jobs), this.time.now());
-            for (const g of group) g.resolve();
-          } catch (err) {
-            for (const g of group) g.reject(err);
-          }
-        }
-      }
-    } finally {
-      this.recording = false;
-    }
-  }
-
-  /** One send, counted while it is in flight (recordings give way to sends: `sendsSettled`). */
-  private async sending<T>(send: () => Promise<T>): Promise<T> {
-    this.inFlight++;
-    try {
-      return await send();
-    } finally {
-      if (--this.inFlight === 0) this.whenSent.splice(0).forEach((settled) => settled());
-    }
-  }
-
-  /** Resolves when no send of this process is in flight, or after `maxMs`. */
-  private sendsSettled(maxMs: number): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, maxMs);
-      this.whenSent.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 
   /**
