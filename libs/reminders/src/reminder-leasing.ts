@@ -42,6 +42,25 @@ export interface LeaseRequest {
    * own jobs, when they fire, find them leased or SENT. Retries are left to the jobs (their back-off).
    */
   sweep: number;
+  /**
+   * Where the sweep starts: the last row this process's previous sweep of the practice took (see
+   * `SweepMark`); null: from the oldest due row.
+   */
+  from?: SweepMark | null;
+}
+
+/**
+ * A place in the sweep's order (time, then engagement). The oldest due rows are, most of the time,
+ * those other batches took and hold while they wait for their time (up to REMINDER_LEAD_MS ahead):
+ * thousands in a burst or at 1,000 a second. A sweep from the oldest walked all of them (each a heap
+ * visit, 15–146 ms a statement, auto_explain in the steady bench) to find the few free after them;
+ * from the mark, it starts where it left off. A due row the sweeps pass by (one freed after a failed
+ * batch, one scheduled for an earlier time than the mark) is its own job's to take: the sweep only
+ * gathers rows whose jobs have not fired yet into fewer, larger batches.
+ */
+export interface SweepMark {
+  scheduledFor: Date;
+  engagementId: string;
 }
 
 export interface Leased {
@@ -50,6 +69,8 @@ export interface Leased {
   others: UnleasedRow[];
   /** how many of `rows` the sweep took (not asked for by a job) */
   swept: number;
+  /** the last of the swept rows in the sweep's order (null when it took none) */
+  sweptTo: SweepMark | null;
 }
 
 /** Leases a batch's rows in one statement, and reads those it could not take. */
@@ -69,6 +90,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
        SELECT id FROM reminders
         WHERE practice_id = $5 AND status = 'SCHEDULED' AND digest_id IS NULL AND scheduled_for <= $6::timestamptz AND attempts = 0
           AND (lease_until IS NULL OR lease_until < now()) AND NOT (id = ANY($1::uuid[]))
+          AND (scheduled_for, engagement_id) >= ($8::timestamptz, $9::uuid)
         ORDER BY scheduled_for, engagement_id LIMIT $4
         FOR UPDATE SKIP LOCKED)
      UPDATE reminders r SET lease_token = $2, updated_at = now(),
@@ -77,7 +99,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
        FROM (SELECT id FROM asked UNION ALL SELECT id FROM swept) AS t
       WHERE r.practice_id = $5 AND r.id = t.id
      RETURNING r.*`,
-    [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now, req.timeNow],
+    [req.ids, req.token, req.seconds, req.sweep, practiceId, req.now, req.timeNow, req.from?.scheduledFor ?? '-infinity', req.from?.engagementId ?? NIL_UUID],
   );
   const asked = new Set(req.ids);
   const taken = new Set(rows.map((r) => r.id));
@@ -88,7 +110,20 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
         [practiceId, rest],
       )
     : { rows: [] };
-  return { rows, others, swept: rows.filter((r) => !asked.has(r.id)).length };
+  const swept = rows.filter((r) => !asked.has(r.id));
+  const last = swept.reduce<ReminderRow | null>((a, r) => (a === null || compareMarks(markOf(r), markOf(a)) > 0 ? r : a), null);
+  return { rows, others, swept: swept.length, sweptTo: last && markOf(last) };
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+function markOf(row: ReminderRow): SweepMark {
+  return { scheduledFor: row.scheduled_for, engagementId: row.engagement_id };
+}
+
+/** The sweep's order: time, then engagement id (PostgreSQL compares uuids as their bytes: the hex text's order). */
+export function compareMarks(a: SweepMark, b: SweepMark): number {
+  return a.scheduledFor.getTime() - b.scheduledFor.getTime() || (a.engagementId < b.engagementId ? -1 : a.engagementId > b.engagementId ? 1 : 0);
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */

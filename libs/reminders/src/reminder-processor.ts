@@ -10,7 +10,7 @@ import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, ReminderClock, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
-import { changedSinceLeased, dueOf, leaseReminders, releaseLease, type UnleasedRow } from './reminder-leasing.js';
+import { changedSinceLeased, compareMarks, dueOf, leaseReminders, releaseLease, type SweepMark, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
@@ -97,6 +97,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
    */
   private readonly running = new Map<string, { done: Promise<void>; outcome: Map<string, string> }>();
   private readonly records: RecordQueue<RecordEntry, Job<ReminderJobData>>;
+  /** per practice, where this process's next sweep starts: the last row its sweeps took (SweepMark) */
+  private readonly sweptTo = new Map<string, SweepMark>();
   /** rows of batches ready and waiting for their time (at most AHEAD) */
   private ahead = 0;
   private closing = false;
@@ -248,6 +250,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           token: lease,
           seconds: this.config.get('REMINDER_LEASE_SECONDS'),
           sweep,
+          from: this.sweptTo.get(practiceId) ?? null,
           // rows due within the lead, prepared now and sent at their time
           now: new Date(takenAt.getTime() + leadMs),
           timeNow: takenAt,
@@ -261,6 +264,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }, { asyncCommit: true }),
     );
     for (const r of read.rows) held.add(r.id);
+    const mark = this.sweptTo.get(practiceId);
+    if (read.sweptTo && (!mark || compareMarks(read.sweptTo, mark) > 0)) this.sweptTo.set(practiceId, read.sweptTo);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
     if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
     const jobsOf = groupBy(items, (item) => item.job.data.reminderId);
