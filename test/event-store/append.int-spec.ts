@@ -10,6 +10,7 @@ import {
 } from '#event-store';
 import { migrateTestDatabase, testPool } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { plansOf } from '../support/plans.js';
 import { event } from './fixtures.js';
 
 let pool: pg.Pool;
@@ -78,30 +79,18 @@ describe('append and readStream', () => {
   it('looks a stream up by (practice_id, stream_id) in events_stream_version, not by walking the index, as the service role', async () => {
     const s = uniqueId('stream');
     await store.append(s, [event()], { expectedVersion: 'no_stream' });
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      // planned as the apps' role, under row-level security (the owner's plans differ: see practice-scope.ts)
-      await client.query('SET LOCAL ROLE coaching_app');
-      await client.query("SELECT set_config('app.practice_id', 'practice-test', true)");
-      // the statements readStream and streamVersion send, planned for a named practice and for the transaction's
-      const sent: [string, unknown[]][] = [];
-      const recording = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) } as unknown as pg.PoolClient;
+    // the statements readStream and streamVersion send, planned for a named practice and for the transaction's
+    const { statements } = await plansOf(pool, 'practice-test', async (tx) => {
       for (const practiceId of ['practice-test', undefined]) {
-        expect(await store.readStream(s, { tx: recording, ...(practiceId ? { practiceId } : {}) })).toHaveLength(1);
-        expect(await store.streamVersion(s, recording, practiceId)).toBe(1);
+        expect(await store.readStream(s, { tx, ...(practiceId ? { practiceId } : {}) })).toHaveLength(1);
+        expect(await store.streamVersion(s, tx, practiceId)).toBe(1);
       }
-      const reads = sent.filter(([text]) => /FROM events WHERE/.test(text));
-      expect(reads).toHaveLength(4);
-      for (const [text, values] of reads) {
-        const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
-        const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
-        expect(plan).toContain('events_stream_version');
-        expect(plan).toMatch(/"Index Cond":"\(\(practice_id = [^"]*stream_id = /);
-      }
-    } finally {
-      await client.query('ROLLBACK');
-      client.release();
+    });
+    const reads = statements.filter(({ text }) => /FROM events WHERE/.test(text));
+    expect(reads).toHaveLength(4);
+    for (const { plan } of reads) {
+      expect(plan).toContain('events_stream_version');
+      expect(plan).toMatch(/"Index Cond":"\(\(practice_id = [^"]*stream_id = /);
     }
   });
 

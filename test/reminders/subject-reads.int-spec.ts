@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { loadReminderSubjects } from '../../libs/reminders/src/reminder-state.js';
 import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { plansOf } from '../support/plans.js';
 
 // The reminder worker reads its batches' engagements and homework as the service role, scoped to
 // the practice by the transaction (app.practice_id) rather than by a parameter. Under row-level
@@ -23,25 +24,11 @@ afterAll(async () => {
 });
 
 it("probes engagements and homework by (practice_id, …) when the transaction's practice is the scope", async () => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
-    // a small test table would be scanned whole whatever the condition: this asks which condition the index gets
-    await client.query('SET LOCAL enable_seqscan = off');
-    const sent: [string, unknown[]][] = [];
-    const recording = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) } as unknown as pg.PoolClient;
-    const subjects = await loadReminderSubjects(recording, [randomUUID(), randomUUID()], [randomUUID()]);
-    expect(subjects.size).toBe(0);
-    expect(sent.map(([text]) => /FROM (engagements|homework)/.exec(text)?.[1])).toEqual(['engagements', 'homework']);
-    for (const [text, values] of sent) {
-      const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
-      const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
-      expect(plan).toMatch(/"Index Cond":"\(+practice_id = /);
-      expect(plan).not.toContain('Seq Scan');
-    }
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
+  const { result, statements } = await plansOf(pool, practiceId, (q) => loadReminderSubjects(q, [randomUUID(), randomUUID()], [randomUUID()]), { seqScanOff: true });
+  expect(result.size).toBe(0);
+  expect(statements.map(({ text }) => /FROM (engagements|homework)/.exec(text)?.[1])).toEqual(['engagements', 'homework']);
+  for (const { plan } of statements) {
+    expect(plan).toMatch(/"Index Cond":"\(+practice_id = /);
+    expect(plan).not.toContain('Seq Scan');
   }
 });

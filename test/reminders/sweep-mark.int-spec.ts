@@ -4,6 +4,7 @@ import { inTransaction } from '#event-store';
 import { leaseReminders, type LeaseRequest, type SweepMark } from '../../libs/reminders/src/reminder-leasing.js';
 import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
+import { plansOf } from '../support/plans.js';
 
 // Where a sweep starts. The oldest due rows are mostly those other batches hold while they wait for
 // their time; a sweep from the oldest walked them all (thousands in the steady reminders bench, up to
@@ -63,23 +64,13 @@ it('starts a sweep after the rows the last one took, and leaves a row freed befo
 });
 
 it('bounds the index scan by the mark, so rows before it are not visited', async () => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT set_config('app.practice_id', $1, true)", [practiceId]);
-    // a small test table would be scanned whole whatever the condition: this asks which condition the index gets
-    await client.query('SET LOCAL enable_seqscan = off');
-    const sent: [string, unknown[]][] = [];
-    const recording = { query: (text: string, values?: unknown[]) => (sent.push([text, values ?? []]), client.query(text, values)) } as unknown as pg.PoolClient;
-    const from: SweepMark = { scheduledFor: new Date(), engagementId: randomUUID() };
-    await leaseReminders(recording, practiceId, { ids: [], token: randomUUID(), seconds: 60, sweep: 10, from, now: new Date(), timeNow: new Date() });
-    const [text, values] = sent[0]!;
-    const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
-    const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
-    // as the time alone (reminders_due) or with the engagement (reminders_due_in_order)
-    expect(plan).toMatch(/"Index Cond":"[^"]*(scheduled_for >= |ROW\(scheduled_for, engagement_id\) >= )/);
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-  }
+  const from: SweepMark = { scheduledFor: new Date(), engagementId: randomUUID() };
+  const { statements } = await plansOf(
+    pool,
+    practiceId,
+    (q) => leaseReminders(q, practiceId, { ids: [], token: randomUUID(), seconds: 60, sweep: 10, from, now: new Date(), timeNow: new Date() }),
+    { seqScanOff: true },
+  );
+  // as the time alone (reminders_due) or with the engagement (reminders_due_in_order)
+  expect(statements[0]!.plan).toMatch(/"Index Cond":"[^"]*(scheduled_for >= |ROW\(scheduled_for, engagement_id\) >= )/);
 });
