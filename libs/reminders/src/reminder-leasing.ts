@@ -111,8 +111,7 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
       )
     : { rows: [] };
   const swept = rows.filter((r) => !asked.has(r.id));
-  const last = swept.reduce<ReminderRow | null>((a, r) => (a === null || compareMarks(markOf(r), markOf(a)) > 0 ? r : a), null);
-  return { rows, others, swept: swept.length, sweptTo: last && markOf(last) };
+  return { rows, others, swept: swept.length, sweptTo: swept.map(markOf).reduce<SweepMark | null>(laterMark, null) };
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -121,9 +120,14 @@ function markOf(row: ReminderRow): SweepMark {
   return { scheduledFor: row.scheduled_for, engagementId: row.engagement_id };
 }
 
-/** The sweep's order: time, then engagement id (PostgreSQL compares uuids as their bytes: the hex text's order). */
-export function compareMarks(a: SweepMark, b: SweepMark): number {
-  return a.scheduledFor.getTime() - b.scheduledFor.getTime() || (a.engagementId < b.engagementId ? -1 : a.engagementId > b.engagementId ? 1 : 0);
+/**
+ * The later of two marks in the sweep's order: time, then engagement id (PostgreSQL compares uuids
+ * as their bytes: the hex text's order); either may be absent.
+ */
+export function laterMark(a: SweepMark | null | undefined, b: SweepMark | null | undefined): SweepMark | null {
+  if (!a || !b) return a ?? b ?? null;
+  const order = a.scheduledFor.getTime() - b.scheduledFor.getTime() || (a.engagementId < b.engagementId ? -1 : a.engagementId > b.engagementId ? 1 : 0);
+  return order >= 0 ? a : b;
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */

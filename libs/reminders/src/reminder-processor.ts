@@ -10,7 +10,7 @@ import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
 import { REMINDER_QUEUE, ReminderClock, type ReminderJobData } from './reminder-clock.js';
 import { gateBudget } from './reminder-budget.js';
-import { changedSinceLeased, compareMarks, dueOf, leaseReminders, releaseLease, type SweepMark, type UnleasedRow } from './reminder-leasing.js';
+import { changedSinceLeased, dueOf, laterMark, leaseReminders, releaseLease, type SweepMark, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
 import { ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
@@ -264,8 +264,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }, { asyncCommit: true }),
     );
     for (const r of read.rows) held.add(r.id);
-    const mark = this.sweptTo.get(practiceId);
-    if (read.sweptTo && (!mark || compareMarks(read.sweptTo, mark) > 0)) this.sweptTo.set(practiceId, read.sweptTo);
+    const mark = laterMark(this.sweptTo.get(practiceId), read.sweptTo);
+    if (mark) this.sweptTo.set(practiceId, mark);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
     if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
     const jobsOf = groupBy(items, (item) => item.job.data.reminderId);
