@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { existingReminders } from '../../libs/reminders/src/reminder-scheduler.js';
 import { loadReminderSubjects } from '../../libs/reminders/src/reminder-state.js';
-import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL } from '../support/db.js';
+import { inTransaction } from '#event-store';
+import { migrateTestDatabase, pgPool, TEST_APP_DATABASE_URL, TEST_DATABASE_URL } from '../support/db.js';
 import { uniqueId } from '../support/ids.js';
 import { plansOf } from '../support/plans.js';
 
@@ -20,6 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (pool) await inTransaction(pool, practiceId, (tx) => tx.query('DELETE FROM reminders WHERE practice_id = $1', [practiceId])).catch(() => undefined);
   await pool?.end();
 });
 
@@ -31,4 +34,32 @@ it("probes engagements and homework by (practice_id, …) when the transaction's
     expect(plan).toMatch(/"Index Cond":"\(+practice_id = /);
     expect(plan).not.toContain('Seq Scan');
   }
+});
+
+// The scheduler reads the reminder rows of a batch's engagements, of every status. With an index on
+// the waiting rows alone that read scanned the whole table (every practice's rows and their history,
+// once per batch of events); it probes (practice_id, engagement_id) now. On an empty table every
+// index costs the same, so the practice gets a history first: 40 engagements of 25 rows.
+it('reads the existing reminders of a set of engagements by (practice_id, engagement_id)', async () => {
+  const engagementIds = Array.from({ length: 40 }, () => randomUUID());
+  await inTransaction(pool, practiceId, (tx) =>
+    tx.query(
+      `INSERT INTO reminders (id, practice_id, engagement_id, homework_id, kind, recipient_id, recipient_name, recipient_role, scheduled_for, status)
+       SELECT gen_random_uuid(), $1, e, gen_random_uuid(), 'HOMEWORK_OVERDUE', 'client-1', 'Client', 'CLIENT', now() - n * interval '1 day',
+              CASE WHEN n % 5 = 0 THEN 'SCHEDULED' ELSE 'SENT' END
+         FROM unnest($2::uuid[]) AS e, generate_series(1, 25) AS n`,
+      [practiceId, engagementIds],
+    ),
+  );
+  const owner = pgPool(TEST_DATABASE_URL, 1);
+  try {
+    await owner.query('ANALYZE reminders');
+  } finally {
+    await owner.end();
+  }
+  const { result, statements } = await plansOf(pool, practiceId, (q) => existingReminders(q, practiceId, engagementIds.slice(0, 2)), { seqScanOff: true });
+  expect(result).toHaveLength(50);
+  expect(statements).toHaveLength(1);
+  expect(statements[0]!.plan).toMatch(/"Index Cond":"\(+practice_id = [^"]*engagement_id = ANY/);
+  expect(statements[0]!.plan).not.toContain('Seq Scan');
 });

@@ -71,6 +71,6 @@ it('bounds the index scan by the mark, so rows before it are not visited', async
     (q) => leaseReminders(q, practiceId, { ids: [], token: randomUUID(), seconds: 60, sweep: 10, from, now: new Date(), timeNow: new Date() }),
     { seqScanOff: true },
   );
-  // as the time alone (reminders_due) or with the engagement (reminders_due_in_order)
+  // with the engagement, in the sweep's order (reminders_due_in_order)
   expect(statements[0]!.plan).toMatch(/"Index Cond":"[^"]*(scheduled_for >= |ROW\(scheduled_for, engagement_id\) >= )/);
 });

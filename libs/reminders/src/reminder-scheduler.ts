@@ -24,7 +24,7 @@ const ENGAGEMENT_TRIGGERS = ENGAGEMENT_EVENT_TYPES.filter((type) => !NO_REMINDER
 /** How many engagements' reminders are reconciled in one set of statements. */
 const ENGAGEMENTS_PER_SET = 500;
 
-interface ExistingRow extends Record<string, unknown> {
+export interface ExistingRow extends Record<string, unknown> {
   id: string;
   engagement_id: string;
   kind: ReminderKind;
@@ -32,6 +32,18 @@ interface ExistingRow extends Record<string, unknown> {
   scheduled_for: Date;
   homework_id: string | null;
   draft_id: string | null;
+}
+
+/**
+ * Every reminder row of these engagements, whatever its status (one SENT is not sent again), by the
+ * (practice_id, engagement_id) index: not by the practice's rows, which grow with its history.
+ */
+export async function existingReminders(q: Queryable, practiceId: string, engagementIds: string[]): Promise<ExistingRow[]> {
+  const { rows } = await q.query<ExistingRow>(
+    'SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = ANY($2::uuid[])',
+    [practiceId, engagementIds],
+  );
+  return rows;
 }
 
 /** The event that makes an engagement's reminders be looked at again. */
@@ -122,11 +134,7 @@ export class ReminderScheduler implements Subscriber {
     const subjects = await loadReminderSubjects(q, [...causes.keys()]);
     if (subjects.size === 0) return;
     const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, practiceId);
-    const { rows } = await q.query<ExistingRow>(
-      'SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = ANY($2::uuid[])',
-      [practiceId, [...subjects.keys()]],
-    );
-    const rowsOf = groupBy(rows, (r) => r.engagement_id);
+    const rowsOf = groupBy(await existingReminders(q, practiceId, [...subjects.keys()]), (r) => r.engagement_id);
     const writes: Writes = { inserts: [], moves: [], cancels: [] };
     for (const [engagementId, cause] of causes) {
       // looked up by the id the event named, as the subject was before sets (a stream id that is not an engagement's, as stored, has none)

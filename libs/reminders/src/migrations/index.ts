@@ -9,6 +9,7 @@ import { WebhookDeliveryRetention1764000000420 } from './1764000000420-webhook-d
 import { WebhookPendingStreams1764000000427 } from './1764000000427-webhook-pending-streams.js';
 import { DueRemindersInSweepOrder1764000000460 } from './1764000000460-due-reminders-in-sweep-order.js';
 import { ReconcileChangedReminders1764000000470 } from './1764000000470-reconcile-changed-reminders.js';
+import { RemindersByEngagement1764000000480 } from './1764000000480-reminders-by-engagement.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
 export const REMINDER_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const REMINDER_MIGRATIONS = [
   WebhookPendingStreams1764000000427,
   DueRemindersInSweepOrder1764000000460,
   ReconcileChangedReminders1764000000470,
+  RemindersByEngagement1764000000480,
 ];
