@@ -40,7 +40,7 @@ it("probes engagements and homework by (practice_id, …) when the transaction's
 // the waiting rows alone that read scanned the whole table (every practice's rows and their history,
 // once per batch of events); it probes (practice_id, engagement_id) now. On an empty table every
 // index costs the same, so the practice gets a history first: 40 engagements of 25 rows.
-it('reads the existing reminders of a set of engagements by (practice_id, engagement_id)', async () => {
+it('reads the existing reminders of whole engagements by (practice_id, engagement_id), of single homework by homework_id', async () => {
   const engagementIds = Array.from({ length: 40 }, () => randomUUID());
   await inTransaction(pool, practiceId, (tx) =>
     tx.query(
@@ -57,9 +57,15 @@ it('reads the existing reminders of a set of engagements by (practice_id, engage
   } finally {
     await owner.end();
   }
-  const { result, statements } = await plansOf(pool, practiceId, (q) => existingReminders(q, practiceId, engagementIds.slice(0, 2)), { seqScanOff: true });
-  expect(result).toHaveLength(50);
+  const { rows: one } = await inTransaction(pool, practiceId, (tx) =>
+    tx.query<{ homework_id: string }>('SELECT homework_id FROM reminders WHERE practice_id = $1 AND engagement_id = $2 LIMIT 1', [practiceId, engagementIds[2]]),
+  );
+  // two engagements whole (25 rows each) and one homework of a third (one row)
+  const of = { engagements: engagementIds.slice(0, 2), homework: [one[0]!.homework_id] };
+  const { result, statements } = await plansOf(pool, practiceId, (q) => existingReminders(q, practiceId, of), { seqScanOff: true });
+  expect(result).toHaveLength(51);
   expect(statements).toHaveLength(1);
   expect(statements[0]!.plan).toMatch(/"Index Cond":"\(+practice_id = [^"]*engagement_id = ANY/);
+  expect(statements[0]!.plan).toMatch(/"Index Cond":"\(homework_id = ANY/);
   expect(statements[0]!.plan).not.toContain('Seq Scan');
 });

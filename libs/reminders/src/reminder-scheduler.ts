@@ -4,6 +4,7 @@ import { activeEngagementIds, ENGAGEMENT_EVENT_TYPES, LIMITS, PracticeSettingsRe
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
 import { ReminderTime } from './reminder-time.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
+import { causesOf, type Cause, type EngagementCause } from './reminder-causes.js';
 import { enterPractice, loadReminderSubjects, type ReminderSubject } from './reminder-state.js';
 import { groupBy } from '#platform';
 
@@ -35,22 +36,22 @@ export interface ExistingRow extends Record<string, unknown> {
 }
 
 /**
- * Every reminder row of these engagements, whatever its status (one SENT is not sent again), by the
- * (practice_id, engagement_id) index: not by the practice's rows, which grow with its history.
+ * The reminder rows, whatever their status (one SENT is not sent again), of whole engagements and of
+ * single homework, by the (practice_id, engagement_id) and (homework_id) indexes: not by the
+ * practice's rows, which grow with its history.
  */
-export async function existingReminders(q: Queryable, practiceId: string, engagementIds: string[]): Promise<ExistingRow[]> {
+export async function existingReminders(
+  q: Queryable,
+  practiceId: string,
+  of: { engagements: readonly string[]; homework: readonly string[] },
+): Promise<ExistingRow[]> {
+  if (of.engagements.length === 0 && of.homework.length === 0) return [];
   const { rows } = await q.query<ExistingRow>(
-    'SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders WHERE practice_id = $1 AND engagement_id = ANY($2::uuid[])',
-    [practiceId, engagementIds],
+    `SELECT id, engagement_id, kind, status, scheduled_for, homework_id, draft_id FROM reminders
+      WHERE practice_id = $1 AND (engagement_id = ANY($2::uuid[]) OR homework_id = ANY($3::uuid[]))`,
+    [practiceId, of.engagements, of.homework],
   );
   return rows;
-}
-
-/** The event that makes an engagement's reminders be looked at again. */
-interface Cause {
-  practiceId: string;
-  correlationId: string;
-  at: Date;
 }
 
 export interface ClockChanges {
@@ -82,13 +83,7 @@ export class ReminderScheduler implements Subscriber {
 
   async handle(events: StoredEvent[], tx: TransactionHandle): Promise<void> {
     // the latest event per engagement decides; its correlation id follows the reminders it causes
-    const engagements = new Map<string, Cause>();
-    const practices = new Map<string, Cause>();
-    for (const e of events) {
-      const cause = { practiceId: e.metadata.practiceId, correlationId: e.metadata.correlationId, at: e.occurredAt };
-      if (e.type === 'PracticeSettingsUpdated') practices.set(e.metadata.practiceId, cause);
-      else engagements.set(e.streamId, cause);
-    }
+    const { engagements, practices } = causesOf(events);
     for (const [practiceId, cause] of practices) {
       await enterPractice(tx, practiceId);
       const { rows } = await tx.query<{ id: string }>(
@@ -96,7 +91,8 @@ export class ReminderScheduler implements Subscriber {
         [practiceId],
       );
       const ids = new Set([...(await activeEngagementIds(tx, practiceId)), ...rows.map((r) => r.id)]);
-      for (const id of ids) if (!engagements.has(id)) engagements.set(id, cause);
+      // settings can move any reminder: every engagement of the practice whole
+      for (const id of ids) engagements.set(id, { ...(engagements.get(id) ?? cause), homework: null });
     }
     const changes: ClockChanges = { schedule: [], unschedule: [] };
     const notes: Record<string, unknown>[] = [];
@@ -126,15 +122,25 @@ export class ReminderScheduler implements Subscriber {
   async reconcilePractice(
     q: Queryable,
     practiceId: string,
-    causes: ReadonlyMap<string, Cause>,
+    causes: ReadonlyMap<string, EngagementCause>,
     now: Date,
     changes: ClockChanges,
     notes: Record<string, unknown>[],
   ): Promise<void> {
-    const subjects = await loadReminderSubjects(q, [...causes.keys()]);
+    const whole = [...causes].filter(([, c]) => c.homework === null).map(([id]) => id);
+    const narrowed = [...causes].filter(([, c]) => c.homework !== null).map(([id]) => id);
+    const homework = [...causes.values()].flatMap((c) => [...(c.homework ?? [])]);
+    // each subject holds the homework its rows are judged against: all of it, or the batch's
+    const subjects = new Map([...(await loadReminderSubjects(q, whole)), ...(await loadReminderSubjects(q, narrowed, homework))]);
     if (subjects.size === 0) return;
     const settings: PolicySettings & { escalationEmail: string | null } = await this.settings.read(q, practiceId);
-    const rowsOf = groupBy(await existingReminders(q, practiceId, [...subjects.keys()]), (r) => r.engagement_id);
+    const rows = await existingReminders(q, practiceId, { engagements: whole.filter((id) => subjects.has(id)), homework });
+    // a row is judged with its engagement's scope: all of a whole one's, a narrowed one's batch homework only
+    const inScope = (r: ExistingRow) => {
+      const scope = causes.get(r.engagement_id)?.homework;
+      return scope === null || (scope !== undefined && r.homework_id !== null && scope.has(r.homework_id));
+    };
+    const rowsOf = groupBy(rows.filter(inScope), (r) => r.engagement_id);
     const writes: Writes = { inserts: [], moves: [], cancels: [] };
     for (const [engagementId, cause] of causes) {
       // looked up by the id the event named, as the subject was before sets (a stream id that is not an engagement's, as stored, has none)
