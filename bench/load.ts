@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 
@@ -39,6 +39,43 @@ export function hrMicros(): number {
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time the PostgreSQL server's processes (every backend and helper on this machine) use over a
+ * window, in ms. Sampled every 200 ms, so a backend that exits within the window (a pool closing its
+ * connections) keeps what it had used by its last sample; one that starts counts from zero.
+ */
+export function samplePostgresCpu(): { stop(): number } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let started = false;
+  const sample = () => {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        const ms = cpuMs(pid);
+        if (!first.has(pid)) first.set(pid, started ? 0 : ms);
+        last.set(pid, ms);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    started = true;
+  };
+  sample();
+  const timer = setInterval(sample, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let total = 0;
+      for (const [pid, ms] of last) total += ms - first.get(pid)!;
+      return total;
+    },
+  };
 }
 
 /** The reminder jobs the section's commands scheduled: every key under the run's queue prefix, removed (no FLUSH). */
