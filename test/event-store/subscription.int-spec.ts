@@ -69,7 +69,7 @@ function recorder(name: string, runnerId: string, streamPrefix: string, hooks: {
 
 function runner(
   subscriber: Subscriber,
-  opts: { takeoverIntervalMs?: number; partitions?: number; pollIntervalMs?: number } & Pick<SubscriptionRunnerOptions, 'logger' | 'observer' | 'warnEveryFailures'> = {},
+  opts: { takeoverIntervalMs?: number; partitions?: number; pollIntervalMs?: number } & Pick<SubscriptionRunnerOptions, 'logger' | 'observer' | 'warnEveryFailures' | 'gatherMs' | 'followWriteMs'> = {},
 ): SubscriptionRunner {
   const r = new SubscriptionRunner(subscriber, {
     store,
@@ -86,6 +86,8 @@ function runner(
     logger: opts.logger,
     observer: opts.observer,
     warnEveryFailures: opts.warnEveryFailures,
+    gatherMs: opts.gatherMs,
+    followWriteMs: opts.followWriteMs,
   });
   runners.push(r);
   return r;
@@ -350,6 +352,68 @@ describe('reading partitions', () => {
     // any moved took 5 passes of 8 (40).
     expect(r.status().reads).toBeGreaterThanOrEqual(11);
     expect(r.status().reads).toBeLessThanOrEqual(19);
+  });
+
+  // A partition with nothing to handle follows the log; written at every pass, the 7 idle partitions
+  // of each subscriber made most of the worker's commits under load. Their checkpoints are written
+  // now and then (followWriteMs), a busy partition's with each batch it handles.
+  it("writes an idle partition's checkpoint now and then as it follows the log, a busy one's with its batches", async () => {
+    const name = uniqueId('follow');
+    const practice = uniqueId('follow');
+    await startAtHead(name);
+    const written = async () => {
+      const { rows } = await pool.query<{ name: string; transaction_id: string; position: string }>(
+        "SELECT name, transaction_id::text, position FROM subscription_checkpoints WHERE name LIKE $1 || '#%/8' ORDER BY name",
+        [name],
+      );
+      return new Map(rows.map((r) => [Number(/#(\d+)\//.exec(r.name)![1]), `${r.transaction_id}/${r.position}`]));
+    };
+    const r = runner(recorder(name, 'r', `${practice}-`), { partitions: 8, gatherMs: 0, followWriteMs: 600_000 });
+    r.start();
+    await waitFor('the runner to own the 8 partitions', () => r.status().owned.length === 8);
+    const start = await written();
+    expect(start.size).toBe(8);
+    for (let i = 0; i < 5; i++) await store.append(`${practice}-s`, [event('Sub.Event', { i }, practice)], { expectedVersion: i === 0 ? 'no_stream' : i });
+    await waitFor('the 5 events applied', async () => ((await applied(name)).length === 5 ? true : null));
+    const busy = partitionOf(practice, 8);
+    const after = await written();
+    expect(after.get(busy)).not.toBe(start.get(busy));
+    for (let p = 0; p < 8; p++) if (p !== busy) expect(after.get(p)).toBe(start.get(p));
+    // a runner that stops writes where they stand: at the busy one's, the log's end
+    await r.stop();
+    const stopped = await written();
+    for (let p = 0; p < 8; p++) expect(stopped.get(p)).toBe(after.get(busy));
+    expect((await applied(name)).length).toBe(5);
+  });
+
+  // Each commit wakes the runner; reading at every wake made a transaction and a checkpoint write per
+  // subscriber per command (3.4–4.5 commits per assignHomework in the core bench). Commits that come
+  // soon after a read wait for the window from that read's start, and come as one batch.
+  it('gathers the commits that follow a read within the window into one batch', async () => {
+    const name = uniqueId('gather');
+    const prefix = uniqueId('gather');
+    await startAtHead(name);
+    const batches: string[][] = [];
+    const sub = recorder(name, 'r', prefix);
+    const r = runner(
+      {
+        ...sub,
+        async handle(events, tx) {
+          const mine = events.filter((e) => e.streamId.startsWith(prefix));
+          if (mine.length) batches.push(mine.map((e) => e.eventId));
+          await sub.handle(events, tx);
+        },
+      },
+      { gatherMs: 4_000, pollIntervalMs: 600_000 },
+    );
+    r.start();
+    // after a quiet spell the first commit is read at its wake
+    const [first] = await appendMany(`${prefix}-first`, 1, 1);
+    await waitFor('the first event applied', async () => ((await applied(name)).length === 1 ? true : null));
+    // five commits one after another, each waking the runner
+    const rest = await appendMany(`${prefix}-rest`, 1, 5);
+    await waitFor('all six applied', async () => ((await applied(name)).length === 6 ? true : null));
+    expect(batches).toEqual([[first], rest]);
   });
 });
 

@@ -114,6 +114,8 @@ export const configSchema = z.object({
 
   /** how often subscribers poll when no notification arrives */
   SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** under a stream of commits, how long a subscriber gathers them into one batch (0: a batch per wake) */
+  SUBSCRIPTION_GATHER_MS: z.coerce.number().int().min(0).max(10_000).default(25),
   /** how often a standby tries to take over a subscriber whose owner died */
   SUBSCRIPTION_TAKEOVER_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /**

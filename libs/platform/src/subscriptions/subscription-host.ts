@@ -67,6 +67,7 @@ export class SubscriptionHost implements OnApplicationBootstrap, OnApplicationSh
         connect,
         partitions: Math.max(1, this.config.get('SUBSCRIPTION_PARTITIONS')),
         pollIntervalMs: this.config.get('SUBSCRIPTION_POLL_MS'),
+        gatherMs: this.config.get('SUBSCRIPTION_GATHER_MS'),
         takeoverIntervalMs: this.config.get('SUBSCRIPTION_TAKEOVER_MS'),
         logger,
         observer: this.metrics ? batchFailureMetrics(this.metrics) : undefined,
