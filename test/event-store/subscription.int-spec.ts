@@ -354,6 +354,25 @@ describe('reading partitions', () => {
     expect(r.status().reads).toBeLessThanOrEqual(19);
   });
 
+  // A commit's notification names its practice: a wake reads that practice's partition (and those
+  // behind), not all 8; a poll still reads every one.
+  it('reads at a wake only the partitions of the practices the notification names', async () => {
+    const name = uniqueId('news');
+    const practice = uniqueId('news');
+    await startAtHead(name);
+    const r = runner(recorder(name, 'r', `${practice}-`), { partitions: 8, pollIntervalMs: 600_000, takeoverIntervalMs: 600_000 });
+    r.start();
+    await waitFor('the first pass over the 8 partitions', () => r.status().owned.length === 8 && r.status().reads >= 8);
+    const before = r.status().reads;
+    for (let i = 0; i < 3; i++) {
+      await store.append(`${practice}-s`, [event('Sub.Event', { i }, practice)], { expectedVersion: i === 0 ? 'no_stream' : i });
+      await waitFor(`event ${i + 1} applied`, async () => ((await applied(name)).length === i + 1 ? true : null));
+    }
+    // one read per notification (fewer if two came together); every partition at each was 8
+    expect(r.status().reads - before).toBeGreaterThanOrEqual(1);
+    expect(r.status().reads - before).toBeLessThanOrEqual(3);
+  });
+
   // A partition with nothing to handle follows the log; written at every pass, the 7 idle partitions
   // of each subscriber made most of the worker's commits under load. Their checkpoints are written
   // now and then (followWriteMs), a busy partition's with each batch it handles.
@@ -379,7 +398,9 @@ describe('reading partitions', () => {
     const after = await written();
     expect(after.get(busy)).not.toBe(start.get(busy));
     for (let p = 0; p < 8; p++) if (p !== busy) expect(after.get(p)).toBe(start.get(p));
-    // a runner that stops writes where they stand: at the busy one's, the log's end
+    // a runner that stops writes where they stand: after a poll (a pass over all 8), at the log's end
+    const reads = r.status().reads;
+    await waitFor('a poll over the 8 partitions', () => r.status().reads >= reads + 8);
     await r.stop();
     const stopped = await written();
     for (let p = 0; p < 8; p++) expect(stopped.get(p)).toBe(after.get(busy));

@@ -23,20 +23,21 @@ export class Waker {
     return woken;
   }
 
-  sleep(ms: number): Promise<void> {
+  /** Sleeps `ms` or until a wake; true when a wake ended it (or one was waiting). */
+  sleep(ms: number): Promise<boolean> {
     if (this.woken) {
       this.woken = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
         this.wakeNow = null;
         this.woken = false;
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      this.wakeNow = done;
+      const timer = setTimeout(() => done(false), ms);
+      this.wakeNow = () => done(true);
     });
   }
 }

@@ -103,7 +103,7 @@ export class PostgresEventStore {
 
     if (options.tx) {
       const result = await this.appendIn(options.tx, streamId, payload, practiceId, options);
-      if (!result.replayed) options.tx.afterCommit?.(() => this.notifier.poke());
+      if (!result.replayed) options.tx.afterCommit?.(() => this.notifier.poke(practiceId));
       return result;
     }
     if (options.idempotencyKey === undefined) {
@@ -111,7 +111,7 @@ export class PostgresEventStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const result = await this.appendIn(this.pool, streamId, payload, practiceId, options);
-          this.notifier.poke();
+          this.notifier.poke(practiceId);
           return result;
         } catch (err) {
           // 'any' only loses to a writer that expected a version: try again at the new end
@@ -121,7 +121,7 @@ export class PostgresEventStore {
       }
     }
     const result = await this.inOwnTransaction(practiceId, (tx) => this.appendIn(tx, streamId, payload, practiceId, options));
-    if (!result.replayed) this.notifier.poke();
+    if (!result.replayed) this.notifier.poke(practiceId);
     return result;
   }
 
@@ -164,7 +164,7 @@ export class PostgresEventStore {
       entry.positions.push(Number(r.out_position));
       result.set(r.out_stream, entry);
     }
-    tx.afterCommit?.(() => this.notifier.poke());
+    tx.afterCommit?.(() => this.notifier.poke(practiceId));
     return result;
   }
 
@@ -212,7 +212,7 @@ export class PostgresEventStore {
     const payload = this.payload(streamId, sealed, options);
     const practiceId = events[0]!.metadata.practiceId;
     const prepared = await this.prepareIn(options.tx, streamId, payload, practiceId, options);
-    if ('statement' in prepared) options.tx.afterCommit?.(() => this.notifier.poke());
+    if ('statement' in prepared) options.tx.afterCommit?.(() => this.notifier.poke(practiceId));
     return prepared;
   }
 

@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { SubscriptionOwnershipLostError, SubscriptionPartitionsChangedError } from './errors.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
+import { partitionOf } from './postgres-event-store.js';
 import { START, type Checkpoint, type Queryable, type StoredEvent, type TransactionHandle } from './types.js';
 import { Waker } from './follow.js';
+import { notifiedPractices } from './event-notifier.js';
 
 /** A named reader of the global log whose database writes commit with its checkpoint. */
 export interface Subscriber {
@@ -173,6 +175,10 @@ export class SubscriptionRunner {
   private readonly warnEvery: number;
   /** partitions whose last batch was full: read again at once, the others at the next wake or poll */
   private readonly behind = new Set<number>();
+  /** partitions a notification named (by a practice of theirs) since the last pass */
+  private readonly news = new Set<number>();
+  /** a wake that named no practice: the next pass reads every partition */
+  private wakeAll = true;
 
   constructor(
     readonly subscriber: Subscriber,
@@ -217,8 +223,17 @@ export class SubscriptionRunner {
     await this.dropSession();
   }
 
-  /** Wakes the runner now (a notification arrived, or a test wants it). */
+  /** Wakes the runner now to read every partition (a test wants it, or the runner is stopping). */
   nudge(): void {
+    this.wakeAll = true;
+    this.waker.wake();
+  }
+
+  /** A commit's notification: the partitions of the practices it names, or all when it names none. */
+  private heard(payload: string | undefined): void {
+    const practices = notifiedPractices(payload);
+    if (practices === null) this.wakeAll = true;
+    else for (const practice of practices) this.news.add(partitionOf(practice, this.k));
     this.waker.wake();
   }
 
@@ -277,8 +292,14 @@ export class SubscriptionRunner {
         const wait = this.behind.size === 0 ? this.lastMovedAt + this.gather - Date.now() : 0;
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const passStartedAt = Date.now();
-        // a wake that came before this pass is answered by it when it reads every partition anyway
-        const partitions = this.waker.take() || everyPartition ? [...this.owned.keys()] : [...this.behind].filter((p) => this.owned.has(p));
+        // a poll reads every partition (following the log, and whatever a lost notification missed); a
+        // wake reads the partitions it named and those behind: at every wake every partition was read,
+        // 7 of 8 with nothing of their own in the core bench (620–810 reads a second)
+        this.waker.take();
+        const all = everyPartition || this.wakeAll;
+        const partitions = all ? [...this.owned.keys()] : [...new Set([...this.news, ...this.behind])].filter((p) => this.owned.has(p));
+        this.wakeAll = false;
+        this.news.clear();
         this.behind.clear();
         let again = false;
         for (const p of partitions) {
@@ -307,8 +328,8 @@ export class SubscriptionRunner {
         everyPartition = again;
         if (!again && this.behind.size === 0) {
           const untilCount = this.takeover - (Date.now() - this.lastCount);
-          await this.sleep(this.owned.size === 0 ? Math.max(10, untilCount) : Math.min(this.poll, Math.max(10, untilCount)));
-          everyPartition = true;
+          const woken = await this.sleep(this.owned.size === 0 ? Math.max(10, untilCount) : Math.min(this.poll, Math.max(10, untilCount)));
+          everyPartition = !woken;
         }
       } catch (err) {
         this.failures += 1;
@@ -330,7 +351,7 @@ export class SubscriptionRunner {
       const client = await this.options.connect();
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client));
-      client.on('notification', () => this.nudge());
+      client.on('notification', (msg) => this.heard(msg.payload));
       try {
         await client.query(`LISTEN ${this.options.store.notifier.channel}`);
       } catch (err) {
@@ -414,6 +435,7 @@ export class SubscriptionRunner {
       try {
         const at = await this.loadCheckpoint(p);
         this.owned.set(p, at);
+        this.news.add(p);
         this.written.set(p, { at, when: Date.now() });
       } catch (err) {
         await this.release(p);
@@ -562,8 +584,8 @@ export class SubscriptionRunner {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.waker.sleep(ms) : Promise.resolve();
+  private sleep(ms: number): Promise<boolean> {
+    return this.running ? this.waker.sleep(ms) : Promise.resolve(true);
   }
 }
 
