@@ -66,6 +66,43 @@ describe('a reminder is sent once', () => {
     expect((await rig.reminderSentEvents(s.engagementId)).filter((e) => e.reminderId === row!.id)).toHaveLength(1);
   });
 
+  // The batch sends, then records ReminderSent and the rows SENT in one commit. When that commit
+  // fails, the batch lets its rows go and the job retries: the retry must find the send on the row
+  // and only record it. Here the database refuses the first ReminderSent of this engagement (a
+  // trigger, once), as a lost connection or an exhausted version conflict would fail it.
+  it('when the recording fails after the send: the retry records it without sending again', async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
+    const dueAt = new Date(rig.now().getTime() + 3_600_000);
+    await assignHomework(rig, s, 'Recorded once', dueAt);
+    const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
+    const name = `fail_once_${s.engagementId.replaceAll('-', '_')}`;
+    await rig.pool.query(`CREATE SEQUENCE ${name}`);
+    await rig.pool.query(
+      // SECURITY DEFINER: the service role that appends may not use the test's sequence
+      `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+       BEGIN
+         IF NEW.type = 'ReminderSent' AND NEW.stream_id = '${s.engagementId}' AND nextval('${name}') = 1 THEN
+           RAISE EXCEPTION 'refused once by the test';
+         END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await rig.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    try {
+      await rig.advanceTo(dueAt);
+      await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT', { timeoutMs: 60_000 });
+      // the recording was refused once (the sequence moved past 1), and the retry recorded it
+      const { rows } = await rig.pool.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${name}`);
+      expect(Number(rows[0]!.last_value)).toBeGreaterThanOrEqual(2);
+      expect(rig.deliveriesOf(row!.id)).toHaveLength(1);
+      expect((await rig.reminderSentEvents(s.engagementId)).filter((e) => e.reminderId === row!.id)).toHaveLength(1);
+    } finally {
+      await rig.pool.query(`DROP TRIGGER IF EXISTS ${name} ON events`);
+      await rig.pool.query(`DROP FUNCTION IF EXISTS ${name}()`);
+      await rig.pool.query(`DROP SEQUENCE IF EXISTS ${name}`);
+    }
+  });
+
   it('after Redis is flushed with 100 reminders scheduled: a restarted worker re-adds the jobs and each goes exactly once', async () => {
     // 5 practices x 20 homework, all due at once; overdue is an hour later, so only due-soon fires
     const dueAt = new Date(rig.now().getTime() + 3_600_000);

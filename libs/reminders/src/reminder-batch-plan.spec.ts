@@ -1,4 +1,4 @@
-import { planBatch, settleBatch, type BatchInput, type Delivery } from './reminder-batch-plan.js';
+import { deliveredUnrecorded, planBatch, settleBatch, type BatchInput, type Delivery } from './reminder-batch-plan.js';
 import type { ReminderRow } from './reminder-recording.js';
 import { reminderId } from './reminder-policy.js';
 import type { ReminderSubject } from './reminder-state.js';
@@ -168,5 +168,22 @@ describe('settleBatch', () => {
       { id: failed.row.id, status: 'FAILED', note: 'webhook: 500', attempted: true, webhookDelivered: false, emailDelivered: false, release: true },
     ]);
     expect([...settled.said.values()]).toEqual(['sent by WEBHOOK and EMAIL', 'retry: email: refused', 'sent by WEBHOOK', 'failed: webhook: 500']);
+  });
+
+  it('keeps the sends of rows whose recording failed, so their next attempt records them instead of sending again', () => {
+    const [both, hookOnly, partial] = [delivery(1), delivery(2, { email: false }), delivery(3, { lastAttempt: true })];
+    const settled = settleBatch(
+      [both, hookOnly, partial],
+      [
+        { webhookOk: true, emailOk: true, errors: [] },
+        { webhookOk: true, emailOk: false, errors: [] },
+        { webhookOk: true, emailOk: false, errors: ['email: refused'] },
+      ],
+    );
+    // the partial delivery's attempt is written before its recording already: not written twice
+    expect(deliveredUnrecorded(settled.sent)).toEqual([
+      { id: both.row.id, status: null, note: null, attempted: true, webhookDelivered: true, emailDelivered: true, release: false },
+      { id: hookOnly.row.id, status: null, note: null, attempted: true, webhookDelivered: true, emailDelivered: false, release: false },
+    ]);
   });
 });

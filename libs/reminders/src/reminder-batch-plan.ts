@@ -149,3 +149,21 @@ export function settleBatch(deliveries: readonly Delivery[], results: readonly D
   });
   return settlement;
 }
+
+/**
+ * The sends of rows that went straight to their recording (delivered on every channel, no attempt
+ * written yet), as attempts to keep when that recording fails: written before the batch lets its
+ * rows go, they make the next attempt record the rows instead of sending them again (a delivered
+ * channel is not sent twice). A partial delivery's attempt was written before the recording already.
+ */
+export function deliveredUnrecorded(sent: readonly RecordEntry[]): AttemptOutcome[] {
+  return sent
+    .filter((s) => s.error === null)
+    .map((s) => ({
+      ...ending(s.row.id),
+      attempted: true,
+      webhookDelivered: s.channels.includes('WEBHOOK'),
+      emailDelivered: s.channels.includes('EMAIL'),
+      release: false,
+    }));
+}

@@ -13,7 +13,7 @@ import { gateBudget } from './reminder-budget.js';
 import { changedSinceLeased, dueOf, laterMark, leaseReminders, releaseLease, type SweepMark, type UnleasedRow } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
-import { ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
+import { deliveredUnrecorded, ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
 import { JobBatches } from './reminder-job-batches.js';
 import { RecordQueue } from './reminder-record-queue.js';
 import { loadReminderSubjects } from './reminder-state.js';
@@ -351,7 +351,13 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       if (attempts.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, attempts));
       if (released.length) await this.clock.schedule(released);
       // ReminderSent on each engagement (one command per engagement) and the rows SENT, in one commit
-      if (settled.sent.length) await this.records.enqueue(practiceId, settled.sent, items.map((i) => i.job));
+      // (if it fails, the sends are kept on the rows first: the batch then lets them go, and a retry must not send again)
+      if (settled.sent.length)
+        await this.records.enqueue(practiceId, settled.sent, items.map((i) => i.job)).catch(async (err: unknown) => {
+          const delivered = deliveredUnrecorded(settled.sent);
+          if (delivered.length) await this.db.transaction(practiceId, (tx) => recordAttempts(tx, practiceId, lease, delivered));
+          throw err;
+        });
     });
 
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
