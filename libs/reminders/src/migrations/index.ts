@@ -10,6 +10,7 @@ import { WebhookPendingStreams1764000000427 } from './1764000000427-webhook-pend
 import { DueRemindersInSweepOrder1764000000460 } from './1764000000460-due-reminders-in-sweep-order.js';
 import { ReconcileChangedReminders1764000000470 } from './1764000000470-reconcile-changed-reminders.js';
 import { RemindersByEngagement1764000000480 } from './1764000000480-reminders-by-engagement.js';
+import { ReminderRowRoom1764000000490 } from './1764000000490-reminder-row-room.js';
 
 /** The reminders lib's schema changes; TypeORM runs every lib's in timestamp order. */
 export const REMINDER_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const REMINDER_MIGRATIONS = [
   DueRemindersInSweepOrder1764000000460,
   ReconcileChangedReminders1764000000470,
   RemindersByEngagement1764000000480,
+  ReminderRowRoom1764000000490,
 ];
