@@ -245,8 +245,17 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       const assignSeconds = took.write;
       let rows: { id: string; scheduled_for: Date }[] = [];
       rows = await scheduledRows(first, last);
+      // what the workers and the database burn with nothing due (polls, sweeps that find nothing): the floor under the phase's cost
+      // the window opens when the first jobs are about to fire (they fire the lead ahead of their time), not
+      // when the workers are up: the minutes between are idle (the workers' start settles in them), and would
+      // weigh on each reminder's cost; their last 5 s give the idle rate
+      const opens = first.getTime() - leadMs - 500;
+      await new Promise((r) => setTimeout(r, Math.max(0, opens - 5_000 - Date.now())));
+      const idle = await idleCost(workers, Math.min(5_000, opens - Date.now()));
+      await new Promise((r) => setTimeout(r, Math.max(0, opens - Date.now())));
       const before = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
       const costBefore = await phaseCost(pool, workers);
+      const costFrom = Date.now();
       const pgCpu = samplePostgresCpu();
       const duplicatesBefore = duplicates;
       const deadline = last.getTime() + 120_000;
@@ -267,6 +276,8 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         walBytes: costAfter.walBytes - costBefore.walBytes,
         updates: costAfter.updates - costBefore.updates,
         hotUpdates: costAfter.hotUpdates - costBefore.hotUpdates,
+        seconds: (Date.now() - costFrom) / 1000,
+        idle,
       };
       await pool.query(`UPDATE reminders SET status = 'CANCELLED', cancel_reason = 'bench phase over' WHERE practice_id = $1 AND status = 'SCHEDULED'`, [PRACTICE]);
       await queue.drain(true);
@@ -342,6 +353,19 @@ interface PhaseCost {
   /** row updates of `reminders`, and those PostgreSQL made HOT (no index entry written) */
   updates: number;
   hotUpdates: number;
+  /** how long the phase's window lasted */
+  seconds?: number;
+  /** CPU per second with nothing due, just before the phase (null: no room for it before the first due time) */
+  idle?: { workers: number; postgres: number } | null;
+}
+
+async function idleCost(workers: Service[], ms: number): Promise<{ workers: number; postgres: number } | null> {
+  if (ms < 1_000) return null;
+  const pg = samplePostgresCpu();
+  const from = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
+  await new Promise((r) => setTimeout(r, ms));
+  const postgres = pg.stop();
+  return { workers: ((workers.reduce((sum, w) => sum + cpuMs(w.pid), 0) - from) * 1000) / ms, postgres: (postgres * 1000) / ms };
 }
 
 async function phaseCost(pool: pg.Pool, workers: Service[]): Promise<PhaseCost> {
@@ -358,6 +382,13 @@ async function phaseCost(pool: pg.Pool, workers: Service[]): Promise<PhaseCost> 
   };
 }
 
+/** The idle rate's share of the per-reminder figures, over the phase's window. */
+function idleShare(c: PhaseCost, count: number): string {
+  if (!c.idle || c.seconds === undefined) return '';
+  const per = (msPerSecond: number) => ((msPerSecond * c.seconds!) / count).toFixed(2);
+  return ` (idle before the phase: workers ${c.idle.workers.toFixed(0)} ms/s, PostgreSQL ${c.idle.postgres.toFixed(0)} ms/s, over its ${c.seconds.toFixed(0)} s ${per(c.idle.workers)} and ${per(c.idle.postgres)} ms of these)`;
+}
+
 /**
  * The phase's cost per reminder: CPU is what decides on 2 shared cores whether 1,000 a second can be on
  * time (2 ms of the machine per reminder is all there is), and it drifts far less than the delays do.
@@ -368,7 +399,7 @@ function reportCost(label: string, count: number, c: PhaseCost): void {
     name: `${label}: machine cost per reminder`,
     value: (c.workersCpu + c.postgresCpu) / count,
     unit: 'ms CPU',
-    extra: `workers ${(c.workersCpu / count).toFixed(2)} ms, PostgreSQL ${(c.postgresCpu / count).toFixed(2)} ms; WAL ${(c.walBytes / count / 1024).toFixed(1)} kB; ${(c.updates / count).toFixed(2)} updates of its row, ${c.updates ? Math.round((100 * c.hotUpdates) / c.updates) : 0} % of them HOT`,
+    extra: `workers ${(c.workersCpu / count).toFixed(2)} ms, PostgreSQL ${(c.postgresCpu / count).toFixed(2)} ms${idleShare(c, count)}; WAL ${(c.walBytes / count / 1024).toFixed(1)} kB; ${(c.updates / count).toFixed(2)} updates of its row, ${c.updates ? Math.round((100 * c.hotUpdates) / c.updates) : 0} % of them HOT`,
   });
 }
 
