@@ -1,5 +1,5 @@
-import { Metrics } from '#platform';
-import { ReminderClock, ReminderReconciler } from '#reminders';
+import { Database, Metrics } from '#platform';
+import { ReminderClock, ReminderReconciler, stillWaiting } from '#reminders';
 import { testClient } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 import {
@@ -209,6 +209,23 @@ describe('reconciliation passes', () => {
     expect(await rig.jobState(old.id, old.scheduled_for)).toBe('delayed');
     // a pass that finds every job in place re-creates none
     expect(await reconciler.reconcile({ full: false })).toMatchObject({ full: false, rearmed: 0 });
+  });
+
+  // A pass reads the waiting rows, then asks Redis for their jobs. A row sent in between has no job
+  // any more (done and removed) without having lost one: re-armed, it was counted and logged as a lost
+  // job, which the alert on coaching_reminder_jobs_rearmed_total pages for. The rows Redis lacks are
+  // read again first. Here the pass's list is stale by construction: both rows were waiting when it was
+  // read; then both jobs went and one row was SENT.
+  it('re-arms no row that stopped waiting between its read of the rows and its look into Redis', async () => {
+    const { old: sent, fresh: waiting } = await waitingRows('Sent meanwhile');
+    await lose(sent, waiting);
+    await rig.pool.query("UPDATE reminders SET status = 'SENT', sent_at = now() WHERE id = $1", [sent.id]);
+    const { rows } = await rig.pool.query<{ practice_id: string }>('SELECT practice_id FROM reminders WHERE id = $1', [sent.id]);
+    const stale = [sent, waiting].map((r) => ({ id: r.id, practiceId: rows[0]!.practice_id, at: r.scheduled_for }));
+    const added = await rig.clock.scheduleMissing(stale, (missing) => stillWaiting(rig.worker.get(Database), missing));
+    expect(added).toBe(1);
+    expect(await rig.jobState(sent.id, sent.scheduled_for)).toBe('unknown');
+    expect(await rig.jobState(waiting.id, waiting.scheduled_for)).toBe('delayed');
   });
 
   it('a Redis that lost its mark of the last pass (flushed, obliterated, failed over) gets a full pass at the next tick', async () => {

@@ -2,7 +2,7 @@
 export { RemindersModule, ReminderQueueModule } from './reminders.module.js';
 export { ReminderScheduler } from './reminder-scheduler.js';
 export { ReminderProcessor } from './reminder-processor.js';
-export { ReminderReconciler, type ReconcileResult } from './reminder-reconciler.js';
+export { ReminderReconciler, stillWaiting, type ReconcileResult } from './reminder-reconciler.js';
 export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-replay.js';
 export { ReminderClock, REMINDER_QUEUE, type ReminderJobData } from './reminder-clock.js';
 export { ReminderTime } from './reminder-time.js';

@@ -103,7 +103,11 @@ export class ReminderClock implements OnApplicationShutdown {
    * serialisation and a script run each (60,000 rows: a second of a worker's CPU, twice a minute
    * with two workers, measured as fire delays in the steady bench); a key lookup costs little.
    */
-  async scheduleMissing(entries: readonly ClockEntry[]): Promise<number> {
+  async scheduleMissing(
+    entries: readonly ClockEntry[],
+    /** of the entries Redis lacks, those still to be armed (the caller looks again: its list may be stale by now) */
+    confirm?: (missing: ClockEntry[]) => Promise<ClockEntry[]>,
+  ): Promise<number> {
     const now = this.time.now().getTime();
     let added = 0;
     for (const [queue, mine] of this.byQueue(entries)) {
@@ -114,7 +118,8 @@ export class ReminderClock implements OnApplicationShutdown {
         for (const e of chunk) pipeline.exists(queue.toKey(ReminderClock.jobId(e.id, e.at)));
         const found = (await pipeline.exec()) ?? [];
         // a lookup that failed counts as missing: adding an existing job is harmless
-        const missing = chunk.filter((_, k) => found[k]?.[0] || found[k]?.[1] !== 1);
+        const lacking = chunk.filter((_, k) => found[k]?.[0] || found[k]?.[1] !== 1);
+        const missing = confirm && lacking.length ? await confirm(lacking) : lacking;
         if (missing.length) await this.addTo(queue, missing, now);
         added += missing.length;
       }
