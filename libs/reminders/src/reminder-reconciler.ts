@@ -2,6 +2,7 @@ import { PeriodicTask } from './periodic-task.js';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfigService, Database, groupBy, Metrics } from '#platform';
 import { ReminderClock, type ClockEntry } from './reminder-clock.js';
+import { dueOf } from './reminder-leasing.js';
 import { ReminderTime } from './reminder-time.js';
 
 /** A full pass (every waiting row) at start, whenever Redis has no mark of the last pass, and this often. */
@@ -133,15 +134,15 @@ export async function stillWaiting(db: Database, entries: readonly ClockEntry[])
       practiceId,
       async (tx) =>
         (
-          await tx.query<{ id: string; due: Date }>(
-            `SELECT id, CASE WHEN status = 'HELD' THEN held_until ELSE scheduled_for END AS due FROM reminders
+          await tx.query<{ id: string; status: string; scheduled_for: Date; held_until: Date | null }>(
+            `SELECT id, status, scheduled_for, held_until FROM reminders
               WHERE practice_id = $1 AND id = ANY($2::uuid[]) AND (status = 'SCHEDULED' OR (status = 'HELD' AND digest_id IS NULL))`,
             [practiceId, mine.map((e) => e.id)],
           )
         ).rows,
       { readOnly: true },
     );
-    const due = new Map(rows.map((r) => [r.id, r.due.getTime()]));
+    const due = new Map(rows.map((r) => [r.id, dueOf(r).getTime()]));
     out.push(...mine.filter((e) => due.get(e.id) === e.at.getTime()));
   }
   return out;
