@@ -245,16 +245,15 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       const assignSeconds = took.write;
       let rows: { id: string; scheduled_for: Date }[] = [];
       rows = await scheduledRows(first, last);
-      // what the workers and the database burn with nothing due (polls, sweeps that find nothing): the floor under the phase's cost
       // the window opens when the first jobs are about to fire (they fire the lead ahead of their time), not
       // when the workers are up: the minutes between are idle (the workers' start settles in them), and would
-      // weigh on each reminder's cost; their last 5 s give the idle rate
+      // weigh on each reminder's cost; their last 5 s give the idle rate (polls, sweeps that find nothing)
       const opens = first.getTime() - leadMs - 500;
       await new Promise((r) => setTimeout(r, Math.max(0, opens - 5_000 - Date.now())));
       const idle = await idleCost(workers, Math.min(5_000, opens - Date.now()));
       await new Promise((r) => setTimeout(r, Math.max(0, opens - Date.now())));
       const before = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
-      const costBefore = await phaseCost(pool, workers);
+      const costBefore = await costMark(pool, workers);
       const costFrom = Date.now();
       const pgCpu = samplePostgresCpu();
       const duplicatesBefore = duplicates;
@@ -263,13 +262,13 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
       // late duplicates would come within a lease or two
       await new Promise((r) => setTimeout(r, 2_000));
       const after = await Promise.all(workerPorts.map((p) => scrape(p, metricsToken)));
-      const workersCpu = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0) - costBefore.workersCpu;
+      const workersCpu = workersCpuMs(workers) - costBefore.workersCpu;
       const postgresCpu = pgCpu.stop();
       // what this phase did not deliver by its deadline is not the next phase's work: the workers stopped (a
       // mass update beside their leases deadlocks), then cancelled and their jobs removed
       await stopWorkers();
       // after the workers stop: their backends have flushed their table statistics
-      const costAfter = await phaseCost(pool, []);
+      const costAfter = await costMark(pool, []);
       const cost: PhaseCost = {
         workersCpu,
         postgresCpu,
@@ -354,38 +353,39 @@ interface PhaseCost {
   updates: number;
   hotUpdates: number;
   /** how long the phase's window lasted */
-  seconds?: number;
+  seconds: number;
   /** CPU per second with nothing due, just before the phase (null: no room for it before the first due time) */
-  idle?: { workers: number; postgres: number } | null;
+  idle: { workers: number; postgres: number } | null;
+}
+
+/** The counters a phase's cost is the difference of, read at one moment. */
+type CostMark = Pick<PhaseCost, 'workersCpu' | 'walBytes' | 'updates' | 'hotUpdates'>;
+
+function workersCpuMs(workers: Service[]): number {
+  return workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
 }
 
 async function idleCost(workers: Service[], ms: number): Promise<{ workers: number; postgres: number } | null> {
   if (ms < 1_000) return null;
   const pg = samplePostgresCpu();
-  const from = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
+  const from = workersCpuMs(workers);
   await new Promise((r) => setTimeout(r, ms));
   const postgres = pg.stop();
-  return { workers: ((workers.reduce((sum, w) => sum + cpuMs(w.pid), 0) - from) * 1000) / ms, postgres: (postgres * 1000) / ms };
+  return { workers: ((workersCpuMs(workers) - from) * 1000) / ms, postgres: (postgres * 1000) / ms };
 }
 
-async function phaseCost(pool: pg.Pool, workers: Service[]): Promise<PhaseCost> {
+async function costMark(pool: pg.Pool, workers: Service[]): Promise<CostMark> {
   const { rows } = await pool.query<{ wal: string; upd: string; hot: string }>(
     `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot
        FROM pg_stat_user_tables WHERE relname = 'reminders'`,
   );
-  return {
-    workersCpu: workers.reduce((sum, w) => sum + cpuMs(w.pid), 0),
-    postgresCpu: 0,
-    walBytes: Number(rows[0]!.wal),
-    updates: Number(rows[0]!.upd),
-    hotUpdates: Number(rows[0]!.hot),
-  };
+  return { workersCpu: workersCpuMs(workers), walBytes: Number(rows[0]!.wal), updates: Number(rows[0]!.upd), hotUpdates: Number(rows[0]!.hot) };
 }
 
 /** The idle rate's share of the per-reminder figures, over the phase's window. */
 function idleShare(c: PhaseCost, count: number): string {
-  if (!c.idle || c.seconds === undefined) return '';
-  const per = (msPerSecond: number) => ((msPerSecond * c.seconds!) / count).toFixed(2);
+  if (!c.idle) return '';
+  const per = (msPerSecond: number) => ((msPerSecond * c.seconds) / count).toFixed(2);
   return ` (idle before the phase: workers ${c.idle.workers.toFixed(0)} ms/s, PostgreSQL ${c.idle.postgres.toFixed(0)} ms/s, over its ${c.seconds.toFixed(0)} s ${per(c.idle.workers)} and ${per(c.idle.postgres)} ms of these)`;
 }
 
