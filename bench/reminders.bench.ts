@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { CommandExecutor, UpdatePracticeSettingsCommand, type CommandOrigin, type EngagementCommand } from '#engagement';
 import { AppConfigService } from '#platform';
-import { REMINDER_QUEUE, ReminderClock, reminderId, WebhookSender, type ReminderJobData } from '#reminders';
+import { clockJobs, REMINDER_QUEUE, reminderId, WebhookSender } from '#reminders';
 import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
 import { cpuMs, samplePostgresCpu } from './load.js';
 import { startApp, type Service } from './processes.js';
@@ -67,8 +67,10 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
   Object.assign(process.env, env);
   const app = await createSeedDemoContext();
   const executor = app.get(CommandExecutor);
-  // the workers' REMINDER_LEAD_MS (the same environment): their jobs fire that long before the time, as the scheduler's
-  const leadMs = app.get(AppConfigService).get('REMINDER_LEAD_MS');
+  // the workers' REMINDER_LEAD_MS and lease (the same environment): the clock's jobs, as the scheduler's
+  const config = app.get(AppConfigService);
+  const leadMs = config.get('REMINDER_LEAD_MS');
+  const clockTimes = { leadMs, backstopMs: config.get('REMINDER_LEASE_SECONDS') * 1000 };
   const origin = (): CommandOrigin => ({
     actor: { id: 'coach-bench', role: 'COACH' },
     practiceId: PRACTICE,
@@ -140,7 +142,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
     const stopWorkers = async () => {
       await Promise.all(workers.splice(0).map((w) => w.stop()));
     };
-    const queue = new Queue<ReminderJobData>(REMINDER_QUEUE, { connection: redisOptions(env.REDIS_URL ?? process.env.REDIS_URL), prefix: env.QUEUE_PREFIX });
+    const queue = new Queue(REMINDER_QUEUE, { connection: redisOptions(env.REDIS_URL ?? process.env.REDIS_URL), prefix: env.QUEUE_PREFIX });
     queues.push(queue);
 
     /**
@@ -180,18 +182,12 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
         const now = Date.now();
         for (let j = 0; j < chunk.length; j += 1000) {
           await queue.addBulk(
-            chunk.slice(j, j + 1000).map((h, k) => ({
-              name: 'deliver',
-              data: { reminderId: ids[j + k]!, practiceId: PRACTICE, scheduledFor: h.dueAt.getTime() },
-              opts: {
-                jobId: ReminderClock.jobId(ids[j + k]!, h.dueAt),
-                delay: ReminderClock.delayOf(h.dueAt, now, leadMs),
-                attempts: 6,
-                backoff: { type: 'exponential', delay: 30_000 },
-                removeOnComplete: true,
-                removeOnFail: { age: 7 * 24 * 3600 },
-              },
-            })),
+            clockJobs(
+              chunk.slice(j, j + 1000).map((h, k) => ({ id: ids[j + k]!, practiceId: PRACTICE, at: h.dueAt })),
+              now,
+              clockTimes,
+              { attempts: 6, backoff: { type: 'exponential', delay: 30_000 }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } },
+            ),
           );
         }
       }

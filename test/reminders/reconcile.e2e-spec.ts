@@ -21,7 +21,8 @@ let rig: ReminderRig;
 beforeAll(async () => {
   // no lead: these stop the worker while the jobs of reminders due in 2 s are still delayed
   // (with REMINDER_LEAD_MS they would be running already; lead.e2e-spec.ts tests the lead)
-  rig = await ReminderRig.start({ REMINDER_LEAD_MS: '0' });
+  // a short lease: a reminder's own job (its backstop, when no wake-up took it) fires this long after its time
+  rig = await ReminderRig.start({ REMINDER_LEAD_MS: '0', REMINDER_LEASE_SECONDS: '3' });
 });
 afterAll(async () => {
   await rig?.close();
@@ -90,7 +91,8 @@ describe('reminders due while no worker ran', () => {
     const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
 
     // A worker that died mid-delivery leaves the row leased (here until 1.5 s past the due time).
-    // The job meets the lease and is put back to sleep until it ends, instead of failing attempts.
+    // The wake-up's sweep passes it by; the row's own job fires REMINDER_LEASE_SECONDS after its
+    // time (when a dead worker's lease has ended) and sends it, without failing attempts.
     const leaseUntil = new Date(dueAt.getTime() + 1_500);
     await rig.pool.query('UPDATE reminders SET lease_until = $2 WHERE id = $1', [row!.id, leaseUntil]);
 

@@ -1,4 +1,4 @@
-import { deliveredUnrecorded, planBatch, settleBatch, type BatchInput, type Delivery } from './reminder-batch-plan.js';
+import { backstopsAfter, deliveredUnrecorded, planBatch, settleBatch, type BatchInput, type Delivery } from './reminder-batch-plan.js';
 import type { ReminderRow } from './reminder-recording.js';
 import { reminderId } from './reminder-policy.js';
 import type { ReminderSubject } from './reminder-state.js';
@@ -185,5 +185,30 @@ describe('settleBatch', () => {
       { id: both.row.id, status: null, note: null, attempted: true, webhookDelivered: true, emailDelivered: true, release: false },
       { id: hookOnly.row.id, status: null, note: null, attempted: true, webhookDelivered: true, emailDelivered: false, release: false },
     ]);
+  });
+});
+
+describe('backstopsAfter: the own jobs of the rows a sweep took', () => {
+  const entry = (n: number) => ({ id: hw(n), practiceId: 'p1', at: at(n) });
+  const cases: [said: string, quietUntil: Date | null, becomes: 'removed' | Date | 'kept'][] = [
+    ['sent by WEBHOOK', null, 'removed'],
+    ['cancelled: the homework was submitted', null, 'removed'],
+    ['failed: webhook: 500', null, 'removed'],
+    ['held: for digest d1, daily budget of 2 reached', null, 'removed'],
+    ['released: quiet hours changed, moved to 2026-03-01T13:00:00.000Z', null, 'removed'],
+    ['changed: cancelled while it waited for its time', null, 'removed'],
+    // due again: the job fires then, as the batch's own jobs would
+    ['retry: webhook: 503', null, new Date(T0.getTime() + 200)],
+    ['held: until 2026-03-01T20:00:00.000Z, quiet hours', at(480), new Date(at(480).getTime() - 5_000)],
+    // an outcome it does not know keeps the backstop
+    ['done', null, 'kept'],
+    ['', null, 'kept'],
+  ];
+  it.each(cases)('%s → %s', (said, quietUntil, becomes) => {
+    const e = entry(1);
+    const out = backstopsAfter([e], new Map([[e.id, said]]), new Map(quietUntil ? [[e.id, quietUntil]] : []), { now: T0, backoffMs: 200, leadMs: 5_000 });
+    if (becomes === 'removed') expect(out).toEqual({ remove: [e], move: [] });
+    else if (becomes === 'kept') expect(out).toEqual({ remove: [], move: [] });
+    else expect(out).toEqual({ remove: [], move: [{ ...e, fireAt: becomes }] });
   });
 });

@@ -1,4 +1,4 @@
-import type { ClockEntry } from './reminder-clock.js';
+import type { ClockEntry } from './reminder-clock-jobs.js';
 import { decideFiring, settleDelivery, type DeliveryResult, type FiringReminder, type FiringSettings } from './reminder-firing.js';
 import { dueOf } from './reminder-leasing.js';
 import type { AttemptOutcome, RecordEntry, ReminderRow } from './reminder-recording.js';
@@ -95,7 +95,8 @@ export function planBatch(input: BatchInput): BatchPlan {
       subject,
       settings: input.settings,
       emailConfigured: input.emailConfigured,
-      attempt: { made: attempt?.made ?? 0, allowed: attempt?.allowed ?? input.maxAttempts, maxAttempts: input.maxAttempts },
+      // the row counts the attempts made of it, whoever made them (a sweep's first, its job's retries)
+      attempt: { made: Math.max(attempt?.made ?? 0, row.attempts), allowed: attempt?.allowed ?? input.maxAttempts, maxAttempts: input.maxAttempts },
       recipientZone: recipientZone(row, subject),
       now: sendsAt(row, input.now),
     });
@@ -166,4 +167,45 @@ export function deliveredUnrecorded(sent: readonly RecordEntry[]): AttemptOutcom
       emailDelivered: s.channels.includes('EMAIL'),
       release: false,
     }));
+}
+
+/** What becomes of the own jobs of the rows a sweep took (their backstops, due well after the rows' time). */
+export interface Backstops {
+  /** rows that need their job no more: removed */
+  remove: ClockEntry[];
+  /** rows due again: their job moved to fire then */
+  move: (ClockEntry & { fireAt: Date })[];
+}
+
+/**
+ * The backstops of a sweep's rows, from each row's outcome (as `said`): a row sent, cancelled,
+ * failed, held for a digest (the digest carries it), released (a job at its new time answers for
+ * it) or changed while it waited (the scheduler gave it what it needs) has no use for its job; a
+ * retry's job fires after the back-off, a quiet-hours hold's at its end less the lead (as the batch's
+ * own jobs do). Anything else keeps its backstop.
+ */
+export function backstopsAfter(
+  swept: readonly ClockEntry[],
+  said: ReadonlyMap<string, string>,
+  /** quiet-hours holds: until when */
+  sleepUntil: ReadonlyMap<string, Date>,
+  at: { now: Date; backoffMs: number; leadMs: number },
+): Backstops {
+  const out: Backstops = { remove: [], move: [] };
+  for (const entry of swept) {
+    const until = sleepUntil.get(entry.id);
+    const result = said.get(entry.id) ?? '';
+    if (until) out.move.push({ ...entry, fireAt: new Date(until.getTime() - at.leadMs) });
+    // a sweep takes rows never attempted: a retry after its first attempt
+    else if (/^retry\b/.test(result)) out.move.push({ ...entry, fireAt: new Date(at.now.getTime() + retryDelayMs(1, at.backoffMs)) });
+    else if (NO_JOB_NEEDED.test(result)) out.remove.push(entry);
+  }
+  return out;
+}
+
+const NO_JOB_NEEDED = /^(sent|cancelled|failed|held: for digest|released|changed)\b/;
+
+/** How long after its `attempts`-th failed attempt a reminder is tried again: REMINDER_BACKOFF_MS, doubling each attempt. */
+export function retryDelayMs(attempts: number, backoffMs: number): number {
+  return backoffMs * 2 ** Math.max(0, attempts - 1);
 }

@@ -3,6 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { AppConfigService } from '#platform';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes, shardOf } from './redis.js';
 import { ReminderTime } from './reminder-time.js';
+import { clockJobs, jobIdOf, WAKE_JOB, wakeIdOf, wakeOptions, type ClockEntry, type ClockTimes, type WakeJobData } from './reminder-clock-jobs.js';
 import type { Cluster, Redis } from 'ioredis';
 
 export const REMINDER_QUEUE = 'reminders';
@@ -14,28 +15,21 @@ const RECONCILED_MARK = 'coaching:reconciled-at';
 /** Job lookups sent to Redis at once by `scheduleMissing`. */
 const MISSING_CHECK_CHUNK = 1_000;
 
-export interface ReminderJobData {
-  reminderId: string;
-  practiceId: string;
-  /** epoch ms the job was scheduled for; a row rescheduled since makes this job stale */
-  scheduledFor: number;
-  /** the request that caused the reminder (absent on jobs the reconciler re-created: the row has it) */
-  correlationId?: string;
-}
-
-export interface ClockEntry {
-  id: string;
-  practiceId: string;
-  at: Date;
-  correlationId?: string | null;
-}
-
 /**
- * The clock of reminders: one BullMQ delayed job per SCHEDULED row. Job ids
- * are derived from the reminder and its time, so adding the same job twice
- * (scheduler retry, reconciliation, two workers) keeps one job, and a
- * rescheduled reminder gets a new job while the old one is removed (or, if it
- * survives, finds the row moved on and does nothing).
+ * The clock of reminders. Each SCHEDULED row has a BullMQ delayed job, and each practice a wake-up
+ * per slot of time (WAKE_SLOT_MS) in which some of its reminders fall. Job ids are derived from the
+ * reminder and its time (a wake-up's from the practice and the slot), so adding the same job twice
+ * (scheduler retry, reconciliation, two workers) keeps one job, and a rescheduled reminder gets a new
+ * job while the old one is removed (or, if it survives, finds the row moved on and does nothing).
+ *
+ * The wake-up fires REMINDER_LEAD_MS before its slot ends, and its worker takes up the slot's
+ * reminders in batches (the processor's sweeps), each sent at its own time: a thousand reminders due
+ * at one instant are one job, not a thousand (a job's round of Redis scripts, its lock and its
+ * answer cost as much of a worker as its reminder's share of the batch; bench/REPORT.md). A
+ * reminder's own job fires REMINDER_LEASE_SECONDS after its time, as a backstop: the batch that
+ * settles a reminder removes it (or, for a retry or a quiet-hours hold, moves it to when the reminder
+ * is due again), so it runs only when no wake-up took the reminder (a worker died holding it, a
+ * wake-up was lost with Redis), and then sends it late rather than never.
  */
 @Injectable()
 export class ReminderClock implements OnApplicationShutdown {
@@ -44,8 +38,9 @@ export class ReminderClock implements OnApplicationShutdown {
   readonly queues: Queue[];
   private readonly cluster: Cluster | null;
   private readonly jobOptions: JobsOptions;
-  /** REMINDER_LEAD_MS: a job fires this long before its reminder's time (the processor sends at the time) */
+  /** REMINDER_LEAD_MS: a wake-up fires this long before its slot's end (the processor sends each reminder at its time) */
   readonly leadMs: number;
+  private readonly times: ClockTimes;
 
   constructor(
     config: AppConfigService,
@@ -59,6 +54,7 @@ export class ReminderClock implements OnApplicationShutdown {
     );
     for (const q of this.queues) q.on('error', (err) => this.logger.warn(`reminder queue: ${err.message}`));
     this.leadMs = config.get('REMINDER_LEAD_MS');
+    this.times = { leadMs: this.leadMs, backstopMs: config.get('REMINDER_LEASE_SECONDS') * 1000 };
     this.jobOptions = {
       attempts: config.get('REMINDER_ATTEMPTS'),
       backoff: { type: 'exponential', delay: config.get('REMINDER_BACKOFF_MS') },
@@ -83,13 +79,9 @@ export class ReminderClock implements OnApplicationShutdown {
   }
 
   static jobId(id: string, at: Date): string {
-    return `${id}_${at.getTime()}`;
+    return jobIdOf(id, at);
   }
 
-  /** A job's delay: until its reminder's time less the lead, on the reminders' time (`now`). */
-  static delayOf(at: Date, now: number, leadMs: number): number {
-    return Math.max(0, at.getTime() - leadMs - now);
-  }
 
   async schedule(entries: readonly ClockEntry[]): Promise<void> {
     // a job's delay is measured on the reminders' time (the system clock, unless a test moved it)
@@ -159,20 +151,31 @@ export class ReminderClock implements OnApplicationShutdown {
   }
 
   private async addTo(queue: Queue, entries: readonly ClockEntry[], now: number): Promise<void> {
-    for (let i = 0; i < entries.length; i += 500) {
-      await queue.addBulk(
-        entries.slice(i, i + 500).map((e) => ({
-          name: 'deliver',
-          data: {
-            reminderId: e.id,
-            practiceId: e.practiceId,
-            scheduledFor: e.at.getTime(),
-            ...(e.correlationId ? { correlationId: e.correlationId } : {}),
-          } satisfies ReminderJobData,
-          opts: { ...this.jobOptions, jobId: ReminderClock.jobId(e.id, e.at), delay: ReminderClock.delayOf(e.at, now, this.leadMs) },
-        })),
-      );
-    }
+    for (let i = 0; i < entries.length; i += 500) await queue.addBulk(clockJobs(entries.slice(i, i + 500), now, this.times, this.jobOptions));
+  }
+
+  /**
+   * Asks for help with a wake-up whose batch came back full: one more wake-up of the same slot, at
+   * once, which another worker may take (a slot of a burst is otherwise one worker's).
+   */
+  async help(wake: WakeJobData): Promise<void> {
+    const help = (wake.help ?? 0) + 1;
+    await this.queueOf(wake.practiceId).add(WAKE_JOB, { ...wake, help }, wakeOptions(`${wakeIdOf(wake.practiceId, wake.scheduledFor)}_${help}`, 0));
+  }
+
+  /**
+   * Moves the jobs of these reminders (a batch took them up without them: a wake-up's) to fire at
+   * `fireAt` instead of their backstop time: a retry after its back-off, a quiet-hours hold at its end.
+   * A job that is not waiting in the delayed set (running, or gone) is left alone.
+   */
+  async nudge(entries: readonly (ClockEntry & { fireAt: Date })[]): Promise<void> {
+    const now = this.time.now().getTime();
+    await Promise.all(
+      entries.map(async (e) => {
+        const job = await this.queueOf(e.practiceId).getJob(ReminderClock.jobId(e.id, e.at));
+        await job?.changeDelay(Math.max(0, e.fireAt.getTime() - now)).catch(() => undefined /* running or done meanwhile */);
+      }),
+    );
   }
 
   async unschedule(entries: readonly (Omit<ClockEntry, 'practiceId'> & { practiceId?: string })[]): Promise<void> {

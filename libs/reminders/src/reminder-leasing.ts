@@ -114,7 +114,8 @@ export async function leaseReminders(tx: Queryable, practiceId: string, req: Lea
   return { rows, others, swept: swept.length, sweptTo: swept.map(markOf).reduce<SweepMark | null>(laterMark, null) };
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** The least uuid: a mark of this and a time starts the sweep at that time. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 function markOf(row: ReminderRow): SweepMark {
   return { scheduledFor: row.scheduled_for, engagementId: row.engagement_id };
@@ -128,6 +129,12 @@ export function laterMark(a: SweepMark | null | undefined, b: SweepMark | null |
   if (!a || !b) return a ?? b ?? null;
   const order = a.scheduledFor.getTime() - b.scheduledFor.getTime() || (a.engagementId < b.engagementId ? -1 : a.engagementId > b.engagementId ? 1 : 0);
   return order >= 0 ? a : b;
+}
+
+/** The earlier of two marks in the sweep's order; either may be absent. */
+export function earlierMark(a: SweepMark | null | undefined, b: SweepMark | null | undefined): SweepMark | null {
+  if (!a || !b) return a ?? b ?? null;
+  return laterMark(a, b) === a ? b : a;
 }
 
 /** Frees a failed batch's rows, so the next attempt takes them at once instead of waiting out the lease. */

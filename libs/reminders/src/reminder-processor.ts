@@ -8,13 +8,24 @@ import { EmailSender } from './delivery/email-sender.js';
 import { reminderMessage } from './delivery/reminder-message.js';
 import { buildWebhookBody } from './delivery/webhook-payload.js';
 import { WebhookSender } from './delivery/webhook-sender.js';
-import { REMINDER_QUEUE, ReminderClock, type ReminderJobData } from './reminder-clock.js';
+import { REMINDER_QUEUE, ReminderClock } from './reminder-clock.js';
+import { WAKE_JOB, wakeSlotStart, type ClockEntry, type ReminderJobData, type WakeJobData } from './reminder-clock-jobs.js';
 import { gateBudget } from './reminder-budget.js';
-import { changedSinceLeased, dueOf, laterMark, leaseReminders, releaseLease, type SweepMark, type UnleasedRow } from './reminder-leasing.js';
+import {
+  changedSinceLeased,
+  dueOf,
+  earlierMark,
+  laterMark,
+  NIL_UUID,
+  leaseReminders,
+  releaseLease,
+  type SweepMark,
+  type UnleasedRow,
+} from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
-import { deliveredUnrecorded, ending, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
-import { JobBatches } from './reminder-job-batches.js';
+import { backstopsAfter, deliveredUnrecorded, ending, retryDelayMs, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
+import { JobBatches, StoppingError } from './reminder-job-batches.js';
 import { RecordQueue } from './reminder-record-queue.js';
 import { loadReminderSubjects } from './reminder-state.js';
 import { ReminderTime } from './reminder-time.js';
@@ -39,8 +50,12 @@ const LEASE_RECHECK_MS = 2_000;
 /** Jobs are gathered this long (or up to BATCH) and handled together. */
 const BATCH_WINDOW_MS = 20;
 const BATCH = 500;
-/** While batches find more due rows than they can take, this many per practice keep taking them. */
-const SWEEPERS = 2;
+/**
+ * Sweeping loops per practice in a process: wake-ups start them, and while batches find more due rows
+ * than they can take, they keep taking them. A loop waits for its batch's sends and recording when the
+ * rows are due already (a burst): 2 left a 100,000 burst waiting on them (65 s against 50 s with 4).
+ */
+const SWEEPERS = 4;
 /** Batches of jobs running at once per practice in a process (reminder-job-batches.ts). */
 const JOB_BATCHES = 2;
 /** A recording waits at most this long for the process's sends in flight to go out first. */
@@ -49,6 +64,7 @@ const RECORD_YIELD_MS = 500;
 const FINAL = /^(sent|cancelled|failed)\b/;
 /** Rows of this process's batches that are ready and waiting for their time, at most (their batches give up their places). */
 const AHEAD = 5_000;
+
 
 type Stage = 'lease' | 'budget' | 'body' | 'wait' | 'deliver' | 'record';
 
@@ -90,7 +106,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private cluster: Cluster | null = null;
   private readonly webhook: WebhookSender;
   private readonly email: EmailSender | null;
-  private readonly batches: JobBatches<Pending>;
+  private readonly batches: JobBatches<Pending, SweepMark>;
   /**
    * this process's running batches, by lease token, with what each did to its rows: a job meeting
    * one of them waits for it, and then ends with the row's outcome or, when it is not final, asks again
@@ -120,13 +136,14 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     });
     const smtp = config.get('SMTP_URL');
     this.email = smtp ? new EmailSender({ smtpUrl: smtp, from: config.get('SMTP_FROM') }) : null;
-    this.batches = new JobBatches<Pending>({
+    this.batches = new JobBatches<Pending, SweepMark>({
       batch: BATCH,
       windowMs: BATCH_WINDOW_MS,
       concurrent: JOB_BATCHES,
       sweepers: SWEEPERS,
       practiceOf: (item) => item.job.data.practiceId,
-      run: (practiceId, items) => this.runBatch(practiceId, items),
+      run: (practiceId, items, from) => this.runBatch(practiceId, items, from),
+      earlier: (a, b) => earlierMark(a, b)!,
       failed: (items, err) => items.forEach((item) => item.reject(err)),
       sweepFailed: (err) => this.logger.warn(`reminder sweep: ${(err as Error).message}`),
     });
@@ -144,18 +161,25 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     this.cluster = nodes ? redisClusterClient(nodes, 'worker') : null;
     const prefixes = reminderQueuePrefixes(this.config.get('QUEUE_PREFIX'), this.cluster !== null, this.config.get('REMINDER_QUEUE_SHARDS'));
     this.workers = prefixes.map((prefix) => {
-      const worker = new Worker(REMINDER_QUEUE, (job: Job<ReminderJobData>, token?: string) => this.process(job, token), {
+      const worker = new Worker(
+        REMINDER_QUEUE,
+        (job: Job<ReminderJobData | WakeJobData>, token?: string) =>
+          job.name === WAKE_JOB ? this.wake(job as Job<WakeJobData>, token) : this.process(job as Job<ReminderJobData>, token),
+        {
         connection: this.cluster ?? redisConnection(this.config.get('REDIS_URL'), 'worker'),
         prefix,
         concurrency: Math.max(1, Math.ceil(this.config.get('REMINDER_CONCURRENCY') / prefixes.length)),
         lockDuration: LOCK_MS,
         stalledInterval: STALLED_CHECK_MS,
-      });
+        },
+      );
       worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
       worker.on('failed', (job, err) => {
         if (err instanceof DelayedError || err.name === 'DelayedError') return;
+        if (job?.name === WAKE_JOB) return void this.logger.warn({ wake: job.data, attempt: job.attemptsMade, err: err.message }, 'reminder wake-up failed');
+        const data = job?.data as ReminderJobData | undefined;
         this.logger.warn(
-          { reminderId: job?.data.reminderId, correlationId: job?.data.correlationId, attempt: job?.attemptsMade, err: err.message },
+          { reminderId: data?.reminderId, correlationId: data?.correlationId, attempt: job?.attemptsMade, err: err.message },
           'reminder delivery failed',
         );
       });
@@ -175,6 +199,25 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.webhook.close();
   }
 
+  /**
+   * A wake-up: the practice's reminders due by the end of its slot, taken up by a sweep from the
+   * slot's start (or joining the sweep running). A batch that comes back full asks for help: one
+   * more wake-up of the slot, which another worker may take. Stopping, the wake-up goes back to the
+   * queue for another worker.
+   */
+  async wake(job: Job<WakeJobData>, token?: string): Promise<string> {
+    const start = wakeSlotStart(job.data.scheduledFor, this.clock.leadMs);
+    try {
+      const full = await this.batches.wake(job.data.practiceId, { scheduledFor: start, engagementId: NIL_UUID });
+      if (full) await this.clock.help(job.data);
+      return full ? 'swept a full batch, asked for help' : 'swept';
+    } catch (err) {
+      if (!(err instanceof StoppingError)) throw err;
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+  }
+
   /** One job's share of a batch. */
   process(job: Job<ReminderJobData>, token?: string): Promise<string> {
     return new Promise((resolve, reject) => this.batches.add({ job, token, resolve, reject }));
@@ -186,7 +229,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
    * ready and waits on its own, so the next batch can get ready meanwhile (at most AHEAD rows of
    * this process waiting); its errors then reach its jobs alone.
    */
-  private runBatch(practiceId: string, items: Pending[]): Promise<boolean> {
+  private runBatch(practiceId: string, items: Pending[], from?: SweepMark): Promise<boolean> {
     const lease = randomUUID();
     // the lease lives as long as this run does: the process's lease keeper renews it while the run
     // delivers and records, so a short lease never expires under a slow webhook or a busy pool,
@@ -205,11 +248,15 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       return () => (this.ahead -= rows);
     };
     const outcome = new Map<string, string>();
-    const run = this.processLeased(practiceId, items, lease, held, outcome, waiting).catch(async (err: unknown) => {
+    // the rows it swept (no job of theirs in the batch): if it fails, their own jobs take them after the back-off
+    const swept: ClockEntry[] = [];
+    const run = this.processLeased(practiceId, items, from, lease, held, swept, outcome, waiting).catch(async (err: unknown) => {
       // let the next attempt take these rows at once instead of waiting out the lease; its outcomes
       // were not all recorded, so no job that met it takes them for final
       outcome.clear();
       await this.db.transaction(practiceId, (tx) => releaseLease(tx, practiceId, lease, [...held])).catch(() => undefined);
+      const fireAt = new Date(this.time.now().getTime() + this.config.get('REMINDER_BACKOFF_MS'));
+      await this.clock.nudge(swept.map((e) => ({ ...e, fireAt }))).catch(() => undefined /* their backstop still fires */);
       throw err;
     });
     const done = run
@@ -232,8 +279,12 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
   private async processLeased(
     practiceId: string,
     items: Pending[],
+    /** where a wake-up's sweep starts, when earlier than this process's mark */
+    from: SweepMark | undefined,
     lease: string,
     held: Set<string>,
+    /** filled with the rows the batch swept */
+    swept: ClockEntry[],
     /** each row's outcome, as its jobs answer it (the batch's own, and those that met the batch holding the row) */
     outcome: Map<string, string>,
     /** called when the batch is ready and about to wait for its rows' time: it may answer then; returns the end of the wait */
@@ -250,7 +301,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
           token: lease,
           seconds: this.config.get('REMINDER_LEASE_SECONDS'),
           sweep,
-          from: this.sweptTo.get(practiceId) ?? null,
+          from: earlierMark(from, this.sweptTo.get(practiceId)),
           // rows due within the lead, prepared now and sent at their time
           now: new Date(takenAt.getTime() + leadMs),
           timeNow: takenAt,
@@ -264,6 +315,8 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }, { asyncCommit: true }),
     );
     for (const r of read.rows) held.add(r.id);
+    const asked = new Set(items.map((i) => i.job.data.reminderId));
+    for (const r of read.rows) if (!asked.has(r.id)) swept.push({ id: r.id, practiceId, at: r.scheduled_for });
     const mark = laterMark(this.sweptTo.get(practiceId), read.sweptTo);
     if (mark) this.sweptTo.set(practiceId, mark);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
@@ -363,7 +416,24 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
     const sleepUntil = new Map(holds.filter((h) => !h.digestId).map((h) => [h.id, h.until]));
     for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleepUntil.get(row.id));
+    await this.settleBackstops(swept, outcome, sleepUntil);
     return full;
+  }
+
+  /**
+   * The own jobs of the rows a sweep took (backstops, due REMINDER_LEASE_SECONDS after the row's
+   * time): removed or moved as `backstopsAfter` says. Redis failing here costs a late job's run,
+   * which finds the row settled; the batch's outcome stands.
+   */
+  private async settleBackstops(swept: readonly ClockEntry[], outcome: Map<string, string>, sleepUntil: Map<string, Date>): Promise<void> {
+    const { remove, move } = backstopsAfter(swept, outcome, sleepUntil, {
+      now: this.time.now(),
+      backoffMs: this.config.get('REMINDER_BACKOFF_MS'),
+      leadMs: this.clock.leadMs,
+    });
+    await Promise.all([remove.length && this.clock.unschedule(remove), move.length && this.clock.nudge(move)]).catch((err: unknown) =>
+      this.logger.warn(`reminder jobs after a sweep: ${(err as Error).message}`),
+    );
   }
 
   /**
@@ -422,12 +492,14 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     this.metrics.reminderOutcomes.inc({ kind, outcome: status });
     // one line per reminder, under the correlation id of the request that caused it
     const line = { reminderId: row.id, correlationId: row.correlation_id, practiceId, engagementId: row.engagement_id, kind, outcome: result };
-    if (status === 'failed') this.logger.warn(line, 'reminder failed');
-    else if (status !== 'retry') this.logger.log(line, `reminder ${status}`);
+    if (status === 'failed' || status === 'retry') this.logger.warn(line, `reminder ${status}`);
+    else this.logger.log(line, `reminder ${status}`);
     if (status === 'sent') this.metrics.reminderFireDelay.observe({ kind }, (Date.now() - row.scheduled_for.getTime()) / 1000);
     for (const item of jobs.slice(0, 1)) {
       if (sleepUntil) void this.delay(item, sleepUntil.getTime() - this.time.offset - this.clock.leadMs);
-      else if (status === 'retry') item.reject(new Error(result.slice('retry: '.length)));
+      // a retry sleeps its back-off, counted from the row's attempts (a sweep's first attempt counts too);
+      // BullMQ's own attempts are left for runs that fail to finish
+      else if (status === 'retry') void this.delay(item, Date.now() + retryDelayMs(row.attempts + 1, this.config.get('REMINDER_BACKOFF_MS')));
       else item.resolve(result);
     }
   }

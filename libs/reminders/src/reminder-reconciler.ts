@@ -1,7 +1,8 @@
 import { PeriodicTask } from './periodic-task.js';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfigService, Database, groupBy, Metrics } from '#platform';
-import { ReminderClock, type ClockEntry } from './reminder-clock.js';
+import { ReminderClock } from './reminder-clock.js';
+import type { ClockEntry } from './reminder-clock-jobs.js';
 import { dueOf } from './reminder-leasing.js';
 import { ReminderTime } from './reminder-time.js';
 

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Queryable } from '#event-store';
 import type { CommandExecutor, ReminderChannel, ReminderKind } from '#engagement';
-import type { ReminderJobData } from './reminder-clock.js';
+import type { ReminderJobData } from './reminder-clock-jobs.js';
 import { groupBy } from '#platform';
 
 // What the processor writes, each as one statement over the whole batch

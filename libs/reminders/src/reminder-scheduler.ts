@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queryable, StoredEvent, Subscriber, TransactionHandle } from '#event-store';
 import { activeEngagementIds, ENGAGEMENT_EVENT_TYPES, LIMITS, PracticeSettingsRepository, type EngagementEventType, type EscalationTarget, type Person, type ReminderKind } from '#engagement';
-import { ReminderClock, type ClockEntry } from './reminder-clock.js';
+import { ReminderClock } from './reminder-clock.js';
+import type { ClockEntry } from './reminder-clock-jobs.js';
 import { ReminderTime } from './reminder-time.js';
 import { cancelReason, desiredReminders, type PolicySettings } from './reminder-policy.js';
 import { causesOf, type Cause, type EngagementCause } from './reminder-causes.js';
