@@ -1,5 +1,5 @@
 import { Database, Metrics } from '#platform';
-import { ReminderClock, ReminderReconciler, stillWaiting } from '#reminders';
+import { ReminderClock, ReminderReconciler, stillWaiting, wakeIdOf, wakeSlotOf } from '#reminders';
 import { testClient } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 import {
@@ -258,5 +258,25 @@ describe('reconciliation passes', () => {
     // due by: the old row (its time an hour ahead) is read once its time is within reach
     expect((await ids("now() - interval '5 minutes'", "now() + interval '3 hours'")).sort()).toEqual([old.id, fresh.id].sort());
     expect((await ids("'-infinity'", 'now()')).sort()).toEqual([old.id, fresh.id].sort());
+  });
+});
+
+describe('a lost wake-up', () => {
+  it("costs a reminder its time, not the reminder: its own job sends it a lease after its time (here 3 s)", async () => {
+    const s = await activeEngagement(rig, { dueSoonOffsetsMinutes: [0], overdueAfterMinutes: 60 });
+    // far enough ahead that the wake-up is removed before it fires, on a busy machine
+    const dueAt = inSeconds(6);
+    const hw = await assignHomework(rig, s, 'Lost wake-up', dueAt);
+    const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
+    const wake = wakeIdOf(s.practiceId, wakeSlotOf(row!.scheduled_for, 0));
+    await waitFor('the wake-up in Redis', async () => (await rig.clock.queue.getJobState(wake)) === 'delayed');
+    expect(await rig.clock.queue.remove(wake)).toBe(1);
+    expect(Date.now()).toBeLessThan(dueAt.getTime());
+
+    const delivery = await waitFor('the delivery', () => rig.deliveries(s.practiceId).find((d) => d.json.homework?.id === hw) ?? null, { timeoutMs: 30_000 });
+    expect(delivery.receivedAt.getTime()).toBeGreaterThanOrEqual(row!.scheduled_for.getTime() + 3_000);
+    const [sent] = await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT');
+    expect(sent!.attempts).toBe(1);
+    expect(await rig.reminderSentEvents(s.engagementId)).toHaveLength(1);
   });
 });

@@ -5,7 +5,7 @@ export { ReminderProcessor } from './reminder-processor.js';
 export { ReminderReconciler, stillWaiting, type ReconcileResult } from './reminder-reconciler.js';
 export { WebhookReplay, type ReplayReport, type ReplayWindow } from './webhook-replay.js';
 export { ReminderClock, REMINDER_QUEUE } from './reminder-clock.js';
-export { clockJobs, WAKE_JOB, type ReminderJobData, type WakeJobData } from './reminder-clock-jobs.js';
+export { clockJobs, WAKE_JOB, wakeIdOf, wakeSlotOf, type ReminderJobData, type WakeJobData } from './reminder-clock-jobs.js';
 export { ReminderTime } from './reminder-time.js';
 export { DigestRunner } from './digest-runner.js';
 export { desiredReminders, reminderId, DUE_SOON_GRACE_MS, type ReminderSpec } from './reminder-policy.js';
