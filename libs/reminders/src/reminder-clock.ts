@@ -4,6 +4,7 @@ import { AppConfigService } from '#platform';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes, shardOf } from './redis.js';
 import { ReminderTime } from './reminder-time.js';
 import { clockJobs, jobIdOf, WAKE_JOB, wakeIdOf, wakeOptions, type ClockEntry, type ClockTimes, type WakeJobData } from './reminder-clock-jobs.js';
+import { backstopsAfter } from './reminder-batch-plan.js';
 import type { Cluster, Redis } from 'ioredis';
 
 export const REMINDER_QUEUE = 'reminders';
@@ -41,6 +42,7 @@ export class ReminderClock implements OnApplicationShutdown {
   /** REMINDER_LEAD_MS: a wake-up fires this long before its slot's end (the processor sends each reminder at its time) */
   readonly leadMs: number;
   private readonly times: ClockTimes;
+  private readonly backoffMs: number;
 
   constructor(
     config: AppConfigService,
@@ -55,6 +57,7 @@ export class ReminderClock implements OnApplicationShutdown {
     for (const q of this.queues) q.on('error', (err) => this.logger.warn(`reminder queue: ${err.message}`));
     this.leadMs = config.get('REMINDER_LEAD_MS');
     this.times = { leadMs: this.leadMs, backstopMs: config.get('REMINDER_LEASE_SECONDS') * 1000 };
+    this.backoffMs = config.get('REMINDER_BACKOFF_MS');
     this.jobOptions = {
       attempts: config.get('REMINDER_ATTEMPTS'),
       backoff: { type: 'exponential', delay: config.get('REMINDER_BACKOFF_MS') },
@@ -161,6 +164,18 @@ export class ReminderClock implements OnApplicationShutdown {
   async help(wake: WakeJobData): Promise<void> {
     const help = (wake.help ?? 0) + 1;
     await this.queueOf(wake.practiceId).add(WAKE_JOB, { ...wake, help }, wakeOptions(`${wakeIdOf(wake.practiceId, wake.scheduledFor)}_${help}`, 0));
+  }
+
+  /**
+   * The own jobs of the rows a sweep took (backstops, due REMINDER_LEASE_SECONDS after the row's
+   * time), after the batch: removed or moved as `backstopsAfter` says from each row's outcome. Redis
+   * failing here costs a late job's run, which finds the row settled; the batch's outcome stands.
+   */
+  async settleBackstops(swept: readonly ClockEntry[], said: ReadonlyMap<string, string>, sleepUntil: ReadonlyMap<string, Date>): Promise<void> {
+    const { remove, move } = backstopsAfter(swept, said, sleepUntil, { now: this.time.now(), backoffMs: this.backoffMs, leadMs: this.leadMs });
+    await Promise.all([remove.length && this.unschedule(remove), move.length && this.nudge(move)]).catch((err: unknown) =>
+      this.logger.warn(`reminder jobs after a sweep: ${(err as Error).message}`),
+    );
   }
 
   /**

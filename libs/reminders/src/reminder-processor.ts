@@ -24,7 +24,7 @@ import {
 } from './reminder-leasing.js';
 import { LeaseKeeper } from './reminder-lease-keeper.js';
 import { recordAttempts, recordHeld, recordSent, storeWebhookBodies, type RecordEntry, type ReminderRow } from './reminder-recording.js';
-import { backstopsAfter, deliveredUnrecorded, ending, retryDelayMs, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
+import { deliveredUnrecorded, ending, retryDelayMs, planBatch, recipientZone, sendsAt, settleBatch } from './reminder-batch-plan.js';
 import { JobBatches, StoppingError } from './reminder-job-batches.js';
 import { RecordQueue } from './reminder-record-queue.js';
 import { loadReminderSubjects } from './reminder-state.js';
@@ -416,25 +416,10 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     // a hold for a digest ends the job (the digest carries the reminder); a quiet-hours hold sleeps until it ends
     const sleepUntil = new Map(holds.filter((h) => !h.digestId).map((h) => [h.id, h.until]));
     for (const row of read.rows) this.finish(practiceId, row, outcome.get(row.id) ?? 'done', jobsOf.get(row.id) ?? [], sleepUntil.get(row.id));
-    await this.settleBackstops(swept, outcome, sleepUntil);
+    await this.clock.settleBackstops(swept, outcome, sleepUntil);
     return full;
   }
 
-  /**
-   * The own jobs of the rows a sweep took (backstops, due REMINDER_LEASE_SECONDS after the row's
-   * time): removed or moved as `backstopsAfter` says. Redis failing here costs a late job's run,
-   * which finds the row settled; the batch's outcome stands.
-   */
-  private async settleBackstops(swept: readonly ClockEntry[], outcome: Map<string, string>, sleepUntil: Map<string, Date>): Promise<void> {
-    const { remove, move } = backstopsAfter(swept, outcome, sleepUntil, {
-      now: this.time.now(),
-      backoffMs: this.config.get('REMINDER_BACKOFF_MS'),
-      leadMs: this.clock.leadMs,
-    });
-    await Promise.all([remove.length && this.clock.unschedule(remove), move.length && this.clock.nudge(move)]).catch((err: unknown) =>
-      this.logger.warn(`reminder jobs after a sweep: ${(err as Error).message}`),
-    );
-  }
 
   /**
    * The jobs whose row this batch did not take: done when the row is not waiting any more or is
