@@ -4,7 +4,7 @@ import { AppConfigService } from '#platform';
 import { redisClusterClient, redisConnection, reminderQueuePrefixes, shardOf } from './redis.js';
 import { ReminderTime } from './reminder-time.js';
 import { clockJobs, jobIdOf, WAKE_JOB, wakeIdOf, wakeOptions, type ClockEntry, type ClockTimes, type WakeJobData } from './reminder-clock-jobs.js';
-import { backstopsAfter } from './reminder-batch-plan.js';
+import { backstopsAfter, retryDelayMs } from './reminder-batch-plan.js';
 import type { Cluster, Redis } from 'ioredis';
 
 export const REMINDER_QUEUE = 'reminders';
@@ -84,7 +84,6 @@ export class ReminderClock implements OnApplicationShutdown {
   static jobId(id: string, at: Date): string {
     return jobIdOf(id, at);
   }
-
 
   async schedule(entries: readonly ClockEntry[]): Promise<void> {
     // a job's delay is measured on the reminders' time (the system clock, unless a test moved it)
@@ -176,6 +175,15 @@ export class ReminderClock implements OnApplicationShutdown {
     await Promise.all([remove.length && this.unschedule(remove), move.length && this.nudge(move)]).catch((err: unknown) =>
       this.logger.warn(`reminder jobs after a sweep: ${(err as Error).message}`),
     );
+  }
+
+  /**
+   * The own jobs of a failed batch's swept rows, moved to fire after the first back-off (as a retry's
+   * would): the batch gave their rows back. Redis failing here leaves them their backstop.
+   */
+  async retryLater(swept: readonly ClockEntry[]): Promise<void> {
+    const fireAt = new Date(this.time.now().getTime() + retryDelayMs(1, this.backoffMs));
+    await this.nudge(swept.map((e) => ({ ...e, fireAt }))).catch(() => undefined);
   }
 
   /**

@@ -65,7 +65,6 @@ const FINAL = /^(sent|cancelled|failed)\b/;
 /** Rows of this process's batches that are ready and waiting for their time, at most (their batches give up their places). */
 const AHEAD = 5_000;
 
-
 type Stage = 'lease' | 'budget' | 'body' | 'wait' | 'deliver' | 'record';
 
 /** Rows taken up ahead of their time are looked at once more this long before it (see `awaitTime`). */
@@ -166,11 +165,11 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
         (job: Job<ReminderJobData | WakeJobData>, token?: string) =>
           job.name === WAKE_JOB ? this.wake(job as Job<WakeJobData>, token) : this.process(job as Job<ReminderJobData>, token),
         {
-        connection: this.cluster ?? redisConnection(this.config.get('REDIS_URL'), 'worker'),
-        prefix,
-        concurrency: Math.max(1, Math.ceil(this.config.get('REMINDER_CONCURRENCY') / prefixes.length)),
-        lockDuration: LOCK_MS,
-        stalledInterval: STALLED_CHECK_MS,
+          connection: this.cluster ?? redisConnection(this.config.get('REDIS_URL'), 'worker'),
+          prefix,
+          concurrency: Math.max(1, Math.ceil(this.config.get('REMINDER_CONCURRENCY') / prefixes.length)),
+          lockDuration: LOCK_MS,
+          stalledInterval: STALLED_CHECK_MS,
         },
       );
       worker.on('error', (err) => this.logger.warn(`reminder worker: ${err.message}`));
@@ -255,8 +254,7 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       // were not all recorded, so no job that met it takes them for final
       outcome.clear();
       await this.db.transaction(practiceId, (tx) => releaseLease(tx, practiceId, lease, [...held])).catch(() => undefined);
-      const fireAt = new Date(this.time.now().getTime() + this.config.get('REMINDER_BACKOFF_MS'));
-      await this.clock.nudge(swept.map((e) => ({ ...e, fireAt }))).catch(() => undefined /* their backstop still fires */);
+      await this.clock.retryLater(swept);
       throw err;
     });
     const done = run
@@ -315,13 +313,12 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
       }, { asyncCommit: true }),
     );
     for (const r of read.rows) held.add(r.id);
-    const asked = new Set(items.map((i) => i.job.data.reminderId));
-    for (const r of read.rows) if (!asked.has(r.id)) swept.push({ id: r.id, practiceId, at: r.scheduled_for });
     const mark = laterMark(this.sweptTo.get(practiceId), read.sweptTo);
     if (mark) this.sweptTo.set(practiceId, mark);
     this.metrics.reminderBatchRows.observe({ source: 'jobs' }, read.rows.length - read.swept);
     if (read.swept) this.metrics.reminderBatchRows.observe({ source: 'swept' }, read.swept);
     const jobsOf = groupBy(items, (item) => item.job.data.reminderId);
+    for (const r of read.rows) if (!jobsOf.has(r.id)) swept.push({ id: r.id, practiceId, at: r.scheduled_for });
     await this.settleUnleased(jobsOf, read.rows, read.others);
 
     // the rules, for each row (a job's attempt counts; a swept row is at its first), as of the time it
@@ -419,7 +416,6 @@ export class ReminderProcessor implements OnApplicationBootstrap, OnApplicationS
     await this.clock.settleBackstops(swept, outcome, sleepUntil);
     return full;
   }
-
 
   /**
    * The jobs whose row this batch did not take: done when the row is not waiting any more or is
