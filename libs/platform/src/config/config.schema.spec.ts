@@ -75,8 +75,8 @@ describe('configuration', () => {
   });
 
   it('names each malformed variable', () => {
-    const found = problems({ ...valid, PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', DATABASE_LOG_SQL: 'maybe' });
-    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_LOG_SQL', 'DATABASE_URL', 'JWT_SECRET', 'PORT']);
+    const found = problems({ ...valid, PORT: 'eighty', DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'maybe' });
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'PORT', 'WEBHOOK_ALLOW_PRIVATE_NETWORKS']);
     expect(found.find((p) => p.startsWith('JWT_SECRET'))).toMatch(/at least 32 characters/);
   });
 

@@ -13,11 +13,14 @@ const guardedClients = new WeakSet<PoolClient>();
  * failure is logged; the statement in flight rejects as usual, and the pool
  * drops the dead connection when it is released. Call once per pool: every
  * checkout (Database.transaction, ReadSession, the event store's own
- * transactions, pool.query) is covered, whoever makes it.
+ * transactions, pool.query) is covered, whoever makes it. An idle connection's
+ * failure pg-pool re-emits on the pool itself, which needs its own listener
+ * for the same reason.
  */
 export function guardClientErrors(pool: Pool, report: (err: Error) => void): void {
   if (guardedPools.has(pool)) return;
   guardedPools.add(pool);
+  pool.on('error', report);
   pool.on('acquire', (client) => {
     if (guardedClients.has(client)) return;
     guardedClients.add(client);

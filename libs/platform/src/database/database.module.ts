@@ -1,10 +1,9 @@
 import { Global, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import pg from 'pg';
 import { PersonalDataSealing, PostgresEventStore, UpcasterRegistry } from '#event-store';
 import { SecretBox } from '../crypto/secret-box.js';
 import { AppConfigService } from '../config/app-config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { poolConfig } from './data-source-options.js';
 import { Database } from './database.js';
 import { guardClientErrors } from './client-errors.js';
 
@@ -14,25 +13,12 @@ class Upcasters extends EventUpcasters {}
 
 @Global()
 @Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [AppConfigService],
-      useFactory: (config: AppConfigService) => ({
-        ...dataSourceOptions({
-          url: config.get('DATABASE_URL'),
-          poolSize: config.get('DATABASE_POOL_SIZE'),
-          logSql: config.get('DATABASE_LOG_SQL'),
-        }),
-        autoLoadEntities: true,
-      }),
-    }),
-  ],
   providers: [
     {
       provide: Database,
-      inject: [DataSource],
-      useFactory: (ds: DataSource) => {
-        const db = new Database(ds);
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => {
+        const db = new Database(new pg.Pool(poolConfig({ url: config.get('DATABASE_URL'), poolSize: config.get('DATABASE_POOL_SIZE') })));
         const logger = new Logger('Database');
         guardClientErrors(db.pool, (err) => logger.warn(`a pooled PostgreSQL connection failed (${(err as { code?: string }).code ?? 'no code'}): ${err.message}`));
         return db;
@@ -78,5 +64,6 @@ export class DatabaseModule implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.notifier.close();
+    await this.db.pool.end();
   }
 }

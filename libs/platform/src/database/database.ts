@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
 import { inTransaction, type Queryable, type StatementResult, type Transaction, type TransactionOptions } from '#event-store';
 
 /**
@@ -8,17 +7,13 @@ import { inTransaction, type Queryable, type StatementResult, type Transaction, 
  * one practice through a transaction-local setting that row-level security
  * policies read, so a pooled connection never carries one caller's practice
  * into the next caller's work. `null` is the system scope (no practice rows).
- * TypeORM owns the pool and the migrations; statements go to node-postgres
- * directly, because the hot paths are hand-written SQL.
+ * Statements go to node-postgres directly, because the hot paths are
+ * hand-written SQL; TypeORM runs the migrations (./migrate.ts).
  */
 @Injectable()
 export class Database {
-  constructor(readonly dataSource: DataSource) {}
-
-  /** node-postgres pool under TypeORM: the event store and raw readers share it. */
-  get pool(): Pool {
-    return (this.dataSource.driver as unknown as { master: Pool }).master;
-  }
+  /** the event store and raw readers share this pool (./data-source-options.ts `poolConfig`) */
+  constructor(readonly pool: Pool) {}
 
   /** A practice-scoped transaction (the event store's one wrapper, on this pool). */
   transaction<T>(practiceId: string | null, fn: (tx: Transaction, first: StatementResult[]) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

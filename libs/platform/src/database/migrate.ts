@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 
 /**
@@ -11,7 +11,9 @@ export async function runMigrations(
   migrations: NonNullable<DataSourceOptions['migrations']>,
   log: (msg: string) => void = () => undefined,
 ): Promise<string[]> {
-  const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 2, applicationName: 'coaching-migrate' }, [], migrations) });
+  // loaded here, not at the top: the apps import this module's package but never load TypeORM
+  const { DataSource } = await import('typeorm');
+  const ds = new DataSource(dataSourceOptions({ url, poolSize: 2, applicationName: 'coaching-migrate' }, migrations));
   await ds.initialize();
   const runner = ds.createQueryRunner();
   try {
