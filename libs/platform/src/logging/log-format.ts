@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type * as Pretty from 'pino-pretty';
 
 /**
  * One log format per environment, shared by the apps, the CLI and start-up failures:
@@ -18,6 +19,8 @@ export function baseLogOptions(level: string): LoggerOptions {
 
 /** Where development lines go: pino-pretty, one line per event, UTC ISO times, the Nest context first. */
 export function prettyStream(sync = false): DestinationStream {
+  // loaded only in development: a production process never holds pino-pretty's modules
+  const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof Pretty;
   return PinoPretty({
     translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
     ignore: 'pid,hostname,context,responseTime',

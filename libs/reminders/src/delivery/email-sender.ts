@@ -1,4 +1,6 @@
-import { createTransport } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { RenderedEmail } from './email-templates.js';
 
 export interface EmailSenderOptions {
@@ -21,15 +23,10 @@ const HEADER_NAME = /^[!-9;-~]+$/; // printable ASCII without ':' (RFC 5322 fiel
  * it decides whether to retry. One instance per process: the pool is the point.
  */
 export class EmailSender {
-  private readonly transport;
+  private transport?: Transporter;
   private readonly messageIdDomain: string;
 
-  constructor(options: EmailSenderOptions) {
-    // a reminder job should fail and retry rather than hang on a dead relay for minutes
-    this.transport = createTransport(
-      { url: options.smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 },
-      { from: options.from },
-    );
+  constructor(private readonly options: EmailSenderOptions) {
     this.messageIdDomain = /@([^\s>@]+)>?\s*$/.exec(options.from)?.[1] ?? 'reminders.invalid';
   }
 
@@ -39,7 +36,7 @@ export class EmailSender {
     for (const [name, value] of Object.entries(all)) {
       if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) throw new Error(`invalid email header ${JSON.stringify(name)}`);
     }
-    const info = await this.transport.sendMail({
+    const info = await this.transporter().sendMail({
       to: { name: mail.to.name, address: mail.to.email },
       subject: mail.subject,
       text: mail.text,
@@ -53,6 +50,16 @@ export class EmailSender {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    this.transport?.close();
+  }
+
+  /** nodemailer loads with the first email (by `require`, as undici in ./webhook-sender.ts): the API never holds it. */
+  private transporter(): Transporter {
+    this.transport ??= (createRequire(import.meta.url)('nodemailer') as typeof Nodemailer).createTransport(
+      // a reminder job should fail and retry rather than hang on a dead relay for minutes
+      { url: this.options.smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 },
+      { from: this.options.from },
+    );
+    return this.transport;
   }
 }

@@ -1,11 +1,15 @@
 import type { LookupAddress } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
-import { Agent, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 import { signBody, standardWebhookHeaders } from './webhook-payload.js';
+
+const requireHere = createRequire(import.meta.url);
 
 /** Kept-alive connections to one receiver (origin), per process. */
 const CONNECTIONS_PER_ORIGIN = 64;
@@ -107,22 +111,32 @@ type LookupCallback = Parameters<LookupFunction>[2];
 export class WebhookSender {
   private readonly userAgent: string;
   private readonly resolve: Resolver;
-  private readonly agent: Agent;
+  private agent?: Agent;
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.resolve = options.resolve ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
-    // at most CONNECTIONS_PER_ORIGIN kept-alive connections to one receiver: a batch of hundreds queues on
-    // them instead of opening (and handshaking) a socket per reminder at once
-    this.agent = new Agent({
-      connections: CONNECTIONS_PER_ORIGIN,
-      connect: { lookup: ((hostname, opts, cb) => this.lookup(hostname, opts, cb)) satisfies LookupFunction },
-    });
   }
 
   /** Closes the kept-alive connections (on shutdown). */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
+  }
+
+  /**
+   * undici loads with the first send: the API holds a sender for the console's test button, and a
+   * process that never presses it keeps ~6 MB of modules out of its heap (bench/REPORT.md, 2026-12-03
+   * 12:00). Loaded by `require`, once: with an `import()` here a batch's
+   * sends never settled under Jest's module loader when two batches sent at once (escalation.e2e-spec.ts).
+   */
+  private dispatcher(): Agent {
+    this.agent ??= new (requireHere('undici') as typeof Undici).Agent({
+      // at most CONNECTIONS_PER_ORIGIN kept-alive connections to one receiver: a batch of hundreds queues on
+      // them instead of opening (and handshaking) a socket per reminder at once
+      connections: CONNECTIONS_PER_ORIGIN,
+      connect: { lookup: ((hostname, opts, cb) => this.lookup(hostname, opts, cb)) satisfies LookupFunction },
+    });
+    return this.agent;
   }
 
   async send(request: WebhookRequest): Promise<WebhookAttempt> {
@@ -165,7 +179,7 @@ export class WebhookSender {
       // undici's request, not fetch: the same client without the WHATWG layer, about three times the
       // requests per second of fetch on one core (a reminder burst is thousands at once); it never
       // follows a redirect, and the signal bounds the answer's body too
-      const response = await this.agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: request.body, signal });
+      const response = await this.dispatcher().request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: request.body, signal });
       const status = response.statusCode;
       if (request.captureResponse && status >= 200 && status < 300) {
         return { ...done(true, status, null), responseBody: await readExcerpt(response.body) };
