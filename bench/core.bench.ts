@@ -222,7 +222,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       reference: { name: 'the same process just before the load (after seeding, the list load and the trivial load)', value: mb(idle[0]!), unit: 'MB' },
       target: '< 250 MB',
       met: peaks[0]! < 250 * 2 ** 20,
-      extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load; both run as deployed: node ${deployedNodeFlags().join(' ') || '(no flags)'}`,
+      extra: `worker (its own process) ${mb(peaks[1]!)} MB peak, ${mb(idle[1]!)} MB before the load; both run as deployed: node ${deployedNodeFlags().join(' ') || '(no flags)'}, HEAP_GROWING_PERCENT ${env.HEAP_GROWING_PERCENT ?? process.env.HEAP_GROWING_PERCENT ?? '100 (the default)'}`,
     });
 
     // the issue's figure: an API process that serves only the mutation load (the one above also served the list),

@@ -1,0 +1,82 @@
+// What an API or worker process holds in memory besides its work (issue 15: an API under load
+// < 250 MB). Two levers, each checked on the compiled apps in a child process:
+// - what the apps load at start: no migration tool (TypeORM runs `migrate` only), no development
+//   log formatter in production, no mail or HTTP client before a first email or webhook;
+// - HEAP_GROWING_PERCENT reaching V8: the factor V8 prints after each full collection.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildOnce } from '../support/build.js';
+import { track } from '../support/processes.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs `node <args>` from the repository root until it exits; its output and exit code. */
+function node(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('what an API or worker process holds', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'footprint-'));
+  beforeAll(() => buildOnce());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** every module URL the app's module graph loads (imported, not started), as production runs it */
+  async function modulesOf(app: 'api' | 'worker'): Promise<string[]> {
+    const list = join(dir, `${app}.txt`);
+    const hook = join(dir, 'record.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';
+import { appendFileSync } from 'node:fs';
+registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(list)}, url + '\\n'); return next(url, context); } });`,
+    );
+    const entry = `./dist/apps/${app}/src/${app === 'api' ? 'api' : 'worker'}.module.js`;
+    const result = await node(['--import', hook, '--input-type=module', '-e', `import 'reflect-metadata'; await import(${JSON.stringify(entry)});`], {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://coaching_app@127.0.0.1:1/none',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      SECRETS_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    });
+    expect(result).toEqual({ code: 0, output: '' });
+    return readFileSync(list, 'utf8').split('\n').filter(Boolean);
+  }
+
+  const packageOf = (url: string) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+
+  it.each(['api', 'worker'] as const)('the %s loads no migration tool, no development log formatter, no mail or HTTP client at start', async (app) => {
+    const packages = new Set((await modulesOf(app)).map(packageOf).filter(Boolean));
+    // the recording saw the graph: the pool's driver and Nest are in it
+    expect([...packages]).toEqual(expect.arrayContaining(['pg', '@nestjs/core', 'bullmq']));
+    expect([...packages].filter((p) => ['typeorm', '@nestjs/typeorm', 'pino-pretty', 'nodemailer', 'undici'].includes(p!))).toEqual([]);
+  });
+
+  it('HEAP_GROWING_PERCENT sets the factor V8 grows the old generation by after each full collection', async () => {
+    const script = join(dir, 'growth.mjs');
+    writeFileSync(
+      script,
+      `import { applyHeapGrowth } from ${JSON.stringify(join(ROOT, 'dist/libs/platform/src/config/startup.js'))};
+applyHeapGrowth(Number(process.env.PERCENT));
+const kept = Array.from({ length: 50_000 }, (_, i) => ({ i, s: 'x' + i }));
+globalThis.gc(); globalThis.gc();
+if (kept.length !== 50_000) process.exit(2);`,
+    );
+    const factors = async (percent: string) => {
+      const { code, output } = await node(['--expose-gc', '--trace-gc-verbose', script], { PERCENT: percent });
+      expect(code).toBe(0);
+      return [...new Set([...output.matchAll(/factor (\d+\.\d+) based on/g)].map((m) => m[1]))];
+    };
+    expect(await factors('100')).toEqual(['2.0']);
+    expect(await factors('50')).toEqual(['1.5']);
+  });
+});
