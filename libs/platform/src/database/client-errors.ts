@@ -20,7 +20,10 @@ const guardedClients = new WeakSet<PoolClient>();
 export function guardClientErrors(pool: Pool, report: (err: Error) => void): void {
   if (guardedPools.has(pool)) return;
   guardedPools.add(pool);
-  pool.on('error', report);
+  // a connection that was ever checked out reports through its own listener below: once is enough
+  pool.on('error', (err, client) => {
+    if (!guardedClients.has(client)) report(err);
+  });
   pool.on('acquire', (client) => {
     if (guardedClients.has(client)) return;
     guardedClients.add(client);
