@@ -37,7 +37,6 @@ export const configSchema = z.object({
    */
   DATABASE_DIRECT_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
-  /** log SQL statements (development aid) */
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   /** prefix of every BullMQ key; lets several deployments (or test runs) share one Redis; `{coaching}` (a hash tag) on Redis Cluster */

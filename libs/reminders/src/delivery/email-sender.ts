@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import type * as Nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
 import type { RenderedEmail } from './email-templates.js';
 
 export interface EmailSenderOptions {
@@ -23,7 +22,7 @@ const HEADER_NAME = /^[!-9;-~]+$/; // printable ASCII without ':' (RFC 5322 fiel
  * it decides whether to retry. One instance per process: the pool is the point.
  */
 export class EmailSender {
-  private transport?: Transporter;
+  private transport?: Nodemailer.Transporter;
   private readonly messageIdDomain: string;
 
   constructor(private readonly options: EmailSenderOptions) {
@@ -54,7 +53,7 @@ export class EmailSender {
   }
 
   /** nodemailer loads with the first email (by `require`, as undici in ./webhook-sender.ts): the API never holds it. */
-  private transporter(): Transporter {
+  private transporter(): Nodemailer.Transporter {
     this.transport ??= (createRequire(import.meta.url)('nodemailer') as typeof Nodemailer).createTransport(
       // a reminder job should fail and retry rather than hang on a dead relay for minutes
       { url: this.options.smtpUrl, pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 },

@@ -5,7 +5,6 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
 import type * as Undici from 'undici';
-import type { Agent, Dispatcher } from 'undici';
 
 import { signBody, standardWebhookHeaders } from './webhook-payload.js';
 
@@ -111,7 +110,7 @@ type LookupCallback = Parameters<LookupFunction>[2];
 export class WebhookSender {
   private readonly userAgent: string;
   private readonly resolve: Resolver;
-  private agent?: Agent;
+  private agent?: Undici.Agent;
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
@@ -126,10 +125,10 @@ export class WebhookSender {
   /**
    * undici loads with the first send: the API holds a sender for the console's test button, and a
    * process that never presses it keeps ~6 MB of modules out of its heap (bench/REPORT.md, 2026-12-03
-   * 12:00). Loaded by `require`, once: with an `import()` here a batch's
-   * sends never settled under Jest's module loader when two batches sent at once (escalation.e2e-spec.ts).
+   * 12:00). Loaded by `require`, once: with an `import()` here a batch's sends never settled under
+   * Jest's module loader when two batches sent at once (escalation.e2e-spec.ts).
    */
-  private dispatcher(): Agent {
+  private dispatcher(): Undici.Agent {
     this.agent ??= new (requireHere('undici') as typeof Undici).Agent({
       // at most CONNECTIONS_PER_ORIGIN kept-alive connections to one receiver: a batch of hundreds queues on
       // them instead of opening (and handshaking) a socket per reminder at once
@@ -226,12 +225,12 @@ function isDestinationNotAllowed(err: unknown): boolean {
   return false;
 }
 
-async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+async function discard(body: Undici.Dispatcher.ResponseData['body']): Promise<void> {
   await body.dump().catch(() => undefined);
 }
 
 /** The first ERROR_BODY_CHARS characters of an error response, whitespace collapsed; '' if unreadable. */
-async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readExcerpt(body: Undici.Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
