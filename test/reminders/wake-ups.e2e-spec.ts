@@ -20,10 +20,11 @@ describe('wake-ups', () => {
     const dueAt = inSeconds(3);
     await assignHomework(rig, s, 'Woken', dueAt);
     const [row] = await waitForRows(rig, 'the due-soon row', s.engagementId, (r) => r[0]?.status === 'SCHEDULED');
-    // the reminder's own job waits in Redis, a lease (a minute) past its time
-    const own = await rig.clock.queue.getJob(ReminderClock.jobId(row!.id, row!.scheduled_for));
-    expect(await own!.getState()).toBe('delayed');
-    expect(own!.delay).toBeGreaterThan(60_000);
+    // the reminder's own job waits in Redis, a lease (a minute) past its time; the scheduler writes the row
+    // first and arms its jobs after, so the job may not be there yet when the row is
+    const own = await waitFor('the reminder job armed', () => rig.clock.queue.getJob(ReminderClock.jobId(row!.id, row!.scheduled_for)));
+    expect(await own.getState()).toBe('delayed');
+    expect(own.delay).toBeGreaterThan(60_000);
 
     const [sent] = await waitForRows(rig, 'the row SENT', s.engagementId, (r) => r[0]?.status === 'SENT', { timeoutMs: 30_000 });
     expect(sent!.attempts).toBe(1);
