@@ -6,6 +6,8 @@ const shared = {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
     '^#(event-store|platform|engagement|reminders)$': '<rootDir>/libs/$1/src/index.ts',
+    // what an app's entry reads before it loads anything else (apps/*/src/main.ts)
+    '^#platform/heap-growth$': '<rootDir>/libs/platform/src/config/heap-growth.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   // Node, plus: every child process a test file leaves running is killed after it (test/support/environment.cjs)

@@ -71,7 +71,7 @@ const FILES = [...sourceFiles(join(ROOT, 'libs')), ...sourceFiles(join(ROOT, 'ap
 function importsOf(file: (typeof FILES)[number]): { target: Part; spec: string }[] {
   const specs = [...file.text.matchAll(/(?:from\s+|import\s*\(\s*)'([^']+)'/g)].map((m) => m[1]!);
   return specs.flatMap((spec) => {
-    if (spec.startsWith('#')) return [{ target: spec.slice(1) as Part, spec }];
+    if (spec.startsWith('#')) return [{ target: spec.slice(1).split('/')[0] as Part, spec }];
     if (!spec.startsWith('.')) return [];
     const target = partOf(resolve(dirname(file.path), spec));
     return target ? [{ target, spec }] : [];

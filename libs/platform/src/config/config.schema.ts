@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HEAP_GROWING_PERCENT as HEAP_GROWTH } from './heap-growth.js';
 
 // Every setting the service reads, validated once at start-up. A bad or
 // missing value stops the process with a message naming the variable.
@@ -129,7 +130,7 @@ export const configSchema = z.object({
    * the last full collection kept (100: at twice the live heap); 0 leaves it to V8, which on a host
    * with more than ~8 GB of memory lets it reach 4× before collecting
    */
-  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(100),
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(HEAP_GROWTH.max).default(HEAP_GROWTH.default),
   /** after SIGTERM, how long active requests and jobs may take before the process exits anyway */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
   /** the worker's HTTP port: /health/live, /health/ready, /metrics (0 = any free port) */

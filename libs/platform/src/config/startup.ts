@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { processLogger } from '../logging/log-format.js';
 import { ConfigValidationError } from './config.schema.js';
 import { DependencyUnavailableError } from './preflight.js';
@@ -48,16 +47,4 @@ export function exitWhenShutdownStalls(graceMs: number): void {
   };
   process.once('SIGTERM', arm);
   process.once('SIGINT', arm);
-}
-
-/**
- * How far the old generation may grow over the live heap before a full collection (HEAP_GROWING_PERCENT).
- * V8 picks a factor of up to 4 when its heap limit is 2 GB or more, which Node sets on any host with more
- * than ~8 GB of memory: an API whose live heap is ~60 MB then sits at ~420 MB under load, nearly all of it
- * garbage waiting for the next full collection. At 100 it peaks at 240–300 MB for ~4 % more CPU per
- * command and ~16 % per large list (bench/REPORT.md, 2026-12-03 12:00). V8 reads this flag at every
- * collection, so setting it once at start holds for the process; NODE_OPTIONS refuses it.
- */
-export function applyHeapGrowth(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
