@@ -1,8 +1,10 @@
 // What an API or worker process holds in memory besides its work (issue 15: an API under load
 // < 250 MB). Two levers, each checked on the compiled apps in a child process:
 // - what the apps load at start: no migration tool (TypeORM runs `migrate` only), no development
-//   log formatter in production, no mail or HTTP client before a first email or webhook;
-// - HEAP_GROWING_PERCENT reaching V8: the factor V8 prints after each full collection.
+//   log formatter in production, no mail or HTTP client before a first email or webhook, no queue
+//   dashboard before an operator opens it;
+// - HEAP_GROWING_PERCENT reaching V8, from the apps' first full collection on: the factor V8 prints
+//   after each one.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,11 +56,11 @@ registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(list)
 
   const packageOf = (url: string) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
 
-  it.each(['api', 'worker'] as const)('the %s loads no migration tool, no development log formatter, no mail or HTTP client at start', async (app) => {
+  it.each(['api', 'worker'] as const)('the %s loads no migration tool, no development log formatter, no mail or HTTP client, no queue dashboard at start', async (app) => {
     const packages = new Set((await modulesOf(app)).map(packageOf).filter(Boolean));
     // the recording saw the graph: the pool's driver and Nest are in it
     expect([...packages]).toEqual(expect.arrayContaining(['pg', '@nestjs/core', 'bullmq']));
-    expect([...packages].filter((p) => ['typeorm', '@nestjs/typeorm', 'pino-pretty', 'nodemailer', 'undici'].includes(p!))).toEqual([]);
+    expect([...packages].filter((p) => ['typeorm', '@nestjs/typeorm', 'pino-pretty', 'nodemailer', 'undici', '@bull-board/api', '@bull-board/express'].includes(p!))).toEqual([]);
   });
 
   it('HEAP_GROWING_PERCENT sets the factor V8 grows the old generation by after each full collection', async () => {

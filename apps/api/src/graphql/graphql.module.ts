@@ -4,7 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { EngagementGraphqlModule, withPreloadedFields } from '#engagement';
 import { AppConfigService, Database, Metrics, RequestContext, TokenService, Unauthenticated } from '#platform';
@@ -90,8 +90,10 @@ class GraphqlSupportModule {}
           // ApolloDriverConfig type leaves out ApolloServer's `gateway` option; the driver hands every option on
           ...{ gateway: compiledExecution(() => built!, config.get('GRAPHQL_JIT_AFTER'), metrics) },
           // no cache hints are used: without the cache-control plugin no plugin watches fields, and
-          // Apollo leaves the schema's resolvers unwrapped (a wrapper per resolved field otherwise)
-          plugins: [ApolloServerPluginCacheControlDisabled(), requestLifecycle(!production), security.plugin()],
+          // Apollo leaves the schema's resolvers unwrapped (a wrapper per resolved field otherwise); inline
+          // traces are for federated subgraphs, which this schema is not (Apollo otherwise loads their
+          // protobuf code, ~0.4 MB, at start only to find that out)
+          plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLifecycle(!production), security.plugin()],
         };
       },
     }),
