@@ -16,6 +16,7 @@ import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js
  *   SQL statements (recorded from the API, so the round trips are counted too)
  *   replayed by a bare pg client in one transaction each;
  * - command latency at stream versions 10, 100 and 1,000;
+ * - one engagement's write rate (32 connections on one stream) against the same command spread over 32;
  * - resident memory of the API and the worker, each its own process, under the mutation load.
  */
 export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts: { seconds: number; appUrl: string }): Promise<void> {
@@ -328,6 +329,54 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       target: 'flat: ≤ 1.5× version 10',
       met: percentile(crowdedSamples, 50) <= 1.5 * at10,
       extra: `p99 ${percentile(crowdedSamples, 99).toFixed(1)} ms`,
+    });
+
+    // one engagement's write rate: commands on one stream queue on its lock, so how long a command holds it is
+    // that engagement's ceiling (issue 15: 44 req/s on a ~900-event stream against 258 spread over 32). The
+    // grown stream (~1,100 events by now) against the same command spread over the 32 engagements, 32
+    // connections each; rescheduleHomework, one event a command (assignHomework stops at 200 homework)
+    // a homework of each (the mutation load above filled them to the 200-homework limit)
+    const { rows: firstHomework } = await pool.query<{ engagement_id: string; id: string }>(
+      'SELECT DISTINCT ON (engagement_id) engagement_id, id FROM homework WHERE engagement_id = ANY($1::uuid[]) ORDER BY engagement_id, assigned_at, id',
+      [spread],
+    );
+    const spreadHomework = spread.map((id) => firstHomework.find((h) => h.engagement_id === id)!.id);
+    const rescheduling = async (target: (i: number) => { engagementId: string; homeworkId: string }) => {
+      let i = 0;
+      const r = await cannon({
+        url: `${api.url}/graphql`,
+        connections: 32,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+        requests: [
+          {
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({
+                query: 'mutation ($i: RescheduleHomeworkInput!) { rescheduleHomework(input: $i) { id } }',
+                // a due time of its own each (a later one than any before)
+                variables: { i: { ...target(i++), dueAt: new Date((due += 60_000)).toISOString() } },
+              }),
+            }),
+          },
+        ],
+      });
+      return { ...r, ok: r.non2xx === 0 && r.errors === 0 };
+    };
+    const spreadRate = await rescheduling((i) => ({ engagementId: spread[i % spread.length]!, homeworkId: spreadHomework[i % spread.length]! }));
+    const versionOf = async () =>
+      (await pool.query<{ v: number }>('SELECT max(version)::int AS v FROM events WHERE stream_id = $1', [growing])).rows[0]!.v.toLocaleString('en-US');
+    const from = await versionOf();
+    const hot = await rescheduling(() => ({ engagementId: growing, homeworkId: rescheduled }));
+    record({
+      section: 'core',
+      name: `rescheduleHomework, 32 connections on ONE engagement (its stream from version ${from} to ${await versionOf()})`,
+      value: hot.requests.average,
+      unit: 'req/s',
+      reference: { name: 'the same command spread over 32 engagements, 32 connections', value: spreadRate.requests.average, unit: 'req/s' },
+      target: "reported: the stream lock's hold time is one engagement's ceiling",
+      extra: `${(1000 / hot.requests.average).toFixed(2)} ms per command on the one stream; p50 ${hot.latency.p50} ms, p99 ${hot.latency.p99} ms (spread: p50 ${spreadRate.latency.p50} ms)${hot.ok && spreadRate.ok ? '' : `; non-2xx ${hot.non2xx} / ${spreadRate.non2xx}, errors ${hot.errors} / ${spreadRate.errors}`}`,
     });
     await appPool.end();
   } finally {
