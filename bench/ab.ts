@@ -5,7 +5,7 @@ import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
 import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, removeQueueKeys, sampleMemory } from './load.js';
-import { startApp, type Service } from './processes.js';
+import { freePorts, startApp, type Service } from './processes.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
 /**
@@ -70,11 +70,11 @@ async function main(): Promise<void> {
   const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
   const client = await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-bench', expiresIn: 3600 });
   const start = (v: Variant, port: number) => startApp('api', { ...appEnv, ...v.env }, port, v.flags, v.root);
-  const basePort = 4900 + Math.floor(Math.random() * 500);
   const running: Service[] = [];
   const results: Record<string, Round[]> = { A: [], B: [] };
   try {
-    const apis = await Promise.all(variants.map((v, i) => start(v, basePort + i)));
+    const ports = await freePorts(variants.length);
+    const apis = await Promise.all(variants.map((v, i) => start(v, ports[i])));
     running.push(...apis);
     const seeding = coachingClient(apis[0]!.url, coach, client);
     // before the list's data: the list's page is the 50 engagements written last
@@ -124,7 +124,8 @@ async function main(): Promise<void> {
       await Promise.all(apis.map((api) => api.stop()));
       running.length = 0;
       for (let round = 0; round < rounds; round++) {
-        const fresh = await Promise.all(variants.map((v, i) => start(v, basePort + 2 + i)));
+        const freshPorts = await freePorts(variants.length);
+        const fresh = await Promise.all(variants.map((v, i) => start(v, freshPorts[i])));
         running.push(...fresh);
         const memory = sampleMemory(fresh.map((api) => api.pid));
         // both at once, each without a pause: an idle gap lets V8's memory reducer shrink a heap the load never would

@@ -5,7 +5,7 @@ import { configFrom, parseConfig, TokenService } from '#platform';
 import { PROTECTION_PROFILES, withoutRowLevelSecurity } from '../apps/api/src/security/protection-profiles.js';
 import { postGraphql } from './coaching-client.js';
 import { cannon } from './load.js';
-import { startApp } from './processes.js';
+import { freePort, startApp } from './processes.js';
 import { record } from './support.js';
 
 interface Ctx {
@@ -28,7 +28,7 @@ interface Target extends Ctx {
 }
 
 async function startTarget(label: string, env: Record<string, string>): Promise<Target> {
-  const port = 3900 + Math.floor(Math.random() * 1000);
+  const port = await freePort();
   const api = await startApp('api', env, port);
   const practiceId = `bench-api-${label}`;
   const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...env })));

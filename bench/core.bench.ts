@@ -5,7 +5,7 @@ import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, samplePostgresCpu, removeQueueKeys, sampleMemory } from './load.js';
-import { deployedNodeFlags, startApp } from './processes.js';
+import { deployedNodeFlags, freePort, startApp } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
 
 /**
@@ -23,7 +23,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
   const seconds = opts.seconds;
   const recordFile = `/tmp/bench-record-sql-${process.pid}.jsonl`;
   rmSync(recordFile, { force: true });
-  const port = 3900 + Math.floor(Math.random() * 1000);
+  const port = await freePort();
   const api = await startApp('api', { ...env, BENCH_RECORD_SQL: recordFile }, port, ['--import', fileURLToPath(new URL('./record-sql.js', import.meta.url))]);
   // the worker's health/metrics port: a free one (another worker on this machine may hold the default)
   const worker = await startApp('worker', { ...env, WORKER_HTTP_PORT: '0' });
@@ -154,30 +154,14 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
       body: JSON.stringify({ query: '{ viewer { id } }' }),
     });
-    let n = 0;
     const idle = sampleMemory([api.pid, worker.pid]).stop();
     const memory = sampleMemory([api.pid, worker.pid]);
     const assignWindow = [hrMicros()];
     const assignCpu = [cpuMs(api.pid), cpuMs(worker.pid)];
     const assignPgCpu = samplePostgresCpu();
     const commitsBefore = await databaseCommits(pool);
-    const load = await cannon({
-      url: `${api.url}/graphql`,
-      connections: 32,
+    const load = await mutations(api.url, coach, ASSIGN, (i) => ({ i: { engagementId: spread[i % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } }), {
       duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-      requests: [
-        {
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({
-              query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
-              variables: { i: { engagementId: spread[n++ % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
-            }),
-          }),
-        },
-      ],
     });
     const peaks = memory.stop();
     // where a command's CPU goes: the API, the worker's reactions to its event, PostgreSQL (both processes' statements)
@@ -232,28 +216,12 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     // for FRESH_API_REQUESTS commands rather than `seconds`: V8 lets the heap grow to ~330 MB of garbage before its
     // first full collections settle it, ~3,000 commands in (a 6 s window, ~900 commands, ended before that and read
     // as "met"; bench/REPORT.md, 2026-12-01)
-    const fresh = await startApp('api', env, port + 1);
+    const fresh = await startApp('api', env, await freePort());
     try {
       const freshIdle = sampleMemory([fresh.pid]).stop();
       const freshMemory = sampleMemory([fresh.pid]);
-      let k = 0;
-      const freshLoad = await cannon({
-        url: `${fresh.url}/graphql`,
-        connections: 32,
+      const freshLoad = await mutations(fresh.url, coach, ASSIGN, (i) => ({ i: { engagementId: spread[i % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } }), {
         amount: FRESH_API_REQUESTS,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({
-                query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
-                variables: { i: { engagementId: spread[k++ % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } },
-              }),
-            }),
-          },
-        ],
       });
       const [freshPeak] = freshMemory.stop();
       record({
@@ -342,26 +310,14 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     );
     const spreadHomework = spread.map((id) => firstHomework.find((h) => h.engagement_id === id)!.id);
     const rescheduling = async (target: (i: number) => { engagementId: string; homeworkId: string }) => {
-      let i = 0;
-      const r = await cannon({
-        url: `${api.url}/graphql`,
-        connections: 32,
-        duration: seconds,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({
-                query: 'mutation ($i: RescheduleHomeworkInput!) { rescheduleHomework(input: $i) { id } }',
-                // a due time of its own each (a later one than any before)
-                variables: { i: { ...target(i++), dueAt: new Date((due += 60_000)).toISOString() } },
-              }),
-            }),
-          },
-        ],
-      });
+      const r = await mutations(
+        api.url,
+        coach,
+        'mutation ($i: RescheduleHomeworkInput!) { rescheduleHomework(input: $i) { id } }',
+        // a due time of its own each (a later one than any before)
+        (i) => ({ i: { ...target(i), dueAt: new Date((due += 60_000)).toISOString() } }),
+        { duration: seconds },
+      );
       return { ...r, ok: r.non2xx === 0 && r.errors === 0 };
     };
     const spreadRate = await rescheduling((i) => ({ engagementId: spread[i % spread.length]!, homeworkId: spreadHomework[i % spread.length]! }));
@@ -388,6 +344,21 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     mkdirSync('bench/out', { recursive: true });
     writeFileSync('bench/out/core-windows.json', JSON.stringify(windows));
   }
+}
+
+const ASSIGN = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }';
+
+/** One mutation on 32 connections, for `duration` seconds or `amount` requests; the i-th request's variables from `variables(i)`. */
+function mutations(apiUrl: string, token: string, query: string, variables: (i: number) => unknown, length: { duration: number } | { amount: number }) {
+  let i = 0;
+  return cannon({
+    url: `${apiUrl}/graphql`,
+    connections: 32,
+    ...length,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ query, variables: variables(i++) }) }) }],
+  });
 }
 
 /** Commands the fresh API serves for its memory figure: past the point where its heap stops growing. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { PostgresEventStore, type EventMetadata } from '#event-store';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { startApp, type Service } from './processes.js';
+import { freePort, startApp, type Service } from './processes.js';
 import { percentile, record } from './support.js';
 
 const PRACTICE = 'bench-event-webhooks';
@@ -31,7 +31,7 @@ export async function benchEventWebhooks(pool: pg.Pool, env: Record<string, stri
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const receiver = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const benchEnv = { ...env, EVENT_WEBHOOK_POLL_MS: '50' };
-  const api = await startApp('api', benchEnv, 3900 + Math.floor(Math.random() * 1000));
+  const api = await startApp('api', benchEnv, await freePort());
   let worker: Service | null = null;
   try {
     const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...benchEnv })));

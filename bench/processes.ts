@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)); // dist/bench/ -> repo root
@@ -22,6 +23,32 @@ export function deployedNodeFlags(): string[] {
   const runtime = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime$/m));
   const m = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime);
   return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * Ports nothing listens on, picked by the OS (held open together, so they differ): a random one in a range
+ * can be taken (NATS listens on 4222 on this machine, and a core run whose fresh API drew it failed with
+ * "api exited with 1").
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }
 
 /** Runs a compiled app (dist/apps/<app>/src/main.js) as a child process, as production would. */

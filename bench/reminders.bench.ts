@@ -10,7 +10,7 @@ import { AppConfigService } from '#platform';
 import { clockJobs, REMINDER_QUEUE, reminderId, WebhookSender } from '#reminders';
 import { createSeedDemoContext } from '../apps/cli/src/seed-demo.js';
 import { cpuMs, samplePostgresCpu } from './load.js';
-import { startApp, type Service } from './processes.js';
+import { freePorts, startApp, type Service } from './processes.js';
 import { commitRate, maintainLikeAutovacuum, percentile, record } from './support.js';
 
 const PRACTICE = 'bench-reminders';
@@ -99,8 +99,7 @@ export async function benchReminders(pool: pg.Pool, env: Record<string, string>,
 
   const workers: Service[] = [];
   const queues: Queue[] = [];
-  const base = 9500 + Math.floor(Math.random() * 400);
-  const workerPorts = Array.from({ length: WORKERS }, (_, i) => base + i);
+  const workerPorts = await freePorts(WORKERS);
   try {
     await app.get(CommandBus).execute(
       new UpdatePracticeSettingsCommand(

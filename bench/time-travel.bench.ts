@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { HISTORY_SNAPSHOT_EVERY } from '#engagement';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { startApp, type Service } from './processes.js';
+import { freePort, startApp, type Service } from './processes.js';
 import { percentile, record } from './support.js';
 
 // Time travel (issue 12): an asOf read of an engagement with 1,000 events
@@ -77,7 +77,7 @@ export async function measureTimeTravel(gql: Gql, id: string, version: number, r
  * The worker runs, as deployed: its subscriber writes the snapshots.
  */
 export async function benchTimeTravel(pool: pg.Pool, env: Record<string, string>, opts: { events: number; rounds: number }): Promise<void> {
-  const port = 3900 + Math.floor(Math.random() * 1000);
+  const port = await freePort();
   const api = await startApp('api', env, port);
   let worker: Service | null = null;
   try {
