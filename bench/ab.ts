@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { configFrom, parseConfig, runMigrations, TokenService } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
-import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, removeQueueKeys, sampleMemory } from './load.js';
 import { freePorts, startApp, type Service } from './processes.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
@@ -58,7 +58,6 @@ const rounds = Number(values.rounds ?? (load === 'memory' ? 2 : 6));
 const seconds = Number(values.seconds);
 const commands = Number(values.commands);
 
-const ASSIGN = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }';
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
               body: JSON.stringify(
                 load === 'list'
                   ? { query: LIST_QUERY }
-                  : { query: ASSIGN, variables: { i: { engagementId: engagements[n++ % engagements.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt: seeding.dueAt } } },
+                  : { query: ASSIGN_HOMEWORK, variables: assignVariables(engagements, n++, seeding.dueAt) },
               ),
             }),
           },

@@ -3,7 +3,7 @@ import type autocannon from 'autocannon';
 import type pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
 import { PROTECTION_PROFILES, withoutRowLevelSecurity } from '../apps/api/src/security/protection-profiles.js';
-import { postGraphql } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, postGraphql } from './coaching-client.js';
 import { cannon } from './load.js';
 import { freePort, startApp } from './processes.js';
 import { record } from './support.js';
@@ -93,8 +93,8 @@ async function assignLoad(pool: pg.Pool, t: Target, seconds: number): Promise<{ 
         setupRequest: (req) => ({
           ...req,
           body: JSON.stringify({
-            query: 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }',
-            variables: { i: { engagementId: t.engagementIds[n++ % t.engagementIds.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt: DUE_AT } },
+            query: ASSIGN_HOMEWORK,
+            variables: assignVariables(t.engagementIds, n++, DUE_AT),
           }),
         }),
       },

@@ -10,6 +10,17 @@ export async function postGraphql(apiUrl: string, token: string, query: string, 
   return body.data;
 }
 
+/** What every assignHomework of the bench assigns. */
+const HOMEWORK = { title: 'Articulate your hook', instructions: 'Script your pitch.' };
+
+/** assignHomework as the load sections send it, with the fields a client reads back. */
+export const ASSIGN_HOMEWORK = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }';
+
+/** The variables of a load's i-th assignHomework, round-robin over `engagements`. */
+export function assignVariables(engagements: readonly string[], i: number, dueAt: string) {
+  return { i: { engagementId: engagements[i % engagements.length], ...HOMEWORK, dueAt } };
+}
+
 /** The bench's GraphQL client: a coach and a client of one practice opening, assigning, submitting and reviewing. */
 export type CoachingClient = ReturnType<typeof coachingClient>;
 
@@ -38,7 +49,7 @@ export function coachingClient(apiUrl: string, coach: string, client: string) {
   const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
   const assign = async (engagementId: string) =>
     (await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
-      i: { engagementId, title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt },
+      i: { engagementId, ...HOMEWORK, dueAt },
     })).assignHomework.id as string;
   const submit = async (homeworkId: string) =>
     (await gql(client, 'mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: 'My hook: I turn failing IT programmes around in 90 days.' } })).submitDraft.id as string;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, samplePostgresCpu, removeQueueKeys, sampleMemory } from './load.js';
 import { deployedNodeFlags, freePort, startApp } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
@@ -160,9 +160,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     const assignCpu = [cpuMs(api.pid), cpuMs(worker.pid)];
     const assignPgCpu = samplePostgresCpu();
     const commitsBefore = await databaseCommits(pool);
-    const load = await mutations(api.url, coach, ASSIGN, (i) => ({ i: { engagementId: spread[i % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } }), {
-      duration: seconds,
-    });
+    const load = await mutations(api.url, coach, ASSIGN_HOMEWORK, (i) => assignVariables(spread, i, dueAt), { duration: seconds });
     const peaks = memory.stop();
     // where a command's CPU goes: the API, the worker's reactions to its event, PostgreSQL (both processes' statements)
     const assignCpuPerRequest = (cpuMs(api.pid) - assignCpu[0]!) / load.requests.total;
@@ -220,9 +218,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     try {
       const freshIdle = sampleMemory([fresh.pid]).stop();
       const freshMemory = sampleMemory([fresh.pid]);
-      const freshLoad = await mutations(fresh.url, coach, ASSIGN, (i) => ({ i: { engagementId: spread[i % spread.length], title: 'Articulate your hook', instructions: 'Script your pitch.', dueAt } }), {
-        amount: FRESH_API_REQUESTS,
-      });
+      const freshLoad = await mutations(fresh.url, coach, ASSIGN_HOMEWORK, (i) => assignVariables(spread, i, dueAt), { amount: FRESH_API_REQUESTS });
       const [freshPeak] = freshMemory.stop();
       record({
         section: 'core',
@@ -345,8 +341,6 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     writeFileSync('bench/out/core-windows.json', JSON.stringify(windows));
   }
 }
-
-const ASSIGN = 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id status } }';
 
 /** One mutation on 32 connections, for `duration` seconds or `amount` requests; the i-th request's variables from `variables(i)`. */
 function mutations(apiUrl: string, token: string, query: string, variables: (i: number) => unknown, length: { duration: number } | { amount: number }) {
