@@ -81,3 +81,11 @@ export const LIST_QUERY = '{ engagements(first: 50) { edges { node { id homework
 export function listObjects(data: any): number {
   return data.engagements.edges.reduce((n: number, e: any) => n + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0), 0);
 }
+
+/** Every id in an answer to LIST_QUERY, in answer order. */
+export function listIds(data: any): string[] {
+  return data.engagements.edges.flatMap((e: any) => [
+    e.node.id,
+    ...e.node.homework.flatMap((h: any) => [h.id, ...h.drafts.flatMap((d: any) => [d.id, ...(d.feedback ? [d.feedback.id] : [])])]),
+  ]);
+}

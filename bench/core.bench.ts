@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type autocannon from 'autocannon';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listIds, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, samplePostgresCpu, removeQueueKeys, sampleMemory } from './load.js';
-import { deployedNodeFlags, freePort, startApp } from './processes.js';
+import { postgraphileListIds, postgraphileListQuery, startPostGraphile } from './postgraphile.js';
+import { deployedNodeFlags, freePort, startApp, type Service } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
 
 /**
@@ -37,6 +39,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
   const { gql, open, assign, dueAt } = bench;
 
   const windows: Record<string, number[]> = {};
+  let postgraphile: Service | undefined;
   try {
     await seedList(bench);
     // statistics for what was just written, as a maintained database has them
@@ -54,8 +57,8 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
               SELECT json_build_object('id', f.id) FROM feedback f WHERE f.draft_id = d.id AND f.practice_id = $1)) ORDER BY d.revision), '[]')
             FROM drafts d WHERE d.homework_id = h.id AND d.practice_id = $1)) ORDER BY h.assigned_at, h.id), '[]')
           FROM homework h WHERE h.engagement_id = e.id AND h.practice_id = $1)))
-        ORDER BY e.updated_at DESC, e.id), '[]')))) AS body
-      FROM (SELECT * FROM engagements WHERE practice_id = $1 AND coach_id = $2 ORDER BY updated_at DESC, id LIMIT 50) e`;
+        ORDER BY e.opened_at DESC, e.id DESC), '[]')))) AS body
+      FROM (SELECT * FROM engagements WHERE practice_id = $1 AND coach_id = $2 ORDER BY opened_at DESC, id DESC LIMIT 50) e`;
     const handWritten = async () => {
       const c = await appPool.connect();
       try {
@@ -67,24 +70,50 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
         c.release();
       }
     };
-    const refBytes = (await handWritten()).length;
-    const listLoad = () =>
+    const refAnswer = await handWritten();
+    const refBytes = refAnswer.length;
+    // the same rows in the same order as the API's answer (the statement builds the same shape)
+    if (listIds((JSON.parse(refAnswer) as { data: unknown }).data).join() !== listIds(answer).join()) {
+      throw new Error('the hand-written statement did not answer the rows the API did, in its order');
+    }
+    const listLoad = (url: string, query: string, token?: string) =>
       cannon({
-        url: `${api.url}/graphql`,
+        url: `${url}/graphql`,
         connections: 8,
         duration: seconds,
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
-        body: JSON.stringify({ query: LIST_QUERY }),
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query }),
       });
+    // the second reference: PostGraphile over the same tables as the same role, answering the same rows
+    // (checked id by id); its own warm-up round first, like the API's
+    const pglQuery = postgraphileListQuery('coach-bench');
+    let pgl: { cold: autocannon.Result; cpuMs: number } | { error: string };
+    try {
+      postgraphile = await startPostGraphile(opts.appUrl, practiceId);
+      const r = await fetch(`${postgraphile.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: pglQuery }) });
+      const theirs = postgraphileListIds(((await r.json()) as { data: unknown }).data);
+      const ours = listIds(answer);
+      if (theirs.join() !== ours.join()) throw new Error(`PostGraphile answered ${theirs.length} ids, the API ${ours.length}, not the same rows in the same order`);
+      pgl = { cold: await listLoad(postgraphile.url, pglQuery), cpuMs: 0 };
+    } catch (err) {
+      pgl = { error: (err as Error).message };
+    }
     // a deployed API serves the list warm: a first round (V8's optimiser, the compiled executor's plans)
     // is reported beside the figure as the cold one, not taken for it
-    const cold = await listLoad();
-    // the reference just before the figure, so the two meet the same machine
+    const cold = await listLoad(api.url, LIST_QUERY, coach);
+    // the references just before the figure, so the three meet the same machine
+    let pglWarm: autocannon.Result | undefined;
+    if (postgraphile && 'cold' in pgl) {
+      const before = cpuMs(postgraphile.pid);
+      pglWarm = await listLoad(postgraphile.url, pglQuery);
+      pgl.cpuMs = (cpuMs(postgraphile.pid) - before) / pglWarm.requests.total;
+      await postgraphile.stop();
+    }
     const reference = await runFor(8, seconds * 1000, async () => void (await handWritten()));
     const listCpu = cpuMs(api.pid);
     const listWindow = [hrMicros()];
-    const list = await listLoad();
+    const list = await listLoad(api.url, LIST_QUERY, coach);
     listWindow.push(hrMicros());
     const listCpuPerRequest = (cpuMs(api.pid) - listCpu) / list.requests.total;
     windows.list = listWindow;
@@ -97,6 +126,19 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       target: 'p50 ≤ 2× the hand-written statement',
       met: list.latency.p50 <= 2 * reference.p50ms,
       extra: `API CPU ${listCpuPerRequest.toFixed(1)} ms per request; ${objects} objects, ${bytes} bytes (reference ${refBytes}); p99 ${list.latency.p99} ms, ${Math.round(list.requests.average)} req/s; reference ${Math.round(reference.perSecond)} req/s; the first ${seconds} s after start (cold): p50 ${cold.latency.p50} ms, ${Math.round(cold.requests.average)} req/s`,
+    });
+    record({
+      section: 'core',
+      name: 'the same list vs PostGraphile, 8 connections',
+      value: list.latency.p50,
+      unit: 'ms p50',
+      reference: { name: 'PostGraphile 4.14 (the query compiled to one SQL statement), same rows and role, 8 connections', value: pglWarm?.latency.p50 ?? NaN, unit: 'ms p50' },
+      target: 'faster than PostGraphile on the same rows (p50 below its p50)',
+      met: pglWarm ? list.latency.p50 < pglWarm.latency.p50 : false,
+      extra:
+        'error' in pgl
+          ? `PostGraphile not measured: ${pgl.error}`
+          : `req/s ${Math.round(list.requests.average)} vs ${Math.round(pglWarm!.requests.average)}; CPU per request: API ${listCpuPerRequest.toFixed(1)} ms, PostGraphile ${pgl.cpuMs.toFixed(1)} ms; PostGraphile p99 ${pglWarm!.latency.p99} ms, its first ${seconds} s (cold): p50 ${pgl.cold.latency.p50} ms`,
     });
 
     // one assignHomework, recorded: its round trips and, for the reference, its statements
@@ -332,6 +374,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     });
     await appPool.end();
   } finally {
+    await postgraphile?.stop();
     await api.stop();
     await worker.stop();
     rmSync(recordFile, { force: true });
