@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configFrom, parseConfig, runMigrations, TokenService } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
-import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
-import { cannon, cpuMs, removeQueueKeys, sampleMemory } from './load.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listIds, listObjects, seedList } from './coaching-client.js';
+import { cannon, cpuMs, hrMicros, removeQueueKeys, sampleMemory } from './load.js';
+import { postgraphileListIds, postgraphileListQuery, startPostGraphile } from './postgraphile.js';
 import { freePorts, startApp, type Service } from './processes.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
@@ -19,6 +21,8 @@ import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
  *   {"root": "/tmp/base", "flags": ["--heap-growing-percent=30"], "env": {"GRAPHQL_JIT_AFTER": "0"}}
  * root: another built checkout (git worktree add /tmp/base <sha>; link node_modules; npx tsc -p tsconfig.build.json);
  * flags: Node flags after the image's own (docker/Dockerfile NODE_OPTIONS); env: on top of the bench's production env.
+ * {"postgraphile": true} (list only): PostGraphile 4 over the same tables as the same role instead of an API
+ * (bench/postgraphile.ts), asked for the same rows; the core bench's second reference for the list, side by side.
  *
  * list:   engagements(first: 50) with homework → drafts → feedback, 8 connections; both answers must be the same bytes.
  * assign: assignHomework, 32 connections over 32 engagements.
@@ -36,6 +40,7 @@ const { values } = parseArgs({
 
 interface Variant {
   name: 'A' | 'B';
+  postgraphile?: boolean;
   root?: string;
   flags: string[];
   env: Record<string, string>;
@@ -50,10 +55,12 @@ interface Round {
 
 const variants: Variant[] = (['A', 'B'] as const).map((name) => {
   const spec = JSON.parse(process.env[`AB_${name}`] ?? '{}') as Partial<Variant>;
-  return { name, root: spec.root, flags: spec.flags ?? [], env: spec.env ?? {} };
+  return { name, postgraphile: spec.postgraphile, root: spec.root, flags: spec.flags ?? [], env: spec.env ?? {} };
 });
 const load = values.load!;
 if (!['list', 'assign', 'memory'].includes(load)) throw new Error(`--load list|assign|memory, not ${load}`);
+if (load !== 'list' && variants.some((v) => v.postgraphile)) throw new Error('PostGraphile answers the list only: --load list');
+if (variants.every((v) => v.postgraphile)) throw new Error('one of AB_A and AB_B is an API: it seeds the rows');
 const rounds = Number(values.rounds ?? (load === 'memory' ? 2 : 6));
 const seconds = Number(values.seconds);
 const commands = Number(values.commands);
@@ -61,50 +68,58 @@ const commands = Number(values.commands);
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
-  for (const v of variants) console.log(`${v.name}: ${JSON.stringify({ root: v.root ?? '(this checkout)', flags: v.flags, env: v.env })}`);
+  for (const v of variants) console.log(`${v.name}: ${v.postgraphile ? 'PostGraphile 4' : JSON.stringify({ root: v.root ?? '(this checkout)', flags: v.flags, env: v.env })}`);
   await freshDatabase();
   await runMigrations(BENCH_DATABASE_URL, ALL_MIGRATIONS);
   const practiceId = 'bench-ab';
   const tokens = new TokenService(configFrom(parseConfig({ ...process.env, ...appEnv })));
   const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
   const client = await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-bench', expiresIn: 3600 });
-  const start = (v: Variant, port: number) => startApp('api', { ...appEnv, ...v.env }, port, v.flags, v.root);
+  const start = (v: Variant, port: number) =>
+    v.postgraphile ? startPostGraphile(appEnv.DATABASE_URL!, practiceId, v.flags) : startApp('api', { ...appEnv, ...v.env }, port, v.flags, v.root);
   const running: Service[] = [];
   const results: Record<string, Round[]> = { A: [], B: [] };
   try {
     const ports = await freePorts(variants.length);
     const apis = await Promise.all(variants.map((v, i) => start(v, ports[i])));
     running.push(...apis);
-    const seeding = coachingClient(apis[0]!.url, coach, client);
+    const seeding = coachingClient(apis[variants.findIndex((v) => !v.postgraphile)]!.url, coach, client);
     // before the list's data: the list's page is the 50 engagements written last
     const engagements = await Promise.all(Array.from({ length: 32 }, (_, i) => seeding.open(`AB ${i}`)));
     if (load === 'list') {
       await seedList(seeding);
-      const answers = await Promise.all(apis.map((api) => coachingClient(api.url, coach, client).gql(coach, LIST_QUERY)));
-      if (JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error('A and B answer the list differently');
-      console.log(`the list: ${listObjects(answers[0])} objects, ${JSON.stringify(answers[0]).length} bytes`);
+      const answers = await Promise.all(
+        apis.map((api, i) => (variants[i]!.postgraphile ? postgraphileList(api.url) : coachingClient(api.url, coach, client).gql(coach, LIST_QUERY))),
+      );
+      const rows = answers.map((a, i) => (variants[i]!.postgraphile ? postgraphileListIds(a) : listIds(a)).join());
+      if (rows[0] !== rows[1]) throw new Error('A and B answer the list with different rows');
+      if (!variants.some((v) => v.postgraphile) && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error('A and B answer the list differently');
+      console.log(`the list: ${listObjects(answers[variants.findIndex((v) => !v.postgraphile)])} objects, ${answers.map((a) => JSON.stringify(a).length).join(' and ')} bytes`);
     }
     let n = 0;
-    const request = (api: Service, amount?: number) =>
-      cannon({
+    const request = (api: Service, amount?: number) => {
+      // (the memory rounds start fresh APIs of their own: never PostGraphile)
+      const postgraphile = variants[apis.indexOf(api)]?.postgraphile === true;
+      return cannon({
         url: `${api.url}/graphql`,
         connections: load === 'list' ? 8 : 32,
         ...(amount ? { amount } : { duration: seconds }),
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${coach}` },
+        headers: { 'content-type': 'application/json', ...(postgraphile ? {} : { authorization: `Bearer ${coach}` }) },
         requests: [
           {
             setupRequest: (req) => ({
               ...req,
               body: JSON.stringify(
                 load === 'list'
-                  ? { query: LIST_QUERY }
+                  ? { query: postgraphile ? postgraphileListQuery('coach-bench') : LIST_QUERY }
                   : { query: ASSIGN_HOMEWORK, variables: assignVariables(engagements, n++, seeding.dueAt) },
               ),
             }),
           },
         ],
       });
+    };
     const measure = async (api: Service, amount?: number): Promise<Round> => {
       const cpu = cpuMs(api.pid);
       const r = await request(api, amount);
@@ -114,11 +129,16 @@ async function main(): Promise<void> {
     if (load !== 'memory') {
       // warm both (the compiled executor, V8's optimiser), then alternate, each round starting with the other
       for (const api of apis) await request(api);
+      const window = [hrMicros()];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 ? [1, 0] : [0, 1];
         for (const i of order) results[variants[i]!.name]!.push(await measure(apis[i]!));
         console.log(`round ${round + 1}: ${variants.map((v) => `${v.name} ${show(results[v.name]!.at(-1)!)}`).join(' | ')}`);
       }
+      // the measured rounds on a CPU profile's clock (AB_B='{"flags": ["--cpu-prof", …]}'; bench/profile-summary.ts)
+      window.push(hrMicros());
+      mkdirSync('bench/out', { recursive: true });
+      writeFileSync('bench/out/ab-windows.json', JSON.stringify({ [load]: window }));
     } else {
       await Promise.all(apis.map((api) => api.stop()));
       running.length = 0;
@@ -153,6 +173,11 @@ async function main(): Promise<void> {
   });
   const [a, b] = [summary(results.A!), summary(results.B!)];
   console.log(`\n${load}, medians of ${rounds} rounds:\n  A ${show(a)}\n  B ${show(b)}\n  B/A: CPU ${(b.cpuMs / a.cpuMs).toFixed(3)}×, p50 ${(b.p50 / a.p50).toFixed(3)}×, req/s ${(b.rps / a.rps).toFixed(3)}×${a.rssMb ? `, RSS ${(b.rssMb! / a.rssMb).toFixed(3)}×` : ''}`);
+}
+
+async function postgraphileList(url: string): Promise<unknown> {
+  const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: postgraphileListQuery('coach-bench') }) });
+  return ((await r.json()) as { data: unknown }).data;
 }
 
 function show(r: Round): string {

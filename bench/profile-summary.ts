@@ -1,7 +1,8 @@
 // Summarises a V8 CPU profile (.cpuprofile) by self time, within a window of
 // the core bench (bench/out/core-windows.json): the top frames and the share
 // of whole areas (graphql-js, Apollo, Nest, pg, GC, …).
-// node dist/bench/profile-summary.js <profile> <list|assign> [top]
+// node dist/bench/profile-summary.js <profile> <list|assign> [top] [windows file]
+// (the windows file: bench/out/core-windows.json by default; bench/ab.ts writes bench/out/ab-windows.json)
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -9,9 +10,9 @@ interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-const [file, phase, topArg] = process.argv.slice(2);
+const [file, phase, topArg, windowsFile] = process.argv.slice(2);
 const profile = JSON.parse(readFileSync(file!, 'utf8')) as { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] };
-const window = (JSON.parse(readFileSync('bench/out/core-windows.json', 'utf8')) as Record<string, number[]>)[phase!]!;
+const window = (JSON.parse(readFileSync(windowsFile ?? 'bench/out/core-windows.json', 'utf8')) as Record<string, number[]>)[phase!]!;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<string, number>();
 const areas = new Map<string, number>();
