@@ -38,6 +38,32 @@ it('answers reads asked for together, each with its own rows, in one read-only t
   expect(s.statements).toBe(6);
 });
 
+it('sends BEGIN and the reads asked for together in one write to the socket, not a write each', async () => {
+  // the socket's writes, counted where node's stream hands them to the system (one call per write or writev)
+  const client = await pool.connect();
+  const socket = (client as unknown as { connection: { stream: { _writeGeneric: (...args: unknown[]) => unknown } } }).connection.stream;
+  client.release();
+  const writes: number[] = [];
+  const original = socket._writeGeneric;
+  socket._writeGeneric = function (this: unknown, ...args: unknown[]) {
+    writes.push(Array.isArray(args[1]) ? (args[1] as unknown[]).length : 1);
+    return original.apply(this, args);
+  };
+  try {
+    const s = session();
+    const answers = await Promise.all([1, 2, 3].map((n) => s.query<{ n: number }>(SCOPE, [n])));
+    expect(answers.map(([r]) => r!.n)).toEqual([1, 2, 3]);
+    // BEGIN with set_config and the three reads (parse, bind, describe, execute, sync each): one write
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toBeGreaterThan(4);
+    await s.release();
+    // COMMIT after the answers: a write of its own
+    expect(writes).toHaveLength(2);
+  } finally {
+    socket._writeGeneric = original;
+  }
+});
+
 it('fails a failed read alone: the reads sent behind it run again in a fresh transaction', async () => {
   const s = session();
   const [failed, after, later] = await Promise.allSettled([

@@ -44,6 +44,7 @@ export class ReadSession {
     const pending = this.open();
     const held = await pending;
     this.statements += 1;
+    oneWritePerTurn(held.client);
     const answer = held.client.query<R>(sql, params);
     try {
       // BEGIN's failure wins: rows read outside the transaction are never used
@@ -110,6 +111,7 @@ export class ReadSession {
     this.current ??= (async () => {
       const client = await this.db.pool.connect();
       pipelined(client, true);
+      oneWritePerTurn(client);
       this.statements += 2; // BEGIN and set_config: one message
       const remaining = this.deadline ? this.deadline.at - Date.now() : undefined;
       const begun = client.query(begin(this.practiceId, true, [], { statementTimeoutMs: remaining }));
@@ -140,4 +142,23 @@ const closings = new WeakMap<Promise<Held>, Promise<void>>();
  */
 function pipelined(client: PoolClient, on: boolean): void {
   (client as { pipeline: boolean }).pipeline = on;
+}
+
+const corked = new WeakSet<object>();
+
+/**
+ * Holds a pipelined connection's writes until this turn of the event loop has queued its statements,
+ * then sends them in one write: BEGIN with the first read, a list's three levels together. Each write
+ * to PostgreSQL's socket is a system call that wakes its backend (~70 µs each on this VM, bench/PROFILE.md);
+ * node-postgres writes every statement on its own.
+ */
+function oneWritePerTurn(client: PoolClient): void {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork: () => void } } }).connection?.stream;
+  if (!stream?.cork || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  setImmediate(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }
