@@ -133,8 +133,8 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       value: list.latency.p50,
       unit: 'ms p50',
       reference: { name: 'PostGraphile 4.14 (the query compiled to one SQL statement), same rows and role, 8 connections', value: pglWarm?.latency.p50 ?? NaN, unit: 'ms p50' },
-      target: 'faster than PostGraphile on the same rows (p50 below its p50)',
-      met: pglWarm ? list.latency.p50 < pglWarm.latency.p50 : false,
+      target: 'faster than PostGraphile on the same rows: a lower p50 and more req/s',
+      met: pglWarm ? list.latency.p50 < pglWarm.latency.p50 && list.requests.average > pglWarm.requests.average : false,
       extra:
         'error' in pgl
           ? `PostGraphile not measured: ${pgl.error}`
