@@ -4,11 +4,11 @@
 //   log formatter in production, no mail or HTTP client before a first email or webhook, no queue
 //   dashboard before an operator opens it;
 // - HEAP_GROWING_PERCENT reaching V8, from the apps' first full collection on: the factor V8 prints
-//   after each one.
+//   after each one; and PARALLEL_SCAVENGE (off): no scavenge's time on helper threads.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce } from '../support/build.js';
@@ -82,21 +82,26 @@ if (kept.length !== 50_000) process.exit(2);`,
     expect(await factors('50')).toEqual(['1.5']);
   });
 
+  /** Starts the compiled app with Node `flags`: its modules load, then the start-up check finds no PostgreSQL (port 1) and it exits 1. */
+  async function startWithoutPostgres(app: 'api' | 'worker', flags: string[], env: Record<string, string> = {}): Promise<string> {
+    const { code, output } = await node([...flags, `dist/apps/${app}/src/main.js`], {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://coaching_app@127.0.0.1:1/none',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      SECRETS_KEYS: `test:${randomBytes(32).toString('base64')}`,
+      ...env,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('PostgreSQL');
+    return output;
+  }
+
   // the full collections while an app's modules load set the limit the heap reaches before the next one:
   // at V8's own factor (4.0 on this host) the first seconds under load peaked 20–40 MB higher
   it.each(['api', 'worker'] as const)('the %s grows its heap by HEAP_GROWING_PERCENT from its first full collection on', async (app) => {
     const factors = async (percent?: string) => {
-      // the modules load, then the start-up check finds no PostgreSQL (port 1) and the process exits 1
-      const { code, output } = await node(['--trace-gc-verbose', `dist/apps/${app}/src/main.js`], {
-        NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://coaching_app@127.0.0.1:1/none',
-        REDIS_URL: 'redis://127.0.0.1:1',
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        SECRETS_KEYS: `test:${randomBytes(32).toString('base64')}`,
-        ...(percent === undefined ? {} : { HEAP_GROWING_PERCENT: percent }),
-      });
-      expect(code).toBe(1);
-      expect(output).toContain('PostgreSQL');
+      const output = await startWithoutPostgres(app, ['--trace-gc-verbose'], percent === undefined ? {} : { HEAP_GROWING_PERCENT: percent });
       const printed = [...output.matchAll(/factor (\d+\.\d+) based on/g)].map((m) => m[1]);
       // loading the modules took full collections (else this would check nothing)
       expect(printed.length).toBeGreaterThan(0);
@@ -104,5 +109,22 @@ if (kept.length !== 50_000) process.exit(2);`,
     };
     expect(await factors()).toEqual(['2.0']);
     expect(await factors('50')).toEqual(['1.5']);
+  });
+
+  // with the young generation at 4 MB semi-spaces, handing each scavenge to helper threads cost the API
+  // ~10 % more CPU per command on two cores (bench/REPORT.md, 2026-12-03 18:30)
+  it.each(['api', 'worker'] as const)('the %s collects its young generation on the main thread unless PARALLEL_SCAVENGE=on', async (app) => {
+    // V8 prints each scavenge's time on helper threads (--trace-gc-nvp: background.scavenge.parallel=ms)
+    const helperTimes = async (env: Record<string, string>) => {
+      const output = await startWithoutPostgres(app, ['--max-semi-space-size=4', '--trace-gc-nvp'], env);
+      const times = [...output.matchAll(/gc=s .*?background\.scavenge\.parallel=(\d+\.\d+)/g)].map((m) => Number(m[1]));
+      // loading the modules took scavenges (else this would check nothing)
+      expect(times.length).toBeGreaterThan(2);
+      return times;
+    };
+    const parked = await helperTimes({});
+    // the first scavenge may come before the entry's first line runs; every one after it is the main thread's alone
+    expect(parked.slice(1).filter((ms) => ms > 0)).toEqual([]);
+    if (availableParallelism() > 1) expect(Math.max(...(await helperTimes({ PARALLEL_SCAVENGE: 'on' })))).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { apiStartupBlock, AppConfigService, applyHeapGrowth, exitWhenShutdownStalls, parseConfig, preflight, QuietStartupLogger } from '#platform';
+import { apiStartupBlock, AppConfigService, applyGcSettings, exitWhenShutdownStalls, parseConfig, preflight, QuietStartupLogger } from '#platform';
 import { mountQueuesDashboard } from './admin/queues-dashboard.js';
 import { mountConsole } from './console/console.module.js';
 import { mountGraphiql } from './graphiql/graphiql.js';
@@ -35,7 +35,7 @@ export async function createApi(): Promise<NestExpressApplication> {
  */
 export async function startApi(): Promise<NestExpressApplication> {
   const config = parseConfig(process.env);
-  applyHeapGrowth(config.HEAP_GROWING_PERCENT);
+  applyGcSettings(config);
   await preflight({ postgres: [{ variable: 'DATABASE_URL', url: config.DATABASE_URL }], redis: config.REDIS_URL });
   const app = await createApi();
   exitWhenShutdownStalls(config.SHUTDOWN_TIMEOUT_MS);

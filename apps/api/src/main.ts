@@ -1,7 +1,7 @@
-// V8's heap growth first, then the modules: the full collections while they load set the heap's next limit
-import { applyHeapGrowthFromEnvironment } from '#platform/heap-growth';
+// V8's garbage collector settings first, then the modules: the full collections while they load set the heap's next limit
+import { applyGcSettingsFromEnvironment } from '#platform/heap-growth';
 
-applyHeapGrowthFromEnvironment(process.env);
+applyGcSettingsFromEnvironment(process.env);
 await import('reflect-metadata');
 const { exitOnStartupError, loadDevelopmentEnvFile } = await import('#platform');
 const { startApi } = await import('./bootstrap.js');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import {
-  applyHeapGrowth,
+  applyGcSettings,
   configFrom,
   ConfigValidationError,
   DependencyUnavailableError,
@@ -169,7 +169,7 @@ const commands: Record<string, Command> = {
     parseArgs({ args, options: {} });
     const config = parseConfig(process.env, { migrates: true });
     // before the API's and the worker's modules load (see the apps' entries)
-    applyHeapGrowth(config.HEAP_GROWING_PERCENT);
+    applyGcSettings(config);
     // the owner's server and Redis at once, then (after migrate) the service role; each process preflights again
     await migrate(config, { redis: config.REDIS_URL });
     const { startApi } = await import('../../api/src/bootstrap.js');

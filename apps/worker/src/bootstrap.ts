@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { AppConfigService, applyHeapGrowth, exitWhenShutdownStalls, parseConfig, preflight, QuietStartupLogger, workerStartupLine } from '#platform';
+import { AppConfigService, applyGcSettings, exitWhenShutdownStalls, parseConfig, preflight, QuietStartupLogger, workerStartupLine } from '#platform';
 
 /**
  * Starts a worker: subscribers, reminder processing, and its HTTP server for
@@ -10,7 +10,7 @@ import { AppConfigService, applyHeapGrowth, exitWhenShutdownStalls, parseConfig,
  */
 export async function startWorker(options: { preflight?: boolean } = { preflight: true }): Promise<NestExpressApplication> {
   const config = parseConfig(process.env);
-  applyHeapGrowth(config.HEAP_GROWING_PERCENT);
+  applyGcSettings(config);
   // PostgreSQL and Redis answer, or one line each says which is missing and the process exits 1
   if (options.preflight) {
     await preflight({ postgres: [{ variable: 'DATABASE_URL', url: config.DATABASE_URL }], redis: config.REDIS_URL });

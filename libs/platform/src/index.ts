@@ -15,7 +15,7 @@ export { apiStartupBlock, workerStartupLine, boundAddress } from './logging/star
 export { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 export { SubscriptionHost } from './subscriptions/subscription-host.js';
 export { exitOnStartupError, exitWhenShutdownStalls, loadDevelopmentEnvFile } from './config/startup.js';
-export { applyHeapGrowth } from './config/heap-growth.js';
+export { applyGcSettings } from './config/heap-growth.js';
 export { ensureDatabase } from './database/ensure-database.js';
 export { type Principal, type PrincipalRole, EXTERNAL_ID } from './auth/principal.js';
 export { ApiError, Unauthenticated, AccessDenied, ResourceNotFound, BadUserInput, VersionConflict, RateLimited } from './auth/errors.js';
