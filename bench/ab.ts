@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { configFrom, parseConfig, runMigrations, TokenService } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
@@ -25,7 +26,7 @@ import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
  * (bench/postgraphile.ts), asked for the same rows; the core bench's second reference for the list, side by side.
  *
  * list:   engagements(first: 50) with homework → drafts → feedback, 8 connections; both answers must be the same bytes.
- * assign: assignHomework, 32 connections over 32 engagements.
+ * assign: assignHomework, 32 connections over 32 engagements of its own per load, every command assigned (counted).
  * memory: per round a fresh pair of APIs, both serving --commands assignHomework at once; peak RSS.
  * Each figure is the API's own CPU per request (from /proc), p50 latency and req/s; medians over the rounds.
  */
@@ -78,14 +79,21 @@ async function main(): Promise<void> {
   const start = (v: Variant, port: number) =>
     v.postgraphile ? startPostGraphile(appEnv.DATABASE_URL!, practiceId, v.flags) : startApp('api', { ...appEnv, ...v.env }, port, v.flags, v.root);
   const running: Service[] = [];
+  const owner = new pg.Pool({ connectionString: BENCH_DATABASE_URL, max: 1 });
   const results: Record<string, Round[]> = { A: [], B: [] };
   try {
     const ports = await freePorts(variants.length);
     const apis = await Promise.all(variants.map((v, i) => start(v, ports[i])));
     running.push(...apis);
     const seeding = coachingClient(apis[variants.findIndex((v) => !v.postgraphile)]!.url, coach, client);
-    // before the list's data: the list's page is the 50 engagements written last
-    const engagements = await Promise.all(Array.from({ length: 32 }, (_, i) => seeding.open(`AB ${i}`)));
+    // every assignHomework of a round must assign (an engagement holds at most 200 homework, and a refusal is a
+    // cheaper command than the one measured): each load gets 32 engagements of its own, opened up front
+    // (the memory rounds' fresh APIs start after the first two stop)
+    const sets: string[][] = [];
+    if (load !== 'list') {
+      const needed = variants.length * (load === 'memory' ? rounds : rounds + 1);
+      for (let k = 0; k < needed; k++) sets.push(await Promise.all(Array.from({ length: 32 }, (_, i) => seeding.open(`AB ${k}.${i}`))));
+    }
     if (load === 'list') {
       await seedList(seeding);
       const answers = await Promise.all(
@@ -96,8 +104,9 @@ async function main(): Promise<void> {
       if (!variants.some((v) => v.postgraphile) && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error('A and B answer the list differently');
       console.log(`the list: ${listObjects(answers[variants.findIndex((v) => !v.postgraphile)])} objects, ${answers.map((a) => JSON.stringify(a).length).join(' and ')} bytes`);
     }
-    let n = 0;
-    const request = (api: Service, amount?: number) => {
+    const request = (api: Service, amount?: number, engagements: readonly string[] = []) => {
+      // a counter per load: the memory rounds run two at once, and a shared one gave an engagement of a set over 200
+      let n = 0;
       // (the memory rounds start fresh APIs of their own: never PostGraphile)
       const postgraphile = variants[apis.indexOf(api)]?.postgraphile === true;
       return cannon({
@@ -121,14 +130,20 @@ async function main(): Promise<void> {
       });
     };
     const measure = async (api: Service, amount?: number): Promise<Round> => {
+      const engagements = load === 'list' ? [] : sets.shift()!;
       const cpu = cpuMs(api.pid);
-      const r = await request(api, amount);
+      const r = await request(api, amount, engagements);
       if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
+      if (load !== 'list') {
+        // a refused command answers 200 with an error: count what was assigned
+        const { rows } = await owner.query<{ n: string }>('SELECT count(*) AS n FROM homework WHERE engagement_id = ANY($1::uuid[])', [engagements]);
+        if (Number(rows[0]!.n) < r.requests.total) throw new Error(`${r.requests.total} assignHomework answered, ${rows[0]!.n} assigned: some were refused`);
+      }
       return { cpuMs: (cpuMs(api.pid) - cpu) / r.requests.total, p50: r.latency.p50, rps: r.requests.average };
     };
     if (load !== 'memory') {
       // warm both (the compiled executor, V8's optimiser), then alternate, each round starting with the other
-      for (const api of apis) await request(api);
+      for (const api of apis) await request(api, undefined, sets.shift());
       const window = [hrMicros()];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 ? [1, 0] : [0, 1];
@@ -163,6 +178,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(running.map((api) => api.stop()));
+    await owner.end();
     await removeQueueKeys(appEnv);
   }
   const summary = (rs: Round[]): Round => ({
