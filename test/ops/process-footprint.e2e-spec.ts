@@ -112,7 +112,7 @@ if (kept.length !== 50_000) process.exit(2);`,
   });
 
   // with the young generation at 4 MB semi-spaces, handing each scavenge to helper threads cost the API
-  // ~10 % more CPU per command on two cores (bench/REPORT.md, 2026-12-03 18:30)
+  // ~6 % more CPU per command on two cores (bench/REPORT.md, 2026-12-03 17:40)
   it.each(['api', 'worker'] as const)('the %s collects its young generation on the main thread unless PARALLEL_SCAVENGE=on', async (app) => {
     // V8 prints each scavenge's time on helper threads (--trace-gc-nvp: background.scavenge.parallel=ms)
     const helperTimes = async (env: Record<string, string>) => {

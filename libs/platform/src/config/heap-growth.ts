@@ -32,8 +32,9 @@ export function applyHeapGrowth(percent: number): void {
  * alone (off, the default). With the young generation held at 4 MB semi-spaces (`--max-semi-space-size=4`,
  * for memory), a collection copies ~1.5 MB and runs every few milliseconds under load; handing each one to
  * helper threads costs more than it saves on a host of two cores that PostgreSQL shares. Off, side by side:
- * API CPU per assignHomework 0.90×, per 1,050-object list 0.95×, same peak memory (bench/REPORT.md,
- * 2026-12-03 18:30). V8 reads it at every collection; NODE_OPTIONS refuses it.
+ * API CPU per assignHomework 0.94× (1.09× the req/s), per 1,050-object list 0.95×, for ~8 MB more peak memory
+ * under the mutation load (bench/REPORT.md, 2026-12-03 17:40). V8 reads it at every collection; NODE_OPTIONS
+ * refuses it.
  */
 export function applyParallelScavenge(on: boolean): void {
   setFlagsFromString(on ? '--parallel-scavenge' : '--no-parallel-scavenge');
