@@ -5,9 +5,9 @@ import pg from 'pg';
 import { configFrom, parseConfig, runMigrations, TokenService } from '#platform';
 import { ALL_MIGRATIONS } from '../apps/cli/src/migrations.js';
 import { appEnv } from './app-env.js';
-import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listIds, listObjects, seedList } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, homeworkOf, idsIn, LIST_QUERY, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, removeQueueKeys, sampleMemory } from './load.js';
-import { postgraphileListIds, postgraphileListQuery, startPostGraphile } from './postgraphile.js';
+import { postgraphileListQuery, startPostGraphile } from './postgraphile.js';
 import { freePorts, startApp, type Service } from './processes.js';
 import { BENCH_DATABASE_URL, freshDatabase, machine } from './support.js';
 
@@ -92,14 +92,14 @@ async function main(): Promise<void> {
     const sets: string[][] = [];
     if (load !== 'list') {
       const needed = variants.length * (load === 'memory' ? rounds : rounds + 1);
-      for (let k = 0; k < needed; k++) sets.push(await Promise.all(Array.from({ length: 32 }, (_, i) => seeding.open(`AB ${k}.${i}`))));
+      for (let k = 0; k < needed; k++) sets.push(await seeding.openMany(32, `AB set ${k}`));
     }
     if (load === 'list') {
       await seedList(seeding);
       const answers = await Promise.all(
         apis.map((api, i) => (variants[i]!.postgraphile ? postgraphileList(api.url) : coachingClient(api.url, coach, client).gql(coach, LIST_QUERY))),
       );
-      const rows = answers.map((a, i) => (variants[i]!.postgraphile ? postgraphileListIds(a) : listIds(a)).join());
+      const rows = answers.map((a) => idsIn(a).join());
       if (rows[0] !== rows[1]) throw new Error('A and B answer the list with different rows');
       if (!variants.some((v) => v.postgraphile) && JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error('A and B answer the list differently');
       console.log(`the list: ${listObjects(answers[variants.findIndex((v) => !v.postgraphile)])} objects, ${answers.map((a) => JSON.stringify(a).length).join(' and ')} bytes`);
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
       if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
       if (load !== 'list') {
         // a refused command answers 200 with an error: count what was assigned
-        const { rows } = await owner.query<{ n: string }>('SELECT count(*) AS n FROM homework WHERE engagement_id = ANY($1::uuid[])', [engagements]);
-        if (Number(rows[0]!.n) < r.requests.total) throw new Error(`${r.requests.total} assignHomework answered, ${rows[0]!.n} assigned: some were refused`);
+        const assigned = await homeworkOf(owner, engagements);
+        if (assigned < r.requests.total) throw new Error(`${r.requests.total} assignHomework answered, ${assigned} assigned: some were refused`);
       }
       return { cpuMs: (cpuMs(api.pid) - cpu) / r.requests.total, p50: r.latency.p50, rps: r.requests.average };
     };

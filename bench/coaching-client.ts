@@ -1,3 +1,5 @@
+import type pg from 'pg';
+
 /** One GraphQL request; its data, or an error carrying the answer's errors. */
 export async function postGraphql(apiUrl: string, token: string, query: string, variables: unknown = {}): Promise<any> {
   const r = await fetch(`${apiUrl}/graphql`, {
@@ -46,6 +48,8 @@ export function coachingClient(apiUrl: string, coach: string, client: string) {
     });
     return id;
   };
+  /** `n` engagements opened at once, titled `label 0` … */
+  const openMany = (n: number, label: string) => Promise.all(Array.from({ length: n }, (_, i) => open(`${label} ${i}`)));
   const dueAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
   const assign = async (engagementId: string) =>
     (await gql(coach, 'mutation ($i: AssignHomeworkInput!) { assignHomework(input: $i) { id } }', {
@@ -55,7 +59,7 @@ export function coachingClient(apiUrl: string, coach: string, client: string) {
     (await gql(client, 'mutation ($i: SubmitDraftInput!) { submitDraft(input: $i) { id } }', { i: { homeworkId, content: 'My hook: I turn failing IT programmes around in 90 days.' } })).submitDraft.id as string;
   const feedback = (draftId: string, verdict: string) =>
     gql(coach, 'mutation ($i: GiveFeedbackInput!) { giveFeedback(input: $i) { id } }', { i: { draftId, verdict, comments: 'Sharper, please.' } });
-  return { gql, open, assign, submit, feedback, dueAt, coach, client };
+  return { gql, open, openMany, assign, submit, feedback, dueAt, coach, client };
 }
 
 /** The list's data: 50 engagements × 4 homework × 2 drafts, each with feedback (1,050 objects in the list's answer). */
@@ -82,10 +86,18 @@ export function listObjects(data: any): number {
   return data.engagements.edges.reduce((n: number, e: any) => n + 1 + e.node.homework.reduce((m: number, h: any) => m + 1 + h.drafts.length * 2, 0), 0);
 }
 
-/** Every id in an answer to LIST_QUERY, in answer order. */
-export function listIds(data: any): string[] {
-  return data.engagements.edges.flatMap((e: any) => [
-    e.node.id,
-    ...e.node.homework.flatMap((h: any) => [h.id, ...h.drafts.flatMap((d: any) => [d.id, ...(d.feedback ? [d.feedback.id] : [])])]),
-  ]);
+/**
+ * Every `id` in an answer, depth first in the answer's order: the rows a list answered, whatever its shape
+ * (LIST_QUERY's lists, PostGraphile's connections, the json_agg statement's objects), so two can be compared.
+ */
+export function idsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(idsIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === 'id' && typeof v === 'string' ? [v] : idsIn(v)));
+}
+
+/** How many homework the engagements hold: after a load, fewer than its commands means some were refused. */
+export async function homeworkOf(pool: pg.Pool, engagements: readonly string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM homework WHERE engagement_id = ANY($1::uuid[])', [engagements]);
+  return Number(rows[0]!.n);
 }

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
 import pg from 'pg';
 import { configFrom, parseConfig, TokenService } from '#platform';
-import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, listIds, listObjects, seedList } from './coaching-client.js';
+import { ASSIGN_HOMEWORK, assignVariables, coachingClient, LIST_QUERY, homeworkOf, idsIn, listObjects, seedList } from './coaching-client.js';
 import { cannon, cpuMs, hrMicros, samplePostgresCpu, removeQueueKeys, sampleMemory } from './load.js';
-import { postgraphileListIds, postgraphileListQuery, startPostGraphile } from './postgraphile.js';
+import { postgraphileListQuery, startPostGraphile } from './postgraphile.js';
 import { deployedNodeFlags, freePort, startApp, type Service } from './processes.js';
 import { maintainLikeAutovacuum, percentile, record, runFor } from './support.js';
 
@@ -36,7 +36,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
   const coach = await tokens.issue({ practiceId, role: 'COACH', sub: 'coach-bench', expiresIn: 3600 });
   const client = await tokens.issue({ practiceId, role: 'CLIENT', sub: 'client-bench', expiresIn: 3600 });
   const bench = coachingClient(api.url, coach, client);
-  const { gql, open, assign, dueAt } = bench;
+  const { gql, open, openMany, assign, dueAt } = bench;
 
   const windows: Record<string, number[]> = {};
   let postgraphile: Service | undefined;
@@ -73,7 +73,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     const refAnswer = await handWritten();
     const refBytes = refAnswer.length;
     // the same rows in the same order as the API's answer (the statement builds the same shape)
-    if (listIds((JSON.parse(refAnswer) as { data: unknown }).data).join() !== listIds(answer).join()) {
+    if (idsIn(JSON.parse(refAnswer)).join() !== idsIn(answer).join()) {
       throw new Error('the hand-written statement did not answer the rows the API did, in its order');
     }
     const listLoad = (url: string, query: string, token?: string) =>
@@ -92,8 +92,8 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     try {
       postgraphile = await startPostGraphile(opts.appUrl, practiceId);
       const r = await fetch(`${postgraphile.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: pglQuery }) });
-      const theirs = postgraphileListIds(((await r.json()) as { data: unknown }).data);
-      const ours = listIds(answer);
+      const theirs = idsIn(((await r.json()) as { data: unknown }).data);
+      const ours = idsIn(answer);
       if (theirs.join() !== ours.join()) throw new Error(`PostGraphile answered ${theirs.length} ids, the API ${ours.length}, not the same rows in the same order`);
       pgl = { cold: await listLoad(postgraphile.url, pglQuery), cpuMs: 0 };
     } catch (err) {
@@ -142,7 +142,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     });
 
     // one assignHomework, recorded: its round trips and, for the reference, its statements
-    const spread = await Promise.all(Array.from({ length: 32 }, (_, i) => open(`Spread ${i}`)));
+    const spread = await openMany(32, 'Spread');
     const recorded: { pid: number; text: string; values: unknown[] }[][] = [];
     for (const id of spread) recorded.push(await recording(recordFile, () => assign(id)));
     const one = recorded[0]!;
@@ -258,15 +258,14 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
     // as "met"; bench/REPORT.md, 2026-12-01)
     // on 32 engagements of its own: over the ones above (~40 homework each by now) the last ~900 commands met the
     // 200-homework limit, and a refusal (an answer with an error, HTTP 200) is a cheaper command than an assignment
-    const freshSet = await Promise.all(Array.from({ length: 32 }, (_, i) => open(`Fresh ${i}`)));
+    const freshSet = await openMany(32, 'Fresh');
     const fresh = await startApp('api', env, await freePort());
     try {
       const freshIdle = sampleMemory([fresh.pid]).stop();
       const freshMemory = sampleMemory([fresh.pid]);
       const freshLoad = await mutations(fresh.url, coach, ASSIGN_HOMEWORK, (i) => assignVariables(freshSet, i, dueAt), { amount: FRESH_API_REQUESTS });
       const [freshPeak] = freshMemory.stop();
-      const { rows: assignedRows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM homework WHERE engagement_id = ANY($1::uuid[])', [freshSet]);
-      const refused = freshLoad.requests.total - Number(assignedRows[0]!.n);
+      const refused = freshLoad.requests.total - (await homeworkOf(pool, freshSet));
       record({
         section: 'core',
         name: 'API resident memory, a fresh API process under the assignHomework load only',

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, type Service } from './processes.js';
+import { freePort, serviceOf, untilReady, type Service } from './processes.js';
 
 /**
  * PostGraphile 4 as the list's second same-run reference (issue 15: "faster than PostGraphile on the same
@@ -19,14 +19,6 @@ export const postgraphileListQuery = (coachId: string) => `{ allEngagements(firs
   edges { node { id homework: homeworkByPracticeIdAndEngagementId(orderBy: [ASSIGNED_AT_ASC, ID_ASC]) {
     nodes { id drafts: draftsByPracticeIdAndHomeworkId(orderBy: REVISION_ASC) { nodes { id feedback: feedbackByPracticeIdAndDraftId { id } } } } } } } } }`;
 
-/** Every id in a PostGraphile answer to postgraphileListQuery, in answer order. */
-export function postgraphileListIds(data: any): string[] {
-  return data.allEngagements.edges.flatMap((e: any) => [
-    e.node.id,
-    ...e.node.homework.nodes.flatMap((h: any) => [h.id, ...h.drafts.nodes.flatMap((d: any) => [d.id, ...(d.feedback ? [d.feedback.id] : [])])]),
-  ]);
-}
-
 function install(): void {
   if (existsSync(`${DIR}node_modules/postgraphile/package.json`)) return;
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: DIR, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -43,29 +35,9 @@ export async function startPostGraphile(databaseUrl: string, practiceId: string,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const service: Service = {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-  const deadline = Date.now() + Number(process.env.BENCH_START_TIMEOUT_MS ?? 120_000);
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
-      if (r.ok) return service;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) throw new Error(`PostGraphile exited with ${child.exitCode}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('PostGraphile did not answer within the start timeout');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilReady(child, 'PostGraphile', () =>
+    fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }),
+  );
+  return serviceOf(child, url);
 }
+

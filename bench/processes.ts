@@ -68,34 +68,43 @@ export async function startApp(
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = port ? `http://127.0.0.1:${port}` : '';
-  if (port) {
-    // BENCH_START_TIMEOUT_MS: a loaded shared machine can take longer than a minute to boot an app
-    const startMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 120_000);
-    const deadline = Date.now() + startMs;
-    for (;;) {
-      try {
-        const r = await fetch(`${url}/health/live`);
-        if (r.ok) break;
-      } catch {
-        // not up yet
-      }
-      if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}`);
-      if (Date.now() > deadline) {
-        // not left running behind the failed section
-        child.kill('SIGKILL');
-        throw new Error(`${app} did not start within ${startMs / 1000} s`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+  if (port) await untilReady(child, app, () => fetch(`${url}/health/live`));
+  return serviceOf(child, url);
+}
+
+/**
+ * Waits until `probe` answers 2xx; fails when the child exits first or, killing it so it is not left running
+ * behind the failed section, after BENCH_START_TIMEOUT_MS (a loaded shared machine can take over a minute).
+ */
+export async function untilReady(child: ChildProcess, name: string, probe: () => Promise<Response>): Promise<void> {
+  const startMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 120_000);
+  const deadline = Date.now() + startMs;
+  for (;;) {
+    try {
+      if ((await probe()).ok) return;
+    } catch {
+      // not up yet
     }
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start within ${startMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A started child as a Service: `stop` sends SIGTERM and resolves once it has exited (at once if it has). */
+export function serviceOf(child: ChildProcess, url: string): Service {
   return {
     url,
     pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
 }
+
