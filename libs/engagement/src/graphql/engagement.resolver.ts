@@ -4,7 +4,7 @@ import { PostgresEventStore } from '#event-store';
 import { BadUserInput, type RequestContext } from '#platform';
 import { engagementEventOf } from './timeline.js';
 import { listEngagements } from '../read/engagement-queries.js';
-import { columnsOf, DRAFT_LEVEL, FEEDBACK_LEVEL, funnel, HOMEWORK_LEVEL, type EngagementModel } from '../read/read-models.js';
+import { columnsOf, DRAFT_LEVEL, ENGAGEMENT_LEVEL, FEEDBACK_LEVEL, funnel, HOMEWORK_LEVEL, type EngagementModel } from '../read/read-models.js';
 import { inputs, validate } from './input-validation.js';
 import { loaders, noteRead, visibleEngagement } from './request.js';
 import { attach, fieldsSelectedAt, selectsPlainly } from './preloaded-fields.js';
@@ -43,8 +43,10 @@ export class EngagementResolver {
     const principal = ctx.requirePrincipal();
     const first = validate(inputs.pageSize, args.first ?? 20, 'first');
     const filter = validate(EngagementFilter.schema, args.filter ?? {}, 'filter');
-    const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date());
-    loaders(ctx).prime(page.nodes);
+    const columns = columnsOf(ENGAGEMENT_LEVEL, fieldsSelectedAt(info, ['edges', 'node']));
+    const page = await listEngagements(ctx.session, principal, filter, first, args.after ?? null, new Date(), columns);
+    // only whole rows stand for the engagement anywhere else in the request (e.g. `homework { engagement { … } }`)
+    if (columns === ENGAGEMENT_LEVEL.all) loaders(ctx).prime(page.nodes);
     for (const node of page.nodes) noteRead(ctx, node, 'Query.engagements');
     await preloadPlainData(ctx, info, page.nodes);
     return {
@@ -140,7 +142,7 @@ async function preloadPlainData(ctx: RequestContext, info: GraphQLResolveInfo, n
   const l = loaders(ctx);
   const page = nodes.map((n) => n.id);
   const [homework, drafts, feedback] = await Promise.all([
-    l.homeworkOfEngagements(page, columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path))),
+    l.homeworkOfPage(page, columnsOf(HOMEWORK_LEVEL, fieldsSelectedAt(info, path))),
     withDrafts ? l.draftsOfPage(page, columnsOf(DRAFT_LEVEL, fieldsSelectedAt(info, draftsPath))) : null,
     withFeedback ? l.feedbackOfPage(page, columnsOf(FEEDBACK_LEVEL, fieldsSelectedAt(info, feedbackPath))) : null,
   ]);

@@ -3,8 +3,8 @@ import { isObjectType, type FieldNode, type GraphQLFieldResolver, type GraphQLRe
 /**
  * Plain data a list already loaded for its nodes, answered without a field
  * resolver per object. The `engagements` list loads homework → drafts →
- * feedback level by level through the request's DataLoaders (the same
- * statements as before) and attaches each level to its parents; the fields
+ * feedback level by level, one statement each (request.ts, `…OfPage`), and
+ * attaches each level to its parents; the fields
  * below then resolve synchronously from the attached values: no Nest
  * resolver wrapper, no DataLoader call and no promise per object. Anywhere
  * else (a single homework, a field with arguments, the websocket) the field

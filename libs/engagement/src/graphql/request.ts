@@ -7,8 +7,13 @@ import { OPEN_HOMEWORK } from '../domain/types.js';
 import type { ProjectedRows } from '../read/engagement-projector.js';
 import {
   DRAFT_COLUMNS,
+  DRAFT_LEVEL,
   FEEDBACK_COLUMNS,
+  FEEDBACK_LEVEL,
   HOMEWORK_COLUMNS,
+  HOMEWORK_LEVEL,
+  jsonObjectOf,
+  modelsFromJson,
   toDraft,
   toEngagement,
   toFeedback,
@@ -23,6 +28,7 @@ import {
   type HomeworkModel,
   type HomeworkRow,
   type JobSearchRow,
+  type JsonLevel,
   type SessionModel,
   type SessionRow,
 } from '../read/read-models.js';
@@ -188,15 +194,14 @@ export class EngagementLoaders {
     return ids.map((id) => byId.get(id) ?? 0);
   });
 
-  // The batches of the three levels, in one statement each. The loaders above
-  // batch with them; a list's preload (engagement.resolver.ts) calls the
-  // homework batch and the page's levels below directly: no promise and cache
-  // entry per key for ~1,000 objects it attaches to their parents anyway, and
-  // only the columns its selection asks for (read-models.ts, columnsOf).
+  // The batches of the three levels, in one statement each; the loaders above batch with them. A list's
+  // preload (engagement.resolver.ts) reads the page's levels below instead: no promise and cache entry
+  // per key for ~1,000 objects it attaches to their parents anyway, and only the columns its selection
+  // asks for (read-models.ts, columnsOf).
 
-  async homeworkOfEngagements(ids: readonly string[], columns: string = HOMEWORK_COLUMNS): Promise<HomeworkModel[][]> {
+  async homeworkOfEngagements(ids: readonly string[]): Promise<HomeworkModel[][]> {
     const rows = await this.q<HomeworkRow>(
-      `SELECT ${columns} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
+      `SELECT ${HOMEWORK_COLUMNS} FROM homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2 ORDER BY assigned_at, id`,
       [ids],
     );
     return group(ids, rows, (r) => r.engagement_id, (r) => toHomework(r, this.now));
@@ -213,20 +218,34 @@ export class EngagementLoaders {
     return ids.map((id) => byDraft.get(id) ?? null);
   }
 
-  // A list's lower levels, named by its page (the engagements) rather than by the level above: the
-  // statements need nothing the level above answers, so the preload sends all three at once (one
-  // round trip, read-session.ts), and 50 keys go out instead of ~1,000 ids read back a moment ago.
+  // A list's levels (engagement.resolver.ts, the preload), named by its page (the engagements) rather than by
+  // the level above: the statements need nothing the level above answers, so the preload sends all three at
+  // once (one round trip, read-session.ts), and 50 keys go out instead of ~1,000 ids read back a moment ago.
+  // Each level comes back as one JSON value of its models (read-models.ts JsonLevel): one message and one
+  // JSON.parse instead of a message, a row object and a model per row.
+
+  /** Every homework of the engagements `page`, by engagement (in `page`'s order), in assignment order. */
+  async homeworkOfPage(page: readonly string[], columns: string = HOMEWORK_COLUMNS): Promise<HomeworkModel[][]> {
+    const models = await this.levelAsJson<HomeworkModel>(HOMEWORK_LEVEL, columns, 'homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2', 'assigned_at, id', page);
+    return group(page, models, (h) => h.engagementId, (h) => h);
+  }
 
   /** Every draft of every homework of the engagements `page`, by homework id, in revision order. */
   async draftsOfPage(page: readonly string[], columns: string = DRAFT_COLUMNS): Promise<Map<string, DraftModel[]>> {
-    const rows = await this.q<DraftRow>(`SELECT ${columns} FROM drafts WHERE practice_id = $2 AND homework_id IN (${HOMEWORK_OF_PAGE}) ORDER BY revision`, [page]);
-    return groupBy(rows.map(toDraft), (d) => d.homeworkId);
+    const models = await this.levelAsJson<DraftModel>(DRAFT_LEVEL, columns, `drafts WHERE practice_id = $2 AND homework_id IN (${HOMEWORK_OF_PAGE})`, 'revision', page);
+    return groupBy(models, (d) => d.homeworkId);
   }
 
   /** The feedback on every draft of the engagements `page`, by draft id. */
   async feedbackOfPage(page: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<Map<string, FeedbackModel>> {
-    const rows = await this.q<FeedbackRow>(`SELECT ${columns} FROM feedback WHERE practice_id = $2 AND draft_id IN (${DRAFTS_OF_PAGE})`, [page]);
-    return new Map(rows.map((r) => [r.draft_id, toFeedback(r)]));
+    const models = await this.levelAsJson<FeedbackModel>(FEEDBACK_LEVEL, columns, `feedback WHERE practice_id = $2 AND draft_id IN (${DRAFTS_OF_PAGE})`, null, page);
+    return new Map(models.map((f) => [f.draftId, f]));
+  }
+
+  private async levelAsJson<M>(level: JsonLevel, columns: string, from: string, orderBy: string | null, page: readonly string[]): Promise<M[]> {
+    const order = orderBy ? ` ORDER BY ${orderBy}` : '';
+    const [row] = await this.q<{ level: Record<string, unknown>[] }>(`SELECT coalesce(json_agg(${jsonObjectOf(level, columns)}${order}), '[]') AS level FROM ${from}`, [page]);
+    return modelsFromJson<M>(level, columns, row!.level, this.now);
   }
 
   /**

@@ -3,7 +3,7 @@ import { BadUserInput } from '#platform';
 import type { EngagementStatus } from '../domain/types.js';
 import { OPEN_HOMEWORK } from '../domain/types.js';
 import { LIMITS } from '../domain/limits.js';
-import { funnel, toEngagement, type EngagementModel, type EngagementRow, type FunnelModel, type JobSearchRow, type PersonModel } from './read-models.js';
+import { ENGAGEMENT_COLUMNS, funnel, toEngagement, type EngagementModel, type EngagementRow, type FunnelModel, type JobSearchRow, type PersonModel } from './read-models.js';
 
 const OPEN = OPEN_HOMEWORK.map((s) => `'${s}'`).join(', ');
 const STATUSES: readonly EngagementStatus[] = ['INTAKE', 'ACTIVE', 'PAUSED', 'CLOSED'];
@@ -26,7 +26,8 @@ export interface EngagementPage {
 /**
  * The engagement list: newest first, Relay cursors on (opened_at, id), only
  * what the caller may see (a coach their engagements, a client their own).
- * totalCount runs only when the query asks for it.
+ * totalCount runs only when the query asks for it. `columns`: what the
+ * selection needs (read-models.ts ENGAGEMENT_LEVEL), every column by default.
  */
 export async function listEngagements(
   session: ReadSession,
@@ -35,6 +36,7 @@ export async function listEngagements(
   first: number,
   after: string | null,
   now: Date,
+  columns: string = ENGAGEMENT_COLUMNS,
 ): Promise<EngagementPage> {
   const where = ['e.practice_id = $1'];
   const params: unknown[] = [principal.practiceId];
@@ -67,7 +69,7 @@ export async function listEngagements(
   }
   params.push(first + 1);
   const rows = await session.query<EngagementRow>(
-    `SELECT e.* FROM engagements e WHERE ${where.join(' AND ')} ORDER BY e.opened_at DESC, e.id DESC LIMIT $${params.length}`,
+    `SELECT ${columns} FROM engagements e WHERE ${where.join(' AND ')} ORDER BY e.opened_at DESC, e.id DESC LIMIT $${params.length}`,
     params,
   );
   const page = rows.slice(0, first).map(toEngagement);

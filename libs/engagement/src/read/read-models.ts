@@ -6,6 +6,7 @@ import type {
   HomeworkStatus,
   JobSearchChannel,
 } from '../domain/types.js';
+import { parseTimestamptz } from '#event-store';
 import { JOB_SEARCH_CHANNELS, OPEN_HOMEWORK } from '../domain/types.js';
 
 // Rows of the read-model tables, and the shapes the GraphQL resolvers return.
@@ -47,6 +48,9 @@ interface IntakeJson {
 // `SELECT *`: a column no model maps is still sent, parsed — a timestamp
 // costs most — and kept for nothing; a list of 50 engagements reads ~1,000
 // of these rows). Keep each list beside its row type.
+export const ENGAGEMENT_COLUMNS =
+  'id, practice_id, title, status, coach_id, coach_name, coach_email, coach_timezone, client_id, client_name, client_email, client_timezone, ' +
+  'intake, outcome, open_homework_count, awaiting_feedback_count, opened_at, updated_at, closed_at, version';
 export const HOMEWORK_COLUMNS = 'id, engagement_id, title, instructions, due_at, status, assigned_at, latest_draft_id';
 export const DRAFT_COLUMNS = 'id, homework_id, engagement_id, revision, content, submitted_at';
 export const FEEDBACK_COLUMNS = 'id, draft_id, verdict, comments, given_by_id, given_by_name, given_by_email, given_at';
@@ -63,8 +67,59 @@ export interface LevelColumns {
   byField: Readonly<Record<string, readonly string[]>>;
 }
 
-export const HOMEWORK_LEVEL: LevelColumns = {
+/** The list's page (`engagements`): its nodes are answers to the selection only, so the list primes no loader with them. */
+export const ENGAGEMENT_LEVEL: LevelColumns = {
+  all: ENGAGEMENT_COLUMNS,
+  // the cursor (opened_at, id), the practice (timeline, changes) and the parties (the access audit, request.ts noteRead)
+  keys: ['id', 'practice_id', 'opened_at', 'coach_id', 'client_id'],
+  byField: {
+    id: [],
+    title: ['title'],
+    status: ['status'],
+    coach: ['coach_name', 'coach_email', 'coach_timezone'],
+    client: ['client_name', 'client_email', 'client_timezone'],
+    intake: ['intake'],
+    sessions: [],
+    jobSearch: [],
+    openHomeworkCount: ['open_homework_count'],
+    overdueHomeworkCount: [],
+    awaitingFeedbackCount: ['awaiting_feedback_count'],
+    outcome: ['outcome'],
+    openedAt: [],
+    updatedAt: ['updated_at'],
+    closedAt: ['closed_at'],
+    version: ['version'],
+    asOf: [],
+    homework: [],
+    timeline: [],
+    changes: ['version'],
+  },
+};
+
+/**
+ * A list level read as one JSON value (request.ts, the list's preload): each
+ * row an object with the model's keys (`json`: column → key; `a.b` nests),
+ * parsed by PostgreSQL's JSON and one `JSON.parse` rather than row by row;
+ * timestamps go as their text and are read by the rows' own parser.
+ */
+export interface JsonLevel extends LevelColumns {
+  json: Readonly<Record<string, string>>;
+  dates: readonly string[];
+}
+
+export const HOMEWORK_LEVEL: JsonLevel = {
   all: HOMEWORK_COLUMNS,
+  json: {
+    id: 'id',
+    engagement_id: 'engagementId',
+    title: 'title',
+    instructions: 'instructions',
+    due_at: 'dueAt',
+    status: 'status',
+    assigned_at: 'assignedAt',
+    latest_draft_id: 'latestDraftId',
+  },
+  dates: ['due_at', 'assigned_at'],
   keys: ['id', 'engagement_id'],
   byField: {
     id: [],
@@ -81,14 +136,27 @@ export const HOMEWORK_LEVEL: LevelColumns = {
   },
 };
 
-export const DRAFT_LEVEL: LevelColumns = {
+export const DRAFT_LEVEL: JsonLevel = {
   all: DRAFT_COLUMNS,
+  json: { id: 'id', homework_id: 'homeworkId', engagement_id: 'engagementId', revision: 'revision', content: 'content', submitted_at: 'submittedAt' },
+  dates: ['submitted_at'],
   keys: ['id', 'homework_id'],
   byField: { id: [], homework: [], revision: ['revision'], content: ['content'], submittedAt: ['submitted_at'], feedback: [] },
 };
 
-export const FEEDBACK_LEVEL: LevelColumns = {
+export const FEEDBACK_LEVEL: JsonLevel = {
   all: FEEDBACK_COLUMNS,
+  json: {
+    id: 'id',
+    draft_id: 'draftId',
+    verdict: 'verdict',
+    comments: 'comments',
+    given_by_id: 'givenBy.id',
+    given_by_name: 'givenBy.name',
+    given_by_email: 'givenBy.email',
+    given_at: 'givenAt',
+  },
+  dates: ['given_at'],
   keys: ['id', 'draft_id'],
   byField: {
     id: [],
@@ -110,7 +178,41 @@ export function columnsOf(level: LevelColumns, fields: ReadonlySet<string> | nul
     if (!needs) return level.all;
     for (const c of needs) columns.add(c);
   }
-  return [...columns].join(', ');
+  // every column asked is the whole row: said as `all`, so a caller can tell (the list primes its loader then)
+  return columns.size === level.all.split(', ').length ? level.all : [...columns].join(', ');
+}
+
+/** The SQL of one row of `level` as a JSON object of the model's keys, for `columns` (what columnsOf answered). */
+export function jsonObjectOf(level: JsonLevel, columns: string): string {
+  const top: string[] = [];
+  const nested = new Map<string, string[]>();
+  for (const column of columns.split(', ')) {
+    const key = level.json[column];
+    if (!key) throw new Error(`jsonObjectOf: ${column} has no key`);
+    const value = level.dates.includes(column) ? `${column}::text` : column;
+    const [outer, inner] = key.split('.') as [string, string | undefined];
+    if (!inner) top.push(`'${key}', ${value}`);
+    else nested.set(outer, [...(nested.get(outer) ?? []), `'${inner}', ${value}`]);
+  }
+  for (const [key, parts] of nested) top.push(`'${key}', json_build_object(${parts.join(', ')})`);
+  return `json_build_object(${top.join(', ')})`;
+}
+
+/**
+ * The models of a level read as JSON (jsonObjectOf): its timestamps made
+ * Dates by the rows' own parser; a homework's `overdue` computed as
+ * toHomework does. The objects are the models: nothing is copied.
+ */
+export function modelsFromJson<M>(level: JsonLevel, columns: string, objects: Record<string, unknown>[], now: Date): M[] {
+  const asked = new Set(columns.split(', '));
+  const dates = level.dates.filter((c) => asked.has(c)).map((c) => level.json[c]!);
+  const overdue = level === HOMEWORK_LEVEL && asked.has('due_at') && asked.has('status');
+  if (dates.length === 0 && !overdue) return objects as M[];
+  for (const o of objects) {
+    for (const key of dates) if (o[key] !== null) o[key] = parseTimestamptz(o[key] as string);
+    if (overdue) o.overdue = isOverdue(o.dueAt as Date | null, o.status as HomeworkStatus, now);
+  }
+  return objects as M[];
 }
 
 export interface HomeworkRow extends Record<string, unknown> {
