@@ -138,7 +138,7 @@ export async function benchCore(pool: pg.Pool, env: Record<string, string>, opts
       extra:
         'error' in pgl
           ? `PostGraphile not measured: ${pgl.error}`
-          : `req/s ${Math.round(list.requests.average)} vs ${Math.round(pglWarm!.requests.average)}; CPU per request: API ${listCpuPerRequest.toFixed(1)} ms, PostGraphile ${pgl.cpuMs.toFixed(1)} ms; PostGraphile p99 ${pglWarm!.latency.p99} ms, its first ${seconds} s (cold): p50 ${pgl.cold.latency.p50} ms`,
+          : `req/s ${Math.round(list.requests.average)} vs ${Math.round(pglWarm!.requests.average)}; CPU per request: API ${listCpuPerRequest.toFixed(1)} ms, PostGraphile ${pgl.cpuMs.toFixed(1)} ms; PostGraphile p99 ${pglWarm!.latency.p99} ms, its first ${seconds} s (cold): p50 ${pgl.cold.latency.p50} ms; one round each, one after the other: a few per cent either way is this host's drift, and AB_A='{"postgraphile": true}' node dist/bench/ab.js --load list measures the two side by side`,
     });
 
     // one assignHomework, recorded: its round trips and, for the reference, its statements
