@@ -225,19 +225,19 @@ export class EngagementLoaders {
   // JSON.parse instead of a message, a row object and a model per row.
 
   /** Every homework of the engagements `page`, by engagement (in `page`'s order), in assignment order. */
-  async homeworkOfPage(page: readonly string[], columns: string = HOMEWORK_COLUMNS): Promise<HomeworkModel[][]> {
+  async homeworkOfPage(page: readonly string[], columns: string): Promise<HomeworkModel[][]> {
     const models = await this.levelAsJson<HomeworkModel>(HOMEWORK_LEVEL, columns, 'homework WHERE engagement_id = ANY($1::uuid[]) AND practice_id = $2', 'assigned_at, id', page);
     return group(page, models, (h) => h.engagementId, (h) => h);
   }
 
   /** Every draft of every homework of the engagements `page`, by homework id, in revision order. */
-  async draftsOfPage(page: readonly string[], columns: string = DRAFT_COLUMNS): Promise<Map<string, DraftModel[]>> {
+  async draftsOfPage(page: readonly string[], columns: string): Promise<Map<string, DraftModel[]>> {
     const models = await this.levelAsJson<DraftModel>(DRAFT_LEVEL, columns, `drafts WHERE practice_id = $2 AND homework_id IN (${HOMEWORK_OF_PAGE})`, 'revision', page);
     return groupBy(models, (d) => d.homeworkId);
   }
 
   /** The feedback on every draft of the engagements `page`, by draft id. */
-  async feedbackOfPage(page: readonly string[], columns: string = FEEDBACK_COLUMNS): Promise<Map<string, FeedbackModel>> {
+  async feedbackOfPage(page: readonly string[], columns: string): Promise<Map<string, FeedbackModel>> {
     const models = await this.levelAsJson<FeedbackModel>(FEEDBACK_LEVEL, columns, `feedback WHERE practice_id = $2 AND draft_id IN (${DRAFTS_OF_PAGE})`, null, page);
     return new Map(models.map((f) => [f.draftId, f]));
   }

@@ -105,6 +105,8 @@ export const ENGAGEMENT_LEVEL: LevelColumns = {
 export interface JsonLevel extends LevelColumns {
   json: Readonly<Record<string, string>>;
   dates: readonly string[];
+  /** a model key computed from others once they are read (only when every column of `from` was) */
+  computed?: { key: string; from: readonly string[]; value: (model: Record<string, unknown>, now: Date) => unknown };
 }
 
 export const HOMEWORK_LEVEL: JsonLevel = {
@@ -120,6 +122,8 @@ export const HOMEWORK_LEVEL: JsonLevel = {
     latest_draft_id: 'latestDraftId',
   },
   dates: ['due_at', 'assigned_at'],
+  // as toHomework does
+  computed: { key: 'overdue', from: ['due_at', 'status'], value: (h, now) => isOverdue(h.dueAt as Date | null, h.status as HomeworkStatus, now) },
   keys: ['id', 'engagement_id'],
   byField: {
     id: [],
@@ -192,7 +196,8 @@ export function jsonObjectOf(level: JsonLevel, columns: string): string {
     const value = level.dates.includes(column) ? `${column}::text` : column;
     const [outer, inner] = key.split('.') as [string, string | undefined];
     if (!inner) top.push(`'${key}', ${value}`);
-    else nested.set(outer, [...(nested.get(outer) ?? []), `'${inner}', ${value}`]);
+    else if (nested.has(outer)) nested.get(outer)!.push(`'${inner}', ${value}`);
+    else nested.set(outer, [`'${inner}', ${value}`]);
   }
   for (const [key, parts] of nested) top.push(`'${key}', json_build_object(${parts.join(', ')})`);
   return `json_build_object(${top.join(', ')})`;
@@ -200,17 +205,17 @@ export function jsonObjectOf(level: JsonLevel, columns: string): string {
 
 /**
  * The models of a level read as JSON (jsonObjectOf): its timestamps made
- * Dates by the rows' own parser; a homework's `overdue` computed as
- * toHomework does. The objects are the models: nothing is copied.
+ * Dates by the rows' own parser, its computed key added (JsonLevel
+ * `computed`). The objects are the models: nothing is copied.
  */
 export function modelsFromJson<M>(level: JsonLevel, columns: string, objects: Record<string, unknown>[], now: Date): M[] {
   const asked = new Set(columns.split(', '));
   const dates = level.dates.filter((c) => asked.has(c)).map((c) => level.json[c]!);
-  const overdue = level === HOMEWORK_LEVEL && asked.has('due_at') && asked.has('status');
-  if (dates.length === 0 && !overdue) return objects as M[];
+  const computed = level.computed?.from.every((c) => asked.has(c)) ? level.computed : null;
+  if (dates.length === 0 && !computed) return objects as M[];
   for (const o of objects) {
     for (const key of dates) if (o[key] !== null) o[key] = parseTimestamptz(o[key] as string);
-    if (overdue) o.overdue = isOverdue(o.dueAt as Date | null, o.status as HomeworkStatus, now);
+    if (computed) o[computed.key] = computed.value(o, now);
   }
   return objects as M[];
 }
